@@ -1,0 +1,1 @@
+"""neurogate: one GraphQL gateway (and REST compatibility shim) for neuroscience lab data."""

@@ -1,0 +1,76 @@
+"""The ``neurogate`` command: serve, migrate, seed-demo, createuser."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+import click
+
+from gateway.db.engine import create_engine, session_factory
+from gateway.db.migrate import upgrade
+from gateway.settings import Settings
+
+T = TypeVar("T")
+
+
+def _with_engine(settings: Settings, work: Callable[..., Awaitable[T]]) -> T:
+    async def run() -> T:
+        engine = create_engine(settings.database_url)
+        try:
+            return await work(engine)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+@click.group()
+def main() -> None:
+    """neurogate: one GraphQL gateway for neuroscience lab data."""
+
+
+@main.command()
+@click.option("--host", default=None, help="Address to bind (default NEUROGATE_HOST).")
+@click.option("--port", default=None, type=int, help="Port (default NEUROGATE_PORT).")
+@click.option("--workers", default=1, show_default=True, help="uvicorn worker processes.")
+def serve(host: str | None, port: int | None, workers: int) -> None:
+    """Serve the gateway with uvicorn (GraphiQL at /graphql)."""
+    import uvicorn
+
+    settings = Settings.from_env()
+    uvicorn.run(
+        "gateway.app:create_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers,
+        log_level="info",
+    )
+
+
+@main.command()
+def migrate() -> None:
+    """Bring the database schema up to date."""
+    settings = Settings.from_env()
+    _with_engine(settings, upgrade)
+    click.echo("database is up to date")
+
+
+@main.command("seed-demo")
+@click.option("--if-empty", is_flag=True, help="Only seed a database that has no projects yet.")
+def seed_demo_command(if_empty: bool) -> None:
+    """Load the demo data set (labs, species, projects, subjects, sessions, brains, ...)."""
+    from gateway.demo import is_empty, seed_demo
+
+    async def work(engine: object) -> bool:
+        async with session_factory(engine)() as session:  # type: ignore[arg-type]
+            if if_empty and not await is_empty(session):
+                return False
+            await seed_demo(session)
+            await session.commit()
+            return True
+
+    seeded = _with_engine(Settings.from_env(), work)
+    click.echo("demo data loaded" if seeded else "database already has data; not seeding")

@@ -1,0 +1,57 @@
+"""Brain scans and the stored file uploads they (and sessions' datasets) come from."""
+
+from __future__ import annotations
+
+from uuid import UUID, uuid4
+from datetime import datetime
+
+from sqlalchemy import BigInteger
+from sqlmodel import Field, SQLModel
+
+from gateway.db.models._base import created_at, updated_at
+
+
+class FileUpload(SQLModel, table=True):
+    """A stored file. Content lives in the storage directory under its sha256."""
+
+    __tablename__ = "file_upload"
+
+    id: int | None = Field(default=None, primary_key=True)
+    uuid: UUID = Field(default_factory=uuid4, unique=True, index=True)
+    name: str = Field(max_length=255)
+    sha256: str = Field(max_length=64, index=True)
+    size: int = Field(sa_type=BigInteger)
+    content_type: str = Field(default="application/octet-stream", max_length=255)
+    status: str = Field(default="uploaded", max_length=16)
+    dataset_type: str = Field(default="", max_length=255)
+    collection: str = Field(default="", max_length=255)
+    uploader_id: int = Field(foreign_key="user_account.id", index=True, ondelete="RESTRICT")
+    session_id: UUID | None = Field(
+        default=None, foreign_key="session.id", index=True, ondelete="SET NULL"
+    )
+    created_at: datetime = created_at()
+
+
+class Brain(SQLModel, table=True):
+    __tablename__ = "brain"
+
+    id: int | None = Field(default=None, primary_key=True)
+    uuid: UUID = Field(default_factory=uuid4, unique=True, index=True)
+    readable_id: str = Field(max_length=120, unique=True, index=True)
+    name: str = Field(max_length=255)
+    description: str = Field(default="")
+    verified: bool = Field(default=False, index=True)
+    is_reference: bool = Field(default=False)
+    website: str = Field(default="", max_length=200)
+    species_id: UUID | None = Field(
+        default=None, foreign_key="species.id", index=True, ondelete="SET NULL"
+    )
+    category_id: int | None = Field(
+        default=None, foreign_key="category.id", index=True, ondelete="SET NULL"
+    )
+    uploader_id: int = Field(foreign_key="user_account.id", index=True, ondelete="RESTRICT")
+    file_id: int | None = Field(
+        default=None, foreign_key="file_upload.id", index=True, ondelete="SET NULL"
+    )
+    created_at: datetime = created_at()
+    updated_at: datetime = updated_at()

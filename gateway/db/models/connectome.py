@@ -1,0 +1,90 @@
+"""Connectome: datasets, their materializations, segments with properties, connections."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, DateTime, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from gateway.db.models._base import BIGINT_ID, created_at, json_field
+
+
+class ConnectomeDataset(SQLModel, table=True):
+    """A connectome (BrainCircuits' ``project``, CAVE's datastack), e.g. fruitfly_fafb_flywire."""
+
+    __tablename__ = "connectome_dataset"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200, unique=True, index=True)
+    description: str = Field(default="")
+    created_at: datetime = created_at()
+
+
+class Materialization(SQLModel, table=True):
+    """A numbered, timestamped snapshot of a dataset; only ``valid`` ones are visible."""
+
+    __tablename__ = "materialization"
+    __table_args__ = (UniqueConstraint("dataset_id", "version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    dataset_id: int = Field(foreign_key="connectome_dataset.id", index=True, ondelete="CASCADE")
+    version: int
+    timestamp: datetime = Field(sa_type=DateTime())
+    valid: bool = Field(default=False)
+    created_at: datetime = created_at()
+
+
+class Segment(SQLModel, table=True):
+    """A segment (neuron) as of one materialization, with its aggregated statistics."""
+
+    __tablename__ = "segment"
+
+    materialization_id: int = Field(
+        foreign_key="materialization.id", primary_key=True, ondelete="CASCADE"
+    )
+    id: int = Field(sa_type=BigInteger, primary_key=True, sa_column_kwargs={"autoincrement": False})
+    cell_group: str = Field(default="", max_length=100)
+    nt_type: str = Field(default="", max_length=16)
+    nt_score: float | None = None
+    da_avg: float | None = None
+    ser_avg: float | None = None
+    gaba_avg: float | None = None
+    glut_avg: float | None = None
+    ach_avg: float | None = None
+    oct_avg: float | None = None
+    length_nm: int | None = Field(default=None, sa_type=BigInteger)
+    area_nm: int | None = Field(default=None, sa_type=BigInteger)
+    size_nm: int | None = Field(default=None, sa_type=BigInteger)
+    nr_pre: int = Field(default=0)
+    nr_post: int = Field(default=0)
+    nr_upstream_partner: int = Field(default=0)
+    nr_downstream_partner: int = Field(default=0)
+
+
+class SegmentProperty(SQLModel, table=True):
+    """A named property of a segment that has no column of its own (nucleus, soma, ...)."""
+
+    __tablename__ = "segment_property"
+
+    materialization_id: int = Field(
+        foreign_key="materialization.id", primary_key=True, ondelete="CASCADE"
+    )
+    segment_id: int = Field(sa_type=BigInteger, primary_key=True, sa_column_kwargs={"autoincrement": False})
+    name: str = Field(max_length=64, primary_key=True)
+    value: dict[str, Any] = json_field({})
+
+
+class Connection(SQLModel, table=True):
+    """Synapses from ``pre_id`` to ``post_id`` in one neuropil, as of one materialization."""
+
+    __tablename__ = "connection"
+
+    id: int | None = Field(default=None, sa_type=BIGINT_ID, primary_key=True)
+    materialization_id: int = Field(foreign_key="materialization.id", ondelete="CASCADE")
+    pre_id: int = Field(sa_type=BigInteger)
+    post_id: int = Field(sa_type=BigInteger)
+    neuropil: str = Field(default="", max_length=32)
+    syn_count: int
+    nt_type: str = Field(default="", max_length=16)

@@ -1,0 +1,129 @@
+"""Experiments: projects and their members, subjects, sessions."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import DateTime
+from sqlmodel import Field, SQLModel
+
+from gateway.db.models._base import created_at, json_field, updated_at, uuid_pk
+
+
+class Project(SQLModel, table=True):
+    __tablename__ = "project"
+
+    id: uuid.UUID = uuid_pk()
+    name: str = Field(max_length=200, unique=True, index=True)
+    description: str = Field(default="")
+    is_public: bool = Field(default=False, index=True)
+    tags: list[str] = json_field([])
+    extra_fields: dict[str, Any] = json_field({})
+    created_at: datetime = created_at()
+    updated_at: datetime = updated_at()
+
+
+class ProjectMember(SQLModel, table=True):
+    __tablename__ = "project_member"
+
+    project_id: uuid.UUID = Field(foreign_key="project.id", primary_key=True, ondelete="CASCADE")
+    user_id: int = Field(
+        foreign_key="user_account.id", primary_key=True, index=True, ondelete="CASCADE"
+    )
+    role: str = Field(default="viewer", max_length=16)  # viewer, editor, manager
+    is_owner: bool = Field(default=False)
+
+
+class Subject(SQLModel, table=True):
+    """An experimental animal. ``project_id`` is the owning project, which decides visibility."""
+
+    __tablename__ = "subject"
+
+    id: uuid.UUID = uuid_pk()
+    nickname: str = Field(max_length=100, unique=True, index=True)
+    description: str = Field(default="")
+    sex: str = Field(default="U", max_length=1)
+    birth_date: date | None = None
+    death_date: date | None = None
+    genotype: str = Field(default="", max_length=200)
+    genetic_line: str = Field(default="", max_length=100)
+    status: str = Field(default="active", max_length=16)
+    project_id: uuid.UUID = Field(foreign_key="project.id", index=True, ondelete="CASCADE")
+    species_id: uuid.UUID | None = Field(
+        default=None, foreign_key="species.id", index=True, ondelete="SET NULL"
+    )
+    strain_id: uuid.UUID | None = Field(
+        default=None, foreign_key="strain.id", index=True, ondelete="SET NULL"
+    )
+    lab_id: uuid.UUID | None = Field(
+        default=None, foreign_key="laboratory.id", index=True, ondelete="SET NULL"
+    )
+    responsible_user_id: int | None = Field(
+        default=None, foreign_key="user_account.id", ondelete="SET NULL"
+    )
+    extra_fields: dict[str, Any] = json_field({})
+    created_at: datetime = created_at()
+    updated_at: datetime = updated_at()
+
+
+class SubjectProject(SQLModel, table=True):
+    """Further projects a subject belongs to (the owning project is listed here too)."""
+
+    __tablename__ = "subject_project"
+
+    subject_id: uuid.UUID = Field(foreign_key="subject.id", primary_key=True, ondelete="CASCADE")
+    project_id: uuid.UUID = Field(
+        foreign_key="project.id", primary_key=True, index=True, ondelete="CASCADE"
+    )
+
+
+class Session(SQLModel, table=True):
+    """One experiment. ``project_id`` is the owning project, which decides visibility."""
+
+    __tablename__ = "session"
+
+    id: uuid.UUID = uuid_pk()
+    name: str = Field(default="", max_length=100)
+    narrative: str = Field(default="")
+    type: str = Field(default="Experiment", max_length=255)
+    number: int | None = Field(default=None)
+    task_protocol: str = Field(default="", max_length=1023)
+    start_time: datetime | None = Field(default=None, sa_type=DateTime(), index=True)
+    end_time: datetime | None = Field(default=None, sa_type=DateTime())
+    qc: int = Field(default=0)
+    n_trials: int | None = None
+    n_correct_trials: int | None = None
+    project_id: uuid.UUID = Field(foreign_key="project.id", index=True, ondelete="CASCADE")
+    subject_id: uuid.UUID | None = Field(
+        default=None, foreign_key="subject.id", index=True, ondelete="CASCADE"
+    )
+    lab_id: uuid.UUID | None = Field(
+        default=None, foreign_key="laboratory.id", index=True, ondelete="SET NULL"
+    )
+    extra_fields: dict[str, Any] = json_field({})
+    created_at: datetime = created_at()
+    updated_at: datetime = updated_at()
+
+
+class SessionProject(SQLModel, table=True):
+    """Further projects a session belongs to (the owning project is listed here too)."""
+
+    __tablename__ = "session_project"
+
+    session_id: uuid.UUID = Field(foreign_key="session.id", primary_key=True, ondelete="CASCADE")
+    project_id: uuid.UUID = Field(
+        foreign_key="project.id", primary_key=True, index=True, ondelete="CASCADE"
+    )
+
+
+class SessionUser(SQLModel, table=True):
+    """The experimenters of a session (Alyx ``users``)."""
+
+    __tablename__ = "session_user"
+
+    session_id: uuid.UUID = Field(foreign_key="session.id", primary_key=True, ondelete="CASCADE")
+    user_id: int = Field(
+        foreign_key="user_account.id", primary_key=True, index=True, ondelete="CASCADE"
+    )

@@ -1,0 +1,75 @@
+"""Taxonomy: categories, species, strains, and the approvals that change them."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import DateTime
+from sqlmodel import Field, SQLModel
+
+from gateway.db.models._base import created_at, json_field, updated_at, uuid_pk
+
+
+class Category(SQLModel, table=True):
+    """A BrainMaps grouping of species (Rodents, Primates, Cephalopods, ...)."""
+
+    __tablename__ = "category"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=100, unique=True, index=True)
+    description: str = Field(default="", max_length=500)
+    created_at: datetime = created_at()
+    updated_at: datetime = updated_at()
+
+
+class Species(SQLModel, table=True):
+    __tablename__ = "species"
+
+    id: uuid.UUID = uuid_pk()
+    name: str = Field(max_length=100, unique=True, index=True)
+    scientific_name: str = Field(default="", max_length=255, index=True)
+    description: str = Field(default="", max_length=500)
+    comments: str = Field(default="")
+    rrid: str = Field(default="", max_length=100)
+    category_id: int | None = Field(
+        default=None, foreign_key="category.id", index=True, ondelete="SET NULL"
+    )
+    created_at: datetime = created_at()
+    updated_at: datetime = updated_at()
+
+
+class Strain(SQLModel, table=True):
+    __tablename__ = "strain"
+
+    id: uuid.UUID = uuid_pk()
+    name: str = Field(max_length=100, unique=True, index=True)
+    description: str = Field(default="", max_length=2000)
+    comments: str = Field(default="")
+    rrid: str = Field(default="", max_length=100)
+    species_id: uuid.UUID = Field(foreign_key="species.id", index=True, ondelete="RESTRICT")
+    created_at: datetime = created_at()
+    updated_at: datetime = updated_at()
+
+
+class Approval(SQLModel, table=True):
+    """A proposed Add / Change / Delete of a taxonomy record, waiting for a reviewer."""
+
+    __tablename__ = "approval"
+
+    id: uuid.UUID = uuid_pk()
+    model: str = Field(max_length=32, index=True)  # species, strain, category
+    action: str = Field(max_length=16)  # Add, Change, Delete
+    instance_id: str | None = Field(default=None, max_length=64)
+    proposed: dict[str, Any] = json_field({})
+    status: str = Field(default="Pending", max_length=16, index=True)
+    comments: str = Field(default="")
+    review_comment: str = Field(default="")
+    submitter_id: int = Field(foreign_key="user_account.id", index=True, ondelete="CASCADE")
+    reviewer_id: int | None = Field(
+        default=None, foreign_key="user_account.id", ondelete="SET NULL"
+    )
+    created_at: datetime = created_at()
+    updated_at: datetime = updated_at()
+    reviewed_at: datetime | None = Field(default=None, sa_type=DateTime())

@@ -1,0 +1,69 @@
+"""The typed container of a request's loaders, built fresh for every request."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import ColumnElement, Table
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from gateway.auth.principal import Principal
+from gateway.db import models
+from loaders.rows import ChildrenLoader, RowLoader
+
+
+@dataclass
+class Loaders:
+    sessionmaker: async_sessionmaker[AsyncSession]
+    principal: Principal
+    _by_key: dict[tuple[str, str], RowLoader] = field(default_factory=dict)
+    _children: dict[tuple[Any, ...], ChildrenLoader] = field(default_factory=dict)
+
+    def by_key(self, table: Table, key: str = "id") -> RowLoader:
+        """The loader of ``table``'s visible rows by a unique column."""
+        loader = self._by_key.get((table.name, key))
+        if loader is None:
+            loader = RowLoader(self.sessionmaker, self.principal, table, key)
+            self._by_key[(table.name, key)] = loader
+        return loader
+
+    def children(
+        self,
+        table: Table,
+        parent: tuple[str, ...],
+        *,
+        limit: int,
+        order_by: Sequence[ColumnElement[Any]],
+    ) -> ChildrenLoader:
+        """The loader of ``table``'s visible rows grouped by the ``parent`` columns."""
+        cache_key = (table.name, parent, limit, tuple(str(c) for c in order_by))
+        loader = self._children.get(cache_key)
+        if loader is None:
+            loader = ChildrenLoader(
+                self.sessionmaker, self.principal, table, parent, limit=limit, order_by=order_by
+            )
+            self._children[cache_key] = loader
+        return loader
+
+    # The to-one loaders every surface uses, named for readability at the call site.
+    @property
+    def projects(self) -> RowLoader:
+        return self.by_key(models.Project.__table__)
+
+    @property
+    def subjects(self) -> RowLoader:
+        return self.by_key(models.Subject.__table__)
+
+    @property
+    def sessions(self) -> RowLoader:
+        return self.by_key(models.Session.__table__)
+
+    @property
+    def species(self) -> RowLoader:
+        return self.by_key(models.Species.__table__)
+
+    @property
+    def users(self) -> RowLoader:
+        return self.by_key(models.User.__table__)

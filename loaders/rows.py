@@ -1,0 +1,141 @@
+"""Batch functions that fetch visible rows by key: one to-one kind, one to-many kind.
+
+Both answer in key order (``None`` / ``[]`` for misses), apply the visibility rule, open their
+own database session, and can be *filled* in bulk: ``fill(keys)`` fetches every key not yet
+known in one statement and primes the loader, so nested fields of rows already loaded need no
+per-item async work.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Hashable, Iterable, Sequence
+from typing import Any, Generic, TypeVar
+
+from aiodataloader import DataLoader
+from sqlalchemy import ColumnElement, Row, Table, func, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from gateway.auth.principal import Principal
+from gateway.auth.visibility import readable_columns, visible
+
+# SQLite allows 32,766 bound parameters and PostgreSQL 32,767; stay well below either.
+MAX_KEYS_PER_STATEMENT = 10_000
+
+V = TypeVar("V")
+
+
+class _FillableLoader(DataLoader, Generic[V]):  # type: ignore[misc]
+    """A DataLoader whose results are also kept in a plain dict for bulk, synchronous reuse."""
+
+    def __init__(self) -> None:
+        super().__init__(max_batch_size=MAX_KEYS_PER_STATEMENT)
+        self.known: dict[Hashable, V] = {}
+
+    async def fetch(self, keys: Sequence[Hashable]) -> dict[Hashable, V]:
+        raise NotImplementedError
+
+    async def batch_load_fn(self, keys: Sequence[Hashable]) -> list[V]:
+        await self.fill(keys)
+        return [self.known[key] for key in keys]
+
+    async def fill(self, keys: Iterable[Hashable]) -> dict[Hashable, V]:
+        """Make every key known, fetching the missing ones in as few statements as possible."""
+        missing = list(dict.fromkeys(k for k in keys if k is not None and k not in self.known))
+        for start in range(0, len(missing), MAX_KEYS_PER_STATEMENT):
+            chunk = missing[start : start + MAX_KEYS_PER_STATEMENT]
+            found = await self.fetch(chunk)
+            for key in chunk:
+                value = found.get(key, self.empty())
+                self.known[key] = value
+                self.prime(key, value)
+        return self.known
+
+    def empty(self) -> V:
+        raise NotImplementedError
+
+
+class RowLoader(_FillableLoader[Row[Any] | None]):
+    """Visible rows of ``table`` by a unique key column (default: the primary key)."""
+
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        principal: Principal,
+        table: Table,
+        key: str = "id",
+    ) -> None:
+        super().__init__()
+        self.sessionmaker = sessionmaker
+        self.principal = principal
+        self.table = table
+        self.key = key
+
+    def empty(self) -> None:
+        return None
+
+    async def fetch(self, keys: Sequence[Hashable]) -> dict[Hashable, Row[Any] | None]:
+        key_col = self.table.c[self.key]
+        stmt = select(*readable_columns(self.table)).where(key_col.in_(keys))
+        rule = visible(self.table, self.principal)
+        if rule is not None:
+            stmt = stmt.where(rule)
+        async with self.sessionmaker() as session:
+            rows = (await session.execute(stmt)).all()
+        return {getattr(row, self.key): row for row in rows}
+
+
+class ChildrenLoader(_FillableLoader[list[Row[Any]]]):
+    """Visible rows of ``table`` grouped by a parent key (one or more columns), at most
+    ``limit`` per parent in ``order_by`` order: one windowed statement for every parent."""
+
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        principal: Principal,
+        table: Table,
+        parent: tuple[str, ...],
+        *,
+        limit: int,
+        order_by: Sequence[ColumnElement[Any]],
+    ) -> None:
+        super().__init__()
+        self.sessionmaker = sessionmaker
+        self.principal = principal
+        self.table = table
+        self.parent = parent
+        self.limit = limit
+        self.order_by = list(order_by)
+
+    def empty(self) -> list[Row[Any]]:
+        return []
+
+    async def fetch(self, keys: Sequence[Hashable]) -> dict[Hashable, list[Row[Any]]]:
+        parent_cols = [self.table.c[name] for name in self.parent]
+        if len(parent_cols) == 1:
+            match = parent_cols[0].in_(keys)
+        else:
+            match = tuple_(*parent_cols).in_(keys)
+        rank = (
+            func.row_number()
+            .over(partition_by=parent_cols, order_by=self.order_by)
+            .label("_rank")
+        )
+        inner = select(*readable_columns(self.table), rank).where(match)
+        rule = visible(self.table, self.principal)
+        if rule is not None:
+            inner = inner.where(rule)
+        ranked = inner.subquery()
+        stmt = (
+            select(*(ranked.c[c.name] for c in readable_columns(self.table)))
+            .where(ranked.c._rank <= self.limit)
+            .order_by(*(ranked.c[name] for name in self.parent), ranked.c._rank)
+        )
+        grouped: dict[Hashable, list[Row[Any]]] = defaultdict(list)
+        async with self.sessionmaker() as session:
+            for row in (await session.execute(stmt)).all():
+                key = getattr(row, self.parent[0]) if len(self.parent) == 1 else tuple(
+                    getattr(row, name) for name in self.parent
+                )
+                grouped[key].append(row)
+        return grouped

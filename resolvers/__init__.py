@@ -1,0 +1,1 @@
+"""The domain layer: plain async functions every surface (GraphQL, REST) calls."""

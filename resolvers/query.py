@@ -1,0 +1,276 @@
+"""The query spec: filters, ordering, a page window and search, shared by every surface.
+
+Each surface only *parses* its own syntax into a :class:`QuerySpec`; this module checks the spec
+against the model's allowlist (:class:`Entity`) and turns it into SQL. A field that is not
+listed is a :class:`QueryError`, never a query on that column.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import Enum
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, false, or_, true
+
+from gateway.errors import QueryError
+
+
+class Kind(Enum):
+    STRING = "string"
+    INT = "int"
+    BIGINT = "bigint"
+    FLOAT = "float"
+    BOOL = "bool"
+    DATETIME = "datetime"
+    DATE = "date"
+    UUID = "uuid"
+
+
+ORDERED_OPS = frozenset({"eq", "ne", "in", "gt", "gte", "lt", "lte", "isnull"})
+TEXT_OPS = ORDERED_OPS | {"icontains", "startswith", "endswith"}
+OPS_BY_KIND: Mapping[Kind, frozenset[str]] = {
+    Kind.STRING: TEXT_OPS,
+    Kind.INT: ORDERED_OPS,
+    Kind.BIGINT: ORDERED_OPS,
+    Kind.FLOAT: ORDERED_OPS,
+    Kind.DATETIME: ORDERED_OPS,
+    Kind.DATE: ORDERED_OPS,
+    Kind.BOOL: frozenset({"eq", "ne", "isnull"}),
+    Kind.UUID: frozenset({"eq", "ne", "in", "isnull"}),
+}
+ALL_OPS = TEXT_OPS
+
+
+def _parse_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in {"true", "1", "yes", "t"}:
+        return True
+    if text in {"false", "0", "no", "f"}:
+        return False
+    raise ValueError("expected true or false")
+
+
+def _parse_datetime(value: Any) -> datetime:
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None) if value.tzinfo is None else _to_naive_utc(value)
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day)
+    parsed = datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
+    return _to_naive_utc(parsed) if parsed.tzinfo else parsed
+
+
+def _to_naive_utc(value: datetime) -> datetime:
+    offset = value.utcoffset()
+    return (value - offset).replace(tzinfo=None) if offset else value.replace(tzinfo=None)
+
+
+def _parse_date(value: Any) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value).strip())
+
+
+def _parse_uuid(value: Any) -> uuid.UUID:
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value).strip())
+
+
+def _parse_int(value: Any) -> int:
+    if isinstance(value, bool):
+        raise ValueError("expected an integer")
+    if isinstance(value, int):
+        return value
+    return int(str(value).strip())
+
+
+_PARSERS: Mapping[Kind, Callable[[Any], Any]] = {
+    Kind.STRING: str,
+    Kind.INT: _parse_int,
+    Kind.BIGINT: _parse_int,
+    Kind.FLOAT: float,
+    Kind.BOOL: _parse_bool,
+    Kind.DATETIME: _parse_datetime,
+    Kind.DATE: _parse_date,
+    Kind.UUID: _parse_uuid,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class FieldSpec:
+    """One filterable (and possibly sortable) field of an entity."""
+
+    expr: ColumnElement[Any]
+    kind: Kind
+    sortable: bool = True
+
+    @property
+    def ops(self) -> frozenset[str]:
+        return OPS_BY_KIND[self.kind]
+
+    def coerce(self, name: str, value: Any) -> Any:
+        try:
+            return _PARSERS[self.kind](value)
+        except (TypeError, ValueError) as exc:
+            raise QueryError(
+                f"Invalid value {value!r} for field '{name}': expected {self.kind.value}.",
+                field=name,
+            ) from exc
+
+
+@dataclass(frozen=True, slots=True)
+class Filter:
+    field: str
+    op: str
+    value: Any
+
+
+@dataclass(frozen=True, slots=True)
+class AllOf:
+    parts: tuple[Condition, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AnyOf:
+    parts: tuple[Condition, ...]
+
+
+Condition = Filter | AllOf | AnyOf
+
+
+@dataclass(frozen=True, slots=True)
+class Order:
+    field: str
+    descending: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    limit: int
+    offset: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class QuerySpec:
+    where: Condition | None = None
+    order: tuple[Order, ...] = ()
+    window: Window | None = None
+    search: str | None = None
+    include: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Entity:
+    """A model as the query spec sees it: its table, key, allowlisted fields and default order."""
+
+    name: str
+    table: Any
+    fields: Mapping[str, FieldSpec]
+    default_order: tuple[Order, ...]
+    search_fields: tuple[str, ...] = ()
+    key: str = "id"
+
+    def field_spec(self, name: str) -> FieldSpec:
+        spec = self.fields.get(name)
+        if spec is None:
+            allowed = ", ".join(sorted(self.fields))
+            raise QueryError(
+                f"Unknown field '{name}' for {self.name}. Allowed fields: {allowed}.", field=name
+            )
+        return spec
+
+    def check(self, spec: QuerySpec, *, max_page_size: int) -> None:
+        """Raise :class:`QueryError` for anything in ``spec`` this entity does not allow."""
+        if spec.where is not None:
+            self.compile_where(spec.where)
+        self.compile_order(spec.order)
+        check_window(spec.window, max_page_size=max_page_size)
+
+    def compile_where(self, condition: Condition) -> ColumnElement[bool]:
+        if isinstance(condition, AllOf):
+            return and_(true(), *(self.compile_where(part) for part in condition.parts))
+        if isinstance(condition, AnyOf):
+            return or_(false(), *(self.compile_where(part) for part in condition.parts))
+        return self._compile_filter(condition)
+
+    def _compile_filter(self, flt: Filter) -> ColumnElement[bool]:
+        spec = self.field_spec(flt.field)
+        if flt.op not in spec.ops:
+            allowed = ", ".join(sorted(spec.ops))
+            raise QueryError(
+                f"Operator '{flt.op}' is not allowed on {self.name}.{flt.field} "
+                f"({spec.kind.value}). Allowed: {allowed}.",
+                field=flt.field,
+            )
+        col = spec.expr
+        if flt.op == "isnull":
+            is_null = _parse_bool(flt.value) if not isinstance(flt.value, bool) else flt.value
+            return col.is_(None) if is_null else col.is_not(None)
+        if flt.op == "in":
+            values = flt.value
+            if isinstance(values, str):
+                values = [v for v in values.split(",") if v != ""]
+            if not isinstance(values, Sequence):
+                raise QueryError(f"'in' on {flt.field} takes a list.", field=flt.field)
+            return col.in_([spec.coerce(flt.field, v) for v in values])
+        value = spec.coerce(flt.field, flt.value)
+        if flt.op == "eq":
+            return col == value
+        if flt.op == "ne":
+            return col != value
+        if flt.op == "icontains":
+            return col.icontains(value, autoescape=True)
+        if flt.op == "startswith":
+            return col.startswith(value, autoescape=True)
+        if flt.op == "endswith":
+            return col.endswith(value, autoescape=True)
+        return {"gt": col > value, "gte": col >= value, "lt": col < value, "lte": col <= value}[
+            flt.op
+        ]
+
+    def compile_search(self, text: str) -> ColumnElement[bool]:
+        if not self.search_fields:
+            raise QueryError(f"{self.name} does not support search.")
+        return or_(
+            *(self.fields[name].expr.icontains(text, autoescape=True) for name in self.search_fields)
+        )
+
+    def compile_order(self, order: Sequence[Order]) -> list[ColumnElement[Any]]:
+        clauses = []
+        seen = set()
+        # Every ordering ends on the key, so pages are stable under ties.
+        for item in (*order, *self.default_order, Order(self.key)):
+            if item.field in seen:
+                continue
+            seen.add(item.field)
+            spec = self.field_spec(item.field)
+            if not spec.sortable:
+                raise QueryError(f"{self.name} cannot be sorted by '{item.field}'.")
+            clauses.append(spec.expr.desc() if item.descending else spec.expr.asc())
+        return clauses
+
+    def apply(self, stmt: Select[Any], spec: QuerySpec) -> Select[Any]:
+        """Filter and order ``stmt``; the window is applied by the pagination core."""
+        if spec.where is not None:
+            stmt = stmt.where(self.compile_where(spec.where))
+        if spec.search:
+            stmt = stmt.where(self.compile_search(spec.search))
+        return stmt.order_by(*self.compile_order(spec.order))
+
+
+def check_window(window: Window | None, *, max_page_size: int) -> None:
+    if window is None:
+        return
+    if window.limit < 0 or window.offset < 0:
+        raise QueryError("limit and offset must not be negative.")
+    if window.limit > max_page_size:
+        raise QueryError(
+            f"Page size {window.limit} is over the maximum of {max_page_size}; "
+            "ask for fewer rows and page with offset or a cursor."
+        )

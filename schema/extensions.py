@@ -1,0 +1,83 @@
+"""Schema extensions: caches, limiters built once, and rendering domain errors."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from graphql import GraphQLError
+from strawberry.extensions import (
+    AddValidationRules,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    SchemaExtension,
+    ValidationCache,
+)
+
+from gateway.errors import NeurogateError
+from gateway.settings import Settings
+
+log = logging.getLogger("neurogate.graphql")
+
+
+class DomainErrors(SchemaExtension):
+    """Gives every error an ``extensions.code``; hides unexpected exceptions behind a generic
+    message (their traceback goes to the server log, never to the client)."""
+
+    def on_execute(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        if result is None or not result.errors:
+            return
+        result.errors = [_render(error) for error in result.errors]
+
+    def on_validate(self) -> Iterator[None]:
+        yield
+        errors = self.execution_context.pre_execution_errors
+        if errors:
+            for error in errors:
+                _set_code(error, "GRAPHQL_VALIDATION_FAILED")
+
+
+def _set_code(error: GraphQLError, code: str) -> None:
+    error.extensions = {**(error.extensions or {}), "code": code}
+
+
+def _render(error: GraphQLError) -> GraphQLError:
+    original = error.original_error
+    if original is None:
+        _set_code(error, "BAD_USER_INPUT")
+        return error
+    if isinstance(original, NeurogateError):
+        _set_code(error, original.code)
+        if original.field:
+            error.extensions = {**(error.extensions or {}), "field": original.field}
+        return error
+    log.error("unexpected error in %s", error.path, exc_info=original)
+    return GraphQLError(
+        "Internal server error.",
+        nodes=error.nodes,
+        path=error.path,
+        extensions={"code": "INTERNAL_SERVER_ERROR"},
+    )
+
+
+def build_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
+    """Extension factories. The depth and alias limiters are built *once* here and their rule
+    classes reused: a limiter built per request brings new rule classes, and Strawberry's
+    validation cache (keyed by the rules) would then never hit."""
+    rules: list[Any] = [
+        *QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=settings.max_query_aliases).validation_rules,
+    ]
+    max_tokens = settings.max_query_tokens
+    return [
+        lambda: MaxTokensLimiter(max_token_count=max_tokens),
+        ParserCache,
+        lambda: AddValidationRules(rules),
+        ValidationCache,
+        DomainErrors,
+    ]

@@ -1,0 +1,194 @@
+"""The fields every entity gets: a list (limit/offset), a Relay connection (first/after) and
+lookups by a unique key. One factory writes them all, so every entity pages, filters, counts
+and prefetches the same way."""
+
+import base64
+from typing import Annotated, Any, Generic, Optional, TypeVar
+
+import strawberry
+from strawberry.types.field import StrawberryField
+from strawberry.utils.str_converters import to_camel_case
+
+from gateway.errors import NotFound, QueryError
+from resolvers.listing import get_row, list_rows
+from resolvers.query import QuerySpec, Window
+from schema.filters import order_input, to_condition, to_order, where_input
+from schema.relations import Registry, RowType, prefetch, sub_selections
+
+# Deliberately no ``from __future__ import annotations`` here: the resolvers below are built at
+# schema-build time and carry real (not string) annotations that Strawberry reads.
+
+T = TypeVar("T")
+_CURSOR_PREFIX = "offset:"
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: Optional[str]  # noqa: UP045
+    end_cursor: Optional[str]  # noqa: UP045
+
+
+@strawberry.type
+class Edge(Generic[T]):
+    cursor: str
+    node: T
+
+
+@strawberry.type
+class Connection(Generic[T]):
+    total_count: Optional[int]  # noqa: UP045
+    page_info: PageInfo
+    edges: list[Edge[T]]
+    nodes: list[T]
+
+
+def encode_cursor(offset: int) -> str:
+    return base64.urlsafe_b64encode(f"{_CURSOR_PREFIX}{offset}".encode()).decode()
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        text = base64.urlsafe_b64decode(cursor.encode()).decode()
+        if not text.startswith(_CURSOR_PREFIX):
+            raise ValueError(cursor)
+        offset = int(text[len(_CURSOR_PREFIX) :])
+        if offset < 0:
+            raise ValueError(cursor)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise QueryError(f"Invalid cursor {cursor!r}.") from exc
+    return offset
+
+
+def _top_selections(info: strawberry.Info) -> list[Any]:
+    return [s for f in info.selected_fields for s in f.selections]
+
+
+class FieldFactory:
+    """Builds the query fields of row types that share one :class:`Registry`."""
+
+    def __init__(self, registry: Registry) -> None:
+        self.registry = registry
+
+    async def objects(
+        self, info: strawberry.Info, type_: type[RowType], rows: list[Any], selections: list[Any]
+    ) -> list[Any]:
+        """Rows as GraphQL objects, with every selected relation already loaded."""
+        objects = [type_.from_row(row) for row in rows]
+        ctx = info.context
+        await prefetch(
+            ctx, self.registry, type_.__name__, objects, selections, ctx.settings.max_page_size
+        )
+        return objects
+
+    def list_field(self, type_: type[RowType], description: str) -> StrawberryField:
+        entity = type_.entity
+        Where, Order = where_input(entity), order_input(entity)  # noqa: N806
+        factory = self
+
+        async def resolve(
+            info: strawberry.Info,
+            where: Any = None,
+            order_by: Any = None,
+            limit: Optional[int] = None,  # noqa: UP045
+            offset: int = 0,
+        ) -> Any:
+            spec = QuerySpec(
+                where=to_condition(where),
+                order=to_order(order_by),
+                window=Window(limit=_default(info, limit), offset=offset),
+            )
+            page = await list_rows(info.context, entity, spec, with_total=False)
+            return await factory.objects(info, type_, page.rows, _top_selections(info))
+
+        resolve.__annotations__ = {
+            "info": strawberry.Info,
+            "where": Optional[Where],  # noqa: UP045
+            "order_by": Optional[list[Order]],  # noqa: UP045
+            "limit": Optional[int],  # noqa: UP045
+            "offset": int,
+            "return": list[type_],  # type: ignore[valid-type]
+        }
+        return strawberry.field(resolver=resolve, description=description)
+
+    def connection_field(self, type_: type[RowType], description: str) -> StrawberryField:
+        entity = type_.entity
+        Where, Order = where_input(entity), order_input(entity)  # noqa: N806
+        factory = self
+
+        async def resolve(
+            info: strawberry.Info,
+            where: Any = None,
+            order_by: Any = None,
+            first: Optional[int] = None,  # noqa: UP045
+            after: Optional[str] = None,  # noqa: UP045
+        ) -> Any:
+            offset = decode_cursor(after) + 1 if after is not None else 0
+            spec = QuerySpec(
+                where=to_condition(where),
+                order=to_order(order_by),
+                window=Window(limit=_default(info, first), offset=offset),
+            )
+            selections = _top_selections(info)
+            wants_total = any(
+                s for s in selections if getattr(s, "name", None) == "totalCount"
+            ) or bool(sub_selections(selections, "pageInfo"))
+            page = await list_rows(info.context, entity, spec, with_total=wants_total)
+            node_selections = sub_selections(selections, "nodes") + sub_selections(
+                selections, "edges", "node"
+            )
+            nodes = await factory.objects(info, type_, page.rows, node_selections)
+            edges = [Edge(cursor=encode_cursor(offset + i), node=n) for i, n in enumerate(nodes)]
+            total = page.total
+            return Connection(
+                total_count=total,
+                page_info=PageInfo(
+                    has_next_page=total is not None and offset + len(nodes) < total,
+                    has_previous_page=offset > 0,
+                    start_cursor=edges[0].cursor if edges else None,
+                    end_cursor=edges[-1].cursor if edges else None,
+                ),
+                edges=edges,
+                nodes=nodes,
+            )
+
+        resolve.__annotations__ = {
+            "info": strawberry.Info,
+            "where": Optional[Where],  # noqa: UP045
+            "order_by": Optional[list[Order]],  # noqa: UP045
+            "first": Optional[int],  # noqa: UP045
+            "after": Optional[str],  # noqa: UP045
+            "return": Connection[type_],  # type: ignore[valid-type]
+        }
+        return strawberry.field(resolver=resolve, description=description)
+
+    def lookup_field(
+        self, type_: type[RowType], key: str, key_type: Any, description: str
+    ) -> StrawberryField:
+        """``<type>(key: ...)``: one row by a unique field; null when missing or not visible."""
+        entity = type_.entity
+        factory = self
+
+        async def resolve(info: strawberry.Info, value: Any) -> Any:
+            try:
+                row = await get_row(info.context, entity, key, value)
+            except NotFound:
+                return None
+            objects = await factory.objects(info, type_, [row], _top_selections(info))
+            return objects[0]
+
+        resolve.__annotations__ = {
+            "info": strawberry.Info,
+            "value": Annotated[key_type, strawberry.argument(name=to_camel_case(key))],
+            "return": Optional[type_],  # type: ignore[valid-type]  # noqa: UP045
+        }
+        return strawberry.field(resolver=resolve, description=description)
+
+
+def _default(info: strawberry.Info, size: Optional[int]) -> int:  # noqa: UP045
+    return info.context.settings.max_page_size if size is None else size
+
+
+
+__all__ = ["Connection", "Edge", "FieldFactory", "PageInfo"]
