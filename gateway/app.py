@@ -26,7 +26,7 @@ async def readyz(request: Request) -> JSONResponse:
     try:
         async with request.app.state.engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
-    except Exception:  # noqa: BLE001 - any failure means "not ready"
+    except Exception:
         return JSONResponse({"status": "unavailable"}, status_code=503)
     return JSONResponse({"status": "ready"})
 

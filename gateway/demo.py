@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -84,6 +85,12 @@ TASKS = [
 ]
 
 
+def _pk(row: Any) -> int:
+    """The database-assigned integer id of a flushed row."""
+    assert row.id is not None
+    return int(row.id)
+
+
 async def is_empty(session: AsyncSession) -> bool:
     return (await session.execute(select(func.count()).select_from(Project))).scalar_one() == 0
 
@@ -95,8 +102,9 @@ async def seed_demo(session: AsyncSession, *, seed: int = 7) -> None:
     session.add_all(categories.values())
     await session.flush()
     species = {
-        name: Species(name=name, scientific_name=sci, description=desc,
-                      category_id=categories[cat].id)
+        name: Species(
+            name=name, scientific_name=sci, description=desc, category_id=categories[cat].id
+        )
         for name, sci, cat, desc in SPECIES
     }
     session.add_all(species.values())
@@ -108,31 +116,46 @@ async def seed_demo(session: AsyncSession, *, seed: int = 7) -> None:
     labs = {name: Laboratory(name=name, institution=inst, timezone=tz) for name, inst, tz in LABS}
     session.add_all(labs.values())
     users = {
-        username: User(username=username, email=email, first_name=first, last_name=last,
-                       is_admin=admin, is_reviewer=reviewer)
+        username: User(
+            username=username,
+            email=email,
+            first_name=first,
+            last_name=last,
+            is_admin=admin,
+            is_reviewer=reviewer,
+        )
         for username, email, first, last, admin, reviewer in USERS
     }
     session.add_all(users.values())
     await session.flush()
 
-    owners = {"cortexlab": "nick", "hoferlab": "sonja", "churchlandlab": "anne",
-              "buzsakilab": "nick"}
+    owners = {
+        "cortexlab": "nick",
+        "hoferlab": "sonja",
+        "churchlandlab": "anne",
+        "buzsakilab": "nick",
+    }
     start = datetime(2024, 3, 4, 9, 30)
     for p_index, (pname, desc, public, lab) in enumerate(PROJECTS):
         project = Project(name=pname, description=desc, is_public=public, tags=["demo"])
         session.add(project)
         await session.flush()
         owner = users[owners[lab]]
-        session.add(ProjectMember(project_id=project.id, user_id=owner.id, role="manager",
-                                  is_owner=True))
+        session.add(
+            ProjectMember(project_id=project.id, user_id=_pk(owner), role="manager", is_owner=True)
+        )
         sp = species["Rat"] if lab == "buzsakilab" else species["Mouse"]
         strain = strains["Long-Evans"] if lab == "buzsakilab" else strains["C57BL/6J"]
         for s_index in range(3):
             nickname = f"{lab[:2].upper()}{p_index:01d}{s_index + 10:02d}"
             subject = Subject(
-                nickname=nickname, sex=rng.choice("MF"), project_id=project.id,
-                species_id=sp.id, strain_id=strain.id, lab_id=labs[lab].id,
-                responsible_user_id=owner.id,
+                nickname=nickname,
+                sex=rng.choice("MF"),
+                project_id=project.id,
+                species_id=sp.id,
+                strain_id=strain.id,
+                lab_id=labs[lab].id,
+                responsible_user_id=_pk(owner),
                 birth_date=date(2023, 9, 1) + timedelta(days=rng.randrange(120)),
                 description=f"{sp.name} in {pname}",
             )
@@ -142,61 +165,110 @@ async def seed_demo(session: AsyncSession, *, seed: int = 7) -> None:
             for number in range(1, 5):
                 begin = start + timedelta(days=7 * s_index + number, hours=rng.randrange(6))
                 sess = Session(
-                    name=f"{nickname}_{begin:%Y-%m-%d}_{number:03d}", number=number,
-                    start_time=begin, end_time=begin + timedelta(minutes=50),
-                    task_protocol=rng.choice(TASKS), project_id=project.id,
-                    subject_id=subject.id, lab_id=labs[lab].id,
-                    n_trials=rng.randrange(300, 900), narrative="",
+                    name=f"{nickname}_{begin:%Y-%m-%d}_{number:03d}",
+                    number=number,
+                    start_time=begin,
+                    end_time=begin + timedelta(minutes=50),
+                    task_protocol=rng.choice(TASKS),
+                    project_id=project.id,
+                    subject_id=subject.id,
+                    lab_id=labs[lab].id,
+                    n_trials=rng.randrange(300, 900),
+                    narrative="",
                 )
                 session.add(sess)
                 await session.flush()
                 session.add(SessionProject(session_id=sess.id, project_id=project.id))
 
-    for index, (name, sp_name, verified) in enumerate([
-        ("Allen CCF reference mouse", "Mouse", True),
-        ("Waxholm rat template", "Rat", True),
-        ("Octopus optic lobe", "Common octopus", False),
-    ]):
-        upload = FileUpload(name=f"brain_{index}.nii.gz", sha256=f"{index:064x}", size=1024,
-                            content_type="application/gzip", uploader_id=users["sonja"].id)
+    for index, (name, sp_name, verified) in enumerate(
+        [
+            ("Allen CCF reference mouse", "Mouse", True),
+            ("Waxholm rat template", "Rat", True),
+            ("Octopus optic lobe", "Common octopus", False),
+        ]
+    ):
+        upload = FileUpload(
+            name=f"brain_{index}.nii.gz",
+            sha256=f"{index:064x}",
+            size=1024,
+            content_type="application/gzip",
+            uploader_id=_pk(users["sonja"]),
+        )
         session.add(upload)
         await session.flush()
-        session.add(Brain(
-            readable_id=name.lower().replace(" ", "-"), name=name, verified=verified,
-            species_id=species[sp_name].id, category_id=species[sp_name].category_id,
-            uploader_id=users["sonja"].id, file_id=upload.id, description=name,
-        ))
+        session.add(
+            Brain(
+                readable_id=name.lower().replace(" ", "-"),
+                name=name,
+                verified=verified,
+                species_id=species[sp_name].id,
+                category_id=species[sp_name].category_id,
+                uploader_id=_pk(users["sonja"]),
+                file_id=upload.id,
+                description=name,
+            )
+        )
 
-    session.add_all([
-        Approval(model="species", action="Add", submitter_id=users["nick"].id,
-                 proposed={"name": "Ferret", "scientific_name": "Mustela putorius furo",
-                           "description": "Carnivore model for visual development"}),
-        Approval(model="species", action="Change", instance_id=str(species["Rat"].id),
-                 submitter_id=users["anne"].id,
-                 proposed={"description": "Brown rat, common lab rat"}),
-    ])
+    session.add_all(
+        [
+            Approval(
+                model="species",
+                action="Add",
+                submitter_id=_pk(users["nick"]),
+                proposed={
+                    "name": "Ferret",
+                    "scientific_name": "Mustela putorius furo",
+                    "description": "Carnivore model for visual development",
+                },
+            ),
+            Approval(
+                model="species",
+                action="Change",
+                instance_id=str(species["Rat"].id),
+                submitter_id=_pk(users["anne"]),
+                proposed={"description": "Brown rat, common lab rat"},
+            ),
+        ]
+    )
 
-    dataset = ConnectomeDataset(name="fruitfly_fafb_flywire",
-                                description="FlyWire whole-brain connectome (demo excerpt)")
+    dataset = ConnectomeDataset(
+        name="fruitfly_fafb_flywire", description="FlyWire whole-brain connectome (demo excerpt)"
+    )
     session.add(dataset)
     await session.flush()
-    mat = Materialization(dataset_id=dataset.id, version=783,
-                          timestamp=datetime(2023, 9, 30, 5, 0), valid=True)
+    mat = Materialization(
+        dataset_id=_pk(dataset), version=783, timestamp=datetime(2023, 9, 30, 5, 0), valid=True
+    )
     session.add(mat)
     await session.flush()
     segment_ids = [720575940600000000 + rng.randrange(10**9) for _ in range(24)]
     for seg_id in segment_ids:
-        session.add(Segment(materialization_id=mat.id, id=seg_id,
-                            nt_type=rng.choice(["ACH", "GABA", "GLUT"]),
-                            size_nm=rng.randrange(10**9, 10**11)))
-        session.add(SegmentProperty(materialization_id=mat.id, segment_id=seg_id,
-                                    name="soma", value={"x": rng.randrange(10**5)}))
+        session.add(
+            Segment(
+                materialization_id=_pk(mat),
+                id=seg_id,
+                nt_type=rng.choice(["ACH", "GABA", "GLUT"]),
+                size_nm=rng.randrange(10**9, 10**11),
+            )
+        )
+        session.add(
+            SegmentProperty(
+                materialization_id=_pk(mat),
+                segment_id=seg_id,
+                name="soma",
+                value={"x": rng.randrange(10**5)},
+            )
+        )
     for _ in range(60):
         pre, post = rng.sample(segment_ids, 2)
-        session.add(Connection(materialization_id=mat.id, pre_id=pre, post_id=post,
-                               neuropil=rng.choice(["AL_L", "MB_CA_R", "LO_R"]),
-                               syn_count=rng.randrange(5, 80), nt_type="ACH"))
+        session.add(
+            Connection(
+                materialization_id=_pk(mat),
+                pre_id=pre,
+                post_id=post,
+                neuropil=rng.choice(["AL_L", "MB_CA_R", "LO_R"]),
+                syn_count=rng.randrange(5, 80),
+                nt_type="ACH",
+            )
+        )
     await session.flush()
-
-
-

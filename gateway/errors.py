@@ -1,14 +1,14 @@
 """The one domain exception tree. Every surface renders it once, in its own format.
 
-    NeurogateError
-    ├── BadRequest            400  malformed or invalid input
-    │   └── QueryError        400  a filter, ordering or page the model does not allow
-    ├── Unauthenticated       401  missing or invalid credentials
-    ├── Forbidden             403  authenticated, but not allowed
-    ├── NotFound              404  missing, or not visible to the caller (the same answer)
-    ├── Conflict              409  the state changed underneath the request
-    ├── PayloadTooLarge       413
-    └── RateLimited           429
+NeurogateError
+├── BadRequest            400  malformed or invalid input
+│   └── QueryError        400  a filter, ordering or page the model does not allow
+├── Unauthenticated       401  missing or invalid credentials
+├── Forbidden             403  authenticated, but not allowed
+├── NotFound              404  missing, or not visible to the caller (the same answer)
+├── Conflict              409  the state changed underneath the request
+├── PayloadTooLarge       413
+└── RateLimited           429
 """
 
 from __future__ import annotations

@@ -10,7 +10,6 @@ from sqlalchemy import ColumnElement, Table
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gateway.auth.principal import Principal
-from gateway.db import models
 from loaders.rows import ChildrenLoader, RowLoader
 
 
@@ -46,24 +45,3 @@ class Loaders:
             )
             self._children[cache_key] = loader
         return loader
-
-    # The to-one loaders every surface uses, named for readability at the call site.
-    @property
-    def projects(self) -> RowLoader:
-        return self.by_key(models.Project.__table__)
-
-    @property
-    def subjects(self) -> RowLoader:
-        return self.by_key(models.Subject.__table__)
-
-    @property
-    def sessions(self) -> RowLoader:
-        return self.by_key(models.Session.__table__)
-
-    @property
-    def species(self) -> RowLoader:
-        return self.by_key(models.Species.__table__)
-
-    @property
-    def users(self) -> RowLoader:
-        return self.by_key(models.User.__table__)

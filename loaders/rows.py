@@ -117,9 +117,7 @@ class ChildrenLoader(_FillableLoader[list[Row[Any]]]):
         else:
             match = tuple_(*parent_cols).in_(keys)
         rank = (
-            func.row_number()
-            .over(partition_by=parent_cols, order_by=self.order_by)
-            .label("_rank")
+            func.row_number().over(partition_by=parent_cols, order_by=self.order_by).label("_rank")
         )
         inner = select(*readable_columns(self.table), rank).where(match)
         rule = visible(self.table, self.principal)
@@ -134,8 +132,10 @@ class ChildrenLoader(_FillableLoader[list[Row[Any]]]):
         grouped: dict[Hashable, list[Row[Any]]] = defaultdict(list)
         async with self.sessionmaker() as session:
             for row in (await session.execute(stmt)).all():
-                key = getattr(row, self.parent[0]) if len(self.parent) == 1 else tuple(
-                    getattr(row, name) for name in self.parent
+                key = (
+                    getattr(row, self.parent[0])
+                    if len(self.parent) == 1
+                    else tuple(getattr(row, name) for name in self.parent)
                 )
                 grouped[key].append(row)
         return grouped

@@ -23,6 +23,7 @@ from gateway.db.models import (
     Strain,
     Subject,
     User,
+    table,
 )
 from resolvers.query import Entity, FieldSpec, Kind, Order
 
@@ -51,30 +52,26 @@ def columns(table: Table, *names: str) -> dict[str, FieldSpec]:
     return {name: FieldSpec(table.c[name], _kind(table.c[name])) for name in names}
 
 
-def _t(model: Any) -> Table:
-    return model.__table__  # type: ignore[no-any-return]
-
-
-_subject, _species = _t(Subject), _t(Species)
+_subject, _species = table(Subject), table(Species)
 
 LABORATORY = Entity(
     "Laboratory",
-    _t(Laboratory),
-    columns(_t(Laboratory), "id", "name", "institution", "timezone", "created_at"),
+    table(Laboratory),
+    columns(table(Laboratory), "id", "name", "institution", "timezone", "created_at"),
     default_order=(Order("name"),),
     search_fields=("name", "institution"),
 )
 USER = Entity(
     "User",
-    _t(User),
-    columns(_t(User), "id", "username", "first_name", "last_name", "created_at"),
+    table(User),
+    columns(table(User), "id", "username", "first_name", "last_name", "created_at"),
     default_order=(Order("username"),),
     search_fields=("username", "first_name", "last_name"),
 )
 CATEGORY = Entity(
     "Category",
-    _t(Category),
-    columns(_t(Category), "id", "name", "description", "created_at", "updated_at"),
+    table(Category),
+    columns(table(Category), "id", "name", "description", "created_at", "updated_at"),
     default_order=(Order("name"),),
     search_fields=("name", "description"),
 )
@@ -83,12 +80,18 @@ SPECIES = Entity(
     _species,
     {
         **columns(
-            _species, "id", "name", "scientific_name", "description", "category_id",
-            "created_at", "updated_at",
+            _species,
+            "id",
+            "name",
+            "scientific_name",
+            "description",
+            "category_id",
+            "created_at",
+            "updated_at",
         ),
         "category_name": FieldSpec(
-            select(_t(Category).c.name)
-            .where(_t(Category).c.id == _species.c.category_id)
+            select(table(Category).c.name)
+            .where(table(Category).c.id == _species.c.category_id)
             .scalar_subquery(),
             Kind.STRING,
         ),
@@ -98,24 +101,33 @@ SPECIES = Entity(
 )
 STRAIN = Entity(
     "Strain",
-    _t(Strain),
-    columns(_t(Strain), "id", "name", "description", "species_id", "created_at", "updated_at"),
+    table(Strain),
+    columns(table(Strain), "id", "name", "description", "species_id", "created_at", "updated_at"),
     default_order=(Order("name"),),
     search_fields=("name", "description"),
 )
 APPROVAL = Entity(
     "Approval",
-    _t(Approval),
+    table(Approval),
     columns(
-        _t(Approval), "id", "model", "action", "instance_id", "status", "submitter_id",
-        "reviewer_id", "created_at", "updated_at", "reviewed_at",
+        table(Approval),
+        "id",
+        "model",
+        "action",
+        "instance_id",
+        "status",
+        "submitter_id",
+        "reviewer_id",
+        "created_at",
+        "updated_at",
+        "reviewed_at",
     ),
     default_order=(Order("created_at", descending=True),),
 )
 PROJECT = Entity(
     "Project",
-    _t(Project),
-    columns(_t(Project), "id", "name", "description", "is_public", "created_at", "updated_at"),
+    table(Project),
+    columns(table(Project), "id", "name", "description", "is_public", "created_at", "updated_at"),
     default_order=(Order("name"),),
     search_fields=("name", "description"),
 )
@@ -123,25 +135,53 @@ SUBJECT = Entity(
     "Subject",
     _subject,
     columns(
-        _subject, "id", "nickname", "description", "sex", "birth_date", "death_date",
-        "genotype", "genetic_line", "status", "project_id", "species_id", "strain_id", "lab_id",
-        "responsible_user_id", "created_at", "updated_at",
+        _subject,
+        "id",
+        "nickname",
+        "description",
+        "sex",
+        "birth_date",
+        "death_date",
+        "genotype",
+        "genetic_line",
+        "status",
+        "project_id",
+        "species_id",
+        "strain_id",
+        "lab_id",
+        "responsible_user_id",
+        "created_at",
+        "updated_at",
     ),
     default_order=(Order("nickname"),),
     search_fields=("nickname", "description"),
 )
 SESSION = Entity(
     "Session",
-    _t(Session),
+    table(Session),
     {
         **columns(
-            _t(Session), "id", "name", "narrative", "type", "number", "task_protocol",
-            "start_time", "end_time", "qc", "n_trials", "n_correct_trials", "project_id",
-            "subject_id", "lab_id", "created_at", "updated_at",
+            table(Session),
+            "id",
+            "name",
+            "narrative",
+            "type",
+            "number",
+            "task_protocol",
+            "start_time",
+            "end_time",
+            "qc",
+            "n_trials",
+            "n_correct_trials",
+            "project_id",
+            "subject_id",
+            "lab_id",
+            "created_at",
+            "updated_at",
         ),
         "subject_nickname": FieldSpec(
             select(_subject.c.nickname)
-            .where(_subject.c.id == _t(Session).c.subject_id)
+            .where(_subject.c.id == table(Session).c.subject_id)
             .scalar_subquery(),
             Kind.STRING,
         ),
@@ -151,59 +191,94 @@ SESSION = Entity(
 )
 FILE_UPLOAD = Entity(
     "FileUpload",
-    _t(FileUpload),
+    table(FileUpload),
     columns(
-        _t(FileUpload), "id", "name", "sha256", "size", "content_type", "status",
-        "dataset_type", "uploader_id", "session_id", "created_at",
+        table(FileUpload),
+        "id",
+        "name",
+        "sha256",
+        "size",
+        "content_type",
+        "status",
+        "dataset_type",
+        "uploader_id",
+        "session_id",
+        "created_at",
     ),
     default_order=(Order("created_at", descending=True),),
     search_fields=("name",),
 )
 BRAIN = Entity(
     "Brain",
-    _t(Brain),
+    table(Brain),
     columns(
-        _t(Brain), "id", "uuid", "readable_id", "name", "description", "verified",
-        "is_reference", "species_id", "category_id", "uploader_id", "created_at", "updated_at",
+        table(Brain),
+        "id",
+        "uuid",
+        "readable_id",
+        "name",
+        "description",
+        "verified",
+        "is_reference",
+        "species_id",
+        "category_id",
+        "uploader_id",
+        "created_at",
+        "updated_at",
     ),
     default_order=(Order("created_at", descending=True),),
     search_fields=("name", "description", "readable_id"),
 )
 CONNECTOME_DATASET = Entity(
     "ConnectomeDataset",
-    _t(ConnectomeDataset),
-    columns(_t(ConnectomeDataset), "id", "name", "description", "created_at"),
+    table(ConnectomeDataset),
+    columns(table(ConnectomeDataset), "id", "name", "description", "created_at"),
     default_order=(Order("name"),),
     search_fields=("name", "description"),
 )
 MATERIALIZATION = Entity(
     "Materialization",
-    _t(Materialization),
-    columns(_t(Materialization), "id", "dataset_id", "version", "timestamp", "valid"),
+    table(Materialization),
+    columns(table(Materialization), "id", "dataset_id", "version", "timestamp", "valid"),
     default_order=(Order("version", descending=True),),
 )
 SEGMENT = Entity(
     "Segment",
-    _t(Segment),
+    table(Segment),
     columns(
-        _t(Segment), "id", "materialization_id", "cell_group", "nt_type", "size_nm",
-        "length_nm", "nr_pre", "nr_post", "nr_upstream_partner", "nr_downstream_partner",
+        table(Segment),
+        "id",
+        "materialization_id",
+        "cell_group",
+        "nt_type",
+        "size_nm",
+        "length_nm",
+        "nr_pre",
+        "nr_post",
+        "nr_upstream_partner",
+        "nr_downstream_partner",
     ),
     default_order=(Order("materialization_id"),),
 )
 CONNECTION = Entity(
     "Connection",
-    _t(Connection),
+    table(Connection),
     columns(
-        _t(Connection), "id", "materialization_id", "pre_id", "post_id", "neuropil",
-        "syn_count", "nt_type",
+        table(Connection),
+        "id",
+        "materialization_id",
+        "pre_id",
+        "post_id",
+        "neuropil",
+        "syn_count",
+        "nt_type",
     ),
     default_order=(Order("syn_count", descending=True),),
 )
 SEGMENT_PROPERTY = Entity(
     "SegmentProperty",
-    _t(SegmentProperty),
-    columns(_t(SegmentProperty), "segment_id", "materialization_id", "name"),
+    table(SegmentProperty),
+    columns(table(SegmentProperty), "segment_id", "materialization_id", "name"),
     default_order=(Order("name"),),
     key="segment_id",
 )

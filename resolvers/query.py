@@ -238,11 +238,14 @@ class Entity:
         if not self.search_fields:
             raise QueryError(f"{self.name} does not support search.")
         return or_(
-            *(self.fields[name].expr.icontains(text, autoescape=True) for name in self.search_fields)
+            *(
+                self.fields[name].expr.icontains(text, autoescape=True)
+                for name in self.search_fields
+            )
         )
 
     def compile_order(self, order: Sequence[Order]) -> list[ColumnElement[Any]]:
-        clauses = []
+        clauses: list[ColumnElement[Any]] = []
         seen = set()
         # Every ordering ends on the key, so pages are stable under ties.
         for item in (*order, *self.default_order, Order(self.key)):

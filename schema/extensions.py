@@ -48,7 +48,9 @@ def _set_code(error: GraphQLError, code: str) -> None:
 
 def _render(error: GraphQLError) -> GraphQLError:
     original = error.original_error
-    if original is None:
+    # No original exception, a GraphQL one, or none raised inside a field (no path): the
+    # request itself was wrong (e.g. a variable that does not coerce to its type).
+    if original is None or isinstance(original, GraphQLError) or error.path is None:
         _set_code(error, "BAD_USER_INPUT")
         return error
     if isinstance(original, NeurogateError):

@@ -18,8 +18,16 @@ from schema.scalars import BigInt
 
 # The Python attribute of each operator on a filter input, and its query-spec name.
 _OP_ATTRS = {
-    "eq": "eq", "ne": "ne", "in_": "in", "icontains": "icontains", "startswith": "startswith",
-    "endswith": "endswith", "gt": "gt", "gte": "gte", "lt": "lt", "lte": "lte",
+    "eq": "eq",
+    "ne": "ne",
+    "in_": "in",
+    "icontains": "icontains",
+    "startswith": "startswith",
+    "endswith": "endswith",
+    "gt": "gt",
+    "gte": "gte",
+    "lt": "lt",
+    "lte": "lte",
     "is_null": "isnull",
 }
 
@@ -85,7 +93,7 @@ def order_input(entity: Entity) -> type:
     """``<Entity>Order``: a sortable field and a direction."""
     sortable = [name for name, spec in entity.fields.items() if spec.sortable]
     fields_enum = strawberry.enum(
-        Enum(f"{entity.name}OrderField", {name.upper(): name for name in sortable})  # type: ignore[misc]
+        Enum(f"{entity.name}OrderField", {name.upper(): name for name in sortable})  # type: ignore[misc, call-overload]
     )
     cls = type(
         f"{entity.name}Order",

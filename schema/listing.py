@@ -84,7 +84,7 @@ class FieldFactory:
 
     def list_field(self, type_: type[RowType], description: str) -> StrawberryField:
         entity = type_.entity
-        Where, Order = where_input(entity), order_input(entity)  # noqa: N806
+        Where, Order = where_input(entity), order_input(entity)
         factory = self
 
         async def resolve(
@@ -105,7 +105,7 @@ class FieldFactory:
         resolve.__annotations__ = {
             "info": strawberry.Info,
             "where": Optional[Where],  # noqa: UP045
-            "order_by": Optional[list[Order]],  # noqa: UP045
+            "order_by": Optional[list[Order]],  # type: ignore[valid-type]  # noqa: UP045
             "limit": Optional[int],  # noqa: UP045
             "offset": int,
             "return": list[type_],  # type: ignore[valid-type]
@@ -114,7 +114,7 @@ class FieldFactory:
 
     def connection_field(self, type_: type[RowType], description: str) -> StrawberryField:
         entity = type_.entity
-        Where, Order = where_input(entity), order_input(entity)  # noqa: N806
+        Where, Order = where_input(entity), order_input(entity)
         factory = self
 
         async def resolve(
@@ -156,7 +156,7 @@ class FieldFactory:
         resolve.__annotations__ = {
             "info": strawberry.Info,
             "where": Optional[Where],  # noqa: UP045
-            "order_by": Optional[list[Order]],  # noqa: UP045
+            "order_by": Optional[list[Order]],  # type: ignore[valid-type]  # noqa: UP045
             "first": Optional[int],  # noqa: UP045
             "after": Optional[str],  # noqa: UP045
             "return": Connection[type_],  # type: ignore[valid-type]
@@ -188,7 +188,6 @@ class FieldFactory:
 
 def _default(info: strawberry.Info, size: Optional[int]) -> int:  # noqa: UP045
     return info.context.settings.max_page_size if size is None else size
-
 
 
 __all__ = ["Connection", "Edge", "FieldFactory", "PageInfo"]

@@ -34,22 +34,35 @@ class Exposed:
 
 EXPOSED = (
     Exposed(User, "users", (("user", "id", int),)),
-    Exposed(Laboratory, "laboratories", (("laboratory", "id", strawberry.ID),
-                                         ("laboratory_by_name", "name", str))),
+    Exposed(
+        Laboratory,
+        "laboratories",
+        (("laboratory", "id", strawberry.ID), ("laboratory_by_name", "name", str)),
+    ),
     Exposed(Category, "categories", (("category", "id", int), ("category_by_name", "name", str))),
-    Exposed(Species, "species", (("species_by_id", "id", strawberry.ID),
-                                 ("species_by_name", "name", str))),
+    Exposed(
+        Species,
+        "species",
+        (("species_by_id", "id", strawberry.ID), ("species_by_name", "name", str)),
+    ),
     Exposed(Strain, "strains", (("strain", "id", strawberry.ID), ("strain_by_name", "name", str))),
     Exposed(Approval, "approvals", (("approval", "id", strawberry.ID),)),
-    Exposed(Project, "projects", (("project", "id", strawberry.ID),
-                                  ("project_by_name", "name", str))),
-    Exposed(Subject, "subjects", (("subject", "id", strawberry.ID),
-                                  ("subject_by_nickname", "nickname", str))),
+    Exposed(
+        Project, "projects", (("project", "id", strawberry.ID), ("project_by_name", "name", str))
+    ),
+    Exposed(
+        Subject,
+        "subjects",
+        (("subject", "id", strawberry.ID), ("subject_by_nickname", "nickname", str)),
+    ),
     Exposed(Session, "sessions", (("session", "id", strawberry.ID),)),
     Exposed(Brain, "brains", (("brain", "id", int), ("brain_by_readable_id", "readable_id", str))),
     Exposed(FileUpload, "file_uploads", (("file_upload", "id", int),)),
-    Exposed(ConnectomeDataset, "connectome_datasets", (("connectome_dataset", "id", int),
-                                                       ("connectome_dataset_by_name", "name", str))),
+    Exposed(
+        ConnectomeDataset,
+        "connectome_datasets",
+        (("connectome_dataset", "id", int), ("connectome_dataset_by_name", "name", str)),
+    ),
     Exposed(Materialization, "materializations", (("materialization", "id", int),)),
     Exposed(Segment, "segments", ()),
     Exposed(SynapseConnection, "synapse_connections", (("synapse_connection", "id", BigInt),)),

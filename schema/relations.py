@@ -123,37 +123,54 @@ async def prefetch(
         if found is None:
             continue
         name, relation = found
-        children_selections = [s for f in fields for s in f.selections]
         target = registry.types[relation.target]
         if isinstance(relation, ToOne):
-            loader = ctx.loaders.by_key(target.entity.table)
-            rows = await loader.fill(getattr(obj, relation.fk) for obj in objects)
-            memo: dict[Any, Any] = {}
-            for obj in objects:
-                key = getattr(obj, relation.fk)
-                if key is not None and key not in memo:
-                    row = rows.get(key)
-                    memo[key] = None if row is None else target.from_row(row)
-                obj.__dict__[name] = memo.get(key)
-            children = [child for child in memo.values() if child is not None]
-            await prefetch(ctx, registry, relation.target, children, children_selections, max_nested)
-            continue
-        for limit in {_limit(f, max_nested) for f in fields}:
-            entity = target.entity
-            loader = ctx.loaders.children(
-                entity.table,
-                relation.parent_cols,
-                limit=limit,
-                order_by=entity.compile_order(()),
-            )
-            keys = [_key(obj, relation.keys) for obj in objects]
-            grouped = await loader.fill(keys)
-            children = []
-            for obj, key in zip(objects, keys, strict=True):
-                converted = [target.from_row(row) for row in grouped.get(key, ())]
-                obj._many[(name, limit)] = converted
-                children.extend(converted)
-            await prefetch(ctx, registry, relation.target, children, children_selections, max_nested)
+            children = await _fill_to_one(ctx, name, relation, target, objects)
+        else:
+            limits = {_limit(f, max_nested) for f in fields}
+            children = await _fill_to_many(ctx, name, relation, target, objects, limits)
+        children_selections = [s for f in fields for s in f.selections]
+        await prefetch(ctx, registry, relation.target, children, children_selections, max_nested)
+
+
+async def _fill_to_one(
+    ctx: Context, name: str, relation: ToOne, target: type[RowType], objects: Sequence[Any]
+) -> list[Any]:
+    rows = await ctx.loaders.by_key(target.entity.table).fill(
+        getattr(obj, relation.fk) for obj in objects
+    )
+    # One object per related row, shared by every parent that points at it.
+    memo: dict[Any, Any] = {}
+    for obj in objects:
+        key = getattr(obj, relation.fk)
+        if key is not None and key not in memo:
+            row = rows.get(key)
+            memo[key] = None if row is None else target.from_row(row)
+        obj.__dict__[name] = memo.get(key)
+    return [child for child in memo.values() if child is not None]
+
+
+async def _fill_to_many(
+    ctx: Context,
+    name: str,
+    relation: ToMany,
+    target: type[RowType],
+    objects: Sequence[Any],
+    limits: set[int],
+) -> list[Any]:
+    entity = target.entity
+    keys = [_key(obj, relation.keys) for obj in objects]
+    children: list[Any] = []
+    for limit in limits:
+        loader = ctx.loaders.children(
+            entity.table, relation.parent_cols, limit=limit, order_by=entity.compile_order(())
+        )
+        grouped = await loader.fill(keys)
+        for obj, key in zip(objects, keys, strict=True):
+            converted = [target.from_row(row) for row in grouped[key]]
+            obj._many[(name, limit)] = converted
+            children.extend(converted)
+    return children
 
 
 def _key(obj: Any, names: tuple[str, ...]) -> Any:

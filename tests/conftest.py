@@ -84,9 +84,7 @@ def postgres_template() -> Iterator[str]:
 
 
 @pytest.fixture(params=BACKENDS)
-async def database_url(
-    request: pytest.FixtureRequest, tmp_path: Path
-) -> AsyncIterator[str]:
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
     """A freshly migrated, empty database of each backend, private to one test."""
     if request.param == "sqlite":
         path = tmp_path / "neurogate.db"
@@ -164,9 +162,7 @@ async def start_gateway(settings: Settings) -> tuple[Any, Gateway]:
     await lifespan.__aenter__()
     counter = StatementCounter()
     event.listen(app.state.engine.sync_engine, "before_cursor_execute", counter)
-    client = httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
-    )
+    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
     return lifespan, Gateway(app=app, client=client, statements=counter)
 
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 
-class Portal(str, Enum):
+class Portal(StrEnum):
     """BrainSTEM's views of the data (seed 001): what a principal asks to see."""
 
     PUBLIC = "public"

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Column, ColumnElement, Select, Table, false, select, true
 
-from gateway.auth.principal import Principal, Portal
+from gateway.auth.principal import Portal, Principal
 from gateway.db.models import (
     Approval,
     Brain,
@@ -23,17 +23,18 @@ from gateway.db.models import (
     Subject,
     SubjectProject,
     Token,
+    table,
 )
 
 Predicate = ColumnElement[bool]
 
 
 def _public_project_ids() -> Select[tuple[uuid.UUID]]:
-    return select(Project.__table__.c.id).where(Project.__table__.c.is_public.is_(true()))
+    return select(table(Project).c.id).where(table(Project).c.is_public.is_(true()))
 
 
 def _projects(_: Principal) -> Predicate:
-    return Project.__table__.c.is_public.is_(true())
+    return table(Project).c.is_public.is_(true())
 
 
 def _in_visible_project(table: Table) -> Callable[[Principal], Predicate]:
@@ -46,12 +47,12 @@ def _in_visible_project(table: Table) -> Callable[[Principal], Predicate]:
 
 
 def _brains(_: Principal) -> Predicate:
-    return Brain.__table__.c.verified.is_(true())
+    return table(Brain).c.verified.is_(true())
 
 
 def _file_uploads(_: Principal) -> Predicate:
-    brains = Brain.__table__
-    return FileUpload.__table__.c.id.in_(
+    brains = table(Brain)
+    return table(FileUpload).c.id.in_(
         select(brains.c.file_id).where(brains.c.verified.is_(true()), brains.c.file_id.is_not(None))
     )
 
@@ -62,10 +63,10 @@ def _nothing(_: Principal) -> Predicate:
 
 _RULES: dict[str, Callable[[Principal], Predicate]] = {
     Project.__tablename__: _projects,
-    Subject.__tablename__: _in_visible_project(Subject.__table__),
-    Session.__tablename__: _in_visible_project(Session.__table__),
-    SubjectProject.__tablename__: _in_visible_project(SubjectProject.__table__),
-    SessionProject.__tablename__: _in_visible_project(SessionProject.__table__),
+    Subject.__tablename__: _in_visible_project(table(Subject)),
+    Session.__tablename__: _in_visible_project(table(Session)),
+    SubjectProject.__tablename__: _in_visible_project(table(SubjectProject)),
+    SessionProject.__tablename__: _in_visible_project(table(SessionProject)),
     Brain.__tablename__: _brains,
     FileUpload.__tablename__: _file_uploads,
     Approval.__tablename__: _nothing,
@@ -87,4 +88,3 @@ def visible(table: Table, principal: Principal) -> Predicate | None:
         return None
     rule = _RULES.get(table.name)
     return rule(principal) if rule else None
-

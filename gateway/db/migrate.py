@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -25,8 +25,8 @@ async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
         await conn.run_sync(_upgrade_sync, revision)
 
 
-def _upgrade_sync(connection: object, revision: str) -> None:
-    config = alembic_config(str(getattr(connection, "engine").url))
+def _upgrade_sync(connection: Connection, revision: str) -> None:
+    config = alembic_config(connection.engine.url.render_as_string(hide_password=False))
     config.attributes["connection"] = connection
     command.upgrade(config, revision)
 
@@ -35,9 +35,3 @@ def revision(url: str, message: str) -> None:
     """Autogenerate a new migration from the difference between the models and ``url``."""
     command.revision(alembic_config(url), message=message, autogenerate=True)
 
-
-def upgrade_url(url: str) -> None:
-    command.upgrade(alembic_config(url), "head")
-
-
-__all__ = ["MIGRATIONS_DIR", "alembic_config", "asyncio", "revision", "upgrade", "upgrade_url"]

@@ -1,5 +1,8 @@
 """Every SQLModel table, imported so that ``SQLModel.metadata`` is complete."""
 
+from sqlalchemy import Table
+from sqlmodel import SQLModel
+
 from gateway.db.models.accounts import DeviceLogin, LabMembership, Laboratory, Token, User
 from gateway.db.models.brains import Brain, FileUpload
 from gateway.db.models.connectome import (
@@ -19,6 +22,12 @@ from gateway.db.models.experiments import (
     SubjectProject,
 )
 from gateway.db.models.taxonomy import Approval, Category, Species, Strain
+
+
+def table(model: type[SQLModel]) -> Table:
+    """The Core table of a SQLModel table class (typed, unlike ``Model.__table__``)."""
+    return model.__table__  # type: ignore[attr-defined, no-any-return]
+
 
 __all__ = [
     "Approval",
@@ -44,4 +53,5 @@ __all__ = [
     "SubjectProject",
     "Token",
     "User",
+    "table",
 ]

@@ -74,9 +74,7 @@ class DeviceLogin(SQLModel, table=True):
     __tablename__ = "device_login"
 
     id: uuid.UUID = uuid_pk()
-    device_code_hash: str = Field(
-        max_length=128, unique=True, index=True, sa_column_kwargs=SECRET
-    )
+    device_code_hash: str = Field(max_length=128, unique=True, index=True, sa_column_kwargs=SECRET)
     user_code: str = Field(max_length=16, unique=True, index=True)
     client_name: str = Field(default="", max_length=200)
     status: str = Field(default="pending", max_length=16)  # pending, approved, denied, used

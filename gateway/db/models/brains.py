@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from uuid import UUID, uuid4
 from datetime import datetime
+from uuid import UUID, uuid4
 
 from sqlalchemy import BigInteger
 from sqlmodel import Field, SQLModel

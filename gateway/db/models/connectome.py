@@ -71,7 +71,9 @@ class SegmentProperty(SQLModel, table=True):
     materialization_id: int = Field(
         foreign_key="materialization.id", primary_key=True, ondelete="CASCADE"
     )
-    segment_id: int = Field(sa_type=BigInteger, primary_key=True, sa_column_kwargs={"autoincrement": False})
+    segment_id: int = Field(
+        sa_type=BigInteger, primary_key=True, sa_column_kwargs={"autoincrement": False}
+    )
     name: str = Field(max_length=64, primary_key=True)
     value: dict[str, Any] = json_field({})
 

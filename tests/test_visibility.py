@@ -1,0 +1,114 @@
+"""A public visitor sees public projects and what belongs to them, all taxonomy, verified
+brains; nothing private leaks through a relation, a lookup, a filter or a count."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from gateway.db.models import Brain
+from tests.conftest import Gateway
+from tests.factories import build
+
+
+async def _arrange(sessionmaker: async_sessionmaker[AsyncSession]) -> dict[str, Any]:
+    async def recipe(world: Any) -> dict[str, Any]:
+        public = await world.project(name="open_project", is_public=True)
+        private = await world.project(name="secret_project", is_public=False)
+        shared_subject = await world.subject(public, nickname="PUB01")
+        secret_subject = await world.subject(private, nickname="SEC01")
+        visible = await world.session_row(
+            public, name="visible_session", subject_id=shared_subject.id
+        )
+        # A private project's session about a subject that is itself public.
+        hidden = await world.session_row(
+            private, name="hidden_session", subject_id=shared_subject.id
+        )
+        await world.session_row(private, name="hidden_too", subject_id=secret_subject.id)
+        uploader = await world.user()
+        await world.add(
+            Brain(readable_id="shown", name="shown", verified=True, uploader_id=uploader.id)
+        )
+        await world.add(
+            Brain(
+                readable_id="unverified", name="unverified", verified=False, uploader_id=uploader.id
+            )
+        )
+        return {
+            "public": str(public.id),
+            "private": str(private.id),
+            "visible": str(visible.id),
+            "hidden": str(hidden.id),
+        }
+
+    return await build(sessionmaker, recipe)  # type: ignore[no-any-return]
+
+
+async def test_private_sessions_are_not_listed_or_counted(
+    gateway: Gateway, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    await _arrange(sessionmaker)
+    data = await gateway.data(
+        "{ sessions { name } sessionsConnection { totalCount nodes { name } } }"
+    )
+    assert [s["name"] for s in data["sessions"]] == ["visible_session"]
+    assert data["sessionsConnection"]["totalCount"] == 1
+
+
+async def test_private_sessions_do_not_leak_through_relations(
+    gateway: Gateway, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    await _arrange(sessionmaker)
+    data = await gateway.data(
+        "{ projects { name sessions { name } } "
+        '  subjectByNickname(nickname: "PUB01") { sessions { name } } }'
+    )
+    assert data["projects"] == [{"name": "open_project", "sessions": [{"name": "visible_session"}]}]
+    assert data["subjectByNickname"]["sessions"] == [{"name": "visible_session"}]
+
+
+async def test_private_rows_are_not_found_by_id_or_key(
+    gateway: Gateway, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    ids = await _arrange(sessionmaker)
+    data = await gateway.data(
+        "query ($hidden: ID!, $private: ID!, $visible: ID!) {"
+        "  hidden: session(id: $hidden) { name } visible: session(id: $visible) { name }"
+        '  project(id: $private) { name } subjectByNickname(nickname: "SEC01") { nickname }'
+        "}",
+        {"hidden": ids["hidden"], "private": ids["private"], "visible": ids["visible"]},
+    )
+    assert data == {
+        "hidden": None,
+        "visible": {"name": "visible_session"},
+        "project": None,
+        "subjectByNickname": None,
+    }
+
+
+async def test_filters_cannot_reach_private_rows(
+    gateway: Gateway, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    ids = await _arrange(sessionmaker)
+    data = await gateway.data(
+        "query ($p: UUID!) {"
+        "  byProject: sessionsConnection(where: {projectId: {eq: $p}}) {"
+        "    totalCount nodes { name }"
+        "  }"
+        '  byName: sessions(where: {name: {startswith: "hidden"}}) { name }'
+        "}",
+        {"p": ids["private"]},
+    )
+    assert data["byProject"] == {"totalCount": 0, "nodes": []}
+    assert data["byName"] == []
+
+
+async def test_only_verified_brains_are_public(
+    gateway: Gateway, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    await _arrange(sessionmaker)
+    data = await gateway.data(
+        '{ brains { readableId } brainByReadableId(readableId: "unverified") { name } }'
+    )
+    assert data == {"brains": [{"readableId": "shown"}], "brainByReadableId": None}
