@@ -34,4 +34,3 @@ def _upgrade_sync(connection: Connection, revision: str) -> None:
 def revision(url: str, message: str) -> None:
     """Autogenerate a new migration from the difference between the models and ``url``."""
     command.revision(alembic_config(url), message=message, autogenerate=True)
-
