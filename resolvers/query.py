@@ -255,7 +255,11 @@ class Entity:
             spec = self.field_spec(item.field)
             if not spec.sortable:
                 raise QueryError(f"{self.name} cannot be sorted by '{item.field}'.")
-            clauses.append(spec.expr.desc() if item.descending else spec.expr.asc())
+            # NULL sorts as the smallest value on every backend (PostgreSQL's default differs).
+            expr = spec.expr
+            clauses.append(
+                expr.desc().nulls_last() if item.descending else expr.asc().nulls_first()
+            )
         return clauses
 
     def apply(self, stmt: Select[Any], spec: QuerySpec) -> Select[Any]:

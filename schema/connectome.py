@@ -23,7 +23,7 @@ class ConnectomeDataset(RowType):
     created_at: datetime
 
     @strawberry.field(description="Snapshots of this dataset, newest first.")
-    def materializations(self, limit: int = 100) -> list[Materialization]:
+    def materializations(self, limit: int | None = None) -> list[Materialization]:
         return self.many("materializations", limit)
 
 
@@ -71,7 +71,7 @@ class Segment(RowType):
     materialization: Materialization | None = None
 
     @strawberry.field(description="Named properties of this segment, by name.")
-    def properties(self, limit: int = 100) -> list[SegmentProperty]:
+    def properties(self, limit: int | None = None) -> list[SegmentProperty]:
         return self.many("properties", limit)
 
 

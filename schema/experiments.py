@@ -39,11 +39,11 @@ class Project(RowType):
     updated_at: datetime
 
     @strawberry.field(description="Sessions owned by this project, newest first.")
-    def sessions(self, limit: int = 100) -> list[Session]:
+    def sessions(self, limit: int | None = None) -> list[Session]:
         return self.many("sessions", limit)
 
     @strawberry.field(description="Subjects owned by this project, by nickname.")
-    def subjects(self, limit: int = 100) -> list[Subject]:
+    def subjects(self, limit: int | None = None) -> list[Subject]:
         return self.many("subjects", limit)
 
 
@@ -77,7 +77,7 @@ class Subject(RowType):
     responsible_user: UserRef | None = None
 
     @strawberry.field(description="This subject's sessions, newest first.")
-    def sessions(self, limit: int = 100) -> list[Session]:
+    def sessions(self, limit: int | None = None) -> list[Session]:
         return self.many("sessions", limit)
 
 

@@ -13,13 +13,14 @@ from gateway.errors import NotFound, QueryError
 from resolvers.listing import get_row, list_rows
 from resolvers.query import QuerySpec, Window
 from schema.filters import order_input, to_condition, to_order, where_input
-from schema.relations import Registry, RowType, prefetch, sub_selections
+from schema.relations import Registry, RowType, prefetch, selects, sub_selections
 
 # Deliberately no ``from __future__ import annotations`` here: the resolvers below are built at
 # schema-build time and carry real (not string) annotations that Strawberry reads.
 
 T = TypeVar("T")
 _CURSOR_PREFIX = "offset:"
+MAX_CURSOR_OFFSET = 2**31 - 1  # the range of the GraphQL Int `offset:` takes
 
 
 @strawberry.type
@@ -54,7 +55,7 @@ def decode_cursor(cursor: str) -> int:
         if not text.startswith(_CURSOR_PREFIX):
             raise ValueError(cursor)
         offset = int(text[len(_CURSOR_PREFIX) :])
-        if offset < 0:
+        if not 0 <= offset <= MAX_CURSOR_OFFSET:
             raise ValueError(cursor)
     except (ValueError, UnicodeDecodeError) as exc:
         raise QueryError(f"Invalid cursor {cursor!r}.") from exc
@@ -131,9 +132,7 @@ class FieldFactory:
                 window=Window(limit=_default(info, first), offset=offset),
             )
             selections = _top_selections(info)
-            wants_total = any(
-                s for s in selections if getattr(s, "name", None) == "totalCount"
-            ) or bool(sub_selections(selections, "pageInfo"))
+            wants_total = selects(selections, "totalCount") or selects(selections, "pageInfo")
             page = await list_rows(info.context, entity, spec, with_total=wants_total)
             node_selections = sub_selections(selections, "nodes") + sub_selections(
                 selections, "edges", "node"

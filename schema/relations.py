@@ -67,7 +67,8 @@ class RowType:
         attrs["_many"] = {}
         return obj
 
-    def many(self, name: str, limit: int) -> list[Any]:
+    def many(self, name: str, limit: int | None) -> list[Any]:
+        """The prefetched rows of a to-many field, keyed by the ``limit`` argument as given."""
         return self._many[(name, limit)]  # type: ignore[attr-defined, no-any-return]
 
 
@@ -127,7 +128,7 @@ async def prefetch(
         if isinstance(relation, ToOne):
             children = await _fill_to_one(ctx, name, relation, target, objects)
         else:
-            limits = {_limit(f, max_nested) for f in fields}
+            limits = {_limit_argument(f): _effective_limit(f, max_nested) for f in fields}
             children = await _fill_to_many(ctx, name, relation, target, objects, limits)
         children_selections = [s for f in fields for s in f.selections]
         await prefetch(ctx, registry, relation.target, children, children_selections, max_nested)
@@ -156,19 +157,19 @@ async def _fill_to_many(
     relation: ToMany,
     target: type[RowType],
     objects: Sequence[Any],
-    limits: set[int],
+    limits: dict[int | None, int],
 ) -> list[Any]:
     entity = target.entity
     keys = [_key(obj, relation.keys) for obj in objects]
     children: list[Any] = []
-    for limit in limits:
+    for argument, limit in limits.items():
         loader = ctx.loaders.children(
             entity.table, relation.parent_cols, limit=limit, order_by=entity.compile_order(())
         )
         grouped = await loader.fill(keys)
         for obj, key in zip(objects, keys, strict=True):
             converted = [target.from_row(row) for row in grouped[key]]
-            obj._many[(name, limit)] = converted
+            obj._many[(name, argument)] = converted
             children.extend(converted)
     return children
 
@@ -177,10 +178,21 @@ def _key(obj: Any, names: tuple[str, ...]) -> Any:
     return getattr(obj, names[0]) if len(names) == 1 else tuple(getattr(obj, n) for n in names)
 
 
-def _limit(field: SelectedField, max_nested: int) -> int:
+def _limit_argument(field: SelectedField) -> int | None:
     # Literal arguments arrive as their source text; GraphQL validation already checked the type.
     raw = field.arguments.get("limit")
-    limit = max_nested if raw is None else int(raw)
+    return None if raw is None else int(raw)
+
+
+def _effective_limit(field: SelectedField, max_nested: int) -> int:
+    limit = _limit_argument(field)
+    if limit is None:
+        return max_nested
     if limit < 0 or limit > max_nested:
         raise QueryError(f"limit on {field.name} must be between 0 and {max_nested}.")
     return limit
+
+
+def selects(selections: Sequence[Selection], name: str) -> bool:
+    """Whether ``name`` is selected at this level, directly or through fragments."""
+    return name in _flatten(selections)

@@ -29,7 +29,7 @@ class Category(RowType):
     updated_at: datetime
 
     @strawberry.field(description="Species in this category, by name.")
-    def species(self, limit: int = 100) -> list[Species]:
+    def species(self, limit: int | None = None) -> list[Species]:
         return self.many("species", limit)
 
 
@@ -52,7 +52,7 @@ class Species(RowType):
     category: Category | None = None
 
     @strawberry.field(description="Strains of this species, by name.")
-    def strains(self, limit: int = 100) -> list[Strain]:
+    def strains(self, limit: int | None = None) -> list[Strain]:
         return self.many("strains", limit)
 
 

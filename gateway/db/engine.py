@@ -25,6 +25,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # LIKE is case-insensitive on SQLite by default but not on PostgreSQL: make startswith and
+    # endswith mean the same on both (icontains lowers both sides anyway).
+    cursor.execute("PRAGMA case_sensitive_like=ON")
     cursor.close()
 
 
