@@ -3,19 +3,29 @@
 from __future__ import annotations
 
 import gc
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from sqlalchemy import text
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from gateway.db.engine import create_engine, session_factory
+from gateway.db.models._base import utcnow
+from gateway.errors import BadRequest, MethodNotAllowed, NeurogateError, NotFound
 from gateway.graphql_view import GraphQLView
+from gateway.middleware import AuthenticationMiddleware
+from gateway.rest import alyx_auth, brainmaps_auth, brainstem_auth, device
+from gateway.rest.errors import error_response, family_of
 from gateway.settings import Settings
 from schema import build_schema
+
+log = logging.getLogger("neurogate")
 
 
 async def healthz(_: Request) -> JSONResponse:
@@ -31,6 +41,29 @@ async def readyz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ready"})
 
 
+async def domain_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, NeurogateError)
+    return error_response(family_of(request.url.path), exc)
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    error: NeurogateError
+    if exc.status_code == 404:
+        error = NotFound("Not found.")
+    elif exc.status_code == 405:
+        error = MethodNotAllowed(f'Method "{request.method}" not allowed.')
+    else:
+        error = BadRequest(str(exc.detail))
+    return error_response(family_of(request.url.path), error)
+
+
+async def unexpected_error(request: Request, exc: Exception) -> Response:
+    log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+    error = NeurogateError("Internal server error.")
+    return error_response(family_of(request.url.path), error)
+
+
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings.from_env()
     graphql = GraphQLView(
@@ -43,6 +76,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         app.state.settings = settings
         app.state.engine = engine
         app.state.sessionmaker = session_factory(engine)
+        app.state.clock = utcnow
         # Everything allocated so far lives as long as the process: keep it out of the
         # collector's full passes (they cost tens of ms on a large heap).
         gc.collect()
@@ -56,5 +90,18 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/graphql", graphql, methods=["GET", "POST"]),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
+        *brainstem_auth.ROUTES,
+        *device.ROUTES,
+        *brainmaps_auth.ROUTES,
+        *alyx_auth.ROUTES,
     ]
-    return Starlette(routes=routes, lifespan=lifespan)
+    return Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        middleware=[Middleware(AuthenticationMiddleware)],
+        exception_handlers={
+            NeurogateError: domain_error,
+            HTTPException: http_error,
+            Exception: unexpected_error,
+        },
+    )

@@ -51,6 +51,11 @@ class NotFound(NeurogateError):
     code = "NOT_FOUND"
 
 
+class MethodNotAllowed(NeurogateError):
+    status = 405
+    code = "METHOD_NOT_ALLOWED"
+
+
 class Conflict(NeurogateError):
     status = 409
     code = "CONFLICT"

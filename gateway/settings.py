@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./neurogate.db"
+# Signs JWTs in development only: Settings refuses it when NEUROGATE_ENV=production.
+DEVELOPMENT_SECRET_KEY = "neurogate-development-secret-key-change-me-in-production"
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:
@@ -43,6 +45,25 @@ class Settings:
     max_query_aliases: int = 30
     graphiql: bool = True
     sql_echo: bool = False
+    environment: str = "development"
+    secret_key: str = DEVELOPMENT_SECRET_KEY
+    access_token_seconds: int = 3600
+    refresh_token_seconds: int = 30 * 24 * 3600
+    personal_token_seconds: int = 365 * 24 * 3600
+    alyx_token_seconds: int = 24 * 3600
+    session_token_seconds: int = 14 * 24 * 3600
+    device_code_seconds: int = 600
+    device_poll_interval: int = 5
+
+    def __post_init__(self) -> None:
+        if self.environment not in {"development", "production"}:
+            raise ValueError("NEUROGATE_ENV must be development or production")
+        if self.environment == "production" and self.secret_key == DEVELOPMENT_SECRET_KEY:
+            raise ValueError(
+                "set NEUROGATE_SECRET_KEY: the development key is refused in production"
+            )
+        if len(self.secret_key) < 32:
+            raise ValueError("NEUROGATE_SECRET_KEY must be at least 32 characters")
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -58,4 +79,13 @@ class Settings:
             max_query_aliases=_int(env, "NEUROGATE_MAX_QUERY_ALIASES", 30),
             graphiql=_bool(env, "NEUROGATE_GRAPHIQL", True),
             sql_echo=_bool(env, "NEUROGATE_SQL_ECHO", False),
+            environment=env.get("NEUROGATE_ENV") or "development",
+            secret_key=env.get("NEUROGATE_SECRET_KEY") or DEVELOPMENT_SECRET_KEY,
+            access_token_seconds=_int(env, "NEUROGATE_ACCESS_TOKEN_SECONDS", 3600),
+            refresh_token_seconds=_int(env, "NEUROGATE_REFRESH_TOKEN_SECONDS", 30 * 24 * 3600),
+            personal_token_seconds=_int(env, "NEUROGATE_PERSONAL_TOKEN_SECONDS", 365 * 24 * 3600),
+            alyx_token_seconds=_int(env, "NEUROGATE_ALYX_TOKEN_SECONDS", 24 * 3600),
+            session_token_seconds=_int(env, "NEUROGATE_SESSION_TOKEN_SECONDS", 14 * 24 * 3600),
+            device_code_seconds=_int(env, "NEUROGATE_DEVICE_CODE_SECONDS", 600),
+            device_poll_interval=_int(env, "NEUROGATE_DEVICE_POLL_INTERVAL", 5),
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -20,6 +21,7 @@ class Principal:
     is_admin: bool = False
     is_reviewer: bool = False
     portal: Portal = Portal.PUBLIC
+    token_id: uuid.UUID | None = None  # the credential presented, so logout can revoke it
 
     @property
     def is_authenticated(self) -> bool:
