@@ -5,19 +5,47 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
+from starlette.datastructures import Headers
 from starlette.requests import Request
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
-from gateway.auth.principal import ANONYMOUS
+from gateway.auth.principal import ANONYMOUS, Portal
+from gateway.auth.visibility import in_portal
+from gateway.errors import BadRequest, NeurogateError
+from gateway.rest.errors import Family, error_response
 from resolvers.context import Context
+
+# Which view of the data a GraphQL caller asks for: anonymous callers get the public view,
+# authenticated ones the private view unless they ask otherwise; admins may ask for "super".
+PORTAL_HEADER = "x-neurogate-portal"
 
 
 class GraphQLView(GraphQL[Context, None]):
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
 
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            state = scope.setdefault("state", {})
+            principal = state.get("principal", ANONYMOUS)
+            requested = Headers(scope=scope).get(PORTAL_HEADER)
+            try:
+                if requested is not None:
+                    try:
+                        portal = Portal(requested.strip().lower())
+                    except ValueError:
+                        raise BadRequest(
+                            f"{PORTAL_HEADER} must be public, private or super."
+                        ) from None
+                    state["principal"] = in_portal(principal, portal)
+            except NeurogateError as error:
+                await error_response(Family.GRAPHQL, error)(scope, receive, send)
+                return
+        await super().__call__(scope, receive, send)
+
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         state = request.app.state
         principal = getattr(request.state, "principal", ANONYMOUS)
-        return Context.build(state.settings, state.sessionmaker, principal)
+        return Context.build(state.settings, state.sessionmaker, principal, state.clock)

@@ -2,22 +2,29 @@
 
 List queries and loaders both apply it, so a row hidden here cannot be reached through a
 relation, an include, a by-id lookup, a filter or a count. ``None`` means "every row".
+
+Portals (seed 001): ``public`` — only public rows, whoever asks; ``private`` — an authenticated
+user's own rows, rows of projects they are a member of, and public rows; ``super`` — admins,
+everything.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import Column, ColumnElement, Select, Table, false, select, true
+from sqlalchemy import Column, ColumnElement, Select, Table, false, or_, select, true
 
 from gateway.auth.principal import Portal, Principal
 from gateway.db.models import (
     Approval,
     Brain,
+    DeviceLogin,
     FileUpload,
     Project,
+    ProjectMember,
     Session,
     SessionProject,
     Subject,
@@ -25,36 +32,73 @@ from gateway.db.models import (
     Token,
     table,
 )
+from gateway.errors import Forbidden, Unauthenticated
 
 Predicate = ColumnElement[bool]
 
-
-def _public_project_ids() -> Select[tuple[uuid.UUID]]:
-    return select(table(Project).c.id).where(table(Project).c.is_public.is_(true()))
-
-
-def _projects(_: Principal) -> Predicate:
-    return table(Project).c.is_public.is_(true())
+_projects, _members, _brains = table(Project), table(ProjectMember), table(Brain)
+_uploads, _sessions = table(FileUpload), table(Session)
 
 
-def _in_visible_project(table: Table) -> Callable[[Principal], Predicate]:
+def sees_private(principal: Principal) -> bool:
+    return principal.is_authenticated and principal.portal is not Portal.PUBLIC
+
+
+def visible_project_ids(principal: Principal) -> Select[tuple[uuid.UUID]]:
+    public = _projects.c.is_public.is_(true())
+    if not sees_private(principal):
+        return select(_projects.c.id).where(public)
+    member = _projects.c.id.in_(
+        select(_members.c.project_id).where(_members.c.user_id == principal.user_id)
+    )
+    return select(_projects.c.id).where(or_(public, member))
+
+
+def _projects_rule(principal: Principal) -> Predicate:
+    return _projects.c.id.in_(visible_project_ids(principal))
+
+
+def _in_visible_project(tbl: Table) -> Callable[[Principal], Predicate]:
     """Rows that belong to a project (subjects, sessions, their project links)."""
 
-    def rule(_: Principal) -> Predicate:
-        return table.c.project_id.in_(_public_project_ids())
+    def rule(principal: Principal) -> Predicate:
+        return tbl.c.project_id.in_(visible_project_ids(principal))
 
     return rule
 
 
-def _brains(_: Principal) -> Predicate:
-    return table(Brain).c.verified.is_(true())
+def _uploaded_by_caller(tbl: Table, principal: Principal) -> Predicate:
+    return tbl.c.uploader_id == principal.user_id if sees_private(principal) else false()
 
 
-def _file_uploads(_: Principal) -> Predicate:
-    brains = table(Brain)
-    return table(FileUpload).c.id.in_(
-        select(brains.c.file_id).where(brains.c.verified.is_(true()), brains.c.file_id.is_not(None))
+def _brains_rule(principal: Principal) -> Predicate:
+    return or_(_brains.c.verified.is_(true()), _uploaded_by_caller(_brains, principal))
+
+
+def _file_uploads_rule(principal: Principal) -> Predicate:
+    of_verified_brain = _uploads.c.id.in_(
+        select(_brains.c.file_id).where(
+            _brains.c.verified.is_(true()), _brains.c.file_id.is_not(None)
+        )
     )
+    of_visible_session = _uploads.c.session_id.in_(
+        select(_sessions.c.id).where(_sessions.c.project_id.in_(visible_project_ids(principal)))
+    )
+    return or_(of_verified_brain, of_visible_session, _uploaded_by_caller(_uploads, principal))
+
+
+def _approvals_rule(principal: Principal) -> Predicate:
+    if not sees_private(principal):
+        return false()
+    if principal.is_reviewer or principal.is_admin:
+        return true()
+    return table(Approval).c.submitter_id == principal.user_id
+
+
+def _tokens_rule(principal: Principal) -> Predicate:
+    if not sees_private(principal):
+        return false()
+    return table(Token).c.user_id == principal.user_id
 
 
 def _nothing(_: Principal) -> Predicate:
@@ -62,29 +106,37 @@ def _nothing(_: Principal) -> Predicate:
 
 
 _RULES: dict[str, Callable[[Principal], Predicate]] = {
-    Project.__tablename__: _projects,
-    Subject.__tablename__: _in_visible_project(table(Subject)),
-    Session.__tablename__: _in_visible_project(table(Session)),
-    SubjectProject.__tablename__: _in_visible_project(table(SubjectProject)),
-    SessionProject.__tablename__: _in_visible_project(table(SessionProject)),
-    Brain.__tablename__: _brains,
-    FileUpload.__tablename__: _file_uploads,
-    Approval.__tablename__: _nothing,
-    Token.__tablename__: _nothing,
+    "project": _projects_rule,
+    "subject": _in_visible_project(table(Subject)),
+    "session": _in_visible_project(_sessions),
+    "subject_project": _in_visible_project(table(SubjectProject)),
+    "session_project": _in_visible_project(table(SessionProject)),
+    "brain": _brains_rule,
+    "file_upload": _file_uploads_rule,
+    "approval": _approvals_rule,
+    "token": _tokens_rule,
+    table(DeviceLogin).name: _nothing,
 }
 
 
-def readable_columns(table: Table) -> list[Column[Any]]:
-    """The columns of ``table`` a read may select: all but those holding secrets."""
-    return [c for c in table.c if not c.info.get("secret")]
+def readable_columns(tbl: Table) -> list[Column[Any]]:
+    """The columns of ``tbl`` a read may select: all but those holding secrets."""
+    return [c for c in tbl.c if not c.info.get("secret")]
 
 
-def visible(table: Table, principal: Principal) -> Predicate | None:
-    """The rows of ``table`` that ``principal`` may see, or ``None`` for all of them.
-
-    Until accounts exist every caller gets the public view; the super portal (admins) sees all.
-    """
-    if principal.is_admin and principal.portal is Portal.SUPER:
+def visible(tbl: Table, principal: Principal) -> Predicate | None:
+    """The rows of ``tbl`` that ``principal`` may see, or ``None`` for all of them."""
+    if principal.portal is Portal.SUPER and principal.is_admin:
         return None
-    rule = _RULES.get(table.name)
+    rule = _RULES.get(tbl.name)
     return rule(principal) if rule else None
+
+
+def in_portal(principal: Principal, portal: Portal) -> Principal:
+    """``principal`` asking for ``portal``'s view: the private view needs credentials, the
+    super view needs an admin."""
+    if portal is not Portal.PUBLIC and not principal.is_authenticated:
+        raise Unauthenticated("Authentication credentials were not provided.")
+    if portal is Portal.SUPER and not principal.is_admin:
+        raise Forbidden("Only administrators may use the super portal.")
+    return replace(principal, portal=portal)
