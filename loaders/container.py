@@ -17,15 +17,19 @@ from loaders.rows import ChildrenLoader, RowLoader
 class Loaders:
     sessionmaker: async_sessionmaker[AsyncSession]
     principal: Principal
-    _by_key: dict[tuple[str, str], RowLoader] = field(default_factory=dict)
+    _by_key: dict[tuple[Any, ...], RowLoader] = field(default_factory=dict)
     _children: dict[tuple[Any, ...], ChildrenLoader] = field(default_factory=dict)
 
-    def by_key(self, table: Table, key: str = "id") -> RowLoader:
-        """The loader of ``table``'s visible rows by a unique column."""
-        loader = self._by_key.get((table.name, key))
+    def by_key(
+        self, table: Table, key: str = "id", columns: tuple[str, ...] | None = None
+    ) -> RowLoader:
+        """The loader of ``table``'s visible rows by a unique column; with ``columns``, rows
+        carry only those (decoding unasked-for columns is a large share of a list's cost)."""
+        cache_key = (table.name, key, columns)
+        loader = self._by_key.get(cache_key)
         if loader is None:
-            loader = RowLoader(self.sessionmaker, self.principal, table, key)
-            self._by_key[(table.name, key)] = loader
+            loader = RowLoader(self.sessionmaker, self.principal, table, key, columns)
+            self._by_key[cache_key] = loader
         return loader
 
     def children(
@@ -35,13 +39,20 @@ class Loaders:
         *,
         limit: int,
         order_by: Sequence[ColumnElement[Any]],
+        columns: tuple[str, ...] | None = None,
     ) -> ChildrenLoader:
         """The loader of ``table``'s visible rows grouped by the ``parent`` columns."""
-        cache_key = (table.name, parent, limit, tuple(str(c) for c in order_by))
+        cache_key = (table.name, parent, limit, tuple(str(c) for c in order_by), columns)
         loader = self._children.get(cache_key)
         if loader is None:
             loader = ChildrenLoader(
-                self.sessionmaker, self.principal, table, parent, limit=limit, order_by=order_by
+                self.sessionmaker,
+                self.principal,
+                table,
+                parent,
+                limit=limit,
+                order_by=order_by,
+                columns=columns,
             )
             self._children[cache_key] = loader
         return loader

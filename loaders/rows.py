@@ -40,16 +40,17 @@ class _FillableLoader(DataLoader, Generic[V]):  # type: ignore[misc]
         return [self.known[key] for key in keys]
 
     async def fill(self, keys: Iterable[Hashable]) -> dict[Hashable, V]:
-        """Make every key known, fetching the missing ones in as few statements as possible."""
-        missing = list(dict.fromkeys(k for k in keys if k is not None and k not in self.known))
+        """Make every key known, fetching the missing ones in as few statements as possible.
+        (``load`` finds them known too: its batch function goes through here.)"""
+        known = self.known
+        missing = list(dict.fromkeys(k for k in keys if k is not None and k not in known))
         for start in range(0, len(missing), MAX_KEYS_PER_STATEMENT):
             chunk = missing[start : start + MAX_KEYS_PER_STATEMENT]
             found = await self.fetch(chunk)
+            empty = self.empty
             for key in chunk:
-                value = found.get(key, self.empty())
-                self.known[key] = value
-                self.prime(key, value)
-        return self.known
+                known[key] = found[key] if key in found else empty()
+        return known
 
     def empty(self) -> V:
         raise NotImplementedError
@@ -64,19 +65,21 @@ class RowLoader(_FillableLoader[Row[Any] | None]):
         principal: Principal,
         table: Table,
         key: str = "id",
+        columns: tuple[str, ...] | None = None,
     ) -> None:
         super().__init__()
         self.sessionmaker = sessionmaker
         self.principal = principal
         self.table = table
         self.key = key
+        self.columns = None if columns is None else (key, *columns)
 
     def empty(self) -> None:
         return None
 
     async def fetch(self, keys: Sequence[Hashable]) -> dict[Hashable, Row[Any] | None]:
         key_col = self.table.c[self.key]
-        stmt = select(*readable_columns(self.table)).where(key_col.in_(keys))
+        stmt = select(*readable_columns(self.table, self.columns)).where(key_col.in_(keys))
         rule = visible(self.table, self.principal)
         if rule is not None:
             stmt = stmt.where(rule)
@@ -98,6 +101,7 @@ class ChildrenLoader(_FillableLoader[list[Row[Any]]]):
         *,
         limit: int,
         order_by: Sequence[ColumnElement[Any]],
+        columns: tuple[str, ...] | None = None,
     ) -> None:
         super().__init__()
         self.sessionmaker = sessionmaker
@@ -106,6 +110,7 @@ class ChildrenLoader(_FillableLoader[list[Row[Any]]]):
         self.parent = parent
         self.limit = limit
         self.order_by = list(order_by)
+        self.columns = readable_columns(table, None if columns is None else (*parent, *columns))
 
     def empty(self) -> list[Row[Any]]:
         return []
@@ -119,13 +124,13 @@ class ChildrenLoader(_FillableLoader[list[Row[Any]]]):
         rank = (
             func.row_number().over(partition_by=parent_cols, order_by=self.order_by).label("_rank")
         )
-        inner = select(*readable_columns(self.table), rank).where(match)
+        inner = select(*self.columns, rank).where(match)
         rule = visible(self.table, self.principal)
         if rule is not None:
             inner = inner.where(rule)
         ranked = inner.subquery()
         stmt = (
-            select(*(ranked.c[c.name] for c in readable_columns(self.table)))
+            select(*(ranked.c[c.name] for c in self.columns))
             .where(ranked.c._rank <= self.limit)
             .order_by(*(ranked.c[name] for name in self.parent), ranked.c._rank)
         )

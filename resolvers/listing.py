@@ -24,21 +24,28 @@ class Page:
     window: Window
 
 
-def _visible_select(ctx: Context, entity: Entity) -> Any:
-    stmt = select(*readable_columns(entity.table))
+def _visible_select(ctx: Context, entity: Entity, columns: tuple[str, ...] | None) -> Any:
+    names = None if columns is None else (entity.key, *columns)
+    stmt = select(*readable_columns(entity.table, names))
     rule = visible(entity.table, ctx.principal)
     return stmt if rule is None else stmt.where(rule)
 
 
 async def list_rows(
-    ctx: Context, entity: Entity, spec: QuerySpec, *, with_total: bool = True
+    ctx: Context,
+    entity: Entity,
+    spec: QuerySpec,
+    *,
+    with_total: bool = True,
+    columns: tuple[str, ...] | None = None,
 ) -> Page:
     """The visible rows of ``entity`` matching ``spec``, one window of them, and the exact
-    number of matching rows (when ``with_total``)."""
+    number of matching rows (when ``with_total``). Rows carry only ``columns`` (and the key)
+    when given, every readable column otherwise."""
     max_size = ctx.settings.max_page_size
     window = spec.window or Window(limit=max_size)
     check_window(window, max_page_size=max_size)
-    stmt = entity.apply(_visible_select(ctx, entity), spec)
+    stmt = entity.apply(_visible_select(ctx, entity, columns), spec)
     async with ctx.sessionmaker() as session:
         rows = (await session.execute(stmt.limit(window.limit).offset(window.offset))).all()
         total = None

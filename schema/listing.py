@@ -76,7 +76,7 @@ class FieldFactory:
         self, info: strawberry.Info, type_: type[RowType], rows: list[Any], selections: list[Any]
     ) -> list[Any]:
         """Rows as GraphQL objects, with every selected relation already loaded."""
-        objects = [type_.from_row(row) for row in rows]
+        objects = type_.from_rows(rows)
         ctx = info.context
         await prefetch(
             ctx, self.registry, type_.__name__, objects, selections, ctx.settings.max_page_size
@@ -100,8 +100,10 @@ class FieldFactory:
                 order=to_order(order_by),
                 window=Window(limit=_default(info, limit), offset=offset),
             )
-            page = await list_rows(info.context, entity, spec, with_total=False)
-            return await factory.objects(info, type_, page.rows, _top_selections(info))
+            selections = _top_selections(info)
+            columns = factory.registry.columns(type_.__name__, selections)
+            page = await list_rows(info.context, entity, spec, with_total=False, columns=columns)
+            return await factory.objects(info, type_, page.rows, selections)
 
         resolve.__annotations__ = {
             "info": strawberry.Info,
@@ -133,9 +135,12 @@ class FieldFactory:
             )
             selections = _top_selections(info)
             wants_total = selects(selections, "totalCount") or selects(selections, "pageInfo")
-            page = await list_rows(info.context, entity, spec, with_total=wants_total)
             node_selections = sub_selections(selections, "nodes") + sub_selections(
                 selections, "edges", "node"
+            )
+            columns = factory.registry.columns(type_.__name__, node_selections)
+            page = await list_rows(
+                info.context, entity, spec, with_total=wants_total, columns=columns
             )
             nodes = await factory.objects(info, type_, page.rows, node_selections)
             edges = [Edge(cursor=encode_cursor(offset + i), node=n) for i, n in enumerate(nodes)]
