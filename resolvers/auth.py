@@ -83,8 +83,8 @@ async def check_password(ctx: Context, login: str, password: str) -> Row[Any]:
                 )
             )
         ).first()
-    if user is None:
-        verify_password(_DUMMY_HASH, password)
+    if user is None or not user.password_hash:
+        verify_password(_DUMMY_HASH, password)  # the same cost whether or not the account exists
         raise Unauthenticated(BAD_CREDENTIALS)
     if not verify_password(user.password_hash, password):
         raise Unauthenticated(BAD_CREDENTIALS)
@@ -166,6 +166,11 @@ async def refresh_token_pair(ctx: Context, refresh: str) -> TokenPair:
     if claims.kind is not TokenKind.REFRESH:
         raise Unauthenticated(INVALID_TOKEN)
     async with ctx.sessionmaker() as session:
+        active = select(_users.c.id).where(
+            _users.c.id == claims.user_id, _users.c.is_active.is_(True)
+        )
+        if (await session.execute(active)).first() is None:
+            raise Unauthenticated(INVALID_TOKEN)
         # One conditional update decides, atomically, which of two racing exchanges wins.
         claimed = await session.execute(
             update(_tokens)

@@ -44,8 +44,9 @@ def hash_secret(secret: str) -> str:
 
 
 def display_prefix(secret: str) -> str:
-    """The start of a secret, safe to show again so a user can tell their tokens apart."""
-    return secret[:8]
+    """A few characters of a secret, safe to show again so a user can tell their tokens
+    apart: the start of an opaque token, the end of a JWT (every JWT starts alike)."""
+    return secret[-8:] if looks_like_jwt(secret) else secret[:8]
 
 
 def looks_like_jwt(token: str) -> bool:
