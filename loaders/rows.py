@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gateway.auth.principal import Principal
 from gateway.auth.visibility import readable_columns, visible
+from gateway.db.engine import read_connection
 
 # SQLite allows 32,766 bound parameters and PostgreSQL 32,767; stay well below either.
 MAX_KEYS_PER_STATEMENT = 10_000
@@ -83,8 +84,8 @@ class RowLoader(_FillableLoader[Row[Any] | None]):
         rule = visible(self.table, self.principal)
         if rule is not None:
             stmt = stmt.where(rule)
-        async with self.sessionmaker() as session:
-            rows = (await session.execute(stmt)).all()
+        async with read_connection(self.sessionmaker) as conn:
+            rows = (await conn.execute(stmt)).all()
         return {getattr(row, self.key): row for row in rows}
 
 
@@ -135,8 +136,8 @@ class ChildrenLoader(_FillableLoader[list[Row[Any]]]):
             .order_by(*(ranked.c[name] for name in self.parent), ranked.c._rank)
         )
         grouped: dict[Hashable, list[Row[Any]]] = defaultdict(list)
-        async with self.sessionmaker() as session:
-            for row in (await session.execute(stmt)).all():
+        async with read_connection(self.sessionmaker) as conn:
+            for row in (await conn.execute(stmt)).all():
                 key = (
                     getattr(row, self.parent[0])
                     if len(self.parent) == 1

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Row, func, select
 
 from gateway.auth.visibility import readable_columns, visible
+from gateway.db.engine import read_connection
 from gateway.errors import NotFound
 from resolvers.context import Context
 from resolvers.query import Entity, QuerySpec, Window, check_window
@@ -46,7 +47,7 @@ async def list_rows(
     window = spec.window or Window(limit=max_size)
     check_window(window, max_page_size=max_size)
     stmt = entity.apply(_visible_select(ctx, entity, columns), spec)
-    async with ctx.sessionmaker() as session:
+    async with read_connection(ctx.sessionmaker) as session:
         rows = (await session.execute(stmt.limit(window.limit).offset(window.offset))).all()
         total = None
         if with_total:

@@ -9,6 +9,7 @@ async work.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -136,24 +137,40 @@ async def prefetch(
     selections: Sequence[Selection],
     max_nested: int,
 ) -> None:
-    """Load every relation selected under ``objects``, level by level, one statement each."""
+    """Load every relation selected under ``objects``, level by level, one statement each.
+    Sibling relations (a session's project and its subject) load concurrently."""
     if not objects:
         return
     relations = registry.by_graphql_name[type_name]
-    for graphql_name, fields in _flatten(selections).items():
-        found = relations.get(graphql_name)
-        if found is None:
-            continue
-        name, relation = found
-        target = registry.types[relation.target]
-        children_selections = [s for f in fields for s in f.selections]
-        columns = registry.columns(relation.target, children_selections)
-        if isinstance(relation, ToOne):
-            children = await _fill_to_one(ctx, name, relation, target, objects, columns)
-        else:
-            limits = {_limit_argument(f): _effective_limit(f, max_nested) for f in fields}
-            children = await _fill_to_many(ctx, name, relation, target, objects, limits, columns)
-        await prefetch(ctx, registry, relation.target, children, children_selections, max_nested)
+    branches = [
+        _load_relation(ctx, registry, *relations[graphql_name], objects, fields, max_nested)
+        for graphql_name, fields in _flatten(selections).items()
+        if graphql_name in relations
+    ]
+    if len(branches) == 1:
+        await branches[0]
+    elif branches:
+        await asyncio.gather(*branches)
+
+
+async def _load_relation(
+    ctx: Context,
+    registry: Registry,
+    name: str,
+    relation: Relation,
+    objects: Sequence[Any],
+    fields: list[SelectedField],
+    max_nested: int,
+) -> None:
+    target = registry.types[relation.target]
+    children_selections = [s for f in fields for s in f.selections]
+    columns = registry.columns(relation.target, children_selections)
+    if isinstance(relation, ToOne):
+        children = await _fill_to_one(ctx, name, relation, target, objects, columns)
+    else:
+        limits = {_limit_argument(f): _effective_limit(f, max_nested) for f in fields}
+        children = await _fill_to_many(ctx, name, relation, target, objects, limits, columns)
+    await prefetch(ctx, registry, relation.target, children, children_selections, max_nested)
 
 
 async def _fill_to_one(

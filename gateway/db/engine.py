@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -43,3 +44,10 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def read_connection(sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncConnection:
+    """A bare connection for a read: lighter than an ORM session for a Core ``select``
+    (reads of a list request are a handful of statements, each one round trip)."""
+    engine = sessionmaker.kw["bind"]
+    return engine.connect()  # type: ignore[no-any-return]

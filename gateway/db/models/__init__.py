@@ -3,6 +3,7 @@
 from sqlalchemy import Table
 from sqlmodel import SQLModel
 
+from gateway.db.models._base import use_fast_uuids
 from gateway.db.models.accounts import DeviceLogin, LabMembership, Laboratory, Token, User
 from gateway.db.models.brains import Brain, FileUpload
 from gateway.db.models.connectome import (
@@ -22,6 +23,8 @@ from gateway.db.models.experiments import (
     SubjectProject,
 )
 from gateway.db.models.taxonomy import Approval, Category, Species, Strain
+
+use_fast_uuids(SQLModel.metadata)
 
 
 def table(model: type[SQLModel]) -> Table:

@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, Integer
+from sqlalchemy import JSON, BigInteger, DateTime, Dialect, Integer, MetaData, Uuid
 from sqlmodel import Field
 
 
@@ -43,3 +43,35 @@ BIGINT_ID = BigInteger().with_variant(Integer(), "sqlite")
 
 # Marks a column that holds a secret (a password or token hash): never selected for reading.
 SECRET = {"info": {"secret": True}}
+
+
+_UNKNOWN_SAFETY = uuid.SafeUUID.unknown
+
+
+def _uuid_from_hex(value: str | None) -> uuid.UUID | None:
+    if value is None:
+        return None
+    # uuid.UUID(hex) re-parses and validates text we wrote ourselves; building it from the
+    # integer is three times cheaper, which shows on lists of thousands of rows.
+    made = object.__new__(uuid.UUID)
+    object.__setattr__(made, "int", int(value, 16))
+    object.__setattr__(made, "is_safe", _UNKNOWN_SAFETY)
+    return made
+
+
+class HexUuid(Uuid[uuid.UUID]):
+    """``Uuid`` with a faster reader for backends that keep UUIDs as 32 hex characters
+    (SQLite); native UUID backends (PostgreSQL) are unchanged."""
+
+    def result_processor(self, dialect: Dialect, coltype: object) -> Any:
+        if self.as_uuid and not (dialect.supports_native_uuid and self.native_uuid):
+            return _uuid_from_hex
+        return super().result_processor(dialect, coltype)
+
+
+def use_fast_uuids(metadata: MetaData) -> None:
+    """Read every UUID column of ``metadata`` through :class:`HexUuid`."""
+    for tbl in metadata.tables.values():
+        for column in tbl.columns:
+            if type(column.type) is Uuid:
+                column.type = HexUuid()
