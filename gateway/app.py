@@ -13,11 +13,12 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 
 from gateway.db.engine import create_engine, session_factory
 from gateway.db.models._base import utcnow
 from gateway.errors import BadRequest, MethodNotAllowed, NeurogateError, NotFound
+from gateway.events import InMemoryBroker
 from gateway.graphql_view import GraphQLView
 from gateway.middleware import AuthenticationMiddleware
 from gateway.rest import alyx_auth, brainmaps_auth, brainstem_auth, device
@@ -77,6 +78,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         app.state.engine = engine
         app.state.sessionmaker = session_factory(engine)
         app.state.clock = utcnow
+        app.state.events = InMemoryBroker()
         # Everything allocated so far lives as long as the process: keep it out of the
         # collector's full passes (they cost tens of ms on a large heap).
         gc.collect()
@@ -88,6 +90,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     routes = [
         Route("/graphql", graphql, methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", graphql),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         *brainstem_auth.ROUTES,

@@ -47,6 +47,7 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
         host=host or settings.host,
         port=port or settings.port,
         workers=workers,
+        ws="websockets-sansio",  # subscriptions; uvicorn's default websockets backend is deprecated
         log_level="info",
     )
 

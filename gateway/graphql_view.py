@@ -10,11 +10,13 @@ from starlette.requests import Request
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
 
 from gateway.auth.principal import ANONYMOUS, Portal
 from gateway.auth.visibility import in_portal
-from gateway.errors import BadRequest, NeurogateError
+from gateway.errors import BadRequest, NeurogateError, Unauthenticated
 from gateway.rest.errors import Family, error_response
+from resolvers.auth import authenticate
 from resolvers.context import Context
 
 # Which view of the data a GraphQL caller asks for: anonymous callers get the public view,
@@ -48,4 +50,20 @@ class GraphQLView(GraphQL[Context, None]):
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         state = request.app.state
         principal = getattr(request.state, "principal", ANONYMOUS)
-        return Context.build(state.settings, state.sessionmaker, principal, state.clock)
+        return Context.build(
+            state.settings, state.sessionmaker, principal, state.clock, state.events
+        )
+
+    async def on_ws_connect(self, context: Context) -> Any:
+        """Browsers cannot set headers on a websocket: a subscriber may also authenticate
+        with ``{"Authorization": "Bearer <token>"}`` in its connection_init payload."""
+        params = context.connection_params or {}
+        credential = params.get("Authorization") or params.get("authorization")
+        if isinstance(credential, str) and credential.strip():
+            scheme, _, token = credential.strip().partition(" ")
+            token = token.strip() if scheme.lower() in {"bearer", "token"} else credential
+            try:
+                context.act_as(await authenticate(context, token))
+            except Unauthenticated as error:
+                raise ConnectionRejectionError({"message": error.message}) from error
+        return await super().on_ws_connect(context)

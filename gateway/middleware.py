@@ -39,7 +39,7 @@ class AuthenticationMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
         principal = ANONYMOUS
@@ -53,6 +53,10 @@ class AuthenticationMiddleware:
                     raise Unauthenticated("Invalid token header.")
                 principal = await authenticate(ctx, credential)
             except Unauthenticated as error:
+                if scope["type"] == "websocket":
+                    # Refused before the handshake completes: the client sees HTTP 403.
+                    await send({"type": "websocket.close", "code": 4401})
+                    return
                 response = error_response(family_of(path), error)
                 await response(scope, receive, send)
                 return

@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gateway.auth.principal import ANONYMOUS, Principal
 from gateway.db.models._base import utcnow
+from gateway.events import EventBroker, InMemoryBroker
 from gateway.settings import Settings
 from loaders import Loaders
 
@@ -23,6 +25,9 @@ class Context:
     principal: Principal
     loaders: Loaders
     clock: Clock = field(default=utcnow)
+    events: EventBroker = field(default_factory=InMemoryBroker)
+    # Set by Strawberry from a websocket's connection_init payload.
+    connection_params: dict[str, Any] | None = None
 
     @classmethod
     def build(
@@ -31,9 +36,22 @@ class Context:
         sessionmaker: async_sessionmaker[AsyncSession],
         principal: Principal = ANONYMOUS,
         clock: Clock = utcnow,
+        events: EventBroker | None = None,
     ) -> Context:
         """A fresh context, with fresh loaders, for one request."""
-        return cls(settings, sessionmaker, principal, Loaders(sessionmaker, principal), clock)
+        return cls(
+            settings,
+            sessionmaker,
+            principal,
+            Loaders(sessionmaker, principal),
+            clock,
+            events if events is not None else InMemoryBroker(),
+        )
+
+    def act_as(self, principal: Principal) -> None:
+        """Continue as ``principal`` (a websocket that authenticates after connecting)."""
+        self.principal = principal
+        self.loaders = Loaders(self.sessionmaker, principal)
 
     def now(self) -> datetime:
         """The current time as naive UTC (injectable, so tests can move it)."""

@@ -11,10 +11,10 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
 from gateway.settings import Settings
+from schema.approvals import ApprovalMutation, ApprovalSubscription
 from schema.auth import AuthMutation, AuthQuery
 from schema.extensions import build_extensions
-from schema.query import ROW_TYPES, build_query
-from schema.relations import Registry
+from schema.query import REGISTRY, build_query
 from schema.scalars import SCALAR_MAP
 
 # Where Strawberry keeps a GraphQL field's own definition (its schema converter's back-ref).
@@ -22,11 +22,11 @@ _DEFINITION = "strawberry-definition"
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:
-    registry = Registry(ROW_TYPES)
-    query = merge_types("Query", (build_query(registry), AuthQuery))
+    query = merge_types("Query", (build_query(REGISTRY), AuthQuery))
     schema = strawberry.Schema(
         query=query,
-        mutation=merge_types("Mutation", (AuthMutation,)),
+        mutation=merge_types("Mutation", (AuthMutation, ApprovalMutation)),
+        subscription=merge_types("Subscription", (ApprovalSubscription,)),
         extensions=build_extensions(settings),
         config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALAR_MAP),
     )

@@ -16,6 +16,7 @@ from gateway.auth.tokens import TokenKind
 from gateway.errors import NotFound, Unauthenticated
 from resolvers import auth
 from resolvers.context import Context
+from schema.errors import AuthenticationError, Done, NotFoundError
 
 Info = strawberry.Info[Context, None]
 
@@ -80,21 +81,6 @@ class TokenPair:
 class CreatedToken:
     token: str
     info: TokenInfo
-
-
-@strawberry.type(description="The request succeeded and has nothing else to say.")
-class Done:
-    ok: bool = True
-
-
-@strawberry.type(description="Credentials were missing, wrong, expired or revoked.")
-class AuthenticationError:
-    message: str
-
-
-@strawberry.type(description="No such object, or not one of yours.")
-class NotFoundError:
-    message: str
 
 
 LoginResult = Annotated[TokenPair | AuthenticationError, strawberry.union("LoginResult")]

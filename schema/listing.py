@@ -66,6 +66,25 @@ def _top_selections(info: strawberry.Info) -> list[Any]:
     return [s for f in info.selected_fields for s in f.selections]
 
 
+async def as_objects(
+    info: strawberry.Info,
+    registry: Registry,
+    type_: type[RowType],
+    rows: list[Any],
+    selections: list[Any] | None = None,
+    *,
+    ctx: Any = None,
+) -> list[Any]:
+    """Rows as GraphQL objects, with every relation selected under them already loaded
+    (``selections`` default to the current field's; ``ctx`` to the request's)."""
+    objects = type_.from_rows(rows)
+    ctx = ctx or info.context
+    if selections is None:
+        selections = _top_selections(info)
+    await prefetch(ctx, registry, type_.__name__, objects, selections, ctx.settings.max_page_size)
+    return objects
+
+
 class FieldFactory:
     """Builds the query fields of row types that share one :class:`Registry`."""
 
@@ -75,13 +94,7 @@ class FieldFactory:
     async def objects(
         self, info: strawberry.Info, type_: type[RowType], rows: list[Any], selections: list[Any]
     ) -> list[Any]:
-        """Rows as GraphQL objects, with every selected relation already loaded."""
-        objects = type_.from_rows(rows)
-        ctx = info.context
-        await prefetch(
-            ctx, self.registry, type_.__name__, objects, selections, ctx.settings.max_page_size
-        )
-        return objects
+        return await as_objects(info, self.registry, type_, rows, selections)
 
     def list_field(self, type_: type[RowType], description: str) -> StrawberryField:
         entity = type_.entity

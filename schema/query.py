@@ -69,6 +69,8 @@ EXPOSED = (
 )
 
 ROW_TYPES: tuple[type[RowType], ...] = (*(e.type_ for e in EXPOSED), SegmentProperty)
+# The row types and their relations; mutations use it to return objects like queries do.
+REGISTRY = Registry(ROW_TYPES)
 
 
 def build_query(registry: Registry) -> type:

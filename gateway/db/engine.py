@@ -46,6 +46,12 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
+def write_transaction(sessionmaker: async_sessionmaker[AsyncSession]) -> Any:
+    """A connection in a transaction: committed when the block ends, rolled back if it
+    raises (so a failed write leaves nothing half-done)."""
+    return sessionmaker.kw["bind"].begin()
+
+
 def read_connection(sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncConnection:
     """A bare connection for a read: lighter than an ORM session for a Core ``select``
     (reads of a list request are a handful of statements, each one round trip)."""

@@ -19,7 +19,11 @@ def principal_of(request: Request) -> Principal:
 def context_of(request: Request, principal: Principal | None = None) -> Context:
     state = request.app.state
     return Context.build(
-        state.settings, state.sessionmaker, principal or principal_of(request), state.clock
+        state.settings,
+        state.sessionmaker,
+        principal or principal_of(request),
+        state.clock,
+        state.events,
     )
 
 

@@ -1,0 +1,34 @@
+"""A live uvicorn serving the real app on a free port of 127.0.0.1, for what crosses a real
+network: websockets, real clients, browsers."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import uvicorn
+from starlette.applications import Starlette
+
+
+@contextmanager
+def serve(app: Starlette, *, ws: str = "websockets-sansio") -> Iterator[str]:
+    """Serve ``app`` in a background thread; yields its base URL."""
+    config = uvicorn.Config(app, log_config=None, access_log=False, ws=ws, lifespan="on")  # type: ignore[arg-type]
+    server = uvicorn.Server(config)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]})
+        thread.start()
+        try:
+            deadline = time.monotonic() + 10
+            while not server.started:
+                assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
+                time.sleep(0.02)
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            server.should_exit = True
+            thread.join(10)
