@@ -8,6 +8,8 @@ import sys
 # Each module exposes ``main() -> None``; add new benchmarks here.
 MODULES = [
     "bench.graphql_sessions",
+    "bench.connectome",
+    "bench.uploads",
 ]
 
 

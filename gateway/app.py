@@ -6,11 +6,17 @@ import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 
+from limits import RateLimitItem
+from limits import parse as parse_limit
+from limits.aio.storage import MemoryStorage
+from limits.aio.strategies import FixedWindowRateLimiter
 from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
@@ -20,13 +26,23 @@ from gateway.db.models._base import utcnow
 from gateway.errors import BadRequest, MethodNotAllowed, NeurogateError, NotFound
 from gateway.events import InMemoryBroker
 from gateway.graphql_view import GraphQLView
-from gateway.middleware import AuthenticationMiddleware
-from gateway.rest import alyx_auth, brainmaps_auth, brainstem_auth, device
+from gateway.middleware import AuthenticationMiddleware, RateLimitMiddleware
+from gateway.rest import alyx, alyx_auth, brainmaps_auth, brainstem, brainstem_auth, device, files
 from gateway.rest.errors import error_response, family_of
 from gateway.settings import Settings
 from schema import build_schema
 
 log = logging.getLogger("neurogate")
+
+# Seed 000's CORS policy.
+CORS_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+RATE_LIMIT_HEADERS = ["X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"]
+
+
+@dataclass(frozen=True)
+class RateLimits:
+    anonymous: RateLimitItem
+    authenticated: RateLimitItem
 
 
 async def healthz(_: Request) -> JSONResponse:
@@ -79,6 +95,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
         app.state.sessionmaker = session_factory(engine)
         app.state.clock = utcnow
         app.state.events = InMemoryBroker()
+        app.state.rate_limits = RateLimits(
+            anonymous=parse_limit(settings.rate_limit_anonymous),
+            authenticated=parse_limit(settings.rate_limit_authenticated),
+        )
+        app.state.rate_limiter = FixedWindowRateLimiter(MemoryStorage())
         # Everything allocated so far lives as long as the process: keep it out of the
         # collector's full passes (they cost tens of ms on a large heap).
         gc.collect()
@@ -97,11 +118,25 @@ def create_app(settings: Settings | None = None) -> Starlette:
         *device.ROUTES,
         *brainmaps_auth.ROUTES,
         *alyx_auth.ROUTES,
+        *brainstem.ROUTES,
+        *files.ROUTES,
+        *alyx.ROUTES,  # last: its root "/" and /users/... shadow nothing above
     ]
     return Starlette(
         routes=routes,
         lifespan=lifespan,
-        middleware=[Middleware(AuthenticationMiddleware)],
+        middleware=[
+            # Outermost: every answer, errors and 429s included, carries the CORS headers.
+            Middleware(
+                CORSMiddleware,
+                allow_origins=["*"],
+                allow_methods=CORS_METHODS,
+                allow_headers=["Content-Type", "Authorization"],
+                expose_headers=RATE_LIMIT_HEADERS,
+            ),
+            Middleware(AuthenticationMiddleware),
+            Middleware(RateLimitMiddleware),
+        ],
         exception_handlers={
             NeurogateError: domain_error,
             HTTPException: http_error,

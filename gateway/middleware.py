@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import time
+
 from starlette.datastructures import Headers
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.auth.principal import ANONYMOUS
-from gateway.errors import Unauthenticated
+from gateway.errors import RateLimited, Unauthenticated
 from gateway.rest.errors import error_response, family_of
 from resolvers.auth import authenticate
 from resolvers.context import Context
@@ -62,3 +64,54 @@ class AuthenticationMiddleware:
                 return
         scope.setdefault("state", {})["principal"] = principal
         await self.app(scope, receive, send)
+
+
+# Operations endpoints are polled by load balancers and Prometheus: never rate limited.
+UNLIMITED_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+
+
+class RateLimitMiddleware:
+    """Seed 000's rate limits: per user when authenticated, per client address otherwise,
+    with ``X-RateLimit-*`` headers on every response and a 429 (with ``Retry-After``) in the
+    family's error format once the window is used up. Counters live in the ``limits``
+    storage the app was built with (in memory now; Redis when scaled out)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] in UNLIMITED_PATHS:
+            await self.app(scope, receive, send)
+            return
+        state = scope["app"].state
+        principal = scope.get("state", {}).get("principal", ANONYMOUS)
+        if principal.is_authenticated:
+            limit, key = state.rate_limits.authenticated, f"user:{principal.user_id}"
+        else:
+            client = scope.get("client")
+            limit, key = state.rate_limits.anonymous, f"ip:{client[0] if client else '-'}"
+        allowed = await state.rate_limiter.hit(limit, key)
+        stats = await state.rate_limiter.get_window_stats(limit, key)
+        reset = int(stats.reset_time)
+        headers = [
+            (b"x-ratelimit-limit", str(limit.amount).encode()),
+            (b"x-ratelimit-remaining", str(stats.remaining).encode()),
+            (b"x-ratelimit-reset", str(reset).encode()),
+        ]
+        if not allowed:
+            retry_after = max(1, reset - int(time.time()))
+            error = RateLimited(
+                f"Request was throttled. Expected available in {retry_after} seconds.",
+                retry_after=retry_after,
+            )
+            response = error_response(family_of(scope["path"]), error)
+            response.raw_headers.extend(headers)
+            await response(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), *headers]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from limits import parse as parse_limit
+
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./neurogate.db"
 # Signs JWTs in development only: Settings refuses it when NEUROGATE_ENV=production.
 DEVELOPMENT_SECRET_KEY = "neurogate-development-secret-key-change-me-in-production"
@@ -37,6 +39,7 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     storage_dir: Path = Path("./storage")
+    max_upload_bytes: int = 5 * 1024**3
     host: str = "127.0.0.1"
     port: int = 8000
     max_page_size: int = 100
@@ -54,6 +57,8 @@ class Settings:
     session_token_seconds: int = 14 * 24 * 3600
     device_code_seconds: int = 600
     device_poll_interval: int = 5
+    rate_limit_anonymous: str = "100/minute"
+    rate_limit_authenticated: str = "1000/minute"
 
     def __post_init__(self) -> None:
         if self.environment not in {"development", "production"}:
@@ -64,6 +69,16 @@ class Settings:
             )
         if len(self.secret_key) < 32:
             raise ValueError("NEUROGATE_SECRET_KEY must be at least 32 characters")
+        if self.max_upload_bytes < 1:
+            raise ValueError("NEUROGATE_MAX_UPLOAD_BYTES must be a positive number of bytes")
+        for name, value in (
+            ("NEUROGATE_RATE_LIMIT_ANONYMOUS", self.rate_limit_anonymous),
+            ("NEUROGATE_RATE_LIMIT_AUTHENTICATED", self.rate_limit_authenticated),
+        ):
+            try:
+                parse_limit(value)
+            except ValueError as exc:
+                raise ValueError(f"{name} must look like '100/minute', got {value!r}") from exc
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -71,6 +86,7 @@ class Settings:
         return cls(
             database_url=env.get("NEUROGATE_DATABASE_URL") or DEFAULT_DATABASE_URL,
             storage_dir=Path(env.get("NEUROGATE_STORAGE_DIR") or "./storage"),
+            max_upload_bytes=_int(env, "NEUROGATE_MAX_UPLOAD_BYTES", 5 * 1024**3),
             host=env.get("NEUROGATE_HOST") or "127.0.0.1",
             port=_int(env, "NEUROGATE_PORT", 8000),
             max_page_size=_int(env, "NEUROGATE_MAX_PAGE_SIZE", 100),
@@ -88,4 +104,8 @@ class Settings:
             session_token_seconds=_int(env, "NEUROGATE_SESSION_TOKEN_SECONDS", 14 * 24 * 3600),
             device_code_seconds=_int(env, "NEUROGATE_DEVICE_CODE_SECONDS", 600),
             device_poll_interval=_int(env, "NEUROGATE_DEVICE_POLL_INTERVAL", 5),
+            rate_limit_anonymous=env.get("NEUROGATE_RATE_LIMIT_ANONYMOUS") or "100/minute",
+            rate_limit_authenticated=(
+                env.get("NEUROGATE_RATE_LIMIT_AUTHENTICATED") or "1000/minute"
+            ),
         )

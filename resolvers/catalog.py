@@ -2,9 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, Date, DateTime, Float, Integer, Table, Uuid, select
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ColumnElement,
+    Date,
+    DateTime,
+    Float,
+    Integer,
+    String,
+    Table,
+    TypeDecorator,
+    Uuid,
+    and_,
+    exists,
+    func,
+    not_,
+    or_,
+    select,
+    type_coerce,
+)
+from sqlalchemy.sql import operators
 
 from gateway.db.models import (
     Approval,
@@ -19,9 +40,12 @@ from gateway.db.models import (
     Segment,
     SegmentProperty,
     Session,
+    SessionProject,
+    SessionUser,
     Species,
     Strain,
     Subject,
+    SubjectProject,
     User,
     table,
 )
@@ -52,7 +76,144 @@ def columns(table: Table, *names: str) -> dict[str, FieldSpec]:
     return {name: FieldSpec(table.c[name], _kind(table.c[name])) for name in names}
 
 
-_subject, _species = table(Subject), table(Species)
+# (the related value's column, how it is reached from the row: None for a column of the row)
+Path = tuple[ColumnElement[Any], ColumnElement[bool] | None]
+
+
+class _AnyRelated(TypeDecorator[Any]):
+    """The type of a to-many field: a comparison holds when it holds for some related value
+    (an EXISTS per path); ``ne`` and ``isnull`` hold when no related value is equal / any."""
+
+    impl = Uuid
+    cache_ok = False  # never reaches a statement: comparisons are rewritten below
+
+    def __init__(self, paths: Sequence[Path]) -> None:
+        super().__init__()
+        self.paths = tuple(paths)
+
+    def some(self, op: Any, *other: Any, **kw: Any) -> ColumnElement[bool]:
+        return or_(
+            *(
+                op(value, *other, **kw)
+                if via is None
+                else exists().where(via, op(value, *other, **kw))
+                for value, via in self.paths
+            )
+        )
+
+    class comparator_factory(TypeDecorator.Comparator[Any]):
+        def operate(self, op: Any, *other: Any, **kw: Any) -> ColumnElement[Any]:
+            related: _AnyRelated = self.type  # type: ignore[assignment]
+            if op is operators.ne:
+                return not_(related.some(operators.eq, *other, **kw))
+            if op is operators.is_:
+                return not_(related.some(operators.is_not, *other, **kw))
+            return related.some(op, *other, **kw)
+
+
+def to_many(key: ColumnElement[Any], *paths: Path, kind: Kind = Kind.UUID) -> FieldSpec:
+    """A filter-only field on related values (ids unless ``kind`` says otherwise): ``eq``/``in``
+    (and the text operators) match rows related to the value(s) through any of ``paths``,
+    ``ne`` rows related to none, ``isnull`` rows related to nothing."""
+    return FieldSpec(type_coerce(key, _AnyRelated(paths)), kind, sortable=False)
+
+
+class _CaseFolded(TypeDecorator[str]):
+    """Text whose ``eq``, ``ne`` and ``in`` ignore case (Alyx's ``iexact``), lower-casing both
+    sides in SQL so they agree with ``icontains``; other operators are unchanged."""
+
+    impl = String
+    cache_ok = True
+
+    class comparator_factory(TypeDecorator.Comparator[str]):
+        def operate(self, op: Any, *other: Any, **kw: Any) -> ColumnElement[Any]:
+            folded = func.lower(self.expr, type_=String())
+            if op in (operators.eq, operators.ne):
+                return op(folded, func.lower(other[0], type_=String()))  # type: ignore[no-any-return]
+            if op is operators.in_op:
+                return folded.in_([func.lower(value, type_=String()) for value in other[0]])
+            return super().operate(op, *other, **kw)
+
+
+def case_folded(expr: ColumnElement[Any]) -> FieldSpec:
+    """A filter-only text field compared without regard to case."""
+    return FieldSpec(type_coerce(expr, _CaseFolded()), Kind.STRING, sortable=False)
+
+
+def related_value(
+    column: ColumnElement[Any], key: ColumnElement[Any], of: ColumnElement[Any]
+) -> ColumnElement[Any]:
+    """``column`` of the row whose ``key`` is ``of`` (a scalar subquery: one related value)."""
+    return select(column).where(key == of).scalar_subquery()
+
+
+_subject, _species, _session = table(Subject), table(Species), table(Session)
+_project = table(Project)
+_subject_links, _session_links = table(SubjectProject), table(SessionProject)
+_lab, _user, _strain = table(Laboratory), table(User), table(Strain)
+_upload, _session_users = table(FileUpload), table(SessionUser)
+
+
+def _project_names(row: Table, links: Table, link_key: str) -> FieldSpec:
+    """The names of a subject's or session's projects (its owner and every linked one)."""
+    return to_many(
+        row.c.id,
+        (_project.c.name, _project.c.id == row.c.project_id),
+        (
+            _project.c.name,
+            and_(links.c[link_key] == row.c.id, _project.c.id == links.c.project_id),
+        ),
+        kind=Kind.STRING,
+    )
+
+
+def _lab_name(row: Table) -> ColumnElement[Any]:
+    return related_value(_lab.c.name, _lab.c.id, row.c.lab_id)
+
+
+# Names the Alyx shim filters on (DOMAIN.md §2.1-2.3): related rows' names, and case-folded
+# variants where Alyx compares without regard to case.
+_SUBJECT_NAMES: dict[str, FieldSpec] = {
+    "lab_name": FieldSpec(_lab_name(_subject), Kind.STRING),
+    "species_name": FieldSpec(
+        related_value(_species.c.name, _species.c.id, _subject.c.species_id), Kind.STRING
+    ),
+    "strain_name": FieldSpec(
+        related_value(_strain.c.name, _strain.c.id, _subject.c.strain_id), Kind.STRING
+    ),
+    "responsible_username": FieldSpec(
+        related_value(_user.c.username, _user.c.id, _subject.c.responsible_user_id), Kind.STRING
+    ),
+    "project_name": _project_names(_subject, _subject_links, "subject_id"),
+}
+_SESSION_NAMES: dict[str, FieldSpec] = {
+    "lab_name": FieldSpec(_lab_name(_session), Kind.STRING),
+    "lab_name_folded": case_folded(_lab_name(_session)),
+    "subject_nickname_folded": case_folded(
+        related_value(_subject.c.nickname, _subject.c.id, _session.c.subject_id)
+    ),
+    "type_folded": case_folded(_session.c.type),
+    "project_name": _project_names(_session, _session_links, "session_id"),
+    "username": to_many(
+        _session.c.id,
+        (
+            _user.c.username,
+            and_(
+                _session_users.c.session_id == _session.c.id,
+                _user.c.id == _session_users.c.user_id,
+            ),
+        ),
+        kind=Kind.STRING,
+    ),
+    "dataset_name": to_many(
+        _session.c.id, (_upload.c.name, _upload.c.session_id == _session.c.id), kind=Kind.STRING
+    ),
+    "dataset_type": to_many(
+        _session.c.id,
+        (_upload.c.dataset_type, _upload.c.session_id == _session.c.id),
+        kind=Kind.STRING,
+    ),
+}
 
 LABORATORY = Entity(
     "Laboratory",
@@ -126,33 +287,55 @@ APPROVAL = Entity(
 )
 PROJECT = Entity(
     "Project",
-    table(Project),
-    columns(table(Project), "id", "name", "description", "is_public", "created_at", "updated_at"),
+    _project,
+    {
+        **columns(_project, "id", "name", "description", "is_public", "created_at", "updated_at"),
+        # Subjects and sessions it owns or that are linked to it (BrainSTEM ``subjects.id``).
+        "has_subject": to_many(
+            _project.c.id,
+            (_subject.c.id, _subject.c.project_id == _project.c.id),
+            (_subject_links.c.subject_id, _subject_links.c.project_id == _project.c.id),
+        ),
+        "has_session": to_many(
+            _project.c.id,
+            (_session.c.id, _session.c.project_id == _project.c.id),
+            (_session_links.c.session_id, _session_links.c.project_id == _project.c.id),
+        ),
+    },
     default_order=(Order("name"),),
     search_fields=("name", "description"),
 )
 SUBJECT = Entity(
     "Subject",
     _subject,
-    columns(
-        _subject,
-        "id",
-        "nickname",
-        "description",
-        "sex",
-        "birth_date",
-        "death_date",
-        "genotype",
-        "genetic_line",
-        "status",
-        "project_id",
-        "species_id",
-        "strain_id",
-        "lab_id",
-        "responsible_user_id",
-        "created_at",
-        "updated_at",
-    ),
+    {
+        **columns(
+            _subject,
+            "id",
+            "nickname",
+            "description",
+            "sex",
+            "birth_date",
+            "death_date",
+            "genotype",
+            "genetic_line",
+            "status",
+            "project_id",
+            "species_id",
+            "strain_id",
+            "lab_id",
+            "responsible_user_id",
+            "created_at",
+            "updated_at",
+        ),
+        **_SUBJECT_NAMES,
+        # Its owning project or any project it is linked to (BrainSTEM ``projects.id``).
+        "in_project": to_many(
+            _subject.c.id,
+            (_subject.c.project_id, None),
+            (_subject_links.c.project_id, _subject_links.c.subject_id == _subject.c.id),
+        ),
+    },
     default_order=(Order("nickname"),),
     search_fields=("nickname", "description"),
 )
@@ -185,26 +368,46 @@ SESSION = Entity(
             .scalar_subquery(),
             Kind.STRING,
         ),
+        **_SESSION_NAMES,
+        "in_project": to_many(
+            _session.c.id,
+            (_session.c.project_id, None),
+            (_session_links.c.project_id, _session_links.c.session_id == _session.c.id),
+        ),
     },
     default_order=(Order("start_time", descending=True),),
     search_fields=("name", "narrative", "task_protocol"),
 )
 FILE_UPLOAD = Entity(
     "FileUpload",
-    table(FileUpload),
-    columns(
-        table(FileUpload),
-        "id",
-        "name",
-        "sha256",
-        "size",
-        "content_type",
-        "status",
-        "dataset_type",
-        "uploader_id",
-        "session_id",
-        "created_at",
-    ),
+    _upload,
+    {
+        **columns(
+            _upload,
+            "id",
+            "uuid",
+            "name",
+            "sha256",
+            "size",
+            "content_type",
+            "status",
+            "dataset_type",
+            "collection",
+            "uploader_id",
+            "session_id",
+            "created_at",
+        ),
+        # Alyx's dataset filters (DOMAIN.md §2.3): who uploaded it, and its session's subject.
+        "uploader_username": FieldSpec(
+            related_value(_user.c.username, _user.c.id, _upload.c.uploader_id), Kind.STRING
+        ),
+        "subject_nickname": FieldSpec(
+            select(_subject.c.nickname)
+            .where(_session.c.id == _upload.c.session_id, _subject.c.id == _session.c.subject_id)
+            .scalar_subquery(),
+            Kind.STRING,
+        ),
+    },
     default_order=(Order("created_at", descending=True),),
     search_fields=("name",),
 )

@@ -13,6 +13,8 @@ from strawberry.tools import merge_types
 from gateway.settings import Settings
 from schema.approvals import ApprovalMutation, ApprovalSubscription
 from schema.auth import AuthMutation, AuthQuery
+from schema.brains_api import BrainMutation, BrainQuery
+from schema.connectome_api import ConnectomeQuery
 from schema.extensions import build_extensions
 from schema.query import REGISTRY, build_query
 from schema.scalars import SCALAR_MAP
@@ -22,10 +24,10 @@ _DEFINITION = "strawberry-definition"
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:
-    query = merge_types("Query", (build_query(REGISTRY), AuthQuery))
+    query = merge_types("Query", (build_query(REGISTRY), AuthQuery, BrainQuery, ConnectomeQuery))
     schema = strawberry.Schema(
         query=query,
-        mutation=merge_types("Mutation", (AuthMutation, ApprovalMutation)),
+        mutation=merge_types("Mutation", (AuthMutation, ApprovalMutation, BrainMutation)),
         subscription=merge_types("Subscription", (ApprovalSubscription,)),
         extensions=build_extensions(settings),
         config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALAR_MAP),

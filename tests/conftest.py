@@ -102,7 +102,14 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
 
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
-    return Settings(database_url=database_url, storage_dir=tmp_path / "storage")
+    # Tests make many requests from one address within a minute: rate limits are tested on
+    # their own, with the defaults (tests/shell/test_rate_limits_and_cors.py).
+    return Settings(
+        database_url=database_url,
+        storage_dir=tmp_path / "storage",
+        rate_limit_anonymous="100000/minute",
+        rate_limit_authenticated="100000/minute",
+    )
 
 
 @pytest.fixture

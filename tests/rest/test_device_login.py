@@ -8,9 +8,6 @@ import asyncio
 import hashlib
 import re
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -18,7 +15,6 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
@@ -34,6 +30,7 @@ from gateway.db.engine import create_engine, session_factory
 from gateway.db.models import DeviceLogin, Token, User, table
 from gateway.settings import Settings
 from tests.conftest import Gateway
+from tests.live import serve
 
 EMAIL = "ada@example.org"
 PASSWORD = "correct horse battery staple"
@@ -282,23 +279,8 @@ def live_gateway(tmp_path: Path, sqlite_template: Path) -> Iterator[str]:
     shutil.copyfile(sqlite_template, path)
     url = f"sqlite+aiosqlite:///{path}"
     asyncio.run(_prepare_database(url))
-    app = create_app(Settings(database_url=url, storage_dir=tmp_path / "storage"))
-    config = uvicorn.Config(app, log_config=None, access_log=False, ws="none", lifespan="on")
-    server = uvicorn.Server(config)
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]})
-        thread.start()
-        try:
-            deadline = time.monotonic() + 10
-            while not server.started:
-                assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-                time.sleep(0.02)
-            yield f"http://127.0.0.1:{port}"
-        finally:
-            server.should_exit = True
-            thread.join(10)
+    with serve(create_app(Settings(database_url=url, storage_dir=tmp_path / "storage"))) as base:
+        yield base
 
 
 @pytest.fixture

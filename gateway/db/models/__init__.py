@@ -10,6 +10,7 @@ from gateway.db.models.connectome import (
     Connection,
     ConnectomeDataset,
     Materialization,
+    Partnership,
     Segment,
     SegmentProperty,
 )
@@ -43,6 +44,7 @@ __all__ = [
     "LabMembership",
     "Laboratory",
     "Materialization",
+    "Partnership",
     "Project",
     "ProjectMember",
     "Segment",

@@ -1,0 +1,156 @@
+"""Bulk writing to PostgreSQL through asyncpg's binary ``COPY``.
+
+Everything after the materialization row is one transaction: an error rolls it back whole
+(PostgreSQL's MVCC lets the running gateway read and write meanwhile), and only the
+materialization row, committed first to reserve its version, is left to delete.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from itertools import repeat
+
+import asyncpg
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.engine import make_url
+
+from gateway.connectome import statements as sql
+from gateway.connectome.files import Block
+from gateway.connectome.importer import Target
+from gateway.db.models._base import utcnow
+from gateway.errors import Conflict
+
+SEGMENT_LOAD_COLUMNS = [name.strip() for name in sql.SEGMENT_COLUMNS.split(",")]
+
+
+class PostgresBulk:
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self.conn = conn
+        self.m: int | None = None
+        self._transaction: asyncpg.transaction.Transaction | None = None
+        self._first_connection_id = 0
+
+    @classmethod
+    async def connect(cls, database_url: str) -> PostgresBulk:
+        dsn = make_url(database_url).set(drivername="postgresql")
+        return cls(await asyncpg.connect(dsn.render_as_string(hide_password=False)))
+
+    @property
+    def materialization(self) -> int:
+        assert self.m is not None, "create_materialization first"
+        return self.m
+
+    async def create_materialization(self, target: Target) -> tuple[int, int]:
+        conn, now = self.conn, utcnow()
+        async with conn.transaction():
+            await conn.execute(
+                "INSERT INTO connectome_dataset (name, description, created_at) "
+                "VALUES ($1, '', $2) ON CONFLICT (name) DO NOTHING",
+                target.dataset,
+                now,
+            )
+            dataset_id = await conn.fetchval(
+                "SELECT id FROM connectome_dataset WHERE name = $1 FOR UPDATE", target.dataset
+            )  # the row lock serialises version numbering between concurrent imports
+            version = target.version
+            if version is None:
+                version = await conn.fetchval(
+                    "SELECT COALESCE(MAX(version), 0) + 1 FROM materialization "
+                    "WHERE dataset_id = $1",
+                    dataset_id,
+                )
+            elif await conn.fetchval(
+                "SELECT 1 FROM materialization WHERE dataset_id = $1 AND version = $2",
+                dataset_id,
+                version,
+            ):
+                raise Conflict(f"{target.dataset} already has materialization {version}.")
+            self.m = await conn.fetchval(
+                "INSERT INTO materialization (dataset_id, version, timestamp, valid, created_at) "
+                "VALUES ($1, $2, $3, FALSE, $4) RETURNING id",
+                dataset_id,
+                version,
+                target.timestamp,
+                now,
+            )
+        self._transaction = conn.transaction()
+        await self._transaction.start()
+        # Sorts for the GROUP BY and the index builds stay in memory.
+        await conn.execute("SET LOCAL work_mem = '256MB'")
+        await conn.execute("SET LOCAL maintenance_work_mem = '512MB'")
+        await conn.execute("SET LOCAL synchronous_commit = OFF")
+        return self.materialization, version
+
+    async def load_segments(self, blocks: Iterator[Block]) -> None:
+        m = self.materialization
+        for block in blocks:
+            n = len(block)
+            zeros = (repeat(0, n) for _ in range(4))  # nr_pre, nr_post and the partner counts
+            await self.conn.copy_records_to_table(
+                "segment",
+                records=zip(repeat(m, n), *block.columns, *zeros, strict=True),
+                columns=SEGMENT_LOAD_COLUMNS,
+            )
+
+    async def load_cell_stats(self, blocks: Iterator[Block]) -> None:
+        conn = self.conn
+        await conn.execute(
+            "CREATE TEMP TABLE cell_stats_load "
+            "(id BIGINT, length_nm BIGINT, area_nm BIGINT, size_nm BIGINT) ON COMMIT DROP"
+        )
+        for block in blocks:
+            await conn.copy_records_to_table("cell_stats_load", records=block.rows())
+        head, _, tail = sql.upsert_cell_stats(self.materialization)
+        await conn.execute(
+            f"{head} SELECT {self.materialization}, id, '', '', NULL, NULL, NULL, NULL, NULL, "
+            "NULL, NULL, 0, 0, 0, 0, length_nm, area_nm, size_nm FROM cell_stats_load "
+            f"{tail}"
+        )
+
+    async def load_connections(self, blocks: Iterator[Block]) -> None:
+        conn, m = self.conn, self.materialization
+        last = await conn.fetchval("SELECT COALESCE(MAX(id), 0) FROM connection")
+        self._first_connection_id = last + 1
+        for block in blocks:
+            await conn.copy_records_to_table(
+                "connection",
+                records=zip(repeat(m, len(block)), *block.columns, strict=True),
+                columns=list(sql.CONNECTION_COLUMNS),
+            )
+
+    async def derive(self) -> tuple[int, int]:
+        conn, m = self.conn, self.materialization
+        rebuild = await conn.fetchval(sql.has_other_partnerships(m)) is None
+        indexes = sql.rebuilt_indexes()
+        if rebuild:  # see SqliteBulk.derive; DDL is transactional here too
+            for index in indexes:
+                await conn.execute(f"DROP INDEX IF EXISTS {index.name}")
+        await conn.execute(sql.insert_partnerships(m, self._first_connection_id))
+        if rebuild:
+            dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
+            for index in indexes:
+                await conn.execute(sql.create_index(index, dialect))
+        for statement in sql.aggregate_segments(m):
+            await conn.execute(statement)
+        # Fresh statistics, so the planner sees the new rows at once (not after autovacuum).
+        await conn.execute("ANALYZE partnership, segment")
+        segments, partnerships = [await conn.fetchval(q) for q in sql.count_rows(m)]
+        return segments, partnerships
+
+    async def publish(self) -> None:
+        assert self._transaction is not None
+        await self.conn.execute(sql.publish(self.materialization))
+        await self._transaction.commit()
+        self._transaction = None
+
+    async def discard(self) -> None:
+        if self._transaction is not None:
+            await self._transaction.rollback()
+            self._transaction = None
+        if self.m is not None:
+            async with self.conn.transaction():
+                for statement in sql.delete_rows(self.m):
+                    await self.conn.execute(statement)
+
+    async def close(self) -> None:
+        await self.conn.close()

@@ -1,0 +1,181 @@
+"""Bulk writing to SQLite through the stdlib ``sqlite3`` driver, synchronously (the import is
+the only work of its process).
+
+What makes it fast (each measured on 3 million connection rows): multi-row ``INSERT ...
+VALUES`` statements, 100 rows each (most of the cost of ``executemany`` is per statement: 1.9 s
+instead of 4.5 s); no foreign-key checks for rows of a materialization the import itself
+created; ``synchronous=OFF`` while loading (a crash leaves an invisible, unpublished
+materialization, never a visible half one); and a small page cache for the aggregation, which
+lets SQLite's sorter work in runs that fit the CPU caches and merge them on a second thread
+(the GROUP BY takes 2.3-2.8 s instead of 3.5-3.9 s with a 256 MB cache).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from datetime import datetime
+from itertools import chain
+
+from sqlalchemy.dialects import sqlite as sqlite_dialect
+from sqlalchemy.engine import make_url
+
+from gateway.connectome import statements as sql
+from gateway.connectome.files import Block
+from gateway.connectome.importer import Target
+from gateway.db.engine import SQLITE_BUSY_TIMEOUT_MS
+from gateway.db.models._base import utcnow
+from gateway.errors import Conflict
+
+ROWS_PER_STATEMENT = 100
+LOAD_CACHE_KIB = 64 * 1024
+SORT_CACHE_KIB = 8 * 1024
+SORT_THREADS = 2
+
+
+def _timestamp(value: datetime) -> str:
+    # SQLAlchemy's text format for DateTime on SQLite, so comparisons agree with the ORM's.
+    return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+class SqliteBulk:
+    def __init__(self, database_url: str) -> None:
+        path = make_url(database_url).database or ":memory:"
+        self.conn = sqlite3.connect(
+            path, isolation_level=None, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000
+        )
+        self.m: int | None = None
+        self._first_connection_id = 0
+        for pragma in (
+            "journal_mode=WAL",
+            "synchronous=OFF",
+            "foreign_keys=OFF",
+            f"cache_size=-{LOAD_CACHE_KIB}",
+            f"threads={SORT_THREADS}",
+        ):
+            self.conn.execute(f"PRAGMA {pragma}")
+
+    @property
+    def materialization(self) -> int:
+        assert self.m is not None, "create_materialization first"
+        return self.m
+
+    async def create_materialization(self, target: Target) -> tuple[int, int]:
+        conn = self.conn
+        conn.execute("BEGIN IMMEDIATE")  # the next version number is ours until COMMIT
+        try:
+            now = _timestamp(utcnow())
+            conn.execute(
+                "INSERT INTO connectome_dataset (name, description, created_at) "
+                "VALUES (?, '', ?) ON CONFLICT (name) DO NOTHING",
+                (target.dataset, now),
+            )
+            (dataset_id,) = conn.execute(
+                "SELECT id FROM connectome_dataset WHERE name = ?", (target.dataset,)
+            ).fetchone()
+            version = target.version
+            if version is None:
+                (version,) = conn.execute(
+                    "SELECT COALESCE(MAX(version), 0) + 1 FROM materialization "
+                    "WHERE dataset_id = ?",
+                    (dataset_id,),
+                ).fetchone()
+            elif conn.execute(
+                "SELECT 1 FROM materialization WHERE dataset_id = ? AND version = ?",
+                (dataset_id, version),
+            ).fetchone():
+                raise Conflict(f"{target.dataset} already has materialization {version}.")
+            cursor = conn.execute(
+                "INSERT INTO materialization (dataset_id, version, timestamp, valid, created_at) "
+                "VALUES (?, ?, ?, 0, ?)",
+                (dataset_id, version, _timestamp(target.timestamp), now),
+            )
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        self.m = cursor.lastrowid
+        return self.materialization, version
+
+    def _insert(self, blocks: Iterator[Block], head: str, values: str, tail: str = "") -> None:
+        """``head VALUES values [, values ...] tail`` for every row, 100 rows a statement, one
+        transaction per block (other writers, such as the running gateway, get their turn)."""
+        conn = self.conn
+        width = values.count("?")
+        per_statement = width * ROWS_PER_STATEMENT
+        many = f"{head} VALUES {', '.join([values] * ROWS_PER_STATEMENT)} {tail}"
+        single = f"{head} VALUES {values} {tail}"
+        for block in blocks:
+            flat = list(chain.from_iterable(block.rows()))
+            whole = len(flat) - len(flat) % per_statement
+            conn.execute("BEGIN")
+            conn.executemany(
+                many, (flat[i : i + per_statement] for i in range(0, whole, per_statement))
+            )
+            conn.executemany(single, (flat[i : i + width] for i in range(whole, len(flat), width)))
+            conn.execute("COMMIT")
+
+    async def load_segments(self, blocks: Iterator[Block]) -> None:
+        self._insert(
+            blocks,
+            f"INSERT INTO segment ({sql.SEGMENT_COLUMNS})",
+            f"({self.materialization}, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, 0, 0)",
+        )
+
+    async def load_cell_stats(self, blocks: Iterator[Block]) -> None:
+        head, values, tail = sql.upsert_cell_stats(self.materialization)
+        self._insert(blocks, head, values, tail)
+
+    async def load_connections(self, blocks: Iterator[Block]) -> None:
+        conn, m = self.conn, self.materialization
+        (last,) = conn.execute("SELECT COALESCE(MAX(id), 0) FROM connection").fetchone()
+        self._first_connection_id = last + 1
+        columns = ", ".join(sql.CONNECTION_COLUMNS)
+        self._insert(blocks, f"INSERT INTO connection ({columns})", f"({m}, ?, ?, ?, ?, ?)")
+
+    async def derive(self) -> tuple[int, int]:
+        conn, m = self.conn, self.materialization
+        conn.execute(f"PRAGMA cache_size=-{SORT_CACHE_KIB}")
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            # With no other materialization's pairs, the upstream index is built after the
+            # load (one sort) instead of being updated row by row in random order. DDL is
+            # transactional in SQLite: readers never see the table without it.
+            rebuild = conn.execute(sql.has_other_partnerships(m)).fetchone() is None
+            indexes = sql.rebuilt_indexes()
+            if rebuild:
+                for index in indexes:
+                    conn.execute(f"DROP INDEX IF EXISTS {index.name}")
+            conn.execute(sql.insert_partnerships(m, self._first_connection_id))
+            if rebuild:
+                dialect = sqlite_dialect.dialect()
+                for index in indexes:
+                    conn.execute(sql.create_index(index, dialect))
+            for statement in sql.aggregate_segments(m):
+                conn.execute(statement)
+            counts = [conn.execute(q).fetchone()[0] for q in sql.count_rows(m)]
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute(f"PRAGMA cache_size=-{LOAD_CACHE_KIB}")
+        return counts[0], counts[1]
+
+    async def publish(self) -> None:
+        # Durable before visible: sync what was written with synchronous=OFF.
+        self.conn.execute("PRAGMA synchronous=NORMAL")
+        self.conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        self.conn.execute(sql.publish(self.materialization))
+
+    async def discard(self) -> None:
+        conn = self.conn
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        if self.m is not None:
+            conn.execute("BEGIN IMMEDIATE")
+            for statement in sql.delete_rows(self.m):
+                conn.execute(statement)
+            conn.execute("COMMIT")
+
+    async def close(self) -> None:
+        self.conn.close()

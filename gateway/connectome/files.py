@@ -1,0 +1,287 @@
+"""The FlyWire Codex download layout: ``neurons.csv``, ``connections.csv``, ``cell_stats.csv``,
+each plain or gzipped.
+
+A file is read in blocks of about a megabyte and handed on column by column, so memory stays
+flat whatever the file size. Columns are found by their header names (extra columns are
+ignored). Parsing is the import's hot path, so a block is first split and converted with C-level
+calls only (``bytes.split``, ``map(int, ...)``); a block that does not pass that way (quotes,
+CRLF, blank lines, a bad value) is parsed again line by line, which either accepts it or names
+the first bad line (the header is line 1) in a :class:`FormatError`. The download has no quoted
+line breaks, so a record is a line.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+from array import array
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from enum import Enum
+from itertools import repeat
+from pathlib import Path
+from typing import Any
+
+# SQLite and PostgreSQL both store 64-bit *signed* integers.
+MAX_ID = 2**63 - 1
+NEUROTRANSMITTERS = ("da", "ser", "gaba", "glut", "ach", "oct")
+BLOCK_BYTES = 1 << 20
+
+
+class Kind(Enum):
+    ID = "a segment id (0 to 2^63-1)"
+    COUNT = "a count (0 or more)"
+    TEXT = "text"
+    FLOAT = "a number or empty"
+    SIZE = "an integer or empty"
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: Kind
+    max_length: int = 0  # text only: the width of the database column it goes to
+
+
+@dataclass(frozen=True)
+class Layout:
+    name: str
+    columns: tuple[Column, ...]
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(column.name for column in self.columns)
+
+
+NEURONS = Layout(
+    "neurons",
+    (
+        Column("root_id", Kind.ID),
+        Column("group", Kind.TEXT, 100),
+        Column("nt_type", Kind.TEXT, 16),
+        Column("nt_type_score", Kind.FLOAT),
+        *(Column(f"{nt}_avg", Kind.FLOAT) for nt in NEUROTRANSMITTERS),
+    ),
+)
+CONNECTIONS = Layout(
+    "connections",
+    (
+        Column("pre_root_id", Kind.ID),
+        Column("post_root_id", Kind.ID),
+        Column("neuropil", Kind.TEXT, 32),
+        Column("syn_count", Kind.COUNT),
+        Column("nt_type", Kind.TEXT, 16),
+    ),
+)
+CELL_STATS = Layout(
+    "cell_stats",
+    (
+        Column("root_id", Kind.ID),
+        Column("length_nm", Kind.SIZE),
+        Column("area_nm", Kind.SIZE),
+        Column("size_nm", Kind.SIZE),
+    ),
+)
+
+
+class FormatError(ValueError):
+    """A file that does not follow the layout."""
+
+    def __init__(self, path: Path, line: int, message: str) -> None:
+        super().__init__(f"{path.name} line {line}: {message}")
+        self.path = path
+        self.line = line
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Block:
+    """Consecutive records of a file, one list per layout column."""
+
+    path: Path
+    first_line: int
+    columns: tuple[Sequence[Any], ...]
+    # The line of each record, kept only when blank lines were skipped (rare).
+    lines: list[int] | None = None
+
+    def __len__(self) -> int:
+        return len(self.columns[0])
+
+    def rows(self) -> Iterator[tuple[Any, ...]]:
+        return zip(*self.columns, strict=True)
+
+    def line_of(self, index: int) -> int:
+        return self.lines[index] if self.lines is not None else self.first_line + index
+
+    def error(self, index: int, message: str) -> FormatError:
+        return FormatError(self.path, self.line_of(index), message)
+
+
+# -- one value, the careful way (the slow path) --------------------------------------------
+
+
+def _id(text: str) -> int:
+    value = int(text)
+    if not 0 <= value <= MAX_ID:
+        raise ValueError
+    return value
+
+
+def _count(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise ValueError
+    return value
+
+
+def _float(text: str) -> float | None:
+    return float(text) if text.strip() else None
+
+
+def _size(text: str) -> int | None:
+    # Sizes are integers, but some exports write them as floats ("1.5e+09").
+    if not text.strip():
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        return round(float(text))
+
+
+PARSE: dict[Kind, Callable[[str], Any]] = {
+    Kind.ID: _id,
+    Kind.COUNT: _count,
+    Kind.TEXT: str,
+    Kind.FLOAT: _float,
+    Kind.SIZE: _size,
+}
+
+
+# -- a whole column at once (the fast path) -------------------------------------------------
+
+
+class _NeedsCare(Exception):
+    """The block must go through the slow path (which decides whether it is an error)."""
+
+
+def _fast_column(column: Column, values: list[bytes]) -> Sequence[Any]:
+    kind = column.kind
+    if kind is Kind.ID or kind is Kind.COUNT:
+        # A machine-integer array (OverflowError past 2^63-1): compact, and about ten times
+        # cheaper to pickle across to the writing process than a list of ints.
+        ints = array("q", map(int, values))
+        if ints and min(ints) < 0:
+            raise _NeedsCare
+        return ints
+    if kind is Kind.TEXT:
+        # Few distinct values (neuropils, transmitters): decode each once and share the
+        # strings, which also makes them cheap to pickle.
+        decoded = {value: value.decode() for value in set(values)}
+        if column.max_length and decoded and max(map(len, decoded.values())) > column.max_length:
+            raise _NeedsCare
+        return list(map(decoded.__getitem__, values))
+    if kind is Kind.FLOAT:
+        return [float(v) if v else None for v in values]
+    return [int(v) if v else None for v in values]
+
+
+class Reader:
+    """Blocks of one file. ``bytes_read`` follows the file on disk (compressed, for a gzipped
+    file), so a progress bar can run over ``size``."""
+
+    def __init__(self, path: Path, layout: Layout, *, block_bytes: int = BLOCK_BYTES) -> None:
+        self.path = path
+        self.layout = layout
+        self.block_bytes = block_bytes
+        self.size = path.stat().st_size
+        self.rows_read = 0
+        self.bytes_read = 0
+
+    def blocks(self) -> Iterator[Block]:
+        with self.path.open("rb") as raw:
+            gzipped = raw.read(2) == b"\x1f\x8b"
+            raw.seek(0)
+            stream: io.BufferedIOBase = gzip.GzipFile(fileobj=raw, mode="rb") if gzipped else raw
+            picks = self._header(stream.readline())
+            line = 2
+            while data := stream.read(self.block_bytes):
+                if not data.endswith(b"\n"):
+                    data += stream.readline()
+                if b"\r" in data:  # CRLF line ends: normalised here so the block stays fast
+                    data = data.replace(b"\r\n", b"\n")
+                lines = data.split(b"\n")
+                if not lines[-1]:
+                    lines.pop()
+                try:
+                    block = Block(self.path, line, self._fast(lines, picks))
+                except (_NeedsCare, ValueError, OverflowError, UnicodeDecodeError):
+                    block = self._careful(lines, line, picks)
+                line += len(lines)
+                self.rows_read += len(block)
+                self.bytes_read = raw.tell()
+                yield block
+
+    def _header(self, first: bytes) -> tuple[int, list[int]]:
+        try:
+            text = first.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise FormatError(self.path, 1, "the header is not UTF-8 text") from None
+        header = [name.strip().lower() for name in next(csv.reader([text]), [])]
+        if not header:
+            raise FormatError(self.path, 1, "the file is empty (no header line)")
+        missing = [name for name in self.layout.names if name not in header]
+        if missing:
+            raise FormatError(self.path, 1, f"missing column(s): {', '.join(missing)}")
+        return len(header), [header.index(name) for name in self.layout.names]
+
+    def _fast(self, lines: list[bytes], picks: tuple[int, list[int]]) -> tuple[Sequence[Any], ...]:
+        width, indexes = picks
+        if not lines:
+            return tuple([] for _ in indexes)
+        joined = b",".join(lines)
+        if b'"' in joined or b"\r" in joined:
+            raise _NeedsCare
+        # Every line must have exactly width-1 commas, or the columns below would shift.
+        commas = list(map(bytes.count, lines, repeat(b",")))
+        if min(commas) != width - 1 or max(commas) != width - 1:
+            raise _NeedsCare
+        values = joined.split(b",")
+        return tuple(
+            _fast_column(column, values[index::width])
+            for column, index in zip(self.layout.columns, indexes, strict=True)
+        )
+
+    def _careful(self, lines: list[bytes], first_line: int, picks: tuple[int, list[int]]) -> Block:
+        width, indexes = picks
+        columns: tuple[list[Any], ...] = tuple([] for _ in indexes)
+        numbers = []
+        for number, raw_line in enumerate(lines, start=first_line):
+            try:
+                text = raw_line.decode("utf-8").rstrip("\r")
+            except UnicodeDecodeError:
+                raise FormatError(self.path, number, "not UTF-8 text") from None
+            if not text.strip():
+                continue  # blank lines carry no record
+            fields = next(csv.reader([text]))
+            if len(fields) != width:
+                message = f"expected {width} fields, found {len(fields)}"
+                raise FormatError(self.path, number, message)
+            for values, column, index in zip(columns, self.layout.columns, indexes, strict=True):
+                values.append(self._value(column, fields[index], number))
+            numbers.append(number)
+        skipped = len(numbers) != len(lines)
+        return Block(self.path, first_line, columns, numbers if skipped else None)
+
+    def _value(self, column: Column, text: str, number: int) -> Any:
+        try:
+            value = PARSE[column.kind](text)
+        except (ValueError, OverflowError):
+            raise FormatError(
+                self.path, number, f"{column.name} is {text!r}, expected {column.kind.value}"
+            ) from None
+        if column.max_length and len(value) > column.max_length:
+            raise FormatError(
+                self.path, number, f"{column.name} is longer than {column.max_length} characters"
+            )
+        return value

@@ -1,0 +1,178 @@
+"""Import one set of connectome files as a new materialization of a dataset.
+
+The import streams each file block by block into the database through the raw driver (ORM
+inserts are far too slow for millions of rows), then derives everything the read path needs
+once: per-pair totals over neuropils (``partnership``, its ranking index built after the load)
+and per-segment aggregates. The materialization is created invisible (``valid`` false)
+and published by one final statement; if anything fails before that, its rows are removed and
+the previous materialization stays the current one.
+
+Aggregates, and what they mean (BrainCircuits' ``link_pre`` / ``link_post``):
+
+* ``nr_pre``  — synapses the segment makes (it is presynaptic): the sum of ``syn_count`` over
+  its outgoing connection rows; ``nr_downstream_partner`` — distinct segments it synapses onto.
+* ``nr_post`` — synapses the segment receives; ``nr_upstream_partner`` — distinct segments that
+  synapse onto it.
+
+Rows are counted as given: the files' own threshold applies (Codex downloads keep pairs with at
+least 5 synapses), duplicate rows add up, and an autapse (pre = post) counts on both sides.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Protocol
+
+from gateway.connectome.files import CELL_STATS, CONNECTIONS, NEURONS, Block, Reader
+from gateway.connectome.parsing_process import ChildParser
+from gateway.db.engine import is_sqlite
+
+
+class Progress(Protocol):
+    """What the import reports: a phase, then the bytes and rows of the file it is reading."""
+
+    def phase(self, name: str, total_bytes: int) -> None: ...
+
+    def advance(self, bytes_read: int, rows: int) -> None: ...
+
+
+class _Silent:
+    def phase(self, name: str, total_bytes: int) -> None:
+        pass
+
+    def advance(self, bytes_read: int, rows: int) -> None:
+        pass
+
+
+@dataclass(frozen=True)
+class Target:
+    dataset: str
+    version: int | None
+    timestamp: datetime  # naive UTC
+
+
+@dataclass(frozen=True)
+class Imported:
+    dataset: str
+    materialization_id: int
+    version: int
+    timestamp: datetime
+    segments: int
+    connections: int
+    partnerships: int
+    seconds: float
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.connections / self.seconds if self.seconds else 0.0
+
+
+class Bulk(Protocol):
+    """One backend's raw bulk writer (SQLite: sqlite3; PostgreSQL: asyncpg)."""
+
+    async def create_materialization(self, target: Target) -> tuple[int, int]: ...
+
+    async def load_segments(self, blocks: Iterator[Block]) -> None: ...
+
+    async def load_cell_stats(self, blocks: Iterator[Block]) -> None: ...
+
+    async def load_connections(self, blocks: Iterator[Block]) -> None: ...
+
+    async def derive(self) -> tuple[int, int]:
+        """Partnerships and segment aggregates; returns (segments, partnerships)."""
+        ...
+
+    async def publish(self) -> None: ...
+
+    async def discard(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+async def open_bulk(database_url: str) -> Bulk:
+    if is_sqlite(database_url):
+        from gateway.connectome.bulk_sqlite import SqliteBulk
+
+        return SqliteBulk(database_url)
+    from gateway.connectome.bulk_postgres import PostgresBulk
+
+    return await PostgresBulk.connect(database_url)
+
+
+def _tracked(
+    reader: Reader, progress: Progress, blocks: Iterator[Block] | None = None
+) -> Iterator[Block]:
+    progress.phase(reader.layout.name, reader.size)
+    for block in reader.blocks() if blocks is None else blocks:
+        yield block
+        progress.advance(reader.bytes_read, reader.rows_read)
+
+
+def _unique_ids(blocks: Iterator[Block]) -> Iterator[Block]:
+    """Refuse a root id listed twice (neurons, cell_stats: one row per segment). The set of ids
+    grows with the number of neurons, not with the size of the connection table."""
+    seen: set[int] = set()
+    for block in blocks:
+        ids = block.columns[0]
+        if not seen.isdisjoint(ids) or len(set(ids)) != len(ids):
+            here: set[int] = set()
+            for index, root_id in enumerate(ids):
+                if root_id in seen or root_id in here:
+                    raise block.error(index, f"root_id {root_id} is listed twice")
+                here.add(root_id)
+        seen.update(ids)
+        yield block
+
+
+async def import_connectome(
+    database_url: str,
+    target: Target,
+    *,
+    neurons: Path,
+    connections: Path,
+    cell_stats: Path | None = None,
+    progress: Progress | None = None,
+) -> Imported:
+    """Load the files as a new materialization of ``target.dataset`` (created if missing).
+    Raises :class:`gateway.connectome.files.FormatError` for a malformed file, after removing
+    whatever of it was written."""
+    progress = progress or _Silent()
+    readers = [Reader(neurons, NEURONS), Reader(connections, CONNECTIONS)]
+    stats = Reader(cell_stats, CELL_STATS) if cell_stats is not None else None
+    started = time.perf_counter()
+    bulk = await open_bulk(database_url)
+    # The connections are parsed by a child process from the start, ahead of their turn,
+    # while this process loads the neurons and cell stats.
+    parser: ChildParser | None = None
+    try:
+        materialization_id, version = await bulk.create_materialization(target)
+        try:
+            parser = ChildParser(readers[1])
+            await bulk.load_segments(_unique_ids(_tracked(readers[0], progress)))
+            if stats is not None:
+                await bulk.load_cell_stats(_unique_ids(_tracked(stats, progress)))
+            await bulk.load_connections(_tracked(readers[1], progress, parser.blocks()))
+            progress.phase("partners and aggregates", 0)
+            segments, partnerships = await bulk.derive()
+            await bulk.publish()
+        except BaseException:
+            await bulk.discard()
+            raise
+    finally:
+        if parser is not None:
+            parser.close()
+        await bulk.close()
+    return Imported(
+        dataset=target.dataset,
+        materialization_id=materialization_id,
+        version=version,
+        timestamp=target.timestamp,
+        segments=segments,
+        connections=readers[1].rows_read,
+        partnerships=partnerships,
+        seconds=time.perf_counter() - started,
+    )

@@ -1,0 +1,122 @@
+"""Parse a file in a child process while this one writes to the database.
+
+Parsing a 3-million-row connections file costs about as much CPU as inserting it; with the two
+on separate cores an import takes the time of the slower one instead of their sum. The child
+is ``python -m gateway.connectome.parsing_process LAYOUT PATH BLOCK_BYTES``: it writes each
+block to its stdout as a length-prefixed pickle. A thread here drains the pipe into a bounded
+queue, so the child can run ahead by ``ahead`` blocks (the parent loads the small files
+meanwhile) and memory stays bounded whatever the file size. (A plain subprocess rather than
+``multiprocessing``: spawning through ``multiprocessing`` re-imports the caller's main module,
+and forking would copy the parent's database connections and event loop.)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import pickle
+import queue
+import struct
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from gateway.connectome.files import CELL_STATS, CONNECTIONS, NEURONS, Block, FormatError, Reader
+
+LAYOUTS = {layout.name: layout for layout in (NEURONS, CONNECTIONS, CELL_STATS)}
+_FRAME = struct.Struct("<BQ")  # kind, payload size
+_BLOCK, _DONE, _FORMAT_ERROR, _FAILED, _DIED = range(5)
+AHEAD_BLOCKS = 64  # about 1.3 million rows, some 60 MB unpickled
+
+
+def _send(out: IO[bytes], kind: int, payload: Any) -> None:
+    data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
+    out.write(_FRAME.pack(kind, len(data)))
+    out.write(data)
+
+
+def _produce(layout_name: str, path: str, block_bytes: int, out: IO[bytes]) -> None:
+    reader = Reader(Path(path), LAYOUTS[layout_name], block_bytes=block_bytes)
+    try:
+        for block in reader.blocks():
+            _send(out, _BLOCK, (block, reader.bytes_read, reader.rows_read))
+        _send(out, _DONE, None)
+    except FormatError as error:
+        _send(out, _FORMAT_ERROR, (error.line, error.message))
+    except Exception as error:  # reported to the parent, which raises it there
+        _send(out, _FAILED, f"{type(error).__name__}: {error}")
+    out.flush()
+
+
+class ChildParser:
+    """``reader.blocks()``, parsed by a child process started at once; iterate
+    :meth:`blocks` later, and always :meth:`close`. ``reader``'s counters follow along."""
+
+    def __init__(self, reader: Reader, *, ahead: int = AHEAD_BLOCKS) -> None:
+        self.reader = reader
+        command = [
+            sys.executable,
+            "-m",
+            __name__,
+            reader.layout.name,
+            str(reader.path),
+            str(reader.block_bytes),
+        ]
+        self.child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.frames: queue.Queue[tuple[int, bytes]] = queue.Queue(maxsize=ahead)
+        self.drain = threading.Thread(target=self._drain, name=f"drain {reader.path.name}")
+        self.drain.start()
+
+    def _drain(self) -> None:
+        # Blocking reads release the GIL: this costs the parent next to nothing.
+        stream = self.child.stdout
+        assert stream is not None
+        while True:
+            header = stream.read(_FRAME.size)
+            if len(header) < _FRAME.size:
+                self.frames.put((_DIED, b""))
+                return
+            kind, size = _FRAME.unpack(header)
+            payload = stream.read(size)
+            if len(payload) < size:
+                self.frames.put((_DIED, b""))
+                return
+            self.frames.put((kind, payload))
+            if kind != _BLOCK:
+                return
+
+    def blocks(self) -> Iterator[Block]:
+        reader = self.reader
+        while True:
+            kind, payload = self.frames.get()
+            if kind == _BLOCK:
+                block, reader.bytes_read, reader.rows_read = pickle.loads(payload)
+                yield block
+            elif kind == _DONE:
+                return
+            elif kind == _FORMAT_ERROR:
+                raise FormatError(reader.path, *pickle.loads(payload))
+            elif kind == _FAILED:
+                raise RuntimeError(f"parsing {reader.path.name} failed: {pickle.loads(payload)}")
+            else:
+                self.child.wait()
+                detail = self.child.stderr.read().decode(errors="replace")  # type: ignore[union-attr]
+                raise RuntimeError(f"the parser of {reader.path.name} died: {detail}")
+
+    def close(self) -> None:
+        if self.child.poll() is None:
+            self.child.kill()
+        while self.drain.is_alive():  # the thread may wait on a full queue: make room
+            with contextlib.suppress(queue.Empty):
+                self.frames.get(timeout=0.05)
+        self.drain.join()
+        self.child.wait()
+        for stream in (self.child.stdout, self.child.stderr):
+            if stream is not None:
+                stream.close()
+
+
+if __name__ == "__main__":
+    _produce(sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.stdout.buffer)

@@ -1,0 +1,349 @@
+"""The BrainSTEM models the shim serves, as data: URL names and apps, envelope keys, how each
+BrainSTEM field maps onto the unified model, its relations, and which fields a write takes.
+
+Field names follow BrainSTEM (DOMAIN.md §1, §3): a subject's ``name`` is our ``nickname``, a
+session's ``description`` our ``narrative`` and its ``date_time`` our ``start_time``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+
+from sqlalchemy import Table
+
+from gateway.db.models import (
+    ProjectMember,
+    Session,
+    SessionProject,
+    Subject,
+    SubjectProject,
+    table,
+)
+from resolvers import catalog
+from resolvers.query import Entity
+
+
+@dataclass(frozen=True)
+class ToOne:
+    """A related record named by the row's ``column`` (a foreign key)."""
+
+    target: str
+    column: str
+
+
+@dataclass(frozen=True)
+class Source:
+    """Related ids held in ``table``: its rows whose ``parent`` is the row's id, ``value``."""
+
+    table: Table
+    parent: str
+    value: str
+
+
+@dataclass(frozen=True)
+class ToMany:
+    """Related records: the one the row's ``own`` column names (if any), then those found in
+    each source; only those the caller may see."""
+
+    target: str
+    sources: tuple[Source, ...]
+    own: str | None = None
+
+
+@dataclass(frozen=True)
+class Members:
+    """A project's ``users``: ``{username: {can_change, is_manager, is_owner}}``."""
+
+    table: Table
+
+
+Relation = ToOne | ToMany | Members
+
+
+class Writes(Enum):
+    """Which domain functions a model's writes go to."""
+
+    NONE = "none"  # read-only
+    EXPERIMENT = "experiment"  # resolvers.experiments
+    TAXONOMY = "taxonomy"  # proposals through resolvers.approvals; delete by admins
+    APPROVAL = "approval"  # review (accept / reject)
+
+
+@dataclass(frozen=True)
+class Model:
+    name: str  # the canonical URL name
+    apps: frozenset[str]  # the app segments it is served under
+    singular: str  # the detail envelope key
+    plural: str  # the list envelope key
+    entity: Entity
+    fields: Mapping[str, str]  # BrainSTEM field -> row column (rendered; filterable if listed)
+    filters: Mapping[str, str] = field(default_factory=dict)  # more filter names -> entity field
+    relations: Mapping[str, Relation] = field(default_factory=dict)
+    # Documented relations the gateway holds no records of: included as empty lists.
+    unmodelled: frozenset[str] = frozenset()
+    writes: Writes = Writes.NONE
+    writable: Mapping[str, str] = field(default_factory=dict)  # body field -> domain value
+    read_only: frozenset[str] = frozenset()  # body fields a write ignores (as DRF does)
+    aliases: tuple[str, ...] = ()  # other URL names
+    approval_of: str | None = None  # approvals: the taxonomy model they change
+
+    def filter_field(self, name: str) -> str | None:
+        """The entity field a BrainSTEM filter or sort name stands for."""
+        column = self.filters.get(name) or self.fields.get(name)
+        return column if column in self.entity.fields else None
+
+    def sort_field(self, name: str) -> str | None:
+        column = self.filter_field(name)
+        return column if column is not None and self.entity.fields[column].sortable else None
+
+    @property
+    def filter_names(self) -> list[str]:
+        return sorted(n for n in {*self.fields, *self.filters} if self.filter_field(n))
+
+    @property
+    def sort_names(self) -> list[str]:
+        return sorted(n for n in {*self.fields, *self.filters} if self.sort_field(n))
+
+
+_subject_links, _session_links = table(SubjectProject), table(SessionProject)
+_sessions, _subjects = table(Session), table(Subject)
+_CREATED = {"created_date": "created_at"}  # seed 001 sorts by it
+
+PROJECT = Model(
+    "project",
+    frozenset({"stem"}),
+    "project",
+    "projects",
+    catalog.PROJECT,
+    {
+        "id": "id",
+        "name": "name",
+        "description": "description",
+        "is_public": "is_public",
+        "tags": "tags",
+        "extra_fields": "extra_fields",
+    },
+    filters={
+        "sessions": "has_session",
+        "sessions.id": "has_session",
+        "subjects": "has_subject",
+        "subjects.id": "has_subject",
+        **_CREATED,
+    },
+    relations={
+        "sessions": ToMany(
+            "session",
+            (
+                Source(_sessions, "project_id", "id"),
+                Source(_session_links, "project_id", "session_id"),
+            ),
+        ),
+        "subjects": ToMany(
+            "subject",
+            (
+                Source(_subjects, "project_id", "id"),
+                Source(_subject_links, "project_id", "subject_id"),
+            ),
+        ),
+        "users": Members(table(ProjectMember)),
+    },
+    unmodelled=frozenset({"collections", "cohorts", "publications"}),
+    writes=Writes.EXPERIMENT,
+    writable={
+        "name": "name",
+        "description": "description",
+        "is_public": "is_public",
+        "tags": "tags",
+        "extra_fields": "extra_fields",
+        "users": "members",
+    },
+    read_only=frozenset({"id", "sessions", "subjects", "collections", "cohorts", "links"}),
+)
+SUBJECT = Model(
+    "subject",
+    frozenset({"stem"}),
+    "subject",
+    "subjects",
+    catalog.SUBJECT,
+    {
+        "id": "id",
+        "name": "nickname",
+        "description": "description",
+        "sex": "sex",
+        "genetic_line": "genetic_line",
+        "genotype": "genotype",
+        "birth_date": "birth_date",
+        "death_date": "death_date",
+        "status": "status",
+        "extra_fields": "extra_fields",
+    },
+    filters={
+        "projects": "in_project",
+        "projects.id": "in_project",
+        "strain": "strain_id",
+        "strain.id": "strain_id",
+        "species": "species_id",
+        "species.id": "species_id",
+        **_CREATED,
+    },
+    relations={
+        "projects": ToMany(
+            "project", (Source(_subject_links, "subject_id", "project_id"),), own="project_id"
+        ),
+        "strain": ToOne("strain", "strain_id"),
+        "species": ToOne("species", "species_id"),
+    },
+    unmodelled=frozenset({"procedures", "subjectlogs", "licenses", "cohorts"}),
+    writes=Writes.EXPERIMENT,
+    writable={
+        "name": "nickname",
+        "description": "description",
+        "projects": "project_ids",
+        "strain": "strain_id",
+        "species": "species_id",
+        "sex": "sex",
+        "genetic_line": "genetic_line",
+        "genotype": "genotype",
+        "birth_date": "birth_date",
+        "death_date": "death_date",
+        "status": "status",
+        "extra_fields": "extra_fields",
+    },
+    read_only=frozenset({"id", "procedures", "subjectlogs", "links", "name_used_in_storage"}),
+)
+SESSION = Model(
+    "session",
+    frozenset({"stem"}),
+    "session",
+    "sessions",
+    catalog.SESSION,
+    {
+        "id": "id",
+        "name": "name",
+        "description": "narrative",
+        "date_time": "start_time",
+        "extra_fields": "extra_fields",
+    },
+    filters={"projects": "in_project", "projects.id": "in_project", **_CREATED},
+    relations={
+        "projects": ToMany(
+            "project", (Source(_session_links, "session_id", "project_id"),), own="project_id"
+        ),
+    },
+    unmodelled=frozenset(
+        {"dataacquisition", "behaviors", "manipulations", "epochs", "datastorage", "collections"}
+    ),
+    writes=Writes.EXPERIMENT,
+    writable={
+        "name": "name",
+        "description": "narrative",
+        "projects": "project_ids",
+        "date_time": "start_time",
+        "extra_fields": "extra_fields",
+    },
+    read_only=frozenset(
+        {
+            "id",
+            "epochs",
+            "dataacquisition",
+            "behaviors",
+            "manipulations",
+            "links",
+            "name_used_in_storage",
+        }
+    ),
+)
+SPECIES = Model(
+    "species",
+    frozenset({"taxonomies"}),
+    "species",
+    "species",
+    catalog.SPECIES,
+    {
+        "id": "id",
+        "name": "name",
+        "description": "description",
+        "comments": "comments",
+        "scientific_name": "scientific_name",
+        "rrid": "rrid",
+    },
+    writes=Writes.TAXONOMY,
+    writable={
+        "name": "name",
+        "description": "description",
+        "comments": "comments",
+        "scientific_name": "scientific_name",
+        "rrid": "rrid",
+    },
+    read_only=frozenset({"id", "rrid_url"}),
+)
+STRAIN = Model(
+    "strain",
+    frozenset({"taxonomies"}),
+    "strain",
+    "strains",
+    catalog.STRAIN,
+    {
+        "id": "id",
+        "name": "name",
+        "description": "description",
+        "comments": "comments",
+        "rrid": "rrid",
+    },
+    filters={"species": "species_id", "species.id": "species_id"},
+    relations={"species": ToOne("species", "species_id")},
+    writes=Writes.TAXONOMY,
+    writable={
+        "name": "name",
+        "description": "description",
+        "comments": "comments",
+        "rrid": "rrid",
+        "species": "species_id",
+    },
+    read_only=frozenset({"id", "rrid_url"}),
+)
+_APPROVAL_FIELDS = {
+    "id": "id",
+    "instance_id": "instance_id",
+    "action": "action",
+    "reviewer": "reviewer_id",
+    "status": "status",
+}
+_APPROVAL_FILTERS = {"reviewer.id": "reviewer_id", **_CREATED}
+
+
+def _approvals(of: str) -> Model:
+    return Model(
+        f"{of}approval",
+        frozenset({"taxonomies"}),
+        f"{of}_approval",
+        f"{of}_approvals",
+        catalog.APPROVAL,
+        _APPROVAL_FIELDS,
+        filters=_APPROVAL_FILTERS,
+        writes=Writes.APPROVAL,
+        aliases=(f"{of}_approvals", f"{of}_approval"),
+        approval_of=of,
+    )
+
+
+USER = Model(
+    "user",
+    frozenset({"users"}),
+    "user",
+    "users",
+    catalog.USER,
+    {"id": "id", "username": "username", "first_name": "first_name", "last_name": "last_name"},
+)
+
+SPECIES_APPROVAL, STRAIN_APPROVAL = _approvals("species"), _approvals("strain")
+
+MODELS: Mapping[str, Model] = {
+    m.name: m
+    for m in (PROJECT, SUBJECT, SESSION, SPECIES, STRAIN, SPECIES_APPROVAL, STRAIN_APPROVAL, USER)
+}
+BY_URL_NAME: Mapping[str, Model] = {
+    name: model for model in MODELS.values() for name in (model.name, *model.aliases)
+}

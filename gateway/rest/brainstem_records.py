@@ -1,0 +1,184 @@
+"""BrainSTEM records from rows: BrainSTEM field names, ids as strings, ISO 8601 timestamps, and
+relations as id lists, or, when included, the related records embedded in place.
+
+Each relation is filled for all rows of a page at once through the request's loaders (which
+apply the visibility rule), so the statements of a request grow with the include depth, never
+with the number of rows; a related record the caller may not see is left out.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Hashable, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Row
+
+from gateway.auth.permissions import EDITING_ROLES, ProjectRole
+from gateway.db.models import User, table
+from gateway.rest.brainstem_models import MODELS, Members, Model, ToMany, ToOne
+from gateway.rest.brainstem_query import Include
+from resolvers.context import Context
+
+Record = dict[str, Any]
+
+# The most related ids one record lists per relation (a project's sessions, say).
+RELATED_MAX = 10_000
+
+
+def plain(value: Any) -> Any:
+    """A column value as JSON: UUIDs as strings, timestamps (naive UTC) ISO 8601 with a Z."""
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat() + "Z"
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+async def render(
+    ctx: Context, model: Model, rows: Sequence[Row[Any]], include: Include
+) -> list[Record]:
+    """``rows`` of ``model`` as BrainSTEM records, with ``include`` expanded."""
+    records = [
+        {name: plain(getattr(row, column)) for name, column in model.fields.items()} for row in rows
+    ]
+    if model.approval_of is not None:
+        await _flatten_proposals(ctx, MODELS[model.approval_of], rows, records)
+    for name, relation in model.relations.items():
+        if isinstance(relation, ToOne):
+            await _fill_to_one(ctx, name, relation, rows, records, include)
+        elif isinstance(relation, ToMany):
+            await _fill_to_many(ctx, name, relation, rows, records, include)
+        else:
+            await _fill_members(ctx, name, relation, rows, records)
+    for name in include.keys() & model.unmodelled:
+        for record in records:
+            record[name] = []
+    return records
+
+
+async def _embedded(
+    ctx: Context, model: Model, loaded: dict[Hashable, Any], keys: set[Any], include: Include
+) -> dict[Any, Record]:
+    """The records of the loaded rows under ``keys`` (once each), by key."""
+    present = [row for key in keys if (row := loaded.get(key)) is not None]
+    rendered = await render(ctx, model, present, include)
+    return {row.id: record for row, record in zip(present, rendered, strict=True)}
+
+
+async def _fill_to_one(
+    ctx: Context,
+    name: str,
+    relation: ToOne,
+    rows: Sequence[Row[Any]],
+    records: list[Record],
+    include: Include,
+) -> None:
+    keys = [getattr(row, relation.column) for row in rows]
+    if name not in include:
+        for record, key in zip(records, keys, strict=True):
+            record[name] = plain(key)
+        return
+    target = MODELS[relation.target]
+    distinct = {key for key in keys if key is not None}
+    loaded = await ctx.loaders.by_key(target.entity.table).fill(distinct)
+    embedded = await _embedded(ctx, target, loaded, distinct, include[name])
+    for record, key in zip(records, keys, strict=True):
+        record[name] = embedded.get(key)
+
+
+async def _fill_to_many(
+    ctx: Context,
+    name: str,
+    relation: ToMany,
+    rows: Sequence[Row[Any]],
+    records: list[Record],
+    include: Include,
+) -> None:
+    per_row: list[list[Any]] = [
+        [getattr(row, relation.own)] if relation.own else [] for row in rows
+    ]
+    parents = [row.id for row in rows]
+    for source in relation.sources:
+        loader = ctx.loaders.children(
+            source.table,
+            (source.parent,),
+            limit=RELATED_MAX,
+            order_by=[source.table.c[source.value]],
+            columns=(source.value,),
+        )
+        grouped = await loader.fill(parents)
+        for ids, parent in zip(per_row, parents, strict=True):
+            ids.extend(getattr(child, source.value) for child in grouped[parent])
+    target = MODELS[relation.target]
+    distinct = {key for ids in per_row for key in ids}
+    # Loading the related rows through their loader keeps out those the caller may not see.
+    columns = None if name in include else ()
+    loaded = await ctx.loaders.by_key(target.entity.table, columns=columns).fill(distinct)
+    shown = [[key for key in dict.fromkeys(ids) if loaded.get(key) is not None] for ids in per_row]
+    if name not in include:
+        for record, ids in zip(records, shown, strict=True):
+            record[name] = [plain(key) for key in ids]
+        return
+    embedded = await _embedded(ctx, target, loaded, distinct, include[name])
+    for record, ids in zip(records, shown, strict=True):
+        record[name] = [embedded[key] for key in ids]
+
+
+async def _fill_members(
+    ctx: Context, name: str, relation: Members, rows: Sequence[Row[Any]], records: list[Record]
+) -> None:
+    members = relation.table
+    loader = ctx.loaders.children(
+        members,
+        ("project_id",),
+        limit=RELATED_MAX,
+        order_by=[members.c.user_id],
+        columns=("user_id", "role", "is_owner"),
+    )
+    grouped = await loader.fill([row.id for row in rows])
+    user_ids = {m.user_id for row in rows for m in grouped[row.id]}
+    users = await ctx.loaders.by_key(table(User), columns=("username",)).fill(user_ids)
+    for record, row in zip(records, rows, strict=True):
+        record[name] = {
+            user.username: {
+                "can_change": m.role in EDITING_ROLES,
+                "is_manager": m.role == ProjectRole.MANAGER.value,
+                "is_owner": m.is_owner,
+            }
+            for m in grouped[row.id]
+            if (user := users.get(m.user_id)) is not None
+        }
+
+
+def _instance_key(approval: Row[Any]) -> uuid.UUID | None:
+    try:
+        return None if approval.instance_id is None else uuid.UUID(approval.instance_id)
+    except ValueError:
+        return None
+
+
+async def _flatten_proposals(
+    ctx: Context, taxonomy: Model, rows: Sequence[Row[Any]], records: list[Record]
+) -> None:
+    """An approval shows the record it proposes, in the taxonomy model's fields: the proposed
+    values over the current ones of the record it changes (a change proposes only some)."""
+    keys = [_instance_key(row) for row in rows]
+    current = await ctx.loaders.by_key(taxonomy.entity.table).fill(
+        {key for key in keys if key is not None}
+    )
+    for index, (row, key) in enumerate(zip(rows, keys, strict=True)):
+        instance = current.get(key) if key is not None else None
+        proposal: Record = {}
+        for field_name, column in taxonomy.writable.items():
+            if column in row.proposed:
+                proposal[field_name] = row.proposed[column]
+            elif instance is not None:
+                proposal[field_name] = plain(getattr(instance, column))
+            else:
+                proposal[field_name] = None if column.endswith("_id") else ""
+        record = records[index]
+        records[index] = {"id": record["id"], **proposal, **record}

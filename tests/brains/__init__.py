@@ -1,0 +1,1 @@
+"""Brain scans, file uploads, the storage and downloads."""

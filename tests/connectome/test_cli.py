@@ -1,0 +1,103 @@
+"""``neurogate generate-connectome`` and ``neurogate import-connectome`` on a database file."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import select
+
+from gateway.cli import main
+from gateway.db.engine import create_engine
+from gateway.db.models import Materialization, table
+
+
+@pytest.fixture
+def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
+    monkeypatch.setenv("NEUROGATE_DATABASE_URL", url)
+    assert CliRunner().invoke(main, ["migrate"]).exit_code == 0
+    return url
+
+
+def _materializations(url: str) -> list[tuple[int, bool]]:
+    async def run() -> list[tuple[int, bool]]:
+        engine = create_engine(url)
+        try:
+            async with engine.connect() as conn:
+                stmt = select(table(Materialization).c.version, table(Materialization).c.valid)
+                return [(v, ok) for v, ok in (await conn.execute(stmt)).all()]
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+def test_generate_then_import_twice_and_a_bad_file_fails_cleanly(
+    database: str, tmp_path: Path
+) -> None:
+    runner = CliRunner()
+    out = tmp_path / "set"
+    generated = runner.invoke(
+        main,
+        ["generate-connectome", "--neurons", "150", "--connections", "3000", "--out", str(out)],
+    )
+    assert generated.exit_code == 0, generated.output
+    assert "wrote 150 neurons and 3,000 connection rows" in generated.output
+    files = [
+        "--neurons",
+        str(out / "neurons.csv.gz"),
+        "--cell-stats",
+        str(out / "cell_stats.csv.gz"),
+    ]
+    good = ["--connections", str(out / "connections.csv.gz")]
+
+    first = runner.invoke(main, ["import-connectome", "fly", *files, *good, "--quiet"])
+    second = runner.invoke(
+        main, ["import-connectome", "fly", *files, *good, "--timestamp", "2024-03-01T12:00:00Z"]
+    )
+    lines = gzip.decompress((out / "connections.csv.gz").read_bytes()).decode().splitlines()
+    lines[99] = "720575940600000001,720575940600000002,AL_L,12"  # line 100, one field short
+    (tmp_path / "bad.csv").write_text("\n".join(lines) + "\n")
+    bad = runner.invoke(
+        main, ["import-connectome", "fly", *files, "--connections", str(tmp_path / "bad.csv")]
+    )
+
+    assert first.exit_code == 0, first.output
+    assert "imported fly materialization 1: 150 segments, 3,000 connection rows" in first.output
+    assert second.exit_code == 0, second.output
+    assert "materialization 2" in second.output
+    assert bad.exit_code == 1
+    assert "bad.csv line 100: expected 5 fields, found 4 (nothing was imported)" in bad.output
+    assert _materializations(database) == [(1, True), (2, True)]
+
+
+def test_an_existing_version_is_refused(database: str, tmp_path: Path) -> None:
+    runner = CliRunner()
+    out = tmp_path / "set"
+    runner.invoke(
+        main,
+        [
+            "generate-connectome",
+            "--neurons",
+            "50",
+            "--connections",
+            "500",
+            "--out",
+            str(out),
+            "--plain",
+        ],
+    )
+    files = ["--neurons", str(out / "neurons.csv"), "--connections", str(out / "connections.csv")]
+
+    assert (
+        runner.invoke(main, ["import-connectome", "fly", *files, "--version", "783"]).exit_code == 0
+    )
+    again = runner.invoke(main, ["import-connectome", "fly", *files, "--version", "783"])
+
+    assert again.exit_code == 1
+    assert "fly already has materialization 783" in again.output
+    assert _materializations(database) == [(783, True)]

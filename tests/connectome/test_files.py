@@ -1,0 +1,103 @@
+"""Reading the Codex layout: what is accepted, and how a bad row is named."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import pytest
+
+from gateway.connectome.files import CONNECTIONS, NEURONS, FormatError, Reader
+
+HEADER = "pre_root_id,post_root_id,neuropil,syn_count,nt_type\n"
+ROWS = [
+    "720575940600000001,720575940600000002,AL_L,12,ACH\n",
+    "720575940600000002,720575940600000001,MB_CA_R,3,GABA\n",
+]
+PARSED = [
+    (720575940600000001, 720575940600000002, "AL_L", 12, "ACH"),
+    (720575940600000002, 720575940600000001, "MB_CA_R", 3, "GABA"),
+]
+
+
+def _read(path: Path, layout=CONNECTIONS) -> list[tuple]:  # type: ignore[no-untyped-def]
+    return [row for block in Reader(path, layout).blocks() for row in block.rows()]
+
+
+def _write(tmp_path: Path, text: str, name: str = "connections.csv") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_plain_and_gzipped_files_read_the_same_whatever_their_name(tmp_path: Path) -> None:
+    plain = _write(tmp_path, HEADER + "".join(ROWS))
+    packed = tmp_path / "connections.data"  # gzip is recognised by content, not by name
+    packed.write_bytes(gzip.compress(plain.read_bytes()))
+    assert _read(plain) == PARSED
+    assert _read(packed) == PARSED
+
+
+def test_quotes_crlf_blank_lines_and_a_missing_final_newline_are_accepted(tmp_path: Path) -> None:
+    text = (
+        HEADER.replace("\n", "\r\n") + '"720575940600000001",720575940600000002,"AL_L",12,ACH\r\n'
+    )
+    text += "\r\n" + ROWS[1].rstrip("\n")
+    assert _read(_write(tmp_path, text)) == PARSED
+
+
+def test_columns_are_found_by_name_in_any_order_and_extra_ones_are_ignored(
+    tmp_path: Path,
+) -> None:
+    text = "syn_count,nt_type,extra,post_root_id,pre_root_id,neuropil\n"
+    text += "12,ACH,x,720575940600000002,720575940600000001,AL_L\n"
+    assert _read(_write(tmp_path, text)) == PARSED[:1]
+
+
+def test_blocks_split_a_large_file_without_losing_or_repeating_rows(tmp_path: Path) -> None:
+    rows = [f"{i},{i + 1},AL_L,{i % 7},ACH\n" for i in range(5_000)]
+    path = _write(tmp_path, HEADER + "".join(rows))
+    blocks = list(Reader(path, CONNECTIONS, block_bytes=4096).blocks())
+    assert len(blocks) > 10
+    assert [row[0] for block in blocks for row in block.rows()] == list(range(5_000))
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("720575940600000001,oops,AL_L,1,ACH", "post_root_id is 'oops', expected a segment id"),
+        ("1,2,AL_L,-4,ACH", "syn_count is '-4', expected a count"),
+        ("1,-2,AL_L,4,ACH", "post_root_id is '-2'"),
+        ("9223372036854775808,2,AL_L,4,ACH", "pre_root_id is '9223372036854775808'"),
+        ("1,2,AL_L,4", "expected 5 fields, found 4"),
+        ("1,2,AL_L,4,ACH,extra", "expected 5 fields, found 6"),
+        ("1,2," + "N" * 40 + ",4,ACH", "neuropil is longer than 32 characters"),
+    ],
+)
+def test_a_malformed_row_is_named_by_its_line(tmp_path: Path, line: str, message: str) -> None:
+    rows = [f"{i},{i + 1},AL_L,3,ACH\n" for i in range(1, 500)]
+    rows.insert(299, line + "\n")  # line 301 of the file: the header is line 1
+    path = _write(tmp_path, HEADER + "".join(rows))
+    with pytest.raises(FormatError) as raised:
+        _read(path)
+    assert raised.value.line == 301
+    assert message in str(raised.value)
+    assert str(raised.value).startswith("connections.csv line 301: ")
+
+
+def test_a_missing_column_or_an_empty_file_fails_on_line_one(tmp_path: Path) -> None:
+    with pytest.raises(FormatError, match=r"line 1: missing column\(s\): syn_count"):
+        _read(_write(tmp_path, "pre_root_id,post_root_id,neuropil,nt_type\n1,2,AL_L,ACH\n"))
+    with pytest.raises(FormatError, match="line 1: the file is empty"):
+        _read(_write(tmp_path, ""))
+
+
+def test_neuron_scores_may_be_empty(tmp_path: Path) -> None:
+    header = (
+        "root_id,group,nt_type,nt_type_score,da_avg,ser_avg,gaba_avg,glut_avg,ach_avg,oct_avg\n"
+    )
+    text = header + "7,AL.AL,ACH,0.9,0.01,0.02,0.03,0.04,0.9,0\n8,AL.AL,,,,,,,,\n"
+    assert _read(_write(tmp_path, text, "neurons.csv"), NEURONS) == [
+        (7, "AL.AL", "ACH", 0.9, 0.01, 0.02, 0.03, 0.04, 0.9, 0.0),
+        (8, "AL.AL", "", None, None, None, None, None, None, None),
+    ]

@@ -1,0 +1,141 @@
+"""The import, on each backend, against answers computed straightforwardly from the files."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from gateway.connectome.files import FormatError
+from gateway.db.models import Connection, Materialization, Partnership, Segment, table
+from gateway.settings import Settings
+from resolvers.connectome import resolve_materialization
+from resolvers.context import Context
+from tests.connectome.conftest import DATASET, ConnectomeFiles, Expected, iter_file, load
+
+_pairs, _segments, _connections = table(Partnership), table(Segment), table(Connection)
+_materializations = table(Materialization)
+
+
+async def _pairs_of(engine: AsyncEngine, materialization_id: int) -> dict[tuple[int, int], int]:
+    stmt = select(_pairs.c.pre_id, _pairs.c.post_id, _pairs.c.syn_count).where(
+        _pairs.c.materialization_id == materialization_id
+    )
+    async with engine.connect() as conn:
+        return {(pre, post): n for pre, post, n in (await conn.execute(stmt)).all()}
+
+
+async def _rows_per_materialization(engine: AsyncEngine) -> dict[str, dict[int, int]]:
+    counts: dict[str, dict[int, int]] = {}
+    async with engine.connect() as conn:
+        for name, tbl in (("segment", _segments), ("connection", _connections), ("pair", _pairs)):
+            stmt = select(tbl.c.materialization_id, func.count()).group_by(tbl.c.materialization_id)
+            counts[name] = dict((await conn.execute(stmt)).all())  # type: ignore[arg-type]
+    return counts
+
+
+async def test_import_gives_the_pairs_and_aggregates_a_straightforward_computation_gives(
+    database_url: str, engine: AsyncEngine, small_set: ConnectomeFiles, expected: Expected
+) -> None:
+    done = await load(database_url, small_set)
+
+    assert (done.version, done.connections) == (1, expected.connection_rows)
+    assert done.segments == len(expected.segments)
+    assert done.partnerships == len(expected.pairs)
+    assert await _pairs_of(engine, done.materialization_id) == expected.pairs
+    stmt = select(_segments).where(_segments.c.materialization_id == done.materialization_id)
+    async with engine.connect() as conn:
+        segments = {row.id: row for row in (await conn.execute(stmt)).all()}
+        valid = (await conn.execute(select(_materializations.c.valid))).scalars().all()
+    assert set(segments) == expected.segments
+    for segment_id, row in segments.items():
+        assert {"nr_pre": row.nr_pre, "nr_downstream_partner": row.nr_downstream_partner} == (
+            expected.link_pre(segment_id)
+        )
+        assert {"nr_post": row.nr_post, "nr_upstream_partner": row.nr_upstream_partner} == (
+            expected.link_post(segment_id)
+        )
+        assert row.nt_type == expected.nt_type[segment_id]
+        assert row.size_nm == expected.size_nm.get(segment_id)
+    assert valid == [True]
+    counts = await _rows_per_materialization(engine)
+    assert counts["connection"] == {done.materialization_id: expected.connection_rows}
+
+
+async def test_plain_and_gzipped_files_import_the_same_as_two_materializations(
+    database_url: str, engine: AsyncEngine, small_set: ConnectomeFiles, tmp_path: Path
+) -> None:
+    plain = ConnectomeFiles.generated(tmp_path, seed=1, gzipped=False)
+    assert plain.connections.suffix == ".csv"
+    first = await load(database_url, small_set)
+    # The second import goes into tables that already hold rows: indexes are kept, not rebuilt.
+    second = await load(database_url, plain)
+
+    assert (first.version, second.version) == (1, 2)
+    assert await _pairs_of(engine, first.materialization_id) == await _pairs_of(
+        engine, second.materialization_id
+    )
+    counts = await _rows_per_materialization(engine)
+    assert (
+        counts["segment"][first.materialization_id] == counts["segment"][second.materialization_id]
+    )
+
+
+def _with_bad_line(source: Path, out: Path, line: int, text: str) -> Path:
+    rows = list(iter_file(source))
+    rows[line - 1] = text.split(",")
+    with gzip.open(out, "wt", newline="", encoding="utf-8") as handle:
+        handle.writelines(",".join(row) + "\n" for row in rows)
+    return out
+
+
+async def test_a_malformed_row_stops_the_import_and_the_previous_materialization_stays_current(
+    database_url: str,
+    engine: AsyncEngine,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    small_set: ConnectomeFiles,
+    tmp_path: Path,
+) -> None:
+    first = await load(database_url, small_set)
+    bad = _with_bad_line(
+        small_set.connections, tmp_path / "connections.csv.gz", 4321, "1,2,AL_L,lots,ACH"
+    )
+
+    with pytest.raises(FormatError) as raised:
+        await load(database_url, small_set, connections=bad)
+
+    assert raised.value.line == 4321
+    assert (
+        str(raised.value)
+        == "connections.csv.gz line 4321: syn_count is 'lots', expected a count (0 or more)"
+    )
+    ctx = Context.build(Settings(database_url=database_url), sessionmaker)
+    current = await resolve_materialization(ctx, DATASET)
+    assert (current.id, current.version) == (first.materialization_id, 1)
+    async with engine.connect() as conn:
+        materializations = (await conn.execute(select(_materializations.c.id))).scalars().all()
+    assert materializations == [first.materialization_id]
+    counts = await _rows_per_materialization(engine)
+    # The failed import had loaded its neurons before it met the bad row: all gone again.
+    assert all(
+        set(by_materialization) == {first.materialization_id}
+        for by_materialization in counts.values()
+    )
+
+
+async def test_a_segment_listed_twice_is_refused_with_its_line(
+    database_url: str, engine: AsyncEngine, small_set: ConnectomeFiles, tmp_path: Path
+) -> None:
+    rows = list(iter_file(small_set.neurons))
+    rows.insert(150, rows[7])  # file line 151 repeats line 8
+    neurons = tmp_path / "neurons.csv"
+    neurons.write_text("".join(",".join(row) + "\n" for row in rows))
+    files = ConnectomeFiles(neurons, small_set.connections, small_set.cell_stats)
+
+    with pytest.raises(FormatError, match=r"neurons.csv line 151: root_id \d+ is listed twice"):
+        await load(database_url, files)
+
+    assert await _rows_per_materialization(engine) == {"segment": {}, "connection": {}, "pair": {}}

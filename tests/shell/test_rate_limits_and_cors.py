@@ -1,0 +1,113 @@
+"""Seed 000's rate limits (per user, per address, headers, 429) and CORS, on every surface."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from gateway.db.models._base import utcnow
+from tests.auth.support import bearer, make_user, personal_token
+
+
+async def test_every_response_carries_the_rate_limit_headers(make_gateway: Any) -> None:
+    gateway = await make_gateway(rate_limit_anonymous="100/minute")
+    first = await gateway.client.post("/graphql", json={"query": "{ species { name } }"})
+    second = await gateway.client.get("/api/public/taxonomies/species/")
+    assert first.headers["X-RateLimit-Limit"] == "100"
+    assert first.headers["X-RateLimit-Remaining"] == "99"
+    assert second.headers["X-RateLimit-Remaining"] == "98"
+    reset = int(first.headers["X-RateLimit-Reset"])
+    assert time.time() < reset <= time.time() + 61
+
+
+async def test_the_anonymous_limit_answers_429_in_each_familys_format(make_gateway: Any) -> None:
+    gateway = await make_gateway(rate_limit_anonymous="3/minute")
+    for _ in range(3):
+        assert (await gateway.client.get("/api/categories/")).status_code != 429
+    brainmaps = await gateway.client.get("/api/categories/")
+    assert brainmaps.status_code == 429
+    assert brainmaps.json()["error"] == "Rate limit exceeded"
+    assert 1 <= int(brainmaps.headers["Retry-After"]) <= 60
+    assert brainmaps.headers["X-RateLimit-Remaining"] == "0"
+    graphql = await gateway.client.post("/graphql", json={"query": "{ species { name } }"})
+    assert graphql.status_code == 429
+    assert graphql.json()["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
+    alyx = await gateway.client.get("/subjects")
+    assert alyx.status_code == 429 and "throttled" in alyx.json()["detail"]
+
+
+async def test_authenticated_users_have_their_own_higher_limit(
+    make_gateway: Any, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    gateway = await make_gateway(
+        rate_limit_anonymous="2/minute", rate_limit_authenticated="5/minute"
+    )
+    user = await make_user(sessionmaker, "ada@lab.org")
+    token = await personal_token(sessionmaker, user, now=utcnow())
+    query = {"query": "{ me { email } }"}
+    for _ in range(2):
+        await gateway.client.post("/graphql", json=query)
+    assert (await gateway.client.post("/graphql", json=query)).status_code == 429
+    answers = [
+        await gateway.client.post("/graphql", json=query, headers=bearer(token)) for _ in range(6)
+    ]
+    assert [a.status_code for a in answers] == [200] * 5 + [429]
+    assert answers[0].headers["X-RateLimit-Limit"] == "5"
+
+
+async def test_health_endpoints_are_never_limited(make_gateway: Any) -> None:
+    gateway = await make_gateway(rate_limit_anonymous="1/minute")
+    for _ in range(5):
+        response = await gateway.client.get("/healthz")
+        assert response.status_code == 200
+        assert "X-RateLimit-Limit" not in response.headers
+
+
+async def test_cors_preflight_allows_any_origin_with_the_seeds_methods_and_headers(
+    make_gateway: Any,
+) -> None:
+    gateway = await make_gateway()
+    response = await gateway.client.options(
+        "/api/brains/",
+        headers={
+            "Origin": "https://atlas.example.org",
+            "Access-Control-Request-Method": "PATCH",
+            "Access-Control-Request-Headers": "Authorization, Content-Type",
+        },
+    )
+    assert response.status_code == 200
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    methods = {m.strip() for m in response.headers["Access-Control-Allow-Methods"].split(",")}
+    assert methods == {"GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
+    allowed = {
+        h.strip().lower() for h in response.headers["Access-Control-Allow-Headers"].split(",")
+    }
+    assert {"authorization", "content-type"} <= allowed
+
+
+async def test_cors_headers_are_on_answers_and_errors_alike(make_gateway: Any) -> None:
+    gateway = await make_gateway()
+    origin = {"Origin": "https://atlas.example.org"}
+    ok = await gateway.client.post(
+        "/graphql", json={"query": "{ species { name } }"}, headers=origin
+    )
+    refused = await gateway.client.get("/api/auth/me/", headers={**origin, **bearer("nope")})
+    for response in (ok, refused):
+        assert response.headers["Access-Control-Allow-Origin"] == "*"
+    assert refused.status_code == 401
+    assert "X-RateLimit-Remaining" in ok.headers["Access-Control-Expose-Headers"]
+
+
+async def test_a_disallowed_preflight_header_is_refused(make_gateway: Any) -> None:
+    gateway = await make_gateway()
+    response = await gateway.client.options(
+        "/api/brains/",
+        headers={
+            "Origin": "https://atlas.example.org",
+            "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "X-Secret-Sauce",
+        },
+    )
+    assert response.status_code == 400
