@@ -602,9 +602,9 @@ async def test_alyx_token_is_accepted_on_alyx_urls_until_24_hours_then_invalid_w
 
     clock.advance(hours=24, seconds=-1)
     accepted = await gateway.client.get(ALYX_URL, headers=bearer(token, "Token"))
-    # Authenticated: the request reaches routing (which knows no such subject).
+    # Authenticated: the request reaches the Alyx subjects endpoint (no such subject).
     assert accepted.status_code == 404
-    assert accepted.json()["detail"] == "Not found."
+    assert accepted.json()["detail"] == "Subject not found."
 
     clock.advance(seconds=1)
     expired = await gateway.client.get("/subjects", headers=bearer(token, "Token"))
