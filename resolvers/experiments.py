@@ -38,6 +38,7 @@ from gateway.auth.permissions import (
 from gateway.auth.visibility import readable_columns, visible
 from gateway.db.engine import write_transaction
 from gateway.db.models import (
+    Laboratory,
     Project,
     ProjectMember,
     Session,
@@ -56,7 +57,7 @@ Parser = Callable[[str, Any], Any]
 
 _projects, _members, _users = table(Project), table(ProjectMember), table(User)
 _subjects, _sessions = table(Subject), table(Session)
-_strains, _species = table(Strain), table(Species)
+_strains, _species, _labs = table(Strain), table(Species), table(Laboratory)
 EXTRA_FIELD_KEY = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 TAG_MAX = 100
 
@@ -217,6 +218,8 @@ SUBJECT_RULES: Mapping[str, Rule] = {
     ),
     "strain_id": Rule(optional_key),
     "species_id": Rule(optional_key),
+    "lab_id": Rule(optional_key),
+    "responsible_user_id": Rule(optional_integer),
     "extra_fields": Rule(extra_fields, dict),
 }
 SESSION_RULES: Mapping[str, Rule] = {
@@ -229,6 +232,9 @@ SESSION_RULES: Mapping[str, Rule] = {
     "start_time": Rule(optional_datetime),
     "end_time": Rule(optional_datetime),
     "subject_id": Rule(optional_key),
+    "lab_id": Rule(optional_key),
+    "n_trials": Rule(optional_integer),
+    "n_correct_trials": Rule(optional_integer),
     "extra_fields": Rule(extra_fields, dict),
 }
 
@@ -352,8 +358,13 @@ async def _check_unique(
 async def _check_references(
     conn: AsyncConnection, ctx: Context, values: dict[str, Any], current: Row[Any] | None = None
 ) -> None:
-    """Referenced strains, species and subjects exist; a subject's species follows its strain."""
-    for name, tbl in (("strain_id", _strains), ("species_id", _species)):
+    """Referenced rows exist; a subject's species follows its strain."""
+    for name, tbl in (
+        ("strain_id", _strains),
+        ("species_id", _species),
+        ("lab_id", _labs),
+        ("responsible_user_id", _users),
+    ):
         key = values.get(name)
         if (
             key is not None
@@ -528,8 +539,12 @@ async def _create_member_row(ctx: Context, kind: Writable, values: Mapping[str, 
         await _check_projects(conn, ctx, project_ids, added=project_ids)
         await _check_unique(conn, kind, cleaned)
         await _check_references(conn, ctx, cleaned)
-        if kind is SUBJECT:
+        if kind is SUBJECT and cleaned.get("responsible_user_id") is None:
             cleaned["responsible_user_id"] = ctx.principal.user_id
+        if kind is SESSION and cleaned.get("lab_id") is None and cleaned.get("subject_id"):
+            # As Alyx does: a session without a lab is in its subject's lab.
+            query = select(_subjects.c.lab_id).where(_subjects.c.id == cleaned["subject_id"])
+            cleaned["lab_id"] = (await conn.execute(query)).scalar_one()
         row = {**cleaned, "project_id": project_ids[0], "created_at": now, "updated_at": now}
         key = await _insert(conn, kind, row)
         await _link_projects(conn, kind, key, project_ids)

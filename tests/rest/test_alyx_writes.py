@@ -199,3 +199,28 @@ async def test_a_form_encoded_write_is_accepted_like_json(call: Caller) -> None:
     )
     assert response.status_code == 201, response.text
     assert response.json()["projects"] == ["open_project"]
+
+
+async def test_labs_owners_and_trial_counts_are_written_and_a_session_inherits_its_subjects_lab(
+    call: Caller,
+) -> None:
+    made = await call.ok(
+        "POST",
+        "/subjects",
+        "alice",
+        json={**NEW_SUBJECT, "lab": "cortexlab", "responsible_user": "eve"},
+    )
+    assert made["lab"] == "cortexlab" and made["responsible_user"] == "eve"
+    session = await call.ok(
+        "POST",
+        "/sessions",
+        "eve",
+        json={"subject": "EJ002", "projects": ["secret_project"], "n_trials": 612,
+              "n_correct_trials": 500, "start_time": "2024-04-02T08:00:00Z"},
+    )  # fmt: skip
+    assert session["lab"] == "churchlandlab"  # EJ002's lab
+    assert session["n_trials"] == 612 and session["n_correct_trials"] == 500
+    moved = await call.ok("PATCH", f"/sessions/{session['id']}", "eve", json={"lab": "cortexlab"})
+    assert moved["lab"] == "cortexlab"
+    unknown = await call("PATCH", f"/sessions/{session['id']}", "eve", json={"lab": "nolab"})
+    assert unknown.status_code == 400 and "lab" in unknown.json()
