@@ -27,7 +27,16 @@ from gateway.errors import BadRequest, MethodNotAllowed, NeurogateError, NotFoun
 from gateway.events import InMemoryBroker
 from gateway.graphql_view import GraphQLView
 from gateway.middleware import AuthenticationMiddleware, RateLimitMiddleware
-from gateway.rest import alyx, alyx_auth, brainmaps_auth, brainstem, brainstem_auth, device, files
+from gateway.rest import (
+    alyx,
+    alyx_auth,
+    brainmaps,
+    brainmaps_auth,
+    brainstem,
+    brainstem_auth,
+    device,
+    files,
+)
 from gateway.rest.errors import error_response, family_of
 from gateway.settings import Settings
 from schema import build_schema
@@ -120,6 +129,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         *alyx_auth.ROUTES,
         *brainstem.ROUTES,
         *files.ROUTES,
+        *brainmaps.ROUTES,
         *alyx.ROUTES,  # last: its root "/" and /users/... shadow nothing above
     ]
     return Starlette(
