@@ -30,6 +30,7 @@ from gateway.middleware import AuthenticationMiddleware, RateLimitMiddleware
 from gateway.rest import (
     alyx,
     alyx_auth,
+    braincircuits,
     brainmaps,
     brainmaps_auth,
     brainstem,
@@ -129,6 +130,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         *alyx_auth.ROUTES,
         *brainstem.ROUTES,
         *files.ROUTES,
+        *braincircuits.ROUTES,
         *brainmaps.ROUTES,
         *alyx.ROUTES,  # last: its root "/" and /users/... shadow nothing above
     ]

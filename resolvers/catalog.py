@@ -167,6 +167,20 @@ def _project_names(row: Table, links: Table, link_key: str) -> FieldSpec:
     )
 
 
+def scientific_slug(expr: ColumnElement[Any]) -> FieldSpec:
+    """A filter-only field: a scientific name lower-cased with its spaces as hyphens
+    (``mus-musculus``); compare it with :func:`slug_of_scientific_name` of the value."""
+    return FieldSpec(func.replace(func.lower(expr), " ", "-"), Kind.STRING, sortable=False)
+
+
+def slug_of_scientific_name(value: str) -> str:
+    return "-".join(value.lower().split())
+
+
+def _category_name(row: Table) -> ColumnElement[Any]:
+    return related_value(table(Category).c.name, table(Category).c.id, row.c.category_id)
+
+
 def _lab_name(row: Table) -> ColumnElement[Any]:
     return related_value(_lab.c.name, _lab.c.id, row.c.lab_id)
 
@@ -250,12 +264,11 @@ SPECIES = Entity(
             "created_at",
             "updated_at",
         ),
-        "category_name": FieldSpec(
-            select(table(Category).c.name)
-            .where(table(Category).c.id == _species.c.category_id)
-            .scalar_subquery(),
-            Kind.STRING,
-        ),
+        "category_name": FieldSpec(_category_name(_species), Kind.STRING),
+        # BrainMaps' filters: the category's name in any case, the scientific name as
+        # ``Mus musculus`` or as seed 000's slug ``mus-musculus``.
+        "category_name_folded": case_folded(_category_name(_species)),
+        "scientific_name_slug": scientific_slug(_species.c.scientific_name),
     },
     default_order=(Order("name"),),
     search_fields=("name", "scientific_name", "description"),
@@ -411,24 +424,31 @@ FILE_UPLOAD = Entity(
     default_order=(Order("created_at", descending=True),),
     search_fields=("name",),
 )
+_brain = table(Brain)
+_brain_species = related_value(_species.c.scientific_name, _species.c.id, _brain.c.species_id)
 BRAIN = Entity(
     "Brain",
-    table(Brain),
-    columns(
-        table(Brain),
-        "id",
-        "uuid",
-        "readable_id",
-        "name",
-        "description",
-        "verified",
-        "is_reference",
-        "species_id",
-        "category_id",
-        "uploader_id",
-        "created_at",
-        "updated_at",
-    ),
+    _brain,
+    {
+        **columns(
+            _brain,
+            "id",
+            "uuid",
+            "readable_id",
+            "name",
+            "description",
+            "verified",
+            "is_reference",
+            "species_id",
+            "category_id",
+            "uploader_id",
+            "created_at",
+            "updated_at",
+        ),
+        "species_scientific_name": FieldSpec(_brain_species, Kind.STRING),
+        "species_slug": scientific_slug(_brain_species),
+        "category_name_folded": case_folded(_category_name(_brain)),
+    },
     default_order=(Order("created_at", descending=True),),
     search_fields=("name", "description", "readable_id"),
 )

@@ -1,0 +1,74 @@
+"""BrainMaps' list parameters (seed 000) parsed into the shared query spec.
+
+Every list endpoint names the parameters it takes; any other parameter is a 400 (a typo must
+not silently widen a result). Values are checked by the spec's allowlist, so a wrong type is a
+400 too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from starlette.datastructures import QueryParams
+
+from gateway.errors import QueryError
+from gateway.rest.pagination import page_window
+from resolvers.catalog import slug_of_scientific_name
+from resolvers.query import AllOf, Filter, QuerySpec
+
+DEFAULT_PAGE_SIZE = 20
+PAGING = frozenset({"page", "page_size"})
+
+
+@dataclass(frozen=True)
+class ListParams:
+    """A list endpoint's filters: query parameter -> (spec field, value as the field wants it)."""
+
+    filters: Mapping[str, tuple[str, Callable[[str], str]]]
+    searchable: bool = True
+
+    @property
+    def allowed(self) -> frozenset[str]:
+        return frozenset(self.filters) | PAGING | ({"search"} if self.searchable else set())
+
+
+def _as_is(value: str) -> str:
+    return value
+
+
+def _folded(value: str) -> str:
+    return value.strip()
+
+
+CATEGORY_PARAMS = ListParams(filters={})
+SPECIES_PARAMS = ListParams(
+    filters={
+        "category": ("category_name_folded", _folded),
+        "scientific_name": ("scientific_name_slug", slug_of_scientific_name),
+    }
+)
+BRAIN_PARAMS = ListParams(
+    filters={
+        "species": ("species_slug", slug_of_scientific_name),
+        "verified": ("verified", _as_is),
+        "uploader": ("uploader_id", _as_is),
+        "category": ("category_name_folded", _folded),
+    }
+)
+
+
+def list_spec(params: QueryParams, accepted: ListParams, *, max_page_size: int) -> QuerySpec:
+    """The spec of a list request: its filters, its search text and its page."""
+    unknown = sorted(set(params) - accepted.allowed)
+    if unknown:
+        allowed = ", ".join(sorted(accepted.allowed))
+        raise QueryError(f"Unknown query parameter '{unknown[0]}'. Allowed: {allowed}.")
+    filters = []
+    for name, (field, convert) in accepted.filters.items():
+        value = params.get(name)
+        if value is not None and value != "":
+            filters.append(Filter(field, "eq", convert(value)))
+    search = (params.get("search") or "").strip() or None
+    window = page_window(params, default_size=DEFAULT_PAGE_SIZE, max_size=max_page_size)
+    return QuerySpec(where=AllOf(tuple(filters)) if filters else None, window=window, search=search)
