@@ -2,8 +2,9 @@
 
 Reads ``partnership`` (per-pair totals written by the import) through its two ranking indexes,
 (materialization, pre, synapses desc, post) and (materialization, post, synapses desc, pre):
-one segment's top N is one index range scan with ``LIMIT``; a batch is one statement that
-ranks every segment's partners with a window function. Ties are broken by the partner's id.
+one segment's top N is one index range scan with ``LIMIT``; a batch is one statement reading
+every segment's partners in ranking order (range scans of the same index), cut to N here. Ties
+are broken by the partner's id.
 """
 
 from __future__ import annotations
@@ -53,8 +54,8 @@ class Partners:
     def as_connectivity(self) -> list[dict[str, Any]]:
         """BrainCircuits' ``connectivity`` entries (ids as strings: they exceed 2^53)."""
         return [
-            {"segmentid": str(partner), "synaptic_count": count}
-            for partner, count in zip(self.ids, self.synapse_counts, strict=True)
+            {"segmentid": partner, "synaptic_count": count}
+            for partner, count in zip(map(str, self.ids), self.synapse_counts, strict=True)
         ]
 
 

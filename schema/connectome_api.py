@@ -2,11 +2,12 @@
 properties, and their partners ranked by synapse count.
 
 ``dataset(name:, materialization:, timestamp:)`` picks the materialization once; everything
-under it reads that one. Partner lists have a compact shape (parallel ``ids`` /
-``synapseCounts`` lists, cheap for a hub's tens of thousands of partners) next to a capped
-object list (``partners``). A batch of segments costs a fixed number of statements: the
-partner lists and named properties of every segment in a response load through one loader per
-argument set, created with the dataset's view, so per request.
+under it reads that one. Partner lists come as parallel ``ids`` / ``synapseCounts`` lists,
+as the same lists in one JSON value (``compact``: no GraphQL work per item, for a hub's tens of
+thousands of partners), and as a capped object list (``partners``). A batch of segments costs a
+fixed number of statements: the partner lists and named properties of every segment in a
+response load through one loader per argument set, created with the dataset's view, so per
+request.
 """
 
 from __future__ import annotations
@@ -80,8 +81,8 @@ class PartnerList:
         description="{ids: [string], synapseCounts: [int]}: the parallel lists as one value."
     )
     def compact(self) -> JSON:
-        # One leaf for GraphQL to complete instead of two per partner: measured on a hub's
-        # 33,000 partners, about 30 times cheaper than the typed lists.
+        # One leaf for GraphQL to complete instead of two per partner: for a hub's 33,000
+        # partners the whole request took 50 ms instead of 114 ms with the typed lists.
         return JSON({"ids": list(map(str, self.ids)), "synapseCounts": self.synapse_counts})
 
     @strawberry.field(description=f"The partners as objects (first <= {PARTNER_OBJECTS_MAX}).")

@@ -125,7 +125,8 @@ class PostgresBulk:
         if rebuild:  # see SqliteBulk.derive; DDL is transactional here too
             for index in indexes:
                 await conn.execute(f"DROP INDEX IF EXISTS {index.name}")
-        await conn.execute(sql.insert_partnerships(m, self._first_connection_id))
+        status = await conn.execute(sql.insert_partnerships(m, self._first_connection_id))
+        partnerships = int(status.rsplit(" ", 1)[1])  # "INSERT 0 <rows>"
         if rebuild:
             dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
             for index in indexes:
@@ -134,8 +135,7 @@ class PostgresBulk:
             await conn.execute(statement)
         # Fresh statistics, so the planner sees the new rows at once (not after autovacuum).
         await conn.execute("ANALYZE partnership, segment")
-        segments, partnerships = [await conn.fetchval(q) for q in sql.count_rows(m)]
-        return segments, partnerships
+        return await conn.fetchval(sql.count_segments(m)), partnerships
 
     async def publish(self) -> None:
         assert self._transaction is not None

@@ -29,7 +29,7 @@ from gateway.errors import Conflict
 
 ROWS_PER_STATEMENT = 100
 LOAD_CACHE_KIB = 64 * 1024
-SORT_CACHE_KIB = 8 * 1024
+SORT_CACHE_KIB = 4 * 1024
 SORT_THREADS = 2
 
 
@@ -146,20 +146,22 @@ class SqliteBulk:
             if rebuild:
                 for index in indexes:
                     conn.execute(f"DROP INDEX IF EXISTS {index.name}")
-            conn.execute(sql.insert_partnerships(m, self._first_connection_id))
+            partnerships = conn.execute(
+                sql.insert_partnerships(m, self._first_connection_id)
+            ).rowcount
             if rebuild:
                 dialect = sqlite_dialect.dialect()
                 for index in indexes:
                     conn.execute(sql.create_index(index, dialect))
             for statement in sql.aggregate_segments(m):
                 conn.execute(statement)
-            counts = [conn.execute(q).fetchone()[0] for q in sql.count_rows(m)]
+            (segments,) = conn.execute(sql.count_segments(m)).fetchone()
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
             raise
         conn.execute(f"PRAGMA cache_size=-{LOAD_CACHE_KIB}")
-        return counts[0], counts[1]
+        return segments, partnerships
 
     async def publish(self) -> None:
         # Durable before visible: sync what was written with synchronous=OFF.

@@ -103,11 +103,9 @@ async def open_bulk(database_url: str) -> Bulk:
     return await PostgresBulk.connect(database_url)
 
 
-def _tracked(
-    reader: Reader, progress: Progress, blocks: Iterator[Block] | None = None
-) -> Iterator[Block]:
+def _tracked(reader: Reader, progress: Progress, blocks: Iterator[Block]) -> Iterator[Block]:
     progress.phase(reader.layout.name, reader.size)
-    for block in reader.blocks() if blocks is None else blocks:
+    for block in blocks:
         yield block
         progress.advance(reader.bytes_read, reader.rows_read)
 
@@ -141,21 +139,28 @@ async def import_connectome(
     Raises :class:`gateway.connectome.files.FormatError` for a malformed file, after removing
     whatever of it was written."""
     progress = progress or _Silent()
-    readers = [Reader(neurons, NEURONS), Reader(connections, CONNECTIONS)]
-    stats = Reader(cell_stats, CELL_STATS) if cell_stats is not None else None
+    neuron_rows, connection_rows = Reader(neurons, NEURONS), Reader(connections, CONNECTIONS)
+    stat_rows = Reader(cell_stats, CELL_STATS) if cell_stats is not None else None
     started = time.perf_counter()
     bulk = await open_bulk(database_url)
-    # The connections are parsed by a child process from the start, ahead of their turn,
-    # while this process loads the neurons and cell stats.
-    parser: ChildParser | None = None
+    # Every file is parsed by a child process of its own, all from the start: this process
+    # only writes, and the connections are parsed ahead while it loads the small files.
+    parsers: list[ChildParser] = []
+
+    def parsed(reader: Reader) -> Iterator[Block]:
+        parsers.append(ChildParser(reader))
+        return parsers[-1].blocks()
+
     try:
         materialization_id, version = await bulk.create_materialization(target)
         try:
-            parser = ChildParser(readers[1])
-            await bulk.load_segments(_unique_ids(_tracked(readers[0], progress)))
-            if stats is not None:
-                await bulk.load_cell_stats(_unique_ids(_tracked(stats, progress)))
-            await bulk.load_connections(_tracked(readers[1], progress, parser.blocks()))
+            neuron_blocks = parsed(neuron_rows)
+            connection_blocks = parsed(connection_rows)
+            stat_blocks = parsed(stat_rows) if stat_rows is not None else None
+            await bulk.load_segments(_unique_ids(_tracked(neuron_rows, progress, neuron_blocks)))
+            if stat_rows is not None and stat_blocks is not None:
+                await bulk.load_cell_stats(_unique_ids(_tracked(stat_rows, progress, stat_blocks)))
+            await bulk.load_connections(_tracked(connection_rows, progress, connection_blocks))
             progress.phase("partners and aggregates", 0)
             segments, partnerships = await bulk.derive()
             await bulk.publish()
@@ -163,7 +168,7 @@ async def import_connectome(
             await bulk.discard()
             raise
     finally:
-        if parser is not None:
+        for parser in parsers:
             parser.close()
         await bulk.close()
     return Imported(
@@ -172,7 +177,7 @@ async def import_connectome(
         version=version,
         timestamp=target.timestamp,
         segments=segments,
-        connections=readers[1].rows_read,
+        connections=connection_rows.rows_read,
         partnerships=partnerships,
         seconds=time.perf_counter() - started,
     )

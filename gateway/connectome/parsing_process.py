@@ -13,6 +13,7 @@ and forking would copy the parent's database connections and event loop.)
 from __future__ import annotations
 
 import contextlib
+import os
 import pickle
 import queue
 import struct
@@ -119,4 +120,6 @@ class ChildParser:
 
 
 if __name__ == "__main__":
+    if sys.argv[1] == CONNECTIONS.name:
+        os.nice(5)
     _produce(sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.stdout.buffer)

@@ -84,12 +84,8 @@ def aggregate_segments(materialization_id: int) -> list[str]:
     ]
 
 
-def count_rows(materialization_id: int) -> list[str]:
-    m = materialization_id
-    return [
-        f"SELECT COUNT(*) FROM segment WHERE materialization_id = {m}",
-        f"SELECT COUNT(*) FROM partnership WHERE materialization_id = {m}",
-    ]
+def count_segments(materialization_id: int) -> str:
+    return f"SELECT COUNT(*) FROM segment WHERE materialization_id = {materialization_id}"
 
 
 def delete_rows(materialization_id: int) -> list[str]:
