@@ -17,6 +17,7 @@ from gateway.db.models import (
     FileUpload,
     Laboratory,
     Materialization,
+    Partnership,
     Project,
     ProjectMember,
     Segment,
@@ -241,34 +242,58 @@ async def seed_demo(session: AsyncSession, *, seed: int = 7) -> None:
     )
     session.add(mat)
     await session.flush()
+    await _seed_connectome(session, _pk(mat), rng)
+    await session.flush()
+
+
+async def _seed_connectome(session: AsyncSession, materialization_id: int, rng: Any) -> None:
+    """24 neurons and 60 per-neuropil connection rows, with what an import derives from
+    them: per-pair totals and each segment's synapse and partner counts."""
     segment_ids = [720575940600000000 + rng.randrange(10**9) for _ in range(24)]
+    rows = []
+    for _ in range(60):
+        pre, post = rng.sample(segment_ids, 2)
+        rows.append((pre, post, rng.choice(["AL_L", "MB_CA_R", "LO_R"]), rng.randrange(5, 80)))
+    pairs: dict[tuple[int, int], int] = {}
+    for pre, post, _neuropil, count in rows:
+        pairs[(pre, post)] = pairs.get((pre, post), 0) + count
     for seg_id in segment_ids:
+        outgoing = [count for (pre, _), count in pairs.items() if pre == seg_id]
+        incoming = [count for (_, post), count in pairs.items() if post == seg_id]
         session.add(
             Segment(
-                materialization_id=_pk(mat),
+                materialization_id=materialization_id,
                 id=seg_id,
                 nt_type=rng.choice(["ACH", "GABA", "GLUT"]),
                 size_nm=rng.randrange(10**9, 10**11),
+                nr_pre=sum(outgoing),
+                nr_downstream_partner=len(outgoing),
+                nr_post=sum(incoming),
+                nr_upstream_partner=len(incoming),
             )
         )
         session.add(
             SegmentProperty(
-                materialization_id=_pk(mat),
+                materialization_id=materialization_id,
                 segment_id=seg_id,
                 name="soma",
                 value={"x": rng.randrange(10**5)},
             )
         )
-    for _ in range(60):
-        pre, post = rng.sample(segment_ids, 2)
+    for pre, post, neuropil, count in rows:
         session.add(
             Connection(
-                materialization_id=_pk(mat),
+                materialization_id=materialization_id,
                 pre_id=pre,
                 post_id=post,
-                neuropil=rng.choice(["AL_L", "MB_CA_R", "LO_R"]),
-                syn_count=rng.randrange(5, 80),
+                neuropil=neuropil,
+                syn_count=count,
                 nt_type="ACH",
             )
         )
-    await session.flush()
+    for (pre, post), count in pairs.items():
+        session.add(
+            Partnership(
+                materialization_id=materialization_id, pre_id=pre, post_id=post, syn_count=count
+            )
+        )
