@@ -90,6 +90,13 @@ class FieldFactory:
 
     def __init__(self, registry: Registry) -> None:
         self.registry = registry
+        self._inputs: dict[str, tuple[type, type]] = {}
+
+    def inputs(self, entity: Any) -> tuple[type, type]:
+        """The entity's ``where`` and ``orderBy`` input types, built once for all its fields."""
+        if entity.name not in self._inputs:
+            self._inputs[entity.name] = (where_input(entity), order_input(entity))
+        return self._inputs[entity.name]
 
     async def objects(
         self, info: strawberry.Info, type_: type[RowType], rows: list[Any], selections: list[Any]
@@ -98,7 +105,7 @@ class FieldFactory:
 
     def list_field(self, type_: type[RowType], description: str) -> StrawberryField:
         entity = type_.entity
-        Where, Order = where_input(entity), order_input(entity)
+        Where, Order = self.inputs(entity)
         factory = self
 
         async def resolve(
@@ -130,7 +137,7 @@ class FieldFactory:
 
     def connection_field(self, type_: type[RowType], description: str) -> StrawberryField:
         entity = type_.entity
-        Where, Order = where_input(entity), order_input(entity)
+        Where, Order = self.inputs(entity)
         factory = self
 
         async def resolve(
