@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import inspect
 import statistics
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
 
@@ -57,3 +58,27 @@ async def measure_async(
         await fn()
         samples.append(time.perf_counter() - start)
     return Timing(name, samples)
+
+
+async def measure_interleaved(
+    fns: Mapping[str, Callable[[], object]], *, warmup: int, reps: int
+) -> dict[str, Timing]:
+    """Time several calls (plain or async) round-robin: each repetition runs every one once,
+    in turn, so a noisy neighbour on a shared machine slows them all alike and their ratio
+    holds even when absolute times drift."""
+
+    async def call(fn: Callable[[], object]) -> None:
+        result = fn()
+        if inspect.isawaitable(result):
+            await result
+
+    for _ in range(warmup):
+        for fn in fns.values():
+            await call(fn)
+    samples: dict[str, list[float]] = {name: [] for name in fns}
+    for _ in range(reps):
+        for name, fn in fns.items():
+            start = time.perf_counter()
+            await call(fn)
+            samples[name].append(time.perf_counter() - start)
+    return {name: Timing(name, values) for name, values in samples.items()}

@@ -2,14 +2,20 @@
 
 List reads return SQLAlchemy Core rows, not ORM objects: they are several times cheaper to
 build, and every surface converts them into its own shape anyway.
+
+A list may fold to-one relations into its own statement (:class:`Join`): the related rows
+come back in the same statement, outer-joined with the visibility rule in the join condition,
+so a related row the caller may not see reads as missing, exactly as a loader would return it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import Row, Table, and_, func, select
 
 from gateway.auth.visibility import readable_columns, visible
 from gateway.db.engine import read_connection
@@ -19,10 +25,31 @@ from resolvers.query import Entity, QuerySpec, Window, check_window
 
 
 @dataclass(frozen=True, slots=True)
+class Join:
+    """A to-one relation folded into a list: the visible row of ``entity`` whose key equals
+    the ``fk`` column of the list's entity (``parent`` -1) or of an earlier join (its index)."""
+
+    entity: Entity
+    fk: str
+    columns: tuple[str, ...]
+    parent: int = -1
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The joined row's column names: its key first, then ``columns`` (never secrets)."""
+        readable = readable_columns(self.entity.table, (self.entity.key, *self.columns))
+        return tuple(column.name for column in readable)
+
+
+@dataclass(frozen=True, slots=True)
 class Page:
-    rows: list[Row[Any]]
+    rows: Sequence[Any]  # Core rows; with joins, tuples of ``names``
     total: int | None
     window: Window
+    # With joins: the names of the columns in ``rows``, and per join, for each row, the
+    # related row as a tuple in ``Join.names`` order, or None when it is missing or hidden.
+    names: tuple[str, ...] = ()
+    joined: list[list[tuple[Any, ...] | None]] = field(default_factory=list)
 
 
 def _visible_select(ctx: Context, entity: Entity, columns: tuple[str, ...] | None) -> Any:
@@ -32,6 +59,41 @@ def _visible_select(ctx: Context, entity: Entity, columns: tuple[str, ...] | Non
     return stmt if rule is None else stmt.where(rule)
 
 
+@cache
+def _alias(table: Table, index: int) -> Any:
+    # Built once: an alias proxies every column of its table, which is not free per request.
+    return table.alias(f"joined_{index}")
+
+
+def _with_joins(ctx: Context, stmt: Any, entity: Entity, joins: Sequence[Join]) -> Any:
+    """``stmt`` with every join's columns added after its own, in order."""
+    froms: list[Any] = []
+    source = entity.table
+    for index, join in enumerate(joins):
+        alias = _alias(join.entity.table, index)
+        parent = entity.table if join.parent < 0 else froms[join.parent]
+        condition = alias.c[join.entity.key] == parent.c[join.fk]
+        rule = visible(join.entity.table, ctx.principal, alias=alias)
+        source = source.outerjoin(alias, condition if rule is None else and_(condition, rule))
+        froms.append(alias)
+        stmt = stmt.add_columns(*(alias.c[name] for name in join.names))
+    return stmt.select_from(source)
+
+
+def _split(rows: Sequence[Row[Any]], width: int, joins: Sequence[Join]) -> list[Any]:
+    """Rows of a joined statement cut into the list's own rows and each join's rows."""
+    own = [row[:width] for row in rows]
+    joined = []
+    start = width
+    for join in joins:
+        end = start + len(join.names)
+        part = [row[start:end] for row in rows]
+        # Every column of a missing or hidden related row is NULL, its key included.
+        joined.append([None if values[0] is None else values for values in part])
+        start = end
+    return [own, joined]
+
+
 async def list_rows(
     ctx: Context,
     entity: Entity,
@@ -39,16 +101,20 @@ async def list_rows(
     *,
     with_total: bool = True,
     columns: tuple[str, ...] | None = None,
+    joins: Sequence[Join] = (),
 ) -> Page:
     """The visible rows of ``entity`` matching ``spec``, one window of them, and the exact
     number of matching rows (when ``with_total``). Rows carry only ``columns`` (and the key)
-    when given, every readable column otherwise."""
+    when given, every readable column otherwise; ``joins`` fold to-one relations in."""
     max_size = ctx.settings.max_page_size
     window = spec.window or Window(limit=max_size)
     check_window(window, max_page_size=max_size)
     stmt = entity.apply(_visible_select(ctx, entity, columns), spec)
+    read = _with_joins(ctx, stmt, entity, joins) if joins else stmt
     async with read_connection(ctx.sessionmaker) as session:
-        rows = (await session.execute(stmt.limit(window.limit).offset(window.offset))).all()
+        result = await session.execute(read.limit(window.limit).offset(window.offset))
+        names = tuple(result.keys())
+        rows = result.all()
         total = None
         if with_total:
             if window.offset == 0 and len(rows) < window.limit:
@@ -56,7 +122,11 @@ async def list_rows(
             else:
                 count = select(func.count()).select_from(stmt.order_by(None).subquery())
                 total = (await session.execute(count)).scalar_one()
-    return Page(rows=list(rows), total=total, window=window)
+    if not joins:
+        return Page(rows=rows, total=total, window=window, names=names)
+    width = len(stmt.selected_columns)
+    own, joined = _split(rows, width, joins)
+    return Page(own, total, window, names[:width], joined)
 
 
 async def get_row(ctx: Context, entity: Entity, field: str, value: Any) -> Row[Any]:

@@ -34,6 +34,11 @@ class DomainErrors(SchemaExtension):
             return
         result.errors = [_render(error) for error in result.errors]
 
+    def on_stream_result(self, result: Any) -> None:  # type: ignore[override]
+        # Subscriptions: every streamed result, including an error raised by the source.
+        if result.errors:
+            result.errors = [_render(error) for error in result.errors]
+
     def on_validate(self) -> Iterator[None]:
         yield
         errors = self.execution_context.pre_execution_errors
@@ -48,15 +53,15 @@ def _set_code(error: GraphQLError, code: str) -> None:
 
 def _render(error: GraphQLError) -> GraphQLError:
     original = error.original_error
-    # No original exception, a GraphQL one, or none raised inside a field (no path): the
-    # request itself was wrong (e.g. a variable that does not coerce to its type).
-    if original is None or isinstance(original, GraphQLError) or error.path is None:
-        _set_code(error, "BAD_USER_INPUT")
-        return error
     if isinstance(original, NeurogateError):
         _set_code(error, original.code)
         if original.field:
             error.extensions = {**(error.extensions or {}), "field": original.field}
+        return error
+    # No original exception, a GraphQL one, or none raised inside a field (no path): the
+    # request itself was wrong (e.g. a variable that does not coerce to its type).
+    if original is None or isinstance(original, GraphQLError) or error.path is None:
+        _set_code(error, "BAD_USER_INPUT")
         return error
     log.error("unexpected error in %s", error.path, exc_info=original)
     return GraphQLError(

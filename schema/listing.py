@@ -3,6 +3,7 @@ lookups by a unique key. One factory writes them all, so every entity pages, fil
 and prefetches the same way."""
 
 import base64
+from collections.abc import Sequence
 from typing import Annotated, Any, Generic, Optional, TypeVar
 
 import strawberry
@@ -13,7 +14,15 @@ from gateway.errors import NotFound, QueryError
 from resolvers.listing import get_row, list_rows
 from resolvers.query import QuerySpec, Window
 from schema.filters import order_input, to_condition, to_order, where_input
-from schema.relations import Registry, RowType, prefetch, selects, sub_selections
+from schema.relations import (
+    Registry,
+    RowType,
+    page_objects,
+    plan_folds,
+    prefetch,
+    selects,
+    sub_selections,
+)
 
 # Deliberately no ``from __future__ import annotations`` here: the resolvers below are built at
 # schema-build time and carry real (not string) annotations that Strawberry reads.
@@ -70,7 +79,7 @@ async def as_objects(
     info: strawberry.Info,
     registry: Registry,
     type_: type[RowType],
-    rows: list[Any],
+    rows: Sequence[Any],
     selections: list[Any] | None = None,
     *,
     ctx: Any = None,
@@ -98,10 +107,31 @@ class FieldFactory:
             self._inputs[entity.name] = (where_input(entity), order_input(entity))
         return self._inputs[entity.name]
 
-    async def objects(
-        self, info: strawberry.Info, type_: type[RowType], rows: list[Any], selections: list[Any]
-    ) -> list[Any]:
-        return await as_objects(info, self.registry, type_, rows, selections)
+    async def page(
+        self,
+        info: strawberry.Info,
+        type_: type[RowType],
+        spec: QuerySpec,
+        selections: list[Any],
+        *,
+        with_total: bool,
+    ) -> tuple[list[Any], int | None]:
+        """One page of ``type_`` as objects with everything selected under them loaded: the
+        to-one relations in the list's own statement, the rest prefetched; and the total."""
+        registry, ctx = self.registry, info.context
+        name = type_.__name__
+        folds = plan_folds(registry, name, selections)
+        page = await list_rows(
+            ctx,
+            type_.entity,
+            spec,
+            with_total=with_total,
+            columns=registry.columns(name, selections, folding=True),
+            joins=[fold.join for fold in folds],
+        )
+        max_nested = ctx.settings.max_page_size
+        objects = await page_objects(ctx, registry, name, page, selections, folds, max_nested)
+        return objects, page.total
 
     def list_field(self, type_: type[RowType], description: str) -> StrawberryField:
         entity = type_.entity
@@ -120,10 +150,10 @@ class FieldFactory:
                 order=to_order(order_by),
                 window=Window(limit=_default(info, limit), offset=offset),
             )
-            selections = _top_selections(info)
-            columns = factory.registry.columns(type_.__name__, selections)
-            page = await list_rows(info.context, entity, spec, with_total=False, columns=columns)
-            return await factory.objects(info, type_, page.rows, selections)
+            objects, _ = await factory.page(
+                info, type_, spec, _top_selections(info), with_total=False
+            )
+            return objects
 
         resolve.__annotations__ = {
             "info": strawberry.Info,
@@ -158,13 +188,10 @@ class FieldFactory:
             node_selections = sub_selections(selections, "nodes") + sub_selections(
                 selections, "edges", "node"
             )
-            columns = factory.registry.columns(type_.__name__, node_selections)
-            page = await list_rows(
-                info.context, entity, spec, with_total=wants_total, columns=columns
+            nodes, total = await factory.page(
+                info, type_, spec, node_selections, with_total=wants_total
             )
-            nodes = await factory.objects(info, type_, page.rows, node_selections)
             edges = [Edge(cursor=encode_cursor(offset + i), node=n) for i, n in enumerate(nodes)]
-            total = page.total
             return Connection(
                 total_count=total,
                 page_info=PageInfo(
@@ -199,7 +226,7 @@ class FieldFactory:
                 row = await get_row(info.context, entity, key, value)
             except NotFound:
                 return None
-            objects = await factory.objects(info, type_, [row], _top_selections(info))
+            objects = await as_objects(info, factory.registry, type_, [row])
             return objects[0]
 
         resolve.__annotations__ = {

@@ -1,25 +1,28 @@
 """Look-ahead loading: fill every relation a query selects, in bulk, before fields resolve.
 
-A list resolver hands its rows and its selection to :func:`prefetch`, which walks the selection
-tree and, for each relation at each level, fills the request's loader for *all* parent rows at
-once (one statement per relation level). Related objects are then set as plain attributes, so
-GraphQL resolves nested fields by attribute access: no per-item DataLoader call, no per-item
-async work.
+A list resolver first plans its *folds* (:func:`plan_folds`): the to-one relations selected
+under its rows, and under those, are read in the list's own statement (one statement for a
+session list with its project, subject and the subject's species). It then hands its page and
+its selection to :func:`page_objects`, and :func:`prefetch` walks the rest of the selection
+tree: for each remaining relation at each level it fills the request's loader for *all* parent
+rows at once (one statement per relation level). Related objects are set as plain attributes,
+so GraphQL resolves nested fields by attribute access: no per-item DataLoader call, no
+per-item async work.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from sqlalchemy import Row
 from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField, Selection
 from strawberry.utils.str_converters import to_camel_case
 
 from gateway.errors import QueryError
 from resolvers.context import Context
+from resolvers.listing import Join, Page
 from resolvers.query import Entity
 
 
@@ -56,13 +59,17 @@ class RowType:
     relations: ClassVar[dict[str, Relation]] = {}
 
     @classmethod
-    def from_rows(cls, rows: Sequence[Row[Any]]) -> list[Any]:
-        """Objects straight from rows. This skips the dataclass ``__init__`` and reads the
-        column names once per list, not per row: on lists of thousands of rows both are
-        measurable. Rows carry the columns asked for, foreign keys included."""
+    def from_rows(
+        cls, rows: Sequence[Sequence[Any]], names: Sequence[str] | None = None
+    ) -> list[Any]:
+        """Objects straight from rows (Core rows, or tuples of ``names``). This skips the
+        dataclass ``__init__`` and reads the column names once per list, not per row: on lists
+        of thousands of rows both are measurable. Rows carry the columns asked for, foreign
+        keys included."""
         if not rows:
             return []
-        names = rows[0]._fields
+        if names is None:
+            names = rows[0]._fields  # type: ignore[attr-defined]
         unset = {name: None for name, rel in cls.relations.items() if isinstance(rel, ToOne)}
         new = object.__new__
         objects = []
@@ -94,9 +101,12 @@ class Registry:
             for name, t in self.types.items()
         }
 
-    def columns(self, type_name: str, selections: Sequence[Selection]) -> tuple[str, ...]:
+    def columns(
+        self, type_name: str, selections: Sequence[Selection], *, folding: bool = False
+    ) -> tuple[str, ...]:
         """The table columns a selection needs: its scalar fields, the foreign keys of its
-        to-one relations and the keys of its to-many ones."""
+        to-one relations (unless they are ``folding`` into the same statement, which reads
+        the related key itself) and the keys of its to-many ones."""
         entity = self.types[type_name].entity
         columns_here, relations = self.column_of[type_name], self.by_graphql_name[type_name]
         needed = {entity.key}
@@ -105,7 +115,10 @@ class Registry:
                 needed.add(columns_here[graphql_name])
             elif graphql_name in relations:
                 relation = relations[graphql_name][1]
-                needed.update((relation.fk,) if isinstance(relation, ToOne) else relation.keys)
+                if isinstance(relation, ToMany):
+                    needed.update(relation.keys)
+                elif not folding:
+                    needed.add(relation.fk)
         return tuple(sorted(needed))
 
 
@@ -129,6 +142,89 @@ def sub_selections(selections: Sequence[Selection], *path: str) -> list[Selectio
     return current
 
 
+@dataclass(frozen=True)
+class Fold:
+    """A to-one relation read in its list's own statement: ``join`` fetches the ``target``
+    row that the parent's field ``name`` points at; ``selections`` are those under it."""
+
+    name: str
+    target: str
+    selections: list[Selection]
+    join: Join
+
+
+def plan_folds(registry: Registry, type_name: str, selections: Sequence[Selection]) -> list[Fold]:
+    """The to-one relations selected under a list's rows, and under those, recursively; a
+    fold's parent (``join.parent``) always comes before it."""
+    folds: list[Fold] = []
+
+    def walk(type_name: str, selections: Sequence[Selection], parent: int) -> None:
+        relations = registry.by_graphql_name[type_name]
+        for graphql_name, fields in _flatten(selections).items():
+            if graphql_name not in relations:
+                continue
+            name, relation = relations[graphql_name]
+            if not isinstance(relation, ToOne):
+                continue
+            below = [s for f in fields for s in f.selections]
+            target = registry.types[relation.target]
+            columns = registry.columns(relation.target, below, folding=True)
+            join = Join(target.entity, relation.fk, columns, parent)
+            folds.append(Fold(name, relation.target, below, join))
+            walk(relation.target, below, len(folds) - 1)
+
+    walk(type_name, selections, -1)
+    return folds
+
+
+async def page_objects(
+    ctx: Context,
+    registry: Registry,
+    type_name: str,
+    page: Page,
+    selections: Sequence[Selection],
+    folds: Sequence[Fold],
+    max_nested: int,
+) -> list[Any]:
+    """The page's rows as objects with their folded relations set from the page's joined
+    rows (one object per related row, shared by every parent pointing at it), then every
+    other selected relation prefetched."""
+    objects = registry.types[type_name].from_rows(page.rows, page.names)
+    aligned: list[list[Any]] = []  # per fold, the related object of each page row (or None)
+    children: list[list[Any]] = []  # per fold, its distinct objects
+    for fold, related in zip(folds, page.joined, strict=True):
+        unique = {values[0]: values for values in related if values is not None}
+        built = registry.types[fold.target].from_rows(list(unique.values()), fold.join.names)
+        shared = dict(zip(unique, built, strict=True))
+        parents = objects if fold.join.parent < 0 else aligned[fold.join.parent]
+        mine = [None if values is None else shared[values[0]] for values in related]
+        for parent, child in zip(parents, mine, strict=True):
+            if parent is not None:
+                parent.__dict__[fold.name] = child
+        aligned.append(mine)
+        children.append(list(shared.values()))
+
+    def folded_under(parent: int) -> set[str]:
+        return {fold.name for fold in folds if fold.join.parent == parent}
+
+    await asyncio.gather(
+        prefetch(ctx, registry, type_name, objects, selections, max_nested, folded_under(-1)),
+        *(
+            prefetch(
+                ctx,
+                registry,
+                fold.target,
+                children[i],
+                fold.selections,
+                max_nested,
+                folded_under(i),
+            )
+            for i, fold in enumerate(folds)
+        ),
+    )
+    return objects
+
+
 async def prefetch(
     ctx: Context,
     registry: Registry,
@@ -136,16 +232,18 @@ async def prefetch(
     objects: Sequence[Any],
     selections: Sequence[Selection],
     max_nested: int,
+    folded: Collection[str] = (),
 ) -> None:
-    """Load every relation selected under ``objects``, level by level, one statement each.
-    Sibling relations (a session's project and its subject) load concurrently."""
+    """Load every relation selected under ``objects`` (except the ``folded`` ones, already
+    set), level by level, one statement each. Sibling relations (a project's sessions and its
+    subjects) load concurrently."""
     if not objects:
         return
     relations = registry.by_graphql_name[type_name]
     branches = [
         _load_relation(ctx, registry, *relations[graphql_name], objects, fields, max_nested)
         for graphql_name, fields in _flatten(selections).items()
-        if graphql_name in relations
+        if graphql_name in relations and relations[graphql_name][0] not in folded
     ]
     if len(branches) == 1:
         await branches[0]

@@ -115,6 +115,7 @@ async def test_anonymous_subscribers_are_refused(settings: Settings) -> None:
             assert message["payload"]["data"] is None
             error = message["payload"]["errors"][0]
             assert error["message"] == "Authentication required."
+            assert error["extensions"]["code"] == "UNAUTHENTICATED"
             assert json.loads(await ws.recv())["type"] == "complete"
 
 

@@ -4,6 +4,7 @@ callers in each portal; approvals and unverified brains; and ``editable`` agains
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -352,6 +353,7 @@ async def _brains(gateway: Gateway, sessionmaker: Sessionmaker) -> dict[str, str
     freeze(gateway)
     uploader = await make_user(sessionmaker, "up@lab.org", with_password=False)
     other = await make_user(sessionmaker, "other@lab.org", with_password=False)
+    reviewer = await make_user(sessionmaker, "r@lab.org", with_password=False, is_reviewer=True)
     admin = await make_user(sessionmaker, "a@lab.org", with_password=False, is_admin=True)
 
     async def recipe(world: Any) -> None:
@@ -366,6 +368,7 @@ async def _brains(gateway: Gateway, sessionmaker: Sessionmaker) -> dict[str, str
     return {
         "uploader": await personal_token(sessionmaker, uploader),
         "other": await personal_token(sessionmaker, other),
+        "reviewer": await personal_token(sessionmaker, reviewer),
         "admin": await personal_token(sessionmaker, admin),
     }
 
@@ -400,10 +403,22 @@ async def test_an_unverified_brain_is_hidden_from_everyone_else(
     only_published = {"list": ["published"], "total": 1, "draft": None}
     assert await _brains_view(gateway, bearer(tokens["other"])) == only_published
     assert await _brains_view(gateway, {}) == only_published
-    # The uploader too, when asking for the public view; an admin in the private view.
-    uploader_public = {**bearer(tokens["uploader"]), PORTAL: "public"}
-    assert await _brains_view(gateway, uploader_public) == only_published
-    assert await _brains_view(gateway, bearer(tokens["admin"])) == only_published
+    # The uploader too, when asking for the public view; so do reviewers and admins.
+    for who in ("uploader", "reviewer", "admin"):
+        public_view = {**bearer(tokens[who]), PORTAL: "public"}
+        assert await _brains_view(gateway, public_view) == only_published
+
+
+async def test_reviewers_and_admins_see_brains_awaiting_review_in_the_private_view(
+    gateway: Gateway, sessionmaker: Sessionmaker
+) -> None:
+    tokens = await _brains(gateway, sessionmaker)
+    for who in ("reviewer", "admin"):
+        assert await _brains_view(gateway, bearer(tokens[who])) == {
+            "list": ["draft", "published"],
+            "total": 2,
+            "draft": {"name": "Draft"},
+        }
 
 
 # --- editable(): who may change which rows ----------------------------------------------------
@@ -563,3 +578,85 @@ def test_plain_role_checks() -> None:
     with pytest.raises(Unauthenticated):
         require_admin(ANONYMOUS)
     assert require_admin(admin) == 3
+
+
+# --- To-one relations folded into a list's statement --------------------------------------------
+
+FOLDED = """{
+  sessions { name project { name } subject { nickname project { name } } }
+  sessionsConnection { nodes { subject { nickname } } }
+}"""
+
+
+async def test_a_folded_to_one_relation_shows_only_what_the_caller_may_see(
+    gateway: Gateway, sessionmaker: Sessionmaker
+) -> None:
+    """A public session about a private project's subject: the list reads the subject in its
+    own statement, and the join applies the visibility rule, so only members see it."""
+    freeze(gateway)
+    member = await make_user(sessionmaker, "m@lab.org", with_password=False)
+    outsider = await make_user(sessionmaker, "n@lab.org", with_password=False)
+    admin = await make_user(sessionmaker, "a@lab.org", with_password=False, is_admin=True)
+
+    async def recipe(world: Any) -> None:
+        pub = await world.project(name="pub", is_public=True)
+        private = await world.project(name="P", is_public=False)
+        subject = await world.subject(private, nickname="PS")
+        await world.session_row(pub, name="pub_on_private_subject", subject_id=subject.id)
+        await world.add(ProjectMember(project_id=private.id, user_id=member, role="viewer"))
+
+    await build(sessionmaker, recipe)
+    shown = {"nickname": "PS", "project": {"name": "P"}}
+    for headers, subject in (
+        ({}, None),
+        (bearer(await personal_token(sessionmaker, outsider)), None),
+        (bearer(await personal_token(sessionmaker, member)), shown),
+        ({**bearer(await personal_token(sessionmaker, admin)), PORTAL: "super"}, shown),
+    ):
+        data = await gql_data(gateway, FOLDED, headers=headers)
+        assert data["sessions"] == [
+            {"name": "pub_on_private_subject", "project": {"name": "pub"}, "subject": subject}
+        ]
+        nodes = data["sessionsConnection"]["nodes"]
+        assert nodes == [{"subject": subject and {"nickname": "PS"}}]
+
+
+async def test_a_brains_folded_file_follows_the_file_rule(
+    gateway: Gateway, sessionmaker: Sessionmaker
+) -> None:
+    """Brains list their file in the same statement; the file rule (a verified brain's file,
+    or the caller's own upload) holds inside that join too."""
+    freeze(gateway)
+    uploader = await make_user(sessionmaker, "up@lab.org", with_password=False)
+
+    async def recipe(world: Any) -> None:
+        for name, verified in (("draft", False), ("published", True)):
+            upload = FileUpload(
+                name=f"{name}.nii",
+                sha256=hashlib.sha256(name.encode()).hexdigest(),
+                size=1,
+                content_type="application/octet-stream",
+                uploader_id=uploader,
+            )
+            await world.add(upload)
+            await world.add(
+                Brain(
+                    readable_id=name,
+                    name=name,
+                    verified=verified,
+                    uploader_id=uploader,
+                    file_id=upload.id,
+                )
+            )
+
+    await build(sessionmaker, recipe)
+    query = "{ brains { readableId file { name } } }"
+    anonymous = await gql_data(gateway, query)
+    assert anonymous["brains"] == [{"readableId": "published", "file": {"name": "published.nii"}}]
+    own = await gql_data(
+        gateway, query, headers=bearer(await personal_token(sessionmaker, uploader))
+    )
+    assert sorted(own["brains"], key=lambda b: b["readableId"]) == [
+        {"readableId": "draft", "file": {"name": "draft.nii"}},
+        {"readableId": "published", "file": {"name": "published.nii"}},
+    ]
