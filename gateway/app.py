@@ -37,6 +37,7 @@ from gateway.rest import (
     brainstem_auth,
     device,
     files,
+    openapi,
 )
 from gateway.rest.errors import error_response, family_of
 from gateway.settings import Settings
@@ -131,6 +132,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         *brainstem.ROUTES,
         *files.ROUTES,
         *braincircuits.ROUTES,
+        *openapi.ROUTES,
         *brainmaps.ROUTES,
         *alyx.ROUTES,  # last: its root "/" and /users/... shadow nothing above
     ]

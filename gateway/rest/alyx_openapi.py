@@ -6,16 +6,34 @@ PATCH partial_update, DELETE delete); the list operation's ``parameters[].name``
 filters it lets through; a ``requestBody`` must be a ``$ref`` into ``components.schemas``.
 The collection path comes before the item path, as ONE takes the first path with a GET for
 ``list``.
+
+The same declarations are the Alyx part of ``/api/openapi.json`` (:func:`paths`,
+:func:`components`): ONE's document with its schemas prefixed, each operation tagged and given
+its security and error answers, and what ONE does not read here (the root,
+``/auth-token``, ``/api/schema`` itself). ``/api/schema`` stays as ONE wants it: every key
+of a path item there is a method to ONE, and a path it does not know would be an endpoint.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from gateway.rest import alyx_auth
 from gateway.rest.alyx_endpoints import ACTION_TYPES, ENDPOINTS, Endpoint
 from gateway.rest.alyx_query import DEFAULT_LIMIT, MAX_LIMIT
+from gateway.rest.openapi_objects import (
+    OPTIONAL,
+    SIGNED_IN,
+    Schema,
+    error_responses,
+    errors,
+    paths_of,
+)
+from gateway.rest.openapi_objects import json_content as _json
+from gateway.rest.openapi_objects import ref as _ref
 
-Schema = dict[str, Any]
+TAG = "Alyx"
+PREFIX = "Alyx"
 
 _STRINGS: Schema = {"type": "array", "items": {"type": "string"}}
 # The OpenAPI schema of each writable Alyx field (a plain string unless listed).
@@ -58,14 +76,6 @@ _DJANGO = {
     "icontains, startswith, gt, gte, lt, lte, in, isnull; ~field excludes (exact only).",
     "schema": {"type": "string"},
 }
-
-
-def _json(schema: Schema, description: str) -> Schema:
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
-
-
-def _ref(name: str) -> Schema:
-    return {"$ref": f"#/components/schemas/{name}"}
 
 
 def _list_parameters(endpoint: Endpoint) -> list[Schema]:
@@ -222,4 +232,135 @@ def document() -> Schema:
             },
         },
         "security": [{"tokenAuth": []}, {}],
+    }
+
+
+# --- the Alyx part of /api/openapi.json --------------------------------------------------------
+
+ERROR: Schema = {
+    "type": "object",
+    "description": 'Django REST framework\'s errors: {"detail", "status_code"}, or '
+    '{"<field>": ["..."]} (bad credentials: {"non_field_errors": ["..."]}).',
+    "minProperties": 1,
+    "properties": {"detail": {"type": "string"}, "status_code": {"type": "integer"}},
+    "additionalProperties": {"type": "array", "items": {"type": "string"}},
+}
+ERROR_TEXTS = {
+    400: "a filter, lookup, page or field the endpoint does not take, or bad credentials.",
+    403: 'an invalid or expired token ("Invalid token.": ONE logs in again), or not allowed.',
+    404: "no such record, or one the caller may not see (the same answer).",
+    406: "the Accept header asks only for Alyx versions other than v1.",
+    409: "the record changed underneath the request.",
+    429: "too many requests; retry after Retry-After seconds.",
+}
+_SCHEMAS = "#/components/schemas/"
+_AUXILIARY: dict[str, Schema] = {
+    "/": {
+        "get": {
+            "operationId": "alyx_root",
+            "tags": [TAG],
+            "description": "The endpoint categories, with their absolute URLs.",
+            "responses": {
+                "200": _json(
+                    {"type": "object", "additionalProperties": {"type": "string", "format": "uri"}},
+                    "URL by endpoint name.",
+                ),
+                **errors(PREFIX, (403, 406, 429)),
+            },
+        }
+    },
+    "/api/schema": {
+        "get": {
+            "operationId": "alyx_schema",
+            "tags": [TAG],
+            "description": "The OpenAPI 3 document ONE reads (the Alyx endpoints only).",
+            "security": [],
+            "responses": {
+                "200": {
+                    "description": "An OpenAPI 3 document.",
+                    "content": {
+                        media: {"schema": {"type": "object", "required": ["openapi", "paths"]}}
+                        for media in ("application/json", "application/vnd.oai.openapi+json")
+                    },
+                },
+                **errors(PREFIX, (406, 429)),
+            },
+        }
+    },
+}
+_AUTH_TOKEN: Schema = {
+    "description": "Log in: a token for Authorization: Token <key> (24 h).",
+    "security": [],
+    "requestBody": {
+        "required": True,
+        "content": {
+            media: {
+                "schema": {
+                    "type": "object",
+                    "required": ["username", "password"],
+                    "properties": {"username": {"type": "string"}, "password": {"type": "string"}},
+                }
+            }
+            for media in ("application/x-www-form-urlencoded", "application/json")
+        },
+    },
+    "responses": {
+        "200": _json(
+            {
+                "type": "object",
+                "required": ["token"],
+                "additionalProperties": False,
+                "properties": {"token": {"type": "string"}},
+            },
+            "The token.",
+        ),
+        **errors(PREFIX, (400, 429)),
+    },
+}
+
+
+def _prefixed(node: Any) -> Any:
+    """A copy of ``node`` whose schema references carry the family's prefix."""
+    if isinstance(node, dict):
+        return {
+            key: value.replace(_SCHEMAS, _SCHEMAS + PREFIX) if key == "$ref" else _prefixed(value)
+            for key, value in node.items()
+        }
+    if isinstance(node, list):
+        return [_prefixed(value) for value in node]
+    return node
+
+
+def _decorated(path: str, method: str, operation: Schema) -> Schema:
+    statuses = {400, 403, 406, 429} | ({404} if "{" in path else set())
+    if operation["operationId"].endswith(("_create", "_update", "_delete")):
+        statuses.add(409)
+    return {
+        **operation,
+        "tags": [TAG],
+        "security": OPTIONAL if method == "get" else SIGNED_IN,
+        "responses": {**operation["responses"], **errors(PREFIX, statuses)},
+    }
+
+
+def paths() -> dict[str, Schema]:
+    """The Alyx paths: ONE's, then the root, /api/schema and /auth-token."""
+    documented: dict[str, Schema] = {
+        path: {method: _decorated(path, method, op) for method, op in item.items()}
+        for path, item in _prefixed(document()["paths"]).items()
+    }
+    documented.update(_AUXILIARY)
+    documented.update(paths_of(alyx_auth.ROUTES, {alyx_auth.auth_token: _AUTH_TOKEN}, tag=TAG))
+    return documented
+
+
+def components() -> dict[str, dict[str, Schema]]:
+    schemas = {
+        PREFIX + name: schema for name, schema in document()["components"]["schemas"].items()
+    }
+    return {
+        "schemas": {f"{PREFIX}Error": ERROR, **_prefixed(schemas)},
+        "responses": error_responses(
+            PREFIX, _ref(f"{PREFIX}Error"), ERROR_TEXTS, unauthenticated="Token"
+        ),
     }

@@ -49,6 +49,12 @@ BRAIN_CHANGES: Mapping[str, type] = {
     "is_reference": bool,
 }
 FILE_PARTS = ("file", "image")  # seed 000 names the brain's file `file`, BMb `image`
+# The form fields a brain upload takes (BMb's form also sends `category` and `atlas`), and a
+# file upload's; and the list parameters of one's own uploads.
+BRAIN_FIELDS = frozenset({"name", "species", "description", "website", "category", "atlas"})
+UPLOAD_FIELDS = frozenset({"name"})
+UPLOAD_PARTS = ("file",)
+UPLOAD_PARAMS = ListParams(filters={}, searchable=False)
 
 
 def _paginated(request: Request, page: Page, results: list[Any]) -> Response:
@@ -151,7 +157,7 @@ async def create_brain(request: Request) -> Response:
         form = await _read_upload(request, staged, FILE_PARTS)
         ctx = context_of(request)
         fields = form.fields
-        unknown = set(fields) - {"name", "species", "description", "website", "category", "atlas"}
+        unknown = set(fields) - BRAIN_FIELDS
         if unknown:
             raise BadRequest(f"Unknown field '{sorted(unknown)[0]}'.")
         if "category" in fields:  # BMb's form names it; the brain takes its species' category
@@ -202,7 +208,7 @@ async def list_uploads(request: Request) -> Response:
     ctx = context_of(request)
     spec = list_spec(
         request.query_params,
-        ListParams(filters={}, searchable=False),
+        UPLOAD_PARAMS,
         max_page_size=ctx.settings.max_page_size,
     )
     window = spec.window or Window(limit=ctx.settings.max_page_size)
@@ -215,12 +221,12 @@ async def list_uploads(request: Request) -> Response:
 async def create_upload(request: Request) -> Response:
     staged: list[StagedFile] = []
     try:
-        form = await _read_upload(request, staged, ("file",))
-        unknown = set(form.fields) - {"name"}
+        form = await _read_upload(request, staged, UPLOAD_PARTS)
+        unknown = set(form.fields) - UPLOAD_FIELDS
         if unknown:
             raise BadRequest(f"Unknown field '{sorted(unknown)[0]}'.")
         row = await brains.upload_file(
-            context_of(request), file=_one_file(form, ("file",)), name=form.fields.get("name")
+            context_of(request), file=_one_file(form, UPLOAD_PARTS), name=form.fields.get("name")
         )
         return json_response(records.upload_json(request, row), 201)
     finally:

@@ -1,0 +1,262 @@
+"""``GET /api/openapi.json``: one OpenAPI 3 document for the whole REST surface.
+
+Assembled from each family's part (:mod:`.brainstem_openapi`, :mod:`.brainmaps_openapi`,
+:mod:`.alyx_openapi`), which are built from the declarations the shim runs on; BrainCircuits'
+endpoint and the file downloads are documented here from their route tables. The document
+depends only on the code and the page-size setting, so it is built once per process.
+``/api/schema`` is a different document: the Alyx endpoints only, shaped for ONE.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import cache
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from gateway.auth.principal import Portal
+from gateway.rest import (
+    alyx,
+    alyx_openapi,
+    braincircuits,
+    brainmaps_openapi,
+    brainstem_openapi,
+    files,
+)
+from gateway.rest.openapi_objects import (
+    ALYX_TOKEN,
+    BEARER,
+    OPTIONAL,
+    Schema,
+    error_responses,
+    errors,
+    header,
+    json_content,
+    openapi_path,
+    path_parameter,
+    paths_of,
+    query,
+    ref,
+)
+from resolvers.connectome import PROPERTIES
+
+MEDIA = "application/vnd.oai.openapi+json"
+CIRCUITS, CIRCUITS_PREFIX = "BrainCircuits", "Braincircuits"
+FILES = "Files"
+DRF = brainstem_openapi.PREFIX  # file downloads and this document answer errors as BrainSTEM
+TAGS = [
+    {
+        "name": brainstem_openapi.TAG,
+        "description": "BrainSTEM (seeds 001, 002), as brainstem-python-api-tools uses it: "
+        "/api/{portal}/{app}/{model}/ with filter{field.op}=, sort[]=, include[]=, "
+        "limit/offset; JWT pairs, personal tokens and the device login.",
+    },
+    {
+        "name": brainmaps_openapi.TAG,
+        "description": "BrainMaps (seed 000): categories, species, brains and file uploads, "
+        "paged by page/page_size, errors as {error, detail}; the same under /v1/api/ and /v1/.",
+    },
+    {
+        "name": alyx_openapi.TAG,
+        "description": "Alyx (seed 003), as ONE (one-api) uses it; /api/schema is the document "
+        "ONE reads. Send Authorization: Token <key> from POST /auth-token.",
+    },
+    {
+        "name": CIRCUITS,
+        "description": "BrainCircuits.io segment properties (seed 004).",
+    },
+    {"name": FILES, "description": "Downloads of uploaded files (byte ranges, ETags)."},
+    {"name": "OpenAPI", "description": "This document."},
+]
+
+_CIRCUITS_ERROR: Schema = {
+    "type": "object",
+    "required": ["detail"],
+    "properties": {"detail": {"type": "string"}},
+}
+_SEGMENT_ID: Schema = {
+    "anyOf": [{"type": "integer", "format": "int64"}, {"type": "string", "pattern": r"^\s*\d+\s*$"}]
+}
+SEGMENT_PROPERTY: Schema = {
+    "description": "Properties of segments of a project's (dataset's) newest materialization. "
+    "Ids come back as strings; ids it does not have are listed, not dropped.",
+    "parameters": [
+        path_parameter("property", {"type": "string", "enum": list(PROPERTIES)}),
+        query(
+            "project", {"type": "string"}, "The dataset, e.g. fruitfly_fafb_flywire.", required=True
+        ),
+        header("Authorization-Cave", {"type": "string"}, "A CAVE token: accepted, not needed."),
+    ],
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "required": ["segments"],
+                    "properties": {
+                        "segments": {"type": "array", "minItems": 1, "items": _SEGMENT_ID}
+                    },
+                }
+            }
+        },
+    },
+    "responses": {
+        "200": json_content(
+            {
+                "type": "object",
+                "required": ["materialized_timestamp", "results", "unknown_segments"],
+                "properties": {
+                    "materialized_timestamp": {"type": "integer", "description": "UNIX seconds."},
+                    "results": {"type": "object", "description": "The property by segment id."},
+                    "unknown_segments": {"type": "array", "items": {"type": "string"}},
+                },
+            },
+            "The property of each known segment.",
+        ),
+        **errors(CIRCUITS_PREFIX, (400, 401, 404, 429)),
+    },
+}
+CIRCUITS_ERRORS = {
+    400: "no project, or segments that are not a list of 64-bit ids.",
+    401: "an invalid or expired token.",
+    404: "an unknown property, or a project without a materialization.",
+    429: "too many requests; retry after Retry-After seconds.",
+}
+
+_CONTENT = {"*/*": {"schema": {"type": "string", "format": "binary"}}}
+_ETAG = {"ETag": {"description": "The content's sha256.", "schema": {"type": "string"}}}
+DOWNLOAD: Schema = {
+    "description": "An upload's content, for those who may see the upload.",
+    "parameters": [
+        header("Range", {"type": "string"}, "One byte range: bytes=a-b, a- or -n."),
+        header("If-Range", {"type": "string"}, "Honour Range only while this ETag holds."),
+        header("If-None-Match", {"type": "string"}, "A 304 while this ETag holds."),
+        header(
+            "X-Neurogate-Portal",
+            {"type": "string", "enum": [portal.value for portal in Portal]},
+            "The view of the data to ask in (super: administrators see every upload).",
+        ),
+    ],
+    "responses": {
+        "200": {"description": "The whole file.", "headers": _ETAG, "content": _CONTENT},
+        "206": {"description": "The byte range asked for.", "headers": _ETAG, "content": _CONTENT},
+        "304": {"description": "Not modified.", "headers": _ETAG},
+        "416": {"description": "Range not satisfiable."},
+        **errors(DRF, (400, 401, 403, 404, 429)),
+    },
+}
+
+
+async def serve(request: Request) -> Response:
+    """The document, as JSON (or as the OpenAPI media type, when that is what is asked)."""
+    media = MEDIA if MEDIA in request.headers.get("accept", "") else "application/json"
+    return Response(document_bytes(request.app.state.settings.max_page_size), media_type=media)
+
+
+ROUTES: list[BaseRoute] = [Route("/api/openapi.json", serve, methods=["GET"])]
+THIS: Schema = {
+    "description": "This document: every REST path the gateway serves.",
+    "security": [],
+    "responses": {
+        "200": {
+            "description": "An OpenAPI 3 document.",
+            "content": {
+                media: {"schema": {"type": "object", "required": ["openapi", "paths"]}}
+                for media in ("application/json", MEDIA)
+            },
+        },
+        **errors(DRF, (429,)),
+    },
+}
+
+
+def _with_slash_twins(paths: dict[str, Schema], routes: Iterable[BaseRoute]) -> dict[str, Schema]:
+    """``paths``, and after each one the form with a trailing slash where a route serves that
+    too (Alyx serves both), documented as the same operations."""
+    served = {openapi_path(route.path) for route in routes if isinstance(route, Route)}
+    twinned: dict[str, Schema] = {}
+    for path, item in paths.items():
+        twinned[path] = item
+        twin = f"{path}/"
+        if twin in served and twin not in paths:
+            twinned[twin] = {
+                method: {
+                    **operation,
+                    "operationId": f"{operation['operationId']}_slash",
+                    "description": f"The same as {method.upper()} {path}.",
+                }
+                for method, operation in item.items()
+            }
+    return twinned
+
+
+def document(max_page_size: int) -> Schema:
+    """The whole OpenAPI 3 document, for a gateway whose pages hold ``max_page_size`` rows."""
+    # Alyx's dataset URLs end in the ALF path ONE parses; the file is the ordinary download.
+    data_urls = [r for r in alyx.ROUTES if getattr(r, "endpoint", None) is files.download]
+    circuits = {braincircuits.segment_property: SEGMENT_PROPERTY}
+    paths: dict[str, Schema] = {
+        **brainstem_openapi.paths(max_page_size),
+        **brainmaps_openapi.paths(max_page_size),
+        **alyx_openapi.paths(),
+        **paths_of(braincircuits.ROUTES, circuits, tag=CIRCUITS),
+        **paths_of([*files.ROUTES, *data_urls], {files.download: DOWNLOAD}, tag=FILES),
+        **paths_of(ROUTES, {serve: THIS}, tag="OpenAPI"),
+    }
+    paths = _with_slash_twins(paths, alyx.ROUTES)
+    parts = [brainstem_openapi.components(), brainmaps_openapi.components()]
+    parts.append(alyx_openapi.components())
+    parts.append(
+        {
+            "schemas": {f"{CIRCUITS_PREFIX}Error": _CIRCUITS_ERROR},
+            "responses": error_responses(
+                CIRCUITS_PREFIX, ref(f"{CIRCUITS_PREFIX}Error"), CIRCUITS_ERRORS
+            ),
+        }
+    )
+    components: dict[str, dict[str, Any]] = {"schemas": {}, "responses": {}}
+    for part in parts:
+        for kind, named in part.items():
+            clash = components[kind].keys() & named.keys()
+            assert not clash, f"two families name {sorted(clash)}"
+            components[kind].update(named)
+    components["securitySchemes"] = {
+        BEARER: {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "A BrainSTEM access JWT or personal access token, or a BrainMaps "
+            "login token: Authorization: Bearer <token>.",
+        },
+        ALYX_TOKEN: {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": 'Alyx\'s token, from POST /auth-token: "Token <key>" (any of the '
+            "gateway's tokens is taken after either word).",
+        },
+    }
+    return {
+        "openapi": "3.0.3",
+        "info": {
+            "title": "neurogate REST API",
+            "version": "1",
+            "description": "The REST compatibility shim of neurogate: the BrainSTEM, BrainMaps, "
+            "Alyx and BrainCircuits APIs, and file downloads. Every answer carries "
+            "X-RateLimit-Limit, X-RateLimit-Remaining and X-RateLimit-Reset; errors use the "
+            "format of the API asked. (GraphQL is served at /graphql.)",
+        },
+        "tags": TAGS,
+        "security": OPTIONAL,
+        "paths": paths,
+        "components": components,
+    }
+
+
+@cache
+def document_bytes(max_page_size: int) -> bytes:
+    return orjson.dumps(document(max_page_size))
