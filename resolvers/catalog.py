@@ -13,7 +13,6 @@ from sqlalchemy import (
     DateTime,
     Float,
     Integer,
-    String,
     Table,
     TypeDecorator,
     Uuid,
@@ -49,6 +48,7 @@ from gateway.db.models import (
     User,
     table,
 )
+from gateway.db.models.search import BRAIN_SEARCH, CATEGORY_SEARCH, SPECIES_SEARCH
 from resolvers.query import Entity, FieldSpec, Kind, Order
 
 
@@ -118,28 +118,6 @@ def to_many(key: ColumnElement[Any], *paths: Path, kind: Kind = Kind.UUID) -> Fi
     return FieldSpec(type_coerce(key, _AnyRelated(paths)), kind, sortable=False)
 
 
-class _CaseFolded(TypeDecorator[str]):
-    """Text whose ``eq``, ``ne`` and ``in`` ignore case (Alyx's ``iexact``), lower-casing both
-    sides in SQL so they agree with ``icontains``; other operators are unchanged."""
-
-    impl = String
-    cache_ok = True
-
-    class comparator_factory(TypeDecorator.Comparator[str]):
-        def operate(self, op: Any, *other: Any, **kw: Any) -> ColumnElement[Any]:
-            folded = func.lower(self.expr, type_=String())
-            if op in (operators.eq, operators.ne):
-                return op(folded, func.lower(other[0], type_=String()))  # type: ignore[no-any-return]
-            if op is operators.in_op:
-                return folded.in_([func.lower(value, type_=String()) for value in other[0]])
-            return super().operate(op, *other, **kw)
-
-
-def case_folded(expr: ColumnElement[Any]) -> FieldSpec:
-    """A filter-only text field compared without regard to case."""
-    return FieldSpec(type_coerce(expr, _CaseFolded()), Kind.STRING, sortable=False)
-
-
 def related_value(
     column: ColumnElement[Any], key: ColumnElement[Any], of: ColumnElement[Any]
 ) -> ColumnElement[Any]:
@@ -185,8 +163,7 @@ def _lab_name(row: Table) -> ColumnElement[Any]:
     return related_value(_lab.c.name, _lab.c.id, row.c.lab_id)
 
 
-# Names the Alyx shim filters on (DOMAIN.md §2.1-2.3): related rows' names, and case-folded
-# variants where Alyx compares without regard to case.
+# Names the Alyx shim filters on (DOMAIN.md §2.1-2.3): related rows' names.
 _SUBJECT_NAMES: dict[str, FieldSpec] = {
     "lab_name": FieldSpec(_lab_name(_subject), Kind.STRING),
     "species_name": FieldSpec(
@@ -202,11 +179,6 @@ _SUBJECT_NAMES: dict[str, FieldSpec] = {
 }
 _SESSION_NAMES: dict[str, FieldSpec] = {
     "lab_name": FieldSpec(_lab_name(_session), Kind.STRING),
-    "lab_name_folded": case_folded(_lab_name(_session)),
-    "subject_nickname_folded": case_folded(
-        related_value(_subject.c.nickname, _subject.c.id, _session.c.subject_id)
-    ),
-    "type_folded": case_folded(_session.c.type),
     "project_name": _project_names(_session, _session_links, "session_id"),
     "username": to_many(
         _session.c.id,
@@ -234,21 +206,19 @@ LABORATORY = Entity(
     table(Laboratory),
     columns(table(Laboratory), "id", "name", "institution", "timezone", "created_at"),
     default_order=(Order("name"),),
-    search_fields=("name", "institution"),
 )
 USER = Entity(
     "User",
     table(User),
     columns(table(User), "id", "username", "first_name", "last_name", "created_at"),
     default_order=(Order("username"),),
-    search_fields=("username", "first_name", "last_name"),
 )
 CATEGORY = Entity(
     "Category",
     table(Category),
     columns(table(Category), "id", "name", "description", "created_at", "updated_at"),
     default_order=(Order("name"),),
-    search_fields=("name", "description"),
+    search=CATEGORY_SEARCH,
 )
 SPECIES = Entity(
     "Species",
@@ -265,20 +235,17 @@ SPECIES = Entity(
             "updated_at",
         ),
         "category_name": FieldSpec(_category_name(_species), Kind.STRING),
-        # BrainMaps' filters: the category's name in any case, the scientific name as
-        # ``Mus musculus`` or as seed 000's slug ``mus-musculus``.
-        "category_name_folded": case_folded(_category_name(_species)),
+        # BrainMaps' filter on the scientific name as seed 000's slug ``mus-musculus``.
         "scientific_name_slug": scientific_slug(_species.c.scientific_name),
     },
     default_order=(Order("name"),),
-    search_fields=("name", "scientific_name", "description"),
+    search=SPECIES_SEARCH,
 )
 STRAIN = Entity(
     "Strain",
     table(Strain),
     columns(table(Strain), "id", "name", "description", "species_id", "created_at", "updated_at"),
     default_order=(Order("name"),),
-    search_fields=("name", "description"),
 )
 APPROVAL = Entity(
     "Approval",
@@ -316,7 +283,6 @@ PROJECT = Entity(
         ),
     },
     default_order=(Order("name"),),
-    search_fields=("name", "description"),
 )
 SUBJECT = Entity(
     "Subject",
@@ -350,7 +316,6 @@ SUBJECT = Entity(
         ),
     },
     default_order=(Order("nickname"),),
-    search_fields=("nickname", "description"),
 )
 SESSION = Entity(
     "Session",
@@ -389,7 +354,6 @@ SESSION = Entity(
         ),
     },
     default_order=(Order("start_time", descending=True),),
-    search_fields=("name", "narrative", "task_protocol"),
 )
 FILE_UPLOAD = Entity(
     "FileUpload",
@@ -422,7 +386,6 @@ FILE_UPLOAD = Entity(
         ),
     },
     default_order=(Order("created_at", descending=True),),
-    search_fields=("name",),
 )
 _brain = table(Brain)
 _brain_species = related_value(_species.c.scientific_name, _species.c.id, _brain.c.species_id)
@@ -447,17 +410,17 @@ BRAIN = Entity(
         ),
         "species_scientific_name": FieldSpec(_brain_species, Kind.STRING),
         "species_slug": scientific_slug(_brain_species),
-        "category_name_folded": case_folded(_category_name(_brain)),
+        # BrainMaps' ``?category=`` filter (compared with ``iexact``).
+        "category_name": FieldSpec(_category_name(_brain), Kind.STRING, sortable=False),
     },
     default_order=(Order("created_at", descending=True),),
-    search_fields=("name", "description", "readable_id"),
+    search=BRAIN_SEARCH,
 )
 CONNECTOME_DATASET = Entity(
     "ConnectomeDataset",
     table(ConnectomeDataset),
     columns(table(ConnectomeDataset), "id", "name", "description", "created_at"),
     default_order=(Order("name"),),
-    search_fields=("name", "description"),
 )
 MATERIALIZATION = Entity(
     "Materialization",

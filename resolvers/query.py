@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, false, or_, true
 
+from gateway.db.models.search import SearchIndex, matches
 from gateway.errors import QueryError
 
 
@@ -31,7 +32,7 @@ class Kind(Enum):
 
 
 ORDERED_OPS = frozenset({"eq", "ne", "in", "gt", "gte", "lt", "lte", "isnull"})
-TEXT_OPS = ORDERED_OPS | {"icontains", "startswith", "endswith"}
+TEXT_OPS = ORDERED_OPS | {"iexact", "icontains", "startswith", "endswith"}
 OPS_BY_KIND: Mapping[Kind, frozenset[str]] = {
     Kind.STRING: TEXT_OPS,
     Kind.INT: ORDERED_OPS,
@@ -43,6 +44,16 @@ OPS_BY_KIND: Mapping[Kind, frozenset[str]] = {
     Kind.UUID: frozenset({"eq", "ne", "in", "isnull"}),
 }
 ALL_OPS = TEXT_OPS
+
+
+_LIKE_ESCAPE = "/"
+
+
+def _escape_like(value: str) -> str:
+    """``value`` as a LIKE pattern that matches only itself."""
+    for char in (_LIKE_ESCAPE, "%", "_"):
+        value = value.replace(char, _LIKE_ESCAPE + char)
+    return value
 
 
 def _parse_bool(value: Any) -> bool:
@@ -167,13 +178,14 @@ class QuerySpec:
 
 @dataclass(frozen=True)
 class Entity:
-    """A model as the query spec sees it: its table, key, allowlisted fields and default order."""
+    """A model as the query spec sees it: its table, key, allowlisted fields, default order
+    and, when it can be searched, its full-text search index."""
 
     name: str
     table: Any
     fields: Mapping[str, FieldSpec]
     default_order: tuple[Order, ...]
-    search_fields: tuple[str, ...] = ()
+    search: SearchIndex | None = None
     key: str = "id"
 
     def field_spec(self, name: str) -> FieldSpec:
@@ -224,6 +236,11 @@ class Entity:
             return col == value
         if flt.op == "ne":
             return col != value
+        if flt.op == "iexact":
+            # ILIKE without wildcards: SQLAlchemy renders it lower(a) LIKE lower(b) on SQLite
+            # (whose LIKE is case-sensitive here, see gateway/db/engine.py), ILIKE on
+            # PostgreSQL; as an operator, it also reaches each value of a to-many field.
+            return col.ilike(_escape_like(value), escape=_LIKE_ESCAPE)
         if flt.op == "icontains":
             return col.icontains(value, autoescape=True)
         if flt.op == "startswith":
@@ -235,14 +252,11 @@ class Entity:
         ]
 
     def compile_search(self, text: str) -> ColumnElement[bool]:
-        if not self.search_fields:
+        """The database's own full-text search over this entity's search index (semantics:
+        :func:`gateway.db.models.search.matches`)."""
+        if self.search is None:
             raise QueryError(f"{self.name} does not support search.")
-        return or_(
-            *(
-                self.fields[name].expr.icontains(text, autoescape=True)
-                for name in self.search_fields
-            )
-        )
+        return matches(self.search, text)
 
     def compile_order(self, order: Sequence[Order]) -> list[ColumnElement[Any]]:
         clauses: list[ColumnElement[Any]] = []

@@ -21,6 +21,7 @@ _OP_ATTRS = {
     "eq": "eq",
     "ne": "ne",
     "in_": "in",
+    "iexact": "iexact",
     "icontains": "icontains",
     "startswith": "startswith",
     "endswith": "endswith",

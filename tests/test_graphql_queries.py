@@ -179,6 +179,32 @@ async def test_icontains_ignores_case(gateway: Gateway, sessionmaker: Sessionmak
 
 
 @pytest.mark.parametrize(
+    ("where", "expected"),
+    [
+        ({"taskProtocol": {"iexact": "go-nogo"}}, ["elder"]),
+        ({"taskProtocol": {"iexact": "GO_NOGO V2"}}, ["banana"]),  # never the private one
+        ({"taskProtocol": {"iexact": "go/nogo 50%_CUE"}}, ["apple"]),
+        ({"taskProtocol": {"iexact": "go"}}, []),  # the whole value, not a part of it
+        ({"taskProtocol": {"iexact": "go_nogo_v2"}}, []),  # "_" is no wildcard
+        ({"taskProtocol": {"iexact": "go%"}}, []),  # nor is "%"
+        ({"subjectNickname": {"iexact": "subjOne"}}, ["apple", "banana"]),  # a computed field
+        ({"projectName": {"iexact": "ALPHA"}}, ["apple", "banana", "elder"]),  # a to-many one
+    ],
+    ids=lambda value: repr(value),
+)
+async def test_iexact_matches_the_whole_value_ignoring_case(
+    gateway: Gateway, sessionmaker: Sessionmaker, where: dict[str, Any], expected: list[str]
+) -> None:
+    await arrange_sessions(sessionmaker)
+    assert await session_names(gateway, where) == expected
+
+
+async def test_iexact_is_offered_on_string_fields_only(gateway: Gateway) -> None:
+    errors = await refused(gateway, "{ sessions(where: {number: {iexact: 1}}) { id } }")
+    assert "iexact" in only_error(errors, "GRAPHQL_VALIDATION_FAILED")
+
+
+@pytest.mark.parametrize(
     ("needle", "expected"),
     [
         ("%", ["apple", "cherry"]),  # "50%_cue", "100%"; a wildcard would match every row

@@ -27,9 +27,10 @@ DEFAULT_LIMIT = 250  # Alyx's PAGE_SIZE
 MAX_LIMIT = 1000  # Alyx's LimitedLimitOffsetPagination.max_limit
 PAGING = ("limit", "offset")
 
-# Django lookups and the query-spec operator each becomes (``iexact`` is handled apart).
+# Django lookups and the query-spec operator each becomes.
 LOOKUPS = {
     "exact": "eq",
+    "iexact": "iexact",
     "icontains": "icontains",
     "startswith": "startswith",
     "gt": "gt",
@@ -39,7 +40,6 @@ LOOKUPS = {
     "in": "in",
     "isnull": "isnull",
 }
-ALL_LOOKUPS = (*LOOKUPS, "iexact")
 
 Parse = Callable[[Entity, str, str], Condition]
 
@@ -62,6 +62,13 @@ def _items(raw: str) -> list[str]:
 def equals(column: str) -> Parse:
     def parse(entity: Entity, param: str, raw: str) -> Condition:
         return Filter(column, "eq", typed(entity, column, param, raw))
+
+    return parse
+
+
+def equals_any_case(column: str) -> Parse:
+    def parse(entity: Entity, param: str, raw: str) -> Condition:
+        return Filter(column, "iexact", raw)
 
     return parse
 
@@ -135,13 +142,13 @@ class Param:
 
 @dataclass(frozen=True)
 class Listing:
-    """What one Alyx list endpoint filters: its parameters, and the model fields ``django=``
-    reaches (Alyx path -> catalog field, and the case-folded field ``iexact`` uses)."""
+    """What one Alyx list endpoint filters: its parameters, the model fields ``django=``
+    reaches (Alyx path -> catalog field), and the paths ``iexact`` is offered on."""
 
     entity: Entity
     params: tuple[Param, ...]
     django: Mapping[str, str] = field(default_factory=dict)
-    folded: Mapping[str, str] = field(default_factory=dict)
+    iexact: frozenset[str] = frozenset()
 
     def names(self) -> tuple[str, ...]:
         return (*(p.name for p in self.params), "django", *PAGING)
@@ -179,7 +186,7 @@ class Listing:
         if column is None:
             prefix, _, lookup_name = path.rpartition("__")
             if prefix in self.django:
-                supported = ", ".join(ALL_LOOKUPS)
+                supported = ", ".join(LOOKUPS)
                 raise QueryError(
                     f"Lookup '{lookup_name}' is not supported. Supported: {supported}."
                 )
@@ -187,11 +194,8 @@ class Listing:
             raise QueryError(f"Unknown django filter field '{path}'. Allowed: {allowed}.")
         if negated and lookup != "exact":
             raise QueryError(f"'~{path}__{lookup}': only exact lookups can be excluded.")
-        if lookup == "iexact":
-            folded = self.folded.get(path)
-            if folded is None:
-                raise QueryError(f"iexact is not supported on '{path}'; use exact or icontains.")
-            return Filter(folded, "eq", raw)
+        if lookup == "iexact" and path not in self.iexact:
+            raise QueryError(f"iexact is not supported on '{path}'; use exact or icontains.")
         op = LOOKUPS[lookup]
         spec = self.entity.field_spec(column)
         if op not in spec.ops:
@@ -215,7 +219,7 @@ def typed_flag(path: str, raw: str) -> bool:
 
 def _split_lookup(key: str) -> tuple[str, str]:
     path, _, last = key.rpartition("__")
-    if path and last in ALL_LOOKUPS:
+    if path and last in LOOKUPS:
         return path, last
     return key, "exact"
 
@@ -288,15 +292,15 @@ SUBJECT_FILTERS = Listing(
 SESSION_FILTERS = Listing(
     catalog.SESSION,
     (
-        Param("subject", equals("subject_nickname_folded"), "Subject nickname (any case)."),
-        Param("nickname", equals("subject_nickname_folded"), "Subject nickname (any case)."),
+        Param("subject", equals_any_case("subject_nickname"), "Subject nickname (any case)."),
+        Param("nickname", equals_any_case("subject_nickname"), "Subject nickname (any case)."),
         Param("id", equals("id"), "The session's UUID."),
         Param("number", equals("number"), "The session's number on its day.", "integer"),
-        Param("lab", equals("lab_name_folded"), "The lab's name (any case)."),
+        Param("lab", equals_any_case("lab_name"), "The lab's name (any case)."),
         Param("task_protocol", contains("task_protocol"), "Part of the task protocol."),
         Param("projects", contains("project_name"), "Part of a project's name."),
         Param("project", contains("project_name"), "Part of a project's name."),
-        Param("type", equals("type_folded"), "The session type (any case)."),
+        Param("type", equals_any_case("type"), "The session type (any case)."),
         Param("users", each_of("username"), "Usernames, comma-separated; all must match."),
         Param("date_range", day_range("start_time"), "YYYY-MM-DD,YYYY-MM-DD, both included."),
         Param("datasets", each_of("dataset_name"), "Dataset names, comma-separated; all present."),
@@ -319,11 +323,7 @@ SESSION_FILTERS = Listing(
         "projects__name": "project_name",
         "users__username": "username",
     },
-    folded={
-        "subject__nickname": "subject_nickname_folded",
-        "lab__name": "lab_name_folded",
-        "type": "type_folded",
-    },
+    iexact=frozenset({"subject__nickname", "lab__name", "type"}),
 )
 DATASET_FILTERS = Listing(
     catalog.FILE_UPLOAD,

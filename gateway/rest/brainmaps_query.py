@@ -23,10 +23,12 @@ PAGING = frozenset({"page", "page_size"})
 
 @dataclass(frozen=True)
 class ListParams:
-    """A list endpoint's filters: query parameter -> (spec field, value as the field wants it)."""
+    """A list endpoint's filters: query parameter -> (spec field, value as the field wants
+    it), and the parameters compared without regard to case."""
 
     filters: Mapping[str, tuple[str, Callable[[str], str]]]
     searchable: bool = True
+    iexact: frozenset[str] = frozenset()
 
     @property
     def allowed(self) -> frozenset[str]:
@@ -37,24 +39,24 @@ def _as_is(value: str) -> str:
     return value
 
 
-def _folded(value: str) -> str:
-    return value.strip()
-
-
+# The category's name in any case (seed 000: ``?category=rodents``); the scientific name as
+# ``Mus musculus`` or as its slug ``mus-musculus``.
 CATEGORY_PARAMS = ListParams(filters={})
 SPECIES_PARAMS = ListParams(
     filters={
-        "category": ("category_name_folded", _folded),
+        "category": ("category_name", str.strip),
         "scientific_name": ("scientific_name_slug", slug_of_scientific_name),
-    }
+    },
+    iexact=frozenset({"category"}),
 )
 BRAIN_PARAMS = ListParams(
     filters={
         "species": ("species_slug", slug_of_scientific_name),
         "verified": ("verified", _as_is),
         "uploader": ("uploader_id", _as_is),
-        "category": ("category_name_folded", _folded),
-    }
+        "category": ("category_name", str.strip),
+    },
+    iexact=frozenset({"category"}),
 )
 
 
@@ -68,7 +70,8 @@ def list_spec(params: QueryParams, accepted: ListParams, *, max_page_size: int) 
     for name, (field, convert) in accepted.filters.items():
         value = params.get(name)
         if value is not None and value != "":
-            filters.append(Filter(field, "eq", convert(value)))
+            op = "iexact" if name in accepted.iexact else "eq"
+            filters.append(Filter(field, op, convert(value)))
     search = (params.get("search") or "").strip() or None
     window = page_window(params, default_size=DEFAULT_PAGE_SIZE, max_size=max_page_size)
     return QuerySpec(where=AllOf(tuple(filters)) if filters else None, window=window, search=search)

@@ -15,8 +15,8 @@ from tests.rest.alyx_support import Caller, Lab, arrange
 
 # (Alyx query string, GraphQL where:)
 CASES = [
-    ("subject=ej001", '{subjectNicknameFolded: {eq: "ej001"}}'),
-    ("lab=CortexLab", '{labNameFolded: {eq: "CortexLab"}}'),
+    ("subject=ej001", '{subjectNickname: {iexact: "ej001"}}'),
+    ("lab=CortexLab", '{labName: {iexact: "CortexLab"}}'),
     ("projects=open", '{projectName: {icontains: "open"}}'),
     ("users=alice,eve", '{and: [{username: {eq: "alice"}}, {username: {eq: "eve"}}]}'),
     ("date_range=2024-03-01,2024-03-01",

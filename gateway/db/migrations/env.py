@@ -10,6 +10,7 @@ from sqlmodel import SQLModel
 
 import gateway.db.models  # noqa: F401  (fills SQLModel.metadata)
 from gateway.db.engine import create_engine
+from gateway.db.models.search import include_in_schema_comparison
 
 target_metadata = SQLModel.metadata
 
@@ -20,6 +21,7 @@ def _run(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=True,  # SQLite alters tables by copying them
         compare_type=True,
+        include_name=include_in_schema_comparison,  # search structures are not in the models
     )
     with context.begin_transaction():
         context.run_migrations()
