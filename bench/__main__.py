@@ -10,6 +10,7 @@ MODULES = [
     "bench.graphql_sessions",
     "bench.connectome",
     "bench.uploads",
+    "bench.rest",
 ]
 
 

@@ -111,7 +111,8 @@ class ChildrenLoader(_FillableLoader[list[Row[Any]]]):
         self.parent = parent
         self.limit = limit
         self.order_by = list(order_by)
-        self.columns = readable_columns(table, None if columns is None else (*parent, *columns))
+        names = [c.name for c in table.c] if columns is None else columns
+        self.columns = readable_columns(table, (*parent, *names))  # the parent columns first
 
     def empty(self) -> list[Row[Any]]:
         return []
@@ -135,13 +136,16 @@ class ChildrenLoader(_FillableLoader[list[Row[Any]]]):
             .where(ranked.c._rank <= self.limit)
             .order_by(*(ranked.c[name] for name in self.parent), ranked.c._rank)
         )
-        grouped: dict[Hashable, list[Row[Any]]] = defaultdict(list)
         async with read_connection(self.sessionmaker) as conn:
-            for row in (await conn.execute(stmt)).all():
-                key = (
-                    getattr(row, self.parent[0])
-                    if len(self.parent) == 1
-                    else tuple(getattr(row, name) for name in self.parent)
-                )
-                grouped[key].append(row)
+            rows = (await conn.execute(stmt)).all()
+        # The parent columns come first in each row: group by position, not by name (a page
+        # of related ids can be tens of thousands of rows).
+        grouped: dict[Hashable, list[Row[Any]]] = defaultdict(list)
+        width = len(self.parent)
+        if width == 1:
+            for row in rows:
+                grouped[row[0]].append(row)
+        else:
+            for row in rows:
+                grouped[tuple(row[:width])].append(row)
         return grouped

@@ -150,6 +150,23 @@ _RULES: dict[str, Rule] = {
 }
 
 
+# A visible row of these tables names a visible project in its ``project_id``: their rule says
+# so. Readers may then skip checking those project ids again.
+_NAMES_VISIBLE_PROJECT = frozenset(
+    name for name, rule in _RULES.items() if rule is _in_visible_project
+)
+
+
+def names_visible_rows(tbl: Table, column: str, target: Table) -> bool:
+    """Whether ``column`` of every row of ``tbl`` the caller may see names a row of
+    ``target`` the caller may see too (so a reader need not check those ids again)."""
+    return (
+        column == "project_id"
+        and target.name == _projects.name
+        and tbl.name in _NAMES_VISIBLE_PROJECT
+    )
+
+
 def readable_columns(tbl: Table, names: Iterable[str] | None = None) -> list[Column[Any]]:
     """The columns of ``tbl`` a read may select (only ``names``, when given): never those
     holding secrets."""

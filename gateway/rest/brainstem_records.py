@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Row
 
 from gateway.auth.permissions import EDITING_ROLES, ProjectRole
+from gateway.auth.visibility import names_visible_rows
 from gateway.db.models import User, table
 from gateway.rest.brainstem_models import MODELS, Members, Model, ToMany, ToOne
 from gateway.rest.brainstem_query import Include
@@ -51,7 +52,7 @@ async def render(
         if isinstance(relation, ToOne):
             await _fill_to_one(ctx, name, relation, rows, records, include)
         elif isinstance(relation, ToMany):
-            await _fill_to_many(ctx, name, relation, rows, records, include)
+            await _fill_to_many(ctx, model, name, relation, rows, records, include)
         else:
             await _fill_members(ctx, name, relation, rows, records)
     for name in include.keys() & model.unmodelled:
@@ -92,15 +93,29 @@ async def _fill_to_one(
 
 async def _fill_to_many(
     ctx: Context,
+    model: Model,
     name: str,
     relation: ToMany,
     rows: Sequence[Row[Any]],
     records: list[Record],
     include: Include,
 ) -> None:
-    per_row: list[list[Any]] = [
-        [getattr(row, relation.own)] if relation.own else [] for row in rows
-    ]
+    target = MODELS[relation.target]
+    # Each row's related ids in order, once each, keyed by their text: the record shows the
+    # text, and strings hash far cheaper than UUIDs (a page can name tens of thousands).
+    related: list[dict[Any, Any]] = [{} for _ in rows]
+    # Ids the visibility rule already vouches for need no second look through the target's
+    # loader: those read from the target's own table (its children loader applied the rule),
+    # and those a visible row can only name when they are visible too (a subject's projects).
+    trusted: list[set[Any]] = [set() for _ in rows]
+    target_table = target.entity.table
+    if relation.own:
+        own_trusted = names_visible_rows(model.entity.table, relation.own, target_table)
+        for row, found, vouched in zip(rows, related, trusted, strict=True):
+            if (key := getattr(row, relation.own)) is not None:
+                found[text := plain(key)] = key
+                if own_trusted:
+                    vouched.add(text)
     parents = [row.id for row in rows]
     for source in relation.sources:
         loader = ctx.loaders.children(
@@ -111,21 +126,31 @@ async def _fill_to_many(
             columns=(source.value,),
         )
         grouped = await loader.fill(parents)
-        for ids, parent in zip(per_row, parents, strict=True):
-            ids.extend(getattr(child, source.value) for child in grouped[parent])
-    target = MODELS[relation.target]
-    distinct = {key for ids in per_row for key in ids}
-    # Loading the related rows through their loader keeps out those the caller may not see.
-    columns = None if name in include else ()
-    loaded = await ctx.loaders.by_key(target.entity.table, columns=columns).fill(distinct)
-    shown = [[key for key in dict.fromkeys(ids) if loaded.get(key) is not None] for ids in per_row]
+        vouched_for = (
+            source.table is target_table and source.value == target.entity.key
+        ) or names_visible_rows(source.table, source.value, target_table)
+        for found, visible, parent in zip(related, trusted, parents, strict=True):
+            keys = [getattr(child, source.value) for child in grouped[parent]]
+            texts = [plain(key) for key in keys]
+            if vouched_for:
+                visible.update(texts)
+            found.update(zip(texts, keys, strict=True))  # a repeated id keeps its first place
     if name not in include:
-        for record, ids in zip(records, shown, strict=True):
-            record[name] = [plain(key) for key in ids]
+        unchecked = {
+            key for found, visible in zip(related, trusted, strict=True)
+            for text, key in found.items() if text not in visible
+        }  # fmt: skip
+        loaded = await ctx.loaders.by_key(target.entity.table, columns=()).fill(unchecked)
+        hidden = {plain(key) for key in unchecked if loaded.get(key) is None}
+        for record, found in zip(records, related, strict=True):
+            record[name] = [text for text in found if text not in hidden] if hidden else [*found]
         return
+    distinct = {key for found in related for key in found.values()}
+    # Loading the related rows through their loader keeps out those the caller may not see.
+    loaded = await ctx.loaders.by_key(target.entity.table).fill(distinct)
     embedded = await _embedded(ctx, target, loaded, distinct, include[name])
-    for record, ids in zip(records, shown, strict=True):
-        record[name] = [embedded[key] for key in ids]
+    for record, found in zip(records, related, strict=True):
+        record[name] = [embedded[key] for key in found.values() if key in embedded]
 
 
 async def _fill_members(

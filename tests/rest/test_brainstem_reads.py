@@ -3,11 +3,13 @@ them over HTTP."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from gateway.db.models import SessionProject
 from tests.conftest import Gateway
 from tests.rest.brainstem_support import Caller, Lab, arrange
 
@@ -355,6 +357,27 @@ async def test_include_without_the_star_works_too(bs: Caller) -> None:
 async def test_nested_includes_expand_each_level(bs: Caller) -> None:
     body = await bs.ok("GET", f"{SUBJECTS}?include[]=strain.species.*&filter{{name}}=M001", "alice")
     assert body["subjects"][0]["strain"]["species"]["name"] == "Mouse"
+
+
+async def test_a_public_records_links_to_a_private_project_are_listed_to_members_only(
+    bs: Caller, lab: Lab, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    """A visible session names its own project, a visible one; a link to a project the caller
+    may not see is left out, though nothing checks the project ids a second time."""
+    async with sessionmaker() as session, session.begin():
+        session.add(
+            SessionProject(
+                session_id=uuid.UUID(lab.ids["open_morning"]),
+                project_id=uuid.UUID(lab.ids["secret_project"]),
+            )
+        )
+    url = f"/api/public/stem/session/{lab.ids['open_morning']}/"
+    assert (await bs.ok("GET", url))["session"]["projects"] == [lab.ids["open_project"]]
+    private = url.replace("/public/", "/private/")
+    shown = (await bs.ok("GET", private, "alice"))["session"]["projects"]
+    assert sorted(shown) == sorted([lab.ids["open_project"], lab.ids["secret_project"]])
+    outsider = (await bs.ok("GET", private, "rita"))["session"]["projects"]
+    assert outsider == [lab.ids["open_project"]]
 
 
 async def test_included_relations_leave_out_what_the_caller_may_not_see(
