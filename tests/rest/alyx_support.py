@@ -5,12 +5,10 @@ experimenters), and files registered to a session (its datasets), stored for dow
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gateway.db.models import (
@@ -25,9 +23,10 @@ from gateway.db.models import (
 from gateway.db.models._base import utcnow
 from gateway.settings import Settings
 from gateway.storage import Storage
-from tests.auth.support import bearer, make_user, personal_token
-from tests.conftest import Gateway
+from tests.auth.support import make_user, personal_token
 from tests.factories import build
+from tests.rest import support
+from tests.rest.support import Lab
 
 PEOPLE = {
     "alice": {},  # manages open_project and secret_project
@@ -37,16 +36,6 @@ PEOPLE = {
     "ada": {"is_admin": True},
 }
 TRIALS = b"trial intervals, as numbers"
-
-
-@dataclass
-class Lab:
-    tokens: dict[str, str]
-    users: dict[str, int]
-    ids: dict[str, str]
-
-    def headers(self, who: str | None) -> dict[str, str]:
-        return {} if who is None else bearer(self.tokens[who], "Token")
 
 
 def store(settings: Settings, content: bytes) -> str:
@@ -207,26 +196,11 @@ async def arrange(sessionmaker: async_sessionmaker[AsyncSession], settings: Sett
         ids.update(trials_upload=trials.id)
         return {name: str(value) for name, value in ids.items()}
 
-    return Lab(tokens, users, await build(sessionmaker, recipe))
+    return Lab(tokens, users, await build(sessionmaker, recipe), scheme="Token")
 
 
-class Caller:
-    """Requests to the gateway as one of the lab's people (or anonymously)."""
-
-    def __init__(self, gateway: Gateway, lab: Lab) -> None:
-        self.gateway, self.lab = gateway, lab
-
-    async def __call__(
-        self, method: str, url: str, who: str | None = None, **kw: Any
-    ) -> httpx.Response:
-        headers = {**self.lab.headers(who), **kw.pop("headers", {})}
-        return await self.gateway.client.request(method, url, headers=headers, **kw)
-
-    async def ok(self, method: str, url: str, who: str | None = None, **kw: Any) -> Any:
-        """The JSON of a request that must answer 200 or 201."""
-        response = await self(method, url, who, **kw)
-        assert response.status_code in (200, 201), response.text
-        return response.json()
+class Caller(support.Caller):
+    """Requests to the Alyx URLs as one of the lab's people (or anonymously)."""
 
     async def results(self, url: str, who: str | None = "alice", **kw: Any) -> list[Any]:
         """The records of a list page that must answer 200."""

@@ -3,18 +3,16 @@ private, subjects and sessions (some linked to a second project), species and st
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gateway.db.models import Project, ProjectMember, SessionProject, Strain, SubjectProject
 from gateway.db.models._base import utcnow
-from tests.auth.support import bearer, make_user, personal_token
-from tests.conftest import Gateway
+from tests.auth.support import make_user, personal_token
 from tests.factories import build
+from tests.rest.support import Caller, Lab
 
 PEOPLE = {
     "alice": {},  # manages open_project and secret_project
@@ -24,16 +22,6 @@ PEOPLE = {
     "rita": {"is_reviewer": True},
     "ada": {"is_admin": True},
 }
-
-
-@dataclass
-class Lab:
-    tokens: dict[str, str]
-    users: dict[str, int]
-    ids: dict[str, str]
-
-    def headers(self, who: str | None) -> dict[str, str]:
-        return {} if who is None else bearer(self.tokens[who])
 
 
 async def arrange(sessionmaker: async_sessionmaker[AsyncSession]) -> Lab:
@@ -109,20 +97,4 @@ async def arrange(sessionmaker: async_sessionmaker[AsyncSession]) -> Lab:
     return Lab(tokens, users, await build(sessionmaker, recipe))
 
 
-class Caller:
-    """Requests to the gateway as one of the lab's people (or anonymously)."""
-
-    def __init__(self, gateway: Gateway, lab: Lab) -> None:
-        self.gateway, self.lab = gateway, lab
-
-    async def __call__(
-        self, method: str, url: str, who: str | None = None, **kw: Any
-    ) -> httpx.Response:
-        headers = {**self.lab.headers(who), **kw.pop("headers", {})}
-        return await self.gateway.client.request(method, url, headers=headers, **kw)
-
-    async def ok(self, method: str, url: str, who: str | None = None, **kw: Any) -> Any:
-        """The JSON of a request that must answer 200 or 201."""
-        response = await self(method, url, who, **kw)
-        assert response.status_code in (200, 201), response.text
-        return response.json()
+__all__ = ["Caller", "Lab", "arrange"]
