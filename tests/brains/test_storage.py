@@ -4,14 +4,17 @@ and removing temporaries on every failure."""
 from __future__ import annotations
 
 import asyncio
+import errno
 import hashlib
+import os
+import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from gateway.errors import PayloadTooLarge
-from gateway.storage import CHUNK_BYTES, Referenced, Storage
+from gateway.storage import BATCHES, CHUNK_BYTES, Piece, Referenced, Storage, Writer
 from tests.brains.support import eventually, stored_files, temporaries
 
 
@@ -137,6 +140,120 @@ async def test_a_stage_cut_off_by_its_source_leaves_no_temporary(tmp_path: Path)
         await storage.stage(broken())
 
     await eventually(lambda: temporaries(tmp_path) == [])
+
+
+def _disk_full_after(monkeypatch: pytest.MonkeyPatch, good_bytes: int) -> None:
+    """Writes fail with ENOSPC once ``good_bytes`` have been written."""
+    real_write = Writer._write
+    written = 0
+
+    def write(self: Writer, pieces: list[Piece]) -> None:
+        nonlocal written
+        if written >= good_bytes:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        written += sum(len(piece) for piece in pieces)
+        real_write(self, pieces)
+
+    monkeypatch.setattr(Writer, "_write", write)
+
+
+async def test_a_write_failing_in_the_writer_thread_fails_the_stage_and_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _disk_full_after(monkeypatch, 2 * CHUNK_BYTES)
+    storage = Storage(tmp_path, max_bytes=100 * CHUNK_BYTES)
+    sent = 0
+
+    async def chunks() -> AsyncIterator[bytes]:
+        nonlocal sent
+        for _ in range(40):
+            sent += 1
+            yield b"f" * (CHUNK_BYTES // 2)
+
+    with pytest.raises(OSError) as failure:
+        await storage.stage(chunks())
+
+    assert failure.value.errno == errno.ENOSPC
+    assert sent < 40  # the failure stopped the upload being read, not only its end
+    await eventually(lambda: temporaries(tmp_path) == [])
+    assert stored_files(tmp_path) == []
+
+
+async def test_a_failing_fsync_fails_the_stage_and_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def fsync(fd: int) -> None:
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    storage = Storage(tmp_path, max_bytes=100 * CHUNK_BYTES)
+
+    with pytest.raises(OSError) as failure:
+        await storage.stage(_chunks(b"g" * (3 * CHUNK_BYTES)))
+
+    assert failure.value.errno == errno.EIO
+    await eventually(lambda: temporaries(tmp_path) == [])
+
+
+def _lagging_disk(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
+    """Writes wait until the returned event is set."""
+    real_write = Writer._write
+    disk = threading.Event()
+
+    def write(self: Writer, pieces: list[Piece]) -> None:
+        assert disk.wait(10)
+        real_write(self, pieces)
+
+    monkeypatch.setattr(Writer, "_write", write)
+    return disk
+
+
+async def test_a_lagging_disk_stops_the_upload_being_read_after_a_few_buffers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    disk = _lagging_disk(monkeypatch)
+    storage = Storage(tmp_path, max_bytes=100 * CHUNK_BYTES)
+    piece = CHUNK_BYTES // 4
+    pieces = [bytes([i]) * piece for i in range(8 * BATCHES)]
+    sent = 0
+
+    async def chunks() -> AsyncIterator[bytes]:
+        nonlocal sent
+        for p in pieces:
+            sent += 1
+            yield p
+
+    staging = asyncio.create_task(storage.stage(chunks()))
+    await asyncio.sleep(0.3)
+    assert not staging.done()
+    # Memory is bounded: the writer holds a few batches of CHUNK_BYTES, not the upload so far.
+    assert sent * piece <= (BATCHES + 1) * CHUNK_BYTES + piece
+
+    disk.set()
+    staged = await staging
+    assert staged.sha256 == hashlib.sha256(b"".join(pieces)).hexdigest()
+    assert staged.path.read_bytes() == b"".join(pieces)
+
+
+async def test_cancelling_an_upload_that_waits_for_the_disk_leaves_no_temporary(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    disk = _lagging_disk(monkeypatch)
+    storage = Storage(tmp_path, max_bytes=100 * CHUNK_BYTES)
+
+    async def chunks() -> AsyncIterator[bytes]:
+        while True:
+            yield b"h" * CHUNK_BYTES
+
+    staging = asyncio.create_task(storage.stage(chunks()))
+    await eventually(lambda: temporaries(tmp_path) != [])
+    await asyncio.sleep(0.1)
+    staging.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await staging
+
+    assert temporaries(tmp_path) == []  # at once, though a write is still under way
+    disk.set()
 
 
 def test_content_paths_accept_only_sha256_digests(tmp_path: Path) -> None:

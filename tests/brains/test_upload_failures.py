@@ -4,6 +4,7 @@ nor a file behind, and answer in GraphQL's error shape."""
 from __future__ import annotations
 
 import asyncio
+import errno
 import os
 import socket
 from collections.abc import AsyncIterator
@@ -20,7 +21,7 @@ from gateway.app import create_app
 from gateway.auth.principal import Portal, Principal
 from gateway.db.models._base import utcnow
 from gateway.settings import Settings
-from gateway.storage import Storage
+from gateway.storage import CHUNK_BYTES, Piece, Storage, Writer
 from resolvers import brains
 from resolvers.context import Context
 from tests.auth.support import T0, bearer, make_user, personal_token
@@ -111,6 +112,38 @@ async def test_an_upload_cut_off_mid_body_leaves_no_row_and_no_file(
 
     assert pulled == len(messages)  # it read up to the disconnect
     assert sent == []  # and did not answer a client that is gone
+    await _nothing_left(sessionmaker, settings.storage_dir)
+
+
+async def test_a_disk_failing_mid_upload_fails_the_request_and_leaves_no_row_and_no_file(
+    gateway: Gateway,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    who = await people(gateway, sessionmaker)
+    real_write = Writer._write
+    written = 0
+
+    def write_until_the_disk_is_full(self: Writer, pieces: list[Piece]) -> None:
+        nonlocal written
+        if written >= CHUNK_BYTES:  # in the writer thread, with more of the body to come
+            raise OSError(errno.ENOSPC, "No space left on device")
+        written += sum(len(piece) for piece in pieces)
+        real_write(self, pieces)
+
+    monkeypatch.setattr(Writer, "_write", write_until_the_disk_is_full)
+    headers, body = _encoded(who.alice, os.urandom(8 * CHUNK_BYTES))
+    messages: list[dict[str, Any]] = [
+        {"type": "http.request", "body": body[i : i + MiB], "more_body": i + MiB < len(body)}
+        for i in range(0, len(body), MiB)
+    ]
+
+    # An internal error: Starlette answers 500 and re-raises it.
+    with pytest.raises(OSError) as failure:
+        await _call_asgi(gateway, headers, messages)
+
+    assert failure.value.errno == errno.ENOSPC
     await _nothing_left(sessionmaker, settings.storage_dir)
 
 
