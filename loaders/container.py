@@ -40,9 +40,12 @@ class Loaders:
         limit: int,
         order_by: Sequence[ColumnElement[Any]],
         columns: tuple[str, ...] | None = None,
+        text_ids: bool = False,
     ) -> ChildrenLoader:
-        """The loader of ``table``'s visible rows grouped by the ``parent`` columns."""
-        cache_key = (table.name, parent, limit, tuple(str(c) for c in order_by), columns)
+        """The loader of ``table``'s visible rows grouped by the ``parent`` columns; with
+        ``text_ids``, UUIDs (keys included) are their canonical text."""
+        order = tuple(str(c) for c in order_by)
+        cache_key = (table.name, parent, limit, order, columns, text_ids)
         loader = self._children.get(cache_key)
         if loader is None:
             loader = ChildrenLoader(
@@ -53,6 +56,7 @@ class Loaders:
                 limit=limit,
                 order_by=order_by,
                 columns=columns,
+                text_ids=text_ids,
             )
             self._children[cache_key] = loader
         return loader

@@ -8,17 +8,19 @@ per-item async work.
 
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
 from collections.abc import Hashable, Iterable, Sequence
 from typing import Any, Generic, TypeVar
 
 from aiodataloader import DataLoader
-from sqlalchemy import ColumnElement, Row, Table, func, select, tuple_
+from sqlalchemy import ColumnElement, Row, Table, Uuid, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gateway.auth.principal import Principal
 from gateway.auth.visibility import readable_columns, visible
 from gateway.db.engine import read_connection
+from gateway.db.models._base import UuidText
 
 # SQLite allows 32,766 bound parameters and PostgreSQL 32,767; stay well below either.
 MAX_KEYS_PER_STATEMENT = 10_000
@@ -103,6 +105,7 @@ class ChildrenLoader(_FillableLoader[list[Row[Any]]]):
         limit: int,
         order_by: Sequence[ColumnElement[Any]],
         columns: tuple[str, ...] | None = None,
+        text_ids: bool = False,
     ) -> None:
         super().__init__()
         self.sessionmaker = sessionmaker
@@ -113,12 +116,30 @@ class ChildrenLoader(_FillableLoader[list[Row[Any]]]):
         self.order_by = list(order_by)
         names = [c.name for c in table.c] if columns is None else columns
         self.columns = readable_columns(table, (*parent, *names))  # the parent columns first
+        # With text_ids, UUID columns (the parent's included: keys are then texts too) come
+        # back as their canonical text, for callers that only show them.
+        self.text_ids = text_ids
+        self.selected: list[Any] = [
+            UuidText(c).label(c.name) if text_ids and isinstance(c.type, Uuid) else c
+            for c in self.columns
+        ]
 
     def empty(self) -> list[Row[Any]]:
         return []
 
+    def _bound_key(self, key: Any) -> Any:
+        """A text key as its column binds it (UUID columns take UUIDs)."""
+        if len(self.parent) == 1:
+            return uuid.UUID(key) if isinstance(self.table.c[self.parent[0]].type, Uuid) else key
+        return tuple(
+            uuid.UUID(part) if isinstance(self.table.c[name].type, Uuid) else part
+            for name, part in zip(self.parent, key, strict=True)
+        )
+
     async def fetch(self, keys: Sequence[Hashable]) -> dict[Hashable, list[Row[Any]]]:
         parent_cols = [self.table.c[name] for name in self.parent]
+        if self.text_ids:
+            keys = [self._bound_key(key) for key in keys]
         if len(parent_cols) == 1:
             match = parent_cols[0].in_(keys)
         else:
@@ -126,7 +147,7 @@ class ChildrenLoader(_FillableLoader[list[Row[Any]]]):
         rank = (
             func.row_number().over(partition_by=parent_cols, order_by=self.order_by).label("_rank")
         )
-        inner = select(*self.columns, rank).where(match)
+        inner = select(*self.selected, rank).where(match)
         rule = visible(self.table, self.principal)
         if rule is not None:
             inner = inner.where(rule)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Hashable, Sequence
 from datetime import date, datetime
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Row
@@ -26,6 +27,8 @@ Record = dict[str, Any]
 
 # The most related ids one record lists per relation (a project's sessions, say).
 RELATED_MAX = 10_000
+
+second = itemgetter(1)
 
 
 def plain(value: Any) -> Any:
@@ -101,22 +104,23 @@ async def _fill_to_many(
     include: Include,
 ) -> None:
     target = MODELS[relation.target]
-    # Each row's related ids in order, once each, keyed by their text: the record shows the
-    # text, and strings hash far cheaper than UUIDs (a page can name tens of thousands).
-    related: list[dict[Any, Any]] = [{} for _ in rows]
+    target_table = target.entity.table
+    # Each row's related ids in order, once each, as the text the record shows: a page can
+    # name tens of thousands, which the database writes as text far cheaper than Python builds
+    # UUIDs from them (the related tables all have UUID keys).
+    related: list[dict[str, None]] = [{} for _ in rows]
     # Ids the visibility rule already vouches for need no second look through the target's
     # loader: those read from the target's own table (its children loader applied the rule),
     # and those a visible row can only name when they are visible too (a subject's projects).
-    trusted: list[set[Any]] = [set() for _ in rows]
-    target_table = target.entity.table
+    trusted: list[set[str]] = [set() for _ in rows]
     if relation.own:
         own_trusted = names_visible_rows(model.entity.table, relation.own, target_table)
         for row, found, vouched in zip(rows, related, trusted, strict=True):
             if (key := getattr(row, relation.own)) is not None:
-                found[text := plain(key)] = key
+                found[text := str(key)] = None
                 if own_trusted:
                     vouched.add(text)
-    parents = [row.id for row in rows]
+    parents = [str(row.id) for row in rows]
     for source in relation.sources:
         loader = ctx.loaders.children(
             source.table,
@@ -124,33 +128,34 @@ async def _fill_to_many(
             limit=RELATED_MAX,
             order_by=[source.table.c[source.value]],
             columns=(source.value,),
+            text_ids=True,
         )
         grouped = await loader.fill(parents)
         vouched_for = (
             source.table is target_table and source.value == target.entity.key
         ) or names_visible_rows(source.table, source.value, target_table)
         for found, visible, parent in zip(related, trusted, parents, strict=True):
-            keys = [getattr(child, source.value) for child in grouped[parent]]
-            texts = [plain(key) for key in keys]
+            texts = list(map(second, grouped[parent]))  # rows of (parent, value)
             if vouched_for:
                 visible.update(texts)
-            found.update(zip(texts, keys, strict=True))  # a repeated id keeps its first place
+            found.update(dict.fromkeys(texts))  # a repeated id keeps its first place
     if name not in include:
         unchecked = {
-            key for found, visible in zip(related, trusted, strict=True)
-            for text, key in found.items() if text not in visible
+            text: uuid.UUID(text)
+            for found, visible in zip(related, trusted, strict=True)
+            for text in found if text not in visible
         }  # fmt: skip
-        loaded = await ctx.loaders.by_key(target.entity.table, columns=()).fill(unchecked)
-        hidden = {plain(key) for key in unchecked if loaded.get(key) is None}
+        loaded = await ctx.loaders.by_key(target_table, columns=()).fill(unchecked.values())
+        hidden = {text for text, key in unchecked.items() if loaded.get(key) is None}
         for record, found in zip(records, related, strict=True):
             record[name] = [text for text in found if text not in hidden] if hidden else [*found]
         return
-    distinct = {key for found in related for key in found.values()}
+    keys = {text: uuid.UUID(text) for found in related for text in found}
     # Loading the related rows through their loader keeps out those the caller may not see.
-    loaded = await ctx.loaders.by_key(target.entity.table).fill(distinct)
-    embedded = await _embedded(ctx, target, loaded, distinct, include[name])
+    loaded = await ctx.loaders.by_key(target_table).fill(keys.values())
+    embedded = await _embedded(ctx, target, loaded, set(keys.values()), include[name])
     for record, found in zip(records, related, strict=True):
-        record[name] = [embedded[key] for key in found.values() if key in embedded]
+        record[name] = [embedded[key] for text in found if (key := keys[text]) in embedded]
 
 
 async def _fill_members(

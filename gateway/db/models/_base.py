@@ -6,7 +6,20 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, Dialect, Integer, MetaData, Uuid
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    ColumnElement,
+    DateTime,
+    Dialect,
+    Integer,
+    MetaData,
+    String,
+    Uuid,
+)
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.visitors import InternalTraversal
 from sqlmodel import Field
 
 
@@ -75,3 +88,33 @@ def use_fast_uuids(metadata: MetaData) -> None:
         for column in tbl.columns:
             if type(column.type) is Uuid:
                 column.type = HexUuid()
+
+
+class UuidText(ColumnElement[str]):
+    """A UUID column read as its canonical text (``8-4-4-4-12`` lowercase hex), computed by
+    the database: no UUID object is built for a value that is only shown (a page of related
+    ids can hold tens of thousands)."""
+
+    type = String()
+    inherit_cache = True
+    _traverse_internals = [("column", InternalTraversal.dp_clauseelement)]
+
+    def __init__(self, column: ColumnElement[Any]) -> None:
+        self.column = column
+
+    @property
+    def _from_objects(self) -> list[Any]:
+        return self.column._from_objects
+
+
+@compiles(UuidText, "sqlite")
+def _uuid_text_sqlite(element: UuidText, compiler: SQLCompiler, **kw: Any) -> str:
+    # Stored as 32 hex digits (lowercase, as Uuid writes them): insert the dashes.
+    column = compiler.process(element.column, **kw)
+    parts = ((1, 8), (9, 4), (13, 4), (17, 4), (21, 12))
+    return " || '-' || ".join(f"substr({column}, {start}, {n})" for start, n in parts)
+
+
+@compiles(UuidText)
+def _uuid_text_native(element: UuidText, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"CAST({compiler.process(element.column, **kw)} AS TEXT)"
