@@ -8,6 +8,7 @@ with the number of rows; a related record the caller may not see is left out.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Hashable, Sequence
 from datetime import date, datetime
@@ -31,15 +32,20 @@ RELATED_MAX = 10_000
 second = itemgetter(1)
 
 
+def _timestamp(value: datetime) -> str:
+    return value.isoformat() + "Z"
+
+
+# By exact type: one dict lookup per value (a page renders thousands of them).
+_AS_JSON: dict[type, Any] = {uuid.UUID: str, datetime: _timestamp, date: date.isoformat}
+
+
 def plain(value: Any) -> Any:
     """A column value as JSON: UUIDs as strings, timestamps (naive UTC) ISO 8601 with a Z."""
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    if isinstance(value, datetime):
-        return value.isoformat() + "Z"
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
+    convert = _AS_JSON.get(type(value))
+    if convert is not None:
+        return convert(value)
+    return str(value) if isinstance(value, uuid.UUID) else value  # asyncpg's UUID subclass
 
 
 async def render(
@@ -51,13 +57,18 @@ async def render(
     ]
     if model.approval_of is not None:
         await _flatten_proposals(ctx, MODELS[model.approval_of], rows, records)
+    fills = []
     for name, relation in model.relations.items():
+        for record in records:
+            record[name] = None  # its place in the record, whichever fill ends first
         if isinstance(relation, ToOne):
-            await _fill_to_one(ctx, name, relation, rows, records, include)
+            fills.append(_fill_to_one(ctx, name, relation, rows, records, include))
         elif isinstance(relation, ToMany):
-            await _fill_to_many(ctx, model, name, relation, rows, records, include)
+            fills.append(_fill_to_many(ctx, model, name, relation, rows, records, include))
         else:
-            await _fill_members(ctx, name, relation, rows, records)
+            fills.append(_fill_members(ctx, name, relation, rows, records))
+    # The relations load side by side, each through its own connection.
+    await asyncio.gather(*fills)
     for name in include.keys() & model.unmodelled:
         for record in records:
             record[name] = []
