@@ -80,10 +80,12 @@ def _with_joins(ctx: Context, stmt: Any, entity: Entity, joins: Sequence[Join]) 
     return stmt.select_from(source)
 
 
-def _split(rows: Sequence[Row[Any]], width: int, joins: Sequence[Join]) -> list[Any]:
+def _split(
+    rows: Sequence[Row[Any]], width: int, joins: Sequence[Join]
+) -> tuple[list[tuple[Any, ...]], list[list[tuple[Any, ...] | None]]]:
     """Rows of a joined statement cut into the list's own rows and each join's rows."""
     own = [row[:width] for row in rows]
-    joined = []
+    joined: list[list[tuple[Any, ...] | None]] = []
     start = width
     for join in joins:
         end = start + len(join.names)
@@ -91,7 +93,7 @@ def _split(rows: Sequence[Row[Any]], width: int, joins: Sequence[Join]) -> list[
         # Every column of a missing or hidden related row is NULL, its key included.
         joined.append([None if values[0] is None else values for values in part])
         start = end
-    return [own, joined]
+    return own, joined
 
 
 async def list_rows(
