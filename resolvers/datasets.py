@@ -27,9 +27,13 @@ def _attached(spec: QuerySpec) -> QuerySpec:
     return QuerySpec(where=where, order=spec.order, window=spec.window, search=spec.search)
 
 
-async def list_datasets(ctx: Context, spec: QuerySpec, *, with_total: bool = True) -> Page:
+async def list_datasets(
+    ctx: Context, spec: QuerySpec, *, with_total: bool = True, max_page_size: int | None = None
+) -> Page:
     """The visible datasets matching ``spec`` (uploads attached to a session)."""
-    return await list_rows(ctx, FILE_UPLOAD, _attached(spec), with_total=with_total)
+    return await list_rows(
+        ctx, FILE_UPLOAD, _attached(spec), with_total=with_total, max_page_size=max_page_size
+    )
 
 
 async def get_dataset(ctx: Context, dataset_id: Any) -> Row[Any]:

@@ -104,11 +104,13 @@ async def list_rows(
     with_total: bool = True,
     columns: tuple[str, ...] | None = None,
     joins: Sequence[Join] = (),
+    max_page_size: int | None = None,
 ) -> Page:
     """The visible rows of ``entity`` matching ``spec``, one window of them, and the exact
     number of matching rows (when ``with_total``). Rows carry only ``columns`` (and the key)
-    when given, every readable column otherwise; ``joins`` fold to-one relations in."""
-    max_size = ctx.settings.max_page_size
+    when given, every readable column otherwise; ``joins`` fold to-one relations in. Pages
+    hold at most ``max_page_size`` rows (default: the gateway's setting)."""
+    max_size = max_page_size or ctx.settings.max_page_size
     window = spec.window or Window(limit=max_size)
     check_window(window, max_page_size=max_size)
     stmt = entity.apply(_visible_select(ctx, entity, columns), spec)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
-from dataclasses import replace
 from functools import cache
 from typing import Any
 
@@ -39,7 +38,6 @@ from gateway.rest.common import context_of, form_or_json
 from gateway.rest.errors import json_response
 from gateway.rest.pagination import offset_links, offset_window
 from resolvers import catalog
-from resolvers.context import Context
 from resolvers.experiments import Mode
 from resolvers.listing import Page, get_row
 from resolvers.query import Filter, QuerySpec
@@ -69,14 +67,6 @@ def _negotiated(handler: Handler) -> Handler:
     return endpoint
 
 
-def _context(request: Request) -> Context:
-    ctx = context_of(request)
-    # Alyx pages hold up to 1,000 records (its LimitedLimitOffsetPagination), whatever the
-    # gateway-wide maximum of the other families is; the window is checked when parsed.
-    ctx.settings = replace(ctx.settings, max_page_size=MAX_LIMIT)
-    return ctx
-
-
 def _urls(request: Request) -> Urls:
     return Urls(str(request.base_url).rstrip("/"))
 
@@ -94,7 +84,7 @@ def _page(request: Request, page: Page, records: list[Any]) -> Response:
 
 def _collection(endpoint: Endpoint) -> Handler:
     async def handle(request: Request) -> Response:
-        ctx, urls = _context(request), _urls(request)
+        ctx, urls = context_of(request), _urls(request)
         if request.method == "POST" and endpoint.writes is not None:
             fields = endpoint.writes.fields
             values = await fields.values(ctx, await form_or_json(request))
@@ -110,7 +100,7 @@ def _collection(endpoint: Endpoint) -> Handler:
 
 def _item(endpoint: Endpoint) -> Handler:
     async def handle(request: Request) -> Response:
-        ctx, urls = _context(request), _urls(request)
+        ctx, urls = context_of(request), _urls(request)
         row = await endpoint.get(ctx, request.path_params[endpoint.key])
         if request.method in ("PUT", "PATCH") and endpoint.writes is not None:
             fields = endpoint.writes.fields
@@ -147,7 +137,7 @@ async def user_actions(request: Request) -> Response:
     """A user's actions of one ``type``. Sessions are the only actions neurogate records
     (type ``experiment`` or ``session``, or no type); every other Alyx action type answers an
     empty page."""
-    ctx, urls = _context(request), _urls(request)
+    ctx, urls = context_of(request), _urls(request)
     params = request.query_params
     unknown = set(params) - {"type", *PAGING}
     if unknown:

@@ -16,6 +16,7 @@ from gateway.rest import alyx_writes as writes
 from gateway.rest.alyx_query import (
     DATASET_FILTERS,
     LAB_FILTERS,
+    MAX_LIMIT,
     PROJECT_FILTERS,
     SESSION_FILTERS,
     SUBJECT_FILTERS,
@@ -65,7 +66,7 @@ class Endpoint:
 
 
 async def _list_subjects(ctx: Context, spec: QuerySpec) -> Page:
-    return await list_rows(ctx, catalog.SUBJECT, spec)
+    return await list_rows(ctx, catalog.SUBJECT, spec, max_page_size=MAX_LIMIT)
 
 
 async def _get_subject(ctx: Context, nickname: str) -> Row[Any]:
@@ -112,7 +113,7 @@ SUBJECTS = Endpoint(
 
 
 async def _list_sessions(ctx: Context, spec: QuerySpec) -> Page:
-    return await list_rows(ctx, catalog.SESSION, spec)
+    return await list_rows(ctx, catalog.SESSION, spec, max_page_size=MAX_LIMIT)
 
 
 async def _get_session(ctx: Context, key: str) -> Row[Any]:
@@ -150,6 +151,10 @@ SESSIONS = Endpoint(
 # --- datasets, by UUID (read-only: files are registered by uploading them) ---------------------
 
 
+async def _list_datasets(ctx: Context, spec: QuerySpec) -> Page:
+    return await datasets.list_datasets(ctx, spec, max_page_size=MAX_LIMIT)
+
+
 async def _get_dataset(ctx: Context, key: str) -> Row[Any]:
     return await datasets.get_dataset(ctx, typed(catalog.FILE_UPLOAD, "uuid", "id", key))
 
@@ -160,7 +165,7 @@ DATASETS = Endpoint(
     key_format="uuid",
     description="Files registered to sessions. A record's id is the last 36 characters of url.",
     filters=DATASET_FILTERS,
-    list=datasets.list_datasets,
+    list=_list_datasets,
     get=_get_dataset,
     summaries=records.datasets,
     details=records.datasets,
@@ -172,7 +177,7 @@ DATASETS = Endpoint(
 
 def _by_name(entity: Any, key: str) -> tuple[Any, Any]:
     async def list_(ctx: Context, spec: QuerySpec) -> Page:
-        return await list_rows(ctx, entity, spec)
+        return await list_rows(ctx, entity, spec, max_page_size=MAX_LIMIT)
 
     async def get(ctx: Context, value: str) -> Row[Any]:
         return await get_row(ctx, entity, key, value)

@@ -311,3 +311,16 @@ async def test_the_v1_media_type_is_served_and_other_versions_are_refused(call: 
     )
     assert refused.status_code == 406
     assert refused.json()["status_code"] == 406 and "v1" in refused.json()["detail"]
+
+
+async def test_alyx_pages_hold_up_to_its_own_maximum_whatever_the_gateways(
+    make_gateway: Any, lab: Lab
+) -> None:
+    """Alyx pages hold up to 1,000 records (its LimitedLimitOffsetPagination), even where the
+    other families' pages are capped lower."""
+    call = Caller(await make_gateway(max_page_size=2), lab)
+    for endpoint in ("sessions", "subjects", "datasets"):
+        page = await call.ok("GET", f"/{endpoint}?limit=1000", "alice")
+        assert page["count"] > 2
+        assert len(page["results"]) == page["count"]
+    assert (await call("GET", "/sessions?limit=1001", "alice")).status_code == 400
