@@ -22,9 +22,6 @@ import io
 import os
 import pstats
 import random
-import socket
-import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -42,6 +39,7 @@ from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import SQLModel
 
+from bench._serve import uvicorn
 from bench._timing import Timing, measure_async, measure_interleaved
 from gateway.app import create_app
 from gateway.db.engine import create_engine, session_factory
@@ -259,48 +257,15 @@ def count_fields(value: Any) -> int:
     return 0
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @contextmanager
 def uvicorn_server(url: str) -> Iterator[str]:
-    port = _free_port()
     env = {
-        **os.environ,
         "NEUROGATE_DATABASE_URL": url,
         "NEUROGATE_MAX_PAGE_SIZE": str(PAGE),
         "NEUROGATE_GRAPHIQL": "false",
     }
-    cmd = [
-        sys.executable, "-m", "uvicorn", "gateway.app:create_app", "--factory",
-        "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log",
-    ]  # fmt: skip
-    proc = subprocess.Popen(cmd, env=env, cwd=Path(__file__).resolve().parent.parent)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"uvicorn exited with {proc.returncode}")
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("uvicorn did not start within 30 s")
-            time.sleep(0.1)
+    with uvicorn(["gateway.app:create_app", "--factory"], env) as (base, _):
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 async def _post(client: httpx.AsyncClient) -> bytes:

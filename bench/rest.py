@@ -38,7 +38,6 @@ import os
 import pstats
 import random
 import shutil
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -63,6 +62,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from bench._serve import uvicorn
 from bench._timing import Timing
 from gateway.auth.permissions import EDITING_ROLES
 from gateway.connectome.synthetic import generate
@@ -532,43 +532,11 @@ def pick_segments(db: Path) -> list[int]:
 # -- servers, requests, checks -----------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @contextmanager
 def serve(factory: str, env: dict[str, str]) -> Iterator[str]:
     """``factory`` served by a live uvicorn on 127.0.0.1, with the same options for any app."""
-    port = _free_port()
-    cmd = [
-        sys.executable, "-m", "uvicorn", factory, "--factory",
-        "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log",
-    ]  # fmt: skip
-    proc = subprocess.Popen(cmd, env={**os.environ, **env}, cwd=ROOT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"uvicorn ({factory}) exited with {proc.returncode}")
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"uvicorn ({factory}) did not start within 30 s")
-            time.sleep(0.1)
+    with uvicorn([factory, "--factory"], env) as (base, _):
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 @dataclass(frozen=True)

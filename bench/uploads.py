@@ -38,11 +38,10 @@ import shutil
 import socket
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -50,6 +49,7 @@ from pathlib import Path
 import httpx
 import orjson
 
+from bench._serve import serving, uvicorn
 from gateway.auth.passwords import hash_password
 from gateway.auth.tokens import TokenKind, display_prefix, hash_secret, new_secret
 from gateway.db.engine import create_engine, session_factory
@@ -162,57 +162,13 @@ async def _prepare_database(url: str) -> str:
         await engine.dispose()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@contextmanager
-def _serving(args: list[str], env: dict[str, str]) -> Iterator[tuple[str, int]]:
-    """A server process, ``python ARGS --port N``, once it answers; yields its base URL and
-    process id."""
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, *args, "--port", str(port)],
-        env={**os.environ, **env},
-        cwd=Path(__file__).resolve().parent.parent,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"{args} exited with {proc.returncode}")
-            try:
-                httpx.get(f"{base}/healthz", timeout=1)
-                break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"{args} did not start within 30 s")
-            time.sleep(0.1)
-        yield base, proc.pid
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
 def _uvicorn(app: list[str], env: dict[str, str]) -> AbstractContextManager[tuple[str, int]]:
-    return _serving(
-        ["-m", "uvicorn", *app, *UVICORN_SPEED, "--host", "127.0.0.1", "--log-level", "warning",
-         "--no-access-log"],
-        env,
-    )  # fmt: skip
+    return uvicorn(app, env, *UVICORN_SPEED)
 
 
 def _raw_sink() -> AbstractContextManager[tuple[str, int]]:
     code = "import sys; from bench.uploads import raw_sink; raw_sink(int(sys.argv[-1]))"
-    return _serving(["-c", code], {})
+    return serving(["-c", code], {})
 
 
 def _cpu_seconds(pid: int) -> float:

@@ -1,0 +1,63 @@
+"""Servers the benchmarks start: a process on a free port of 127.0.0.1, used once it answers."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def serving(args: Sequence[str], env: Mapping[str, str]) -> Iterator[tuple[str, int]]:
+    """``python ARGS --port N`` with ``env`` added, once it answers HTTP on /healthz (any
+    status: it is up); its base URL and process id. Stopped when the block ends."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, *args, "--port", str(port)], env={**os.environ, **env}, cwd=ROOT
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"{args} exited with {proc.returncode}")
+            try:
+                httpx.get(f"{base}/healthz", timeout=1)
+                break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{args} did not start within 30 s")
+            time.sleep(0.1)
+        yield base, proc.pid
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def uvicorn(
+    app: Sequence[str], env: Mapping[str, str], *options: str
+) -> AbstractContextManager[tuple[str, int]]:
+    """``app`` (uvicorn's app arguments: ``["gateway.app:create_app", "--factory"]``) in a
+    live uvicorn on 127.0.0.1 with quiet logs and ``options``."""
+    quiet = ["--host", "127.0.0.1", "--log-level", "warning", "--no-access-log"]
+    return serving(["-m", "uvicorn", *app, *options, *quiet], env)
