@@ -8,13 +8,12 @@ per-item async work.
 
 from __future__ import annotations
 
-import uuid
 from collections import defaultdict
 from collections.abc import Hashable, Iterable, Sequence
 from typing import Any, Generic, TypeVar
 
 from aiodataloader import DataLoader
-from sqlalchemy import ColumnElement, Row, Table, Uuid, func, select, tuple_
+from sqlalchemy import ColumnElement, Row, Table, Uuid, bindparam, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gateway.auth.principal import Principal
@@ -82,12 +81,13 @@ class RowLoader(_FillableLoader[Row[Any] | None]):
 
     async def fetch(self, keys: Sequence[Hashable]) -> dict[Hashable, Row[Any] | None]:
         key_col = self.table.c[self.key]
-        stmt = select(*readable_columns(self.table, self.columns)).where(key_col.in_(keys))
+        match = key_col.in_(bindparam("keys", expanding=True))
+        stmt = select(*readable_columns(self.table, self.columns)).where(match)
         rule = visible(self.table, self.principal)
         if rule is not None:
             stmt = stmt.where(rule)
         async with read_connection(self.sessionmaker) as conn:
-            rows = (await conn.execute(stmt)).all()
+            rows = (await conn.execute(stmt, {"keys": list(keys)})).all()
         return {getattr(row, self.key): row for row in rows}
 
 
@@ -116,9 +116,11 @@ class ChildrenLoader(_FillableLoader[list[Row[Any]]]):
         self.order_by = list(order_by)
         names = [c.name for c in table.c] if columns is None else columns
         self.columns = readable_columns(table, (*parent, *names))  # the parent columns first
-        # With text_ids, UUID columns (the parent's included: keys are then texts too) come
-        # back as their canonical text, for callers that only show them.
-        self.text_ids = text_ids
+        # With text_ids, UUID columns come back as their canonical text, for callers that
+        # only show them (keys are still asked for as they are).
+        self.parent_as_text = (
+            text_ids and len(parent) == 1 and isinstance(table.c[parent[0]].type, Uuid)
+        )
         self.selected: list[Any] = [
             UuidText(c).label(c.name) if text_ids and isinstance(c.type, Uuid) else c
             for c in self.columns
@@ -127,21 +129,13 @@ class ChildrenLoader(_FillableLoader[list[Row[Any]]]):
     def empty(self) -> list[Row[Any]]:
         return []
 
-    def _bound_key(self, key: Any) -> Any:
-        """A text key as its column binds it (UUID columns take UUIDs)."""
-        if len(self.parent) == 1:
-            return uuid.UUID(key) if isinstance(self.table.c[self.parent[0]].type, Uuid) else key
-        return tuple(
-            uuid.UUID(part) if isinstance(self.table.c[name].type, Uuid) else part
-            for name, part in zip(self.parent, key, strict=True)
-        )
-
     async def fetch(self, keys: Sequence[Hashable]) -> dict[Hashable, list[Row[Any]]]:
         parent_cols = [self.table.c[name] for name in self.parent]
-        if self.text_ids:
-            keys = [self._bound_key(key) for key in keys]
+        values: dict[str, Any] = {}
         if len(parent_cols) == 1:
-            match = parent_cols[0].in_(keys)
+            # One bound list, not a bound value per key built into the statement.
+            match = parent_cols[0].in_(bindparam("keys", expanding=True))
+            values["keys"] = list(keys)
         else:
             match = tuple_(*parent_cols).in_(keys)
         rank = (
@@ -158,12 +152,16 @@ class ChildrenLoader(_FillableLoader[list[Row[Any]]]):
             .order_by(*(ranked.c[name] for name in self.parent), ranked.c._rank)
         )
         async with read_connection(self.sessionmaker) as conn:
-            rows = (await conn.execute(stmt)).all()
+            rows = (await conn.execute(stmt, values)).all()
         # The parent columns come first in each row: group by position, not by name (a page
         # of related ids can be tens of thousands of rows).
         grouped: dict[Hashable, list[Row[Any]]] = defaultdict(list)
         width = len(self.parent)
-        if width == 1:
+        if self.parent_as_text:  # the parent came back as text: group under the key asked for
+            key_of = {str(key): key for key in keys}
+            for row in rows:
+                grouped[key_of[row[0]]].append(row)
+        elif width == 1:
             for row in rows:
                 grouped[row[0]].append(row)
         else:

@@ -131,7 +131,7 @@ async def _fill_to_many(
                 found[text := str(key)] = None
                 if own_trusted:
                     vouched.add(text)
-    parents = [str(row.id) for row in rows]
+    parents = [row.id for row in rows]
     for source in relation.sources:
         loader = ctx.loaders.children(
             source.table,
