@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+import orjson
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
@@ -32,14 +34,25 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _json_loads(text: str) -> Any:
+    """JSON columns (every record's extra fields) read with orjson, several times faster than
+    the standard library on pages of records; what orjson refuses but the standard library
+    writes (integers beyond 64 bits, NaN) still reads."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
+
+
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
+    common: dict[str, Any] = {"echo": echo, "json_deserializer": _json_loads}
     if is_sqlite(url):
         engine = create_async_engine(
-            url, echo=echo, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+            url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **common
         )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(url, echo=echo, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    return create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True, **common)
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

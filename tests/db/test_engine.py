@@ -6,11 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gateway.db.engine import SQLITE_BUSY_TIMEOUT_MS, create_engine
 from gateway.db.migrate import upgrade
+from gateway.db.models import Project
 
 
 async def test_sqlite_connections_use_wal_foreign_keys_and_a_busy_timeout(tmp_path: Path) -> None:
@@ -41,3 +43,19 @@ async def test_sqlite_refuses_a_row_that_points_at_nothing(tmp_path: Path) -> No
                 )
     finally:
         await engine.dispose()
+
+
+async def test_json_columns_read_back_what_the_standard_library_writes(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    """JSON columns are read with orjson, which refuses integers beyond 64 bits and NaN; a
+    value holding them (written through the standard library) still reads back."""
+    values = {"small": 1, "huge": 2**70, "nested": {"list": [1.5, "x"]}}
+    async with sessionmaker() as session, session.begin():
+        project = Project(name="json", extra_fields=values)
+        session.add(project)
+    async with sessionmaker() as session:
+        read = (
+            await session.execute(select(Project.extra_fields).where(Project.id == project.id))
+        ).scalar_one()
+    assert read == values
