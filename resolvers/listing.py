@@ -46,7 +46,9 @@ class Join:
 
 @dataclass(frozen=True, slots=True)
 class Page:
-    rows: Sequence[Any]  # Core rows; with joins, tuples of ``names``
+    # Core rows; with joins, tuples of ``names``. With a total asked for and no joins, each
+    # row carries the count last, as ``TOTAL`` (readers pick their columns by name).
+    rows: Sequence[Any]
     total: int | None
     window: Window
     # With joins: the names of the columns in ``rows``, and per join, for each row, the
@@ -118,10 +120,10 @@ async def list_rows(
     check_window(window, max_page_size=max_size)
     stmt = entity.apply(_visible_select(ctx, entity, columns), spec)
     read = _with_joins(ctx, stmt, entity, joins) if joins else stmt
-    count = select(func.count()).select_from(stmt.order_by(None).subquery())
     if with_total:
         # The exact count rides in the page's own statement, as its last column (a database
         # computes an uncorrelated scalar subquery once): one round trip, not two.
+        count = select(func.count()).select_from(stmt.order_by(None).subquery())
         read = read.add_columns(count.scalar_subquery().label(TOTAL))
     async with read_connection(ctx.sessionmaker) as session:
         result = await session.execute(read.limit(window.limit).offset(window.offset))
