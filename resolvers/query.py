@@ -270,10 +270,15 @@ class Entity:
             if not spec.sortable:
                 raise QueryError(f"{self.name} cannot be sorted by '{item.field}'.")
             # NULL sorts as the smallest value on every backend (PostgreSQL's default differs).
+            # A column that holds no NULL is ordered plainly, so PostgreSQL can read the order
+            # off an index of it (its indexes keep NULL largest).
             expr = spec.expr
-            clauses.append(
-                expr.desc().nulls_last() if item.descending else expr.asc().nulls_first()
-            )
+            if not getattr(expr, "nullable", True):
+                clauses.append(expr.desc() if item.descending else expr.asc())
+            elif item.descending:
+                clauses.append(expr.desc().nulls_last())
+            else:
+                clauses.append(expr.asc().nulls_first())
         return clauses
 
     def apply(self, stmt: Select[Any], spec: QuerySpec) -> Select[Any]:

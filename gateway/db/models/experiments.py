@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, Index
 from sqlmodel import Field, SQLModel
 
 from gateway.db.models._base import created_at, json_field, updated_at, uuid_pk
@@ -90,7 +90,7 @@ class Session(SQLModel, table=True):
     type: str = Field(default="Experiment", max_length=255)
     number: int | None = Field(default=None)
     task_protocol: str = Field(default="", max_length=1023)
-    start_time: datetime | None = Field(default=None, sa_type=DateTime(), index=True)
+    start_time: datetime | None = Field(default=None, sa_type=DateTime())
     end_time: datetime | None = Field(default=None, sa_type=DateTime())
     qc: int = Field(default=0)
     n_trials: int | None = None
@@ -105,6 +105,15 @@ class Session(SQLModel, table=True):
     extra_fields: dict[str, Any] = json_field({})
     created_at: datetime = created_at()
     updated_at: datetime = updated_at()
+
+
+# Sessions list newest first (their default order, start_time descending, then id): an index in
+# exactly that order lets a page stream from it instead of sorting every matching session, and
+# serves start_time ranges too. SQLite's DESC already puts NULL last, as the order asks; on
+# PostgreSQL the order's NULLS LAST is not this index's, so there it serves ranges only (an
+# index cannot say NULLS LAST on SQLite, and one declaration serves both).
+_sessions = Session.__table__.c  # type: ignore[attr-defined]
+Index("ix_session_start_time_id", _sessions.start_time.desc(), _sessions.id)
 
 
 class SessionProject(SQLModel, table=True):
