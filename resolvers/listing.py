@@ -10,12 +10,14 @@ so a related row the caller may not see reads as missing, exactly as a loader wo
 
 from __future__ import annotations
 
+from collections import namedtuple
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Row, Table, and_, func, select
+from sqlalchemy import Dialect, Row, Table, and_, func, select, type_coerce
+from sqlalchemy.types import NullType
 
 from gateway.auth.visibility import readable_columns, visible
 from gateway.db.engine import read_connection
@@ -52,7 +54,8 @@ class Page:
     total: int | None
     window: Window
     # With joins: the names of the columns in ``rows``, and per join, for each row, the
-    # related row as a tuple in ``Join.names`` order, or None when it is missing or hidden.
+    # related row as a tuple in ``Join.names`` order, or None when it is missing or hidden;
+    # rows pointing at the same related row share one tuple.
     names: tuple[str, ...] = ()
     joined: list[list[tuple[Any, ...] | None]] = field(default_factory=list)
 
@@ -81,24 +84,52 @@ def _with_joins(ctx: Context, stmt: Any, entity: Entity, joins: Sequence[Join]) 
         rule = visible(join.entity.table, ctx.principal, alias=alias)
         source = source.outerjoin(alias, condition if rule is None else and_(condition, rule))
         froms.append(alias)
-        stmt = stmt.add_columns(*(alias.c[name] for name in join.names))
+        key, *others = join.names
+        # The key comes back as the driver gives it: :func:`_split` decodes each distinct
+        # one once (a page of 1,000 sessions names only a few dozen projects).
+        raw_key = type_coerce(alias.c[key], NullType())
+        stmt = stmt.add_columns(raw_key, *(alias.c[name] for name in others))
     return stmt.select_from(source)
 
 
 def _split(
-    rows: Sequence[Row[Any]], width: int, joins: Sequence[Join]
+    rows: Sequence[Row[Any]], width: int, joins: Sequence[Join], dialect: Dialect
 ) -> tuple[list[tuple[Any, ...]], list[list[tuple[Any, ...] | None]]]:
-    """Rows of a joined statement cut into the list's own rows and each join's rows."""
+    """Rows of a joined statement cut into the list's own rows and each join's rows; rows of
+    a join with the same key are one tuple, its key decoded as the key column's type does."""
     own = [row[:width] for row in rows]
     joined: list[list[tuple[Any, ...] | None]] = []
     start = width
     for join in joins:
         end = start + len(join.names)
-        part = [row[start:end] for row in rows]
-        # Every column of a missing or hidden related row is NULL, its key included.
-        joined.append([None if values[0] is None else values for values in part])
+        key_type = dialect.type_descriptor(join.entity.table.c[join.entity.key].type)
+        decode = key_type.result_processor(dialect, None) or (lambda raw: raw)
+        seen: dict[Any, tuple[Any, ...]] = {}
+        part: list[tuple[Any, ...] | None] = []
+        for row in rows:
+            raw = row[start]
+            if raw is None:  # every column of a missing or hidden related row is NULL
+                part.append(None)
+                continue
+            related = seen.get(raw)
+            if related is None:
+                related = seen[raw] = (decode(raw), *row[start + 1 : end])
+            part.append(related)
+        joined.append(part)
         start = end
     return own, joined
+
+
+@cache
+def _row_class(names: tuple[str, ...]) -> Any:
+    return namedtuple("Row", names)
+
+
+def named(names: Sequence[str], rows: Sequence[tuple[Any, ...] | None]) -> list[Any]:
+    """Tuples of ``names`` (a joined page's rows, or one join's) as named tuples, read by
+    attribute and ``_fields`` as Core rows are; None stays None."""
+    make = _row_class(tuple(names))._make
+    return [None if row is None else make(row) for row in rows]
 
 
 async def list_rows(
@@ -126,6 +157,7 @@ async def list_rows(
         count = select(func.count()).select_from(stmt.order_by(None).subquery())
         read = read.add_columns(count.scalar_subquery().label(TOTAL))
     async with read_connection(ctx.sessionmaker) as session:
+        dialect = session.dialect
         result = await session.execute(read.limit(window.limit).offset(window.offset))
         names = tuple(result.keys())
         rows = result.all()
@@ -140,7 +172,7 @@ async def list_rows(
     if not joins:
         return Page(rows=rows, total=total, window=window, names=names)
     width = len(stmt.selected_columns)
-    own, joined = _split(rows, width, joins)
+    own, joined = _split(rows, width, joins, dialect)
     return Page(own, total, window, names[:width], joined)
 
 

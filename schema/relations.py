@@ -193,11 +193,12 @@ async def page_objects(
     aligned: list[list[Any]] = []  # per fold, the related object of each page row (or None)
     children: list[list[Any]] = []  # per fold, its distinct objects
     for fold, related in zip(folds, page.joined, strict=True):
-        unique = {values[0]: values for values in related if values is not None}
+        # Rows of one related row are one tuple (see resolvers.listing), so identity is key.
+        unique = {id(values): values for values in related if values is not None}
         built = registry.types[fold.target].from_rows(list(unique.values()), fold.join.names)
         shared = dict(zip(unique, built, strict=True))
         parents = objects if fold.join.parent < 0 else aligned[fold.join.parent]
-        mine = [None if values is None else shared[values[0]] for values in related]
+        mine = [None if values is None else shared[id(values)] for values in related]
         for parent, child in zip(parents, mine, strict=True):
             if parent is not None:
                 parent.__dict__[fold.name] = child

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from datetime import date, datetime
 from operator import itemgetter
 from typing import Any
@@ -23,6 +23,7 @@ from gateway.db.models import User, table
 from gateway.rest.brainstem_models import MODELS, Members, Model, ToMany, ToOne
 from gateway.rest.brainstem_query import Include
 from resolvers.context import Context
+from resolvers.listing import Join, Page, named
 
 Record = dict[str, Any]
 
@@ -48,10 +49,40 @@ def plain(value: Any) -> Any:
     return str(value) if isinstance(value, uuid.UUID) else value  # asyncpg's UUID subclass
 
 
-async def render(
-    ctx: Context, model: Model, rows: Sequence[Row[Any]], include: Include
+def folds(model: Model, include: Include) -> dict[str, Join]:
+    """The included to-one relations of a list, by name: read in the page's own statement
+    (a page of subjects with their species is one statement, not two)."""
+    joins = {}
+    for name, relation in model.relations.items():
+        if isinstance(relation, ToOne) and name in include:
+            entity = MODELS[relation.target].entity
+            others = tuple(c.name for c in entity.table.c if c.name != entity.key)
+            joins[name] = Join(entity, relation.column, others)
+    return joins
+
+
+async def render_page(
+    ctx: Context, model: Model, page: Page, include: Include, joins: Mapping[str, Join]
 ) -> list[Record]:
-    """``rows`` of ``model`` as BrainSTEM records, with ``include`` expanded."""
+    """A page read with ``joins`` (:func:`folds`) as BrainSTEM records."""
+    if not joins:
+        return await render(ctx, model, page.rows, include)
+    joined = {
+        name: named(join.names, rows)
+        for (name, join), rows in zip(joins.items(), page.joined, strict=True)
+    }
+    return await render(ctx, model, named(page.names, page.rows), include, joined)
+
+
+async def render(
+    ctx: Context,
+    model: Model,
+    rows: Sequence[Any],
+    include: Include,
+    joined: Mapping[str, Sequence[Any]] | None = None,
+) -> list[Record]:
+    """``rows`` of ``model`` as BrainSTEM records, with ``include`` expanded; ``joined``
+    holds, per folded relation, each row's related row (None when missing or hidden)."""
     if not rows:
         return []
     # Rows by position, not by name: a page renders thousands of values.
@@ -65,7 +96,8 @@ async def render(
         for record in records:
             record[name] = None  # its place in the record, whichever fill ends first
         if isinstance(relation, ToOne):
-            fills.append(_fill_to_one(ctx, name, relation, rows, records, include))
+            folded = None if joined is None else joined.get(name)
+            fills.append(_fill_to_one(ctx, name, relation, rows, records, include, folded))
         elif isinstance(relation, ToMany):
             fills.append(_fill_to_many(ctx, model, name, relation, rows, records, include))
         else:
@@ -94,6 +126,7 @@ async def _fill_to_one(
     rows: Sequence[Row[Any]],
     records: list[Record],
     include: Include,
+    folded: Sequence[Any] | None,
 ) -> None:
     keys = [getattr(row, relation.column) for row in rows]
     if name not in include:
@@ -102,7 +135,10 @@ async def _fill_to_one(
         return
     target = MODELS[relation.target]
     distinct = {key for key in keys if key is not None}
-    loaded = await ctx.loaders.by_key(target.entity.table).fill(distinct)
+    if folded is not None:  # read with the page, under the same visibility rule
+        loaded = {row.id: row for row in folded if row is not None}
+    else:
+        loaded = await ctx.loaders.by_key(target.entity.table).fill(distinct)
     embedded = await _embedded(ctx, target, loaded, distinct, include[name])
     for record, key in zip(records, keys, strict=True):
         record[name] = embedded.get(key)

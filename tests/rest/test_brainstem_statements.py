@@ -45,6 +45,7 @@ async def _arrange(sessionmaker: async_sessionmaker[AsyncSession]) -> str:
                 "nickname": f"N{i:04d}",
                 "project_id": projects[i % PROJECTS].id,
                 "strain_id": strains[i % 3].id,
+                "species_id": None if i % 4 == 0 else species[i % 3].id,
             }
             for i in range(ROWS)
         ]
@@ -148,3 +149,33 @@ async def test_a_page_of_sessions_with_projects_included_costs_a_handful_of_stat
     # embedded projects' own relations: owned and linked sessions and the visibility of those,
     # the same for subjects, the members and their names.
     assert gateway.statements.count <= 13, gateway.statements.statements
+
+
+async def test_included_to_one_relations_are_read_with_the_page(
+    gateway: Gateway, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    token = await _arrange(sessionmaker)
+    headers = bearer(token)
+    assert (await gateway.client.get("/api/private/stem/project/", headers=headers)).is_success
+    species = (
+        await gateway.client.get("/api/private/taxonomies/species/", headers=headers)
+    ).json()["species"]
+    by_id = {record["id"]: record for record in species}
+    bodies, counts = {}, {}
+    for include in ("", "&include[]=species.*&include[]=strain.*"):
+        gateway.statements.reset()
+        response = await gateway.client.get(
+            f"/api/private/stem/subject/?limit=40{include}", headers=headers
+        )
+        assert response.status_code == 200, response.text
+        bodies[include], counts[include] = response.json()["subjects"], gateway.statements.count
+    plain, embedded = bodies.values()
+    # Folded into the page's statement: embedding costs no statement of its own.
+    assert counts[""] == counts["&include[]=species.*&include[]=strain.*"]
+    assert [s["id"] for s in plain] == [s["id"] for s in embedded]
+    assert any(s["species"] is None for s in embedded)
+    for ids_only, full in zip(plain, embedded, strict=True):
+        expected = None if ids_only["species"] is None else by_id[ids_only["species"]]
+        assert full["species"] == expected
+        assert full["strain"]["id"] == ids_only["strain"]
+        assert full["strain"]["name"].startswith("strain")
