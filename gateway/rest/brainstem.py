@@ -71,7 +71,7 @@ async def list_records(request: Request, ctx: Context, model: Model) -> Response
         model, request.query_params, max_limit=ctx.settings.max_page_size, base=_scope(model)
     )
     joins = folds(model, include)
-    page = await list_rows(ctx, model.entity, spec, joins=[*joins.values()])
+    page = await list_rows(ctx, model.entity, spec, columns=model.columns, joins=[*joins.values()])
     assert page.total is not None
     records = await render_page(ctx, model, page, include, joins)
     following, previous = offset_links(request.url, page.window, page.total)

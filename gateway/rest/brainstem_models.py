@@ -99,6 +99,22 @@ class Model:
         return column if column is not None and self.entity.fields[column].sortable else None
 
     @property
+    def columns(self) -> tuple[str, ...] | None:
+        """The row columns besides the key that its records are built from (a list reads no
+        more); None, every readable column, for approvals, which show a proposal over the
+        current record."""
+        if self.approval_of is not None:
+            return None
+        needed = set(self.fields.values())
+        for relation in self.relations.values():
+            if isinstance(relation, ToOne):
+                needed.add(relation.column)
+            elif isinstance(relation, ToMany) and relation.own is not None:
+                needed.add(relation.own)
+        needed.discard(self.entity.key)
+        return tuple(sorted(needed))
+
+    @property
     def filter_names(self) -> list[str]:
         return sorted(n for n in {*self.fields, *self.filters} if self.filter_field(n))
 

@@ -55,9 +55,12 @@ def folds(model: Model, include: Include) -> dict[str, Join]:
     joins = {}
     for name, relation in model.relations.items():
         if isinstance(relation, ToOne) and name in include:
-            entity = MODELS[relation.target].entity
-            others = tuple(c.name for c in entity.table.c if c.name != entity.key)
-            joins[name] = Join(entity, relation.column, others)
+            target = MODELS[relation.target]
+            entity = target.entity
+            columns = target.columns
+            if columns is None:
+                columns = tuple(c.name for c in entity.table.c if c.name != entity.key)
+            joins[name] = Join(entity, relation.column, columns)
     return joins
 
 
