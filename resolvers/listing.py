@@ -11,16 +11,28 @@ so a related row the caller may not see reads as missing, exactly as a loader wo
 from __future__ import annotations
 
 from collections import namedtuple
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Dialect, Row, Table, and_, func, select, type_coerce
+from sqlalchemy import (
+    ColumnElement,
+    Dialect,
+    Row,
+    Table,
+    and_,
+    func,
+    literal,
+    select,
+    type_coerce,
+    union_all,
+)
 from sqlalchemy.types import NullType
 
-from gateway.auth.visibility import readable_columns, visible
+from gateway.auth.visibility import names_visible_rows, readable_columns, visible
 from gateway.db.engine import read_connection
+from gateway.db.models._base import JsonArrayOf, UuidText
 from gateway.errors import NotFound
 from resolvers.context import Context
 from resolvers.query import Entity, QuerySpec, Window, check_window
@@ -44,6 +56,30 @@ class Join:
         """The joined row's column names: its key first, then ``columns`` (never secrets)."""
         readable = readable_columns(self.entity.table, (self.entity.key, *self.columns))
         return tuple(column.name for column in readable)
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Related keys held in ``table``: the ``value`` of its rows whose ``parent`` is a row's
+    key."""
+
+    table: Table
+    parent: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class RelatedIds:
+    """A to-many relation read in a list's own statement as the keys it names: for each row,
+    the keys of the visible rows of ``target`` that its ``own`` column (if any) and each of
+    ``sources`` name, as one JSON array of key texts the database builds: the own one first,
+    then the others by key, each once, at most ``limit``. Source rows the caller may not see
+    name nothing."""
+
+    target: Entity
+    sources: tuple[Source, ...]
+    own: str | None = None
+    limit: int = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +107,47 @@ def _visible_select(ctx: Context, entity: Entity, columns: tuple[str, ...] | Non
 def _alias(table: Table, index: int) -> Any:
     # Built once: an alias proxies every column of its table, which is not free per request.
     return table.alias(f"joined_{index}")
+
+
+def _related_ids(ctx: Context, entity: Entity, related: RelatedIds) -> ColumnElement[str]:
+    """The JSON array of :class:`RelatedIds` for each row of ``entity``: a scalar subquery."""
+    outer, target, key = entity.table, related.target.table, related.target.key
+
+    def checked(stmt: Any, source: Table, value: Any, rank: int) -> Any:
+        """``stmt`` keeping only ``value`` naming a visible target row, unless every visible
+        row of ``source`` names one (the rule vouches) or the target has no rule."""
+        stmt = stmt.add_columns(literal(rank).label("src"))
+        named = target.alias()
+        rule = visible(target, ctx.principal, alias=named)
+        if rule is None or names_visible_rows(source, value.name, target):
+            return stmt
+        return stmt.join(named, named.c[key] == value).where(rule)
+
+    branches = []
+    if related.own is not None:
+        own = outer.c[related.own]
+        branches.append(checked(select(own.label("k")).where(own.is_not(None)), outer, own, 0))
+    for rank, source in enumerate(related.sources, 1):
+        link = source.table.alias()
+        value = link.c[source.value]
+        stmt = select(value.label("k")).where(link.c[source.parent] == outer.c[entity.key])
+        rule = visible(source.table, ctx.principal, alias=link)
+        if rule is not None:
+            stmt = stmt.where(rule)
+        if source.table is target and source.value == key:  # the target's own rows
+            branches.append(stmt.add_columns(literal(rank).label("src")))
+        else:
+            branches.append(checked(stmt, source.table, value, rank))
+    found = union_all(*(branch.correlate(outer) for branch in branches)).subquery()
+    first = func.min(found.c.src)
+    ranked = (
+        select(found.c.k, first.label("src"))
+        .group_by(found.c.k)
+        .order_by(first, found.c.k)
+        .limit(related.limit)
+        .subquery()
+    )
+    return select(JsonArrayOf(UuidText(ranked.c.k), ranked.c.src, ranked.c.k)).scalar_subquery()
 
 
 def _with_joins(ctx: Context, stmt: Any, entity: Entity, joins: Sequence[Join]) -> Any:
@@ -140,21 +217,26 @@ async def list_rows(
     with_total: bool = True,
     columns: tuple[str, ...] | None = None,
     joins: Sequence[Join] = (),
+    related: Mapping[str, RelatedIds] | None = None,
     max_page_size: int | None = None,
 ) -> Page:
     """The visible rows of ``entity`` matching ``spec``, one window of them, and the exact
     number of matching rows (when ``with_total``). Rows carry only ``columns`` (and the key)
-    when given, every readable column otherwise; ``joins`` fold to-one relations in. Pages
-    hold at most ``max_page_size`` rows (default: the gateway's setting)."""
+    when given, every readable column otherwise, then a JSON array of keys per ``related``
+    entry under its name; ``joins`` fold to-one relations in. Pages hold at most
+    ``max_page_size`` rows (default: the gateway's setting)."""
     max_size = max_page_size or ctx.settings.max_page_size
     window = spec.window or Window(limit=max_size)
     check_window(window, max_page_size=max_size)
-    stmt = entity.apply(_visible_select(ctx, entity, columns), spec)
+    matching = entity.apply(_visible_select(ctx, entity, columns), spec)
+    stmt = matching.add_columns(
+        *(_related_ids(ctx, entity, ids).label(name) for name, ids in (related or {}).items())
+    )
     read = _with_joins(ctx, stmt, entity, joins) if joins else stmt
     if with_total:
         # The exact count rides in the page's own statement, as its last column (a database
         # computes an uncorrelated scalar subquery once): one round trip, not two.
-        count = select(func.count()).select_from(stmt.order_by(None).subquery())
+        count = select(func.count()).select_from(matching.order_by(None).subquery())
         read = read.add_columns(count.scalar_subquery().label(TOTAL))
     async with read_connection(ctx.sessionmaker) as session:
         dialect = session.dialect

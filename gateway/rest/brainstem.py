@@ -25,7 +25,7 @@ from gateway.errors import MethodNotAllowed, NotFound
 from gateway.rest import brainstem_writes as writes
 from gateway.rest.brainstem_models import BY_URL_NAME, Model
 from gateway.rest.brainstem_query import parse_include, parse_list
-from gateway.rest.brainstem_records import folds, render, render_page
+from gateway.rest.brainstem_records import folds, id_lists, render, render_page
 from gateway.rest.common import context_of, json_body, principal_of
 from gateway.rest.errors import json_response
 from gateway.rest.pagination import offset_links
@@ -71,7 +71,14 @@ async def list_records(request: Request, ctx: Context, model: Model) -> Response
         model, request.query_params, max_limit=ctx.settings.max_page_size, base=_scope(model)
     )
     joins = folds(model, include)
-    page = await list_rows(ctx, model.entity, spec, columns=model.columns, joins=[*joins.values()])
+    page = await list_rows(
+        ctx,
+        model.entity,
+        spec,
+        columns=model.columns,
+        joins=[*joins.values()],
+        related=id_lists(model, include),
+    )
     assert page.total is not None
     records = await render_page(ctx, model, page, include, joins)
     following, previous = offset_links(request.url, page.window, page.total)

@@ -22,6 +22,7 @@ from gateway.db.models import (
     table,
 )
 from resolvers import catalog
+from resolvers.listing import Source
 from resolvers.query import Entity
 
 
@@ -31,15 +32,6 @@ class ToOne:
 
     target: str
     column: str
-
-
-@dataclass(frozen=True)
-class Source:
-    """Related ids held in ``table``: its rows whose ``parent`` is the row's id, ``value``."""
-
-    table: Table
-    parent: str
-    value: str
 
 
 @dataclass(frozen=True)

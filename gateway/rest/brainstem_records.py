@@ -15,6 +15,7 @@ from datetime import date, datetime
 from operator import itemgetter
 from typing import Any
 
+import orjson
 from sqlalchemy import Row
 
 from gateway.auth.permissions import EDITING_ROLES, ProjectRole
@@ -23,7 +24,7 @@ from gateway.db.models import User, table
 from gateway.rest.brainstem_models import MODELS, Members, Model, ToMany, ToOne
 from gateway.rest.brainstem_query import Include
 from resolvers.context import Context
-from resolvers.listing import Join, Page, named
+from resolvers.listing import Join, Page, RelatedIds, named
 
 Record = dict[str, Any]
 
@@ -64,6 +65,22 @@ def folds(model: Model, include: Include) -> dict[str, Join]:
     return joins
 
 
+def id_lists(model: Model, include: Include) -> dict[str, RelatedIds]:
+    """The to-many relations of a list shown as id lists (not included), by the name of the
+    page column that carries them: the database builds each list in the page's statement."""
+    return {
+        _ids_column(name): RelatedIds(
+            MODELS[relation.target].entity, relation.sources, relation.own, RELATED_MAX
+        )
+        for name, relation in model.relations.items()
+        if isinstance(relation, ToMany) and name not in include
+    }
+
+
+def _ids_column(relation: str) -> str:
+    return f"ids_of_{relation}"
+
+
 async def render_page(
     ctx: Context, model: Model, page: Page, include: Include, joins: Mapping[str, Join]
 ) -> list[Record]:
@@ -102,6 +119,10 @@ async def render(
             folded = None if joined is None else joined.get(name)
             fills.append(_fill_to_one(ctx, name, relation, rows, records, include, folded))
         elif isinstance(relation, ToMany):
+            if name not in include and (place := _place(columns, _ids_column(name))) >= 0:
+                for record, row in zip(records, rows, strict=True):
+                    record[name] = orjson.loads(row[place])
+                continue
             fills.append(_fill_to_many(ctx, model, name, relation, rows, records, include))
         else:
             fills.append(_fill_members(ctx, name, relation, rows, records))
@@ -111,6 +132,10 @@ async def render(
         for record in records:
             record[name] = []
     return records
+
+
+def _place(columns: Sequence[str], name: str) -> int:
+    return columns.index(name) if name in columns else -1
 
 
 async def _embedded(

@@ -380,6 +380,48 @@ async def test_a_public_records_links_to_a_private_project_are_listed_to_members
     assert outsider == [lab.ids["open_project"]]
 
 
+@pytest.mark.parametrize(
+    ("portal", "who"), [("public", None), ("private", "alice"), ("private", "rita")]
+)
+@pytest.mark.parametrize(
+    ("path", "relations"),
+    [
+        ("stem/project", ("sessions", "subjects")),
+        ("stem/subject", ("projects",)),
+        ("stem/session", ("projects",)),
+    ],
+)
+async def test_list_pages_name_the_same_related_ids_as_records_read_one_by_one(
+    bs: Caller,
+    lab: Lab,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    portal: str,
+    who: str | None,
+    path: str,
+    relations: tuple[str, ...],
+) -> None:
+    """A page's id lists are built by the database in the page's statement, a single
+    record's through the loaders: both list the same visible ids in the same order."""
+    async with sessionmaker() as session, session.begin():  # a public session's hidden link
+        session.add(
+            SessionProject(
+                session_id=uuid.UUID(lab.ids["open_morning"]),
+                project_id=uuid.UUID(lab.ids["secret_project"]),
+            )
+        )
+    model = path.split("/")[1]
+    page = await bs.ok("GET", f"/api/{portal}/{path}/", who)
+    records = page[f"{model}s"]
+    assert records
+    for record in records:
+        one = (await bs.ok("GET", f"/api/{portal}/{path}/{record['id']}/", who))[model]
+        for relation in relations:
+            assert record[relation] == one[relation], (record["id"], relation)
+    if path == "stem/session":
+        morning = {r["id"]: r for r in records}[lab.ids["open_morning"]]
+        assert (lab.ids["secret_project"] in morning["projects"]) is (who == "alice")
+
+
 async def test_included_relations_leave_out_what_the_caller_may_not_see(
     bs: Caller, lab: Lab
 ) -> None:

@@ -118,3 +118,37 @@ def _uuid_text_sqlite(element: UuidText, compiler: SQLCompiler, **kw: Any) -> st
 @compiles(UuidText)
 def _uuid_text_native(element: UuidText, compiler: SQLCompiler, **kw: Any) -> str:
     return f"CAST({compiler.process(element.column, **kw)} AS TEXT)"
+
+
+class JsonArrayOf(ColumnElement[str]):
+    """The JSON array (as text) of ``value`` over the rows of the select it is placed in, in
+    ``order``; ``[]`` when there are none. SQLite (before 3.44) takes no ORDER BY inside an
+    aggregate: there the rows must come in that order from a subquery, as SQLite keeps it."""
+
+    type = String()
+    inherit_cache = True
+    _traverse_internals = [
+        ("value", InternalTraversal.dp_clauseelement),
+        ("order", InternalTraversal.dp_clauseelement_list),
+    ]
+
+    def __init__(self, value: ColumnElement[Any], *order: ColumnElement[Any]) -> None:
+        self.value = value
+        self.order = list(order)
+
+    @property
+    def _from_objects(self) -> list[Any]:
+        return self.value._from_objects
+
+
+@compiles(JsonArrayOf, "sqlite")
+def _json_array_sqlite(element: JsonArrayOf, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"json_group_array({compiler.process(element.value, **kw)})"
+
+
+@compiles(JsonArrayOf)
+def _json_array_native(element: JsonArrayOf, compiler: SQLCompiler, **kw: Any) -> str:
+    order = ", ".join(compiler.process(o, **kw) for o in element.order)
+    # As text, as on SQLite (asyncpg would hand a json value over already decoded).
+    array = f"json_agg({compiler.process(element.value, **kw)} ORDER BY {order})"
+    return f"CAST(coalesce({array}, '[]') AS TEXT)"
