@@ -70,16 +70,19 @@ class RowType:
             return []
         if names is None:
             names = rows[0]._fields  # type: ignore[attr-defined]
-        unset = {name: None for name, rel in cls.relations.items() if isinstance(rel, ToOne)}
+        # To-one relations not set read their class default (None); only types with to-many
+        # relations keep the per-object place those are prefetched into.
+        many = any(isinstance(rel, ToMany) for rel in cls.relations.values())
         new = object.__new__
         objects = []
+        append = objects.append
         for row in rows:
             obj = new(cls)
             attrs = obj.__dict__
             attrs.update(zip(names, row, strict=True))
-            attrs.update(unset)
-            attrs["_many"] = {}
-            objects.append(obj)
+            if many:
+                attrs["_many"] = {}
+            append(obj)
         return objects
 
     def many(self, name: str, limit: int | None) -> list[Any]:
