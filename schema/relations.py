@@ -74,7 +74,7 @@ class RowType:
         # relations keep the per-object place those are prefetched into.
         many = any(isinstance(rel, ToMany) for rel in cls.relations.values())
         new = object.__new__
-        objects = []
+        objects: list[Any] = []
         append = objects.append
         for row in rows:
             obj = new(cls)

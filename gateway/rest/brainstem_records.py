@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from operator import itemgetter
 from typing import Any
@@ -23,8 +23,10 @@ from gateway.auth.visibility import names_visible_rows
 from gateway.db.models import User, table
 from gateway.rest.brainstem_models import MODELS, Members, Model, ToMany, ToOne
 from gateway.rest.brainstem_query import Include
+from loaders.rows import MAX_KEYS_PER_STATEMENT
 from resolvers.context import Context
-from resolvers.listing import Join, Page, RelatedIds, named
+from resolvers.listing import Join, Page, RelatedIds, list_rows, named
+from resolvers.query import Filter, QuerySpec
 
 Record = dict[str, Any]
 
@@ -121,7 +123,7 @@ async def render(
         elif isinstance(relation, ToMany):
             if name not in include and (place := _place(columns, _ids_column(name))) >= 0:
                 for record, row in zip(records, rows, strict=True):
-                    record[name] = orjson.loads(row[place])
+                    record[name] = orjson.Fragment(row[place])  # JSON already
                 continue
             fills.append(_fill_to_many(ctx, model, name, relation, rows, records, include))
         else:
@@ -134,12 +136,35 @@ async def render(
     return records
 
 
+async def _rows_to_embed(
+    ctx: Context, model: Model, keys: Mapping[str, Any], include: Include
+) -> Mapping[Any, Any]:
+    """The visible rows of ``model`` under ``keys`` (text: key), by key. The id lists their
+    records show come in the same statement (embedded projects, each listing hundreds of
+    sessions, are one statement); the rows come through the model's loader otherwise."""
+    related = id_lists(model, include)
+    if not related or not keys or len(keys) > MAX_KEYS_PER_STATEMENT:
+        return await ctx.loaders.by_key(model.entity.table).fill(keys.values())
+    key = model.entity.key
+    spec = QuerySpec(where=Filter(key, "in", list(keys)))
+    page = await list_rows(
+        ctx,
+        model.entity,
+        spec,
+        with_total=False,
+        columns=model.columns,
+        related=related,
+        max_page_size=len(keys),
+    )
+    return {getattr(row, key): row for row in page.rows}
+
+
 def _place(columns: Sequence[str], name: str) -> int:
     return columns.index(name) if name in columns else -1
 
 
 async def _embedded(
-    ctx: Context, model: Model, loaded: dict[Hashable, Any], keys: set[Any], include: Include
+    ctx: Context, model: Model, loaded: Mapping[Any, Any], keys: set[Any], include: Include
 ) -> dict[Any, Record]:
     """The records of the loaded rows under ``keys`` (once each), by key."""
     present = [row for key in keys if (row := loaded.get(key)) is not None]
@@ -163,10 +188,13 @@ async def _fill_to_one(
         return
     target = MODELS[relation.target]
     distinct = {key for key in keys if key is not None}
+    loaded: Mapping[Any, Any]
     if folded is not None:  # read with the page, under the same visibility rule
         loaded = {row.id: row for row in folded if row is not None}
     else:
-        loaded = await ctx.loaders.by_key(target.entity.table).fill(distinct)
+        loaded = await _rows_to_embed(
+            ctx, target, {str(key): key for key in distinct}, include[name]
+        )
     embedded = await _embedded(ctx, target, loaded, distinct, include[name])
     for record, key in zip(records, keys, strict=True):
         record[name] = embedded.get(key)
@@ -229,9 +257,8 @@ async def _fill_to_many(
             record[name] = [text for text in found if text not in hidden] if hidden else [*found]
         return
     keys = {text: uuid.UUID(text) for found in related for text in found}
-    # Loading the related rows through their loader keeps out those the caller may not see.
-    loaded = await ctx.loaders.by_key(target_table).fill(keys.values())
-    embedded = await _embedded(ctx, target, loaded, set(keys.values()), include[name])
+    rows_of = await _rows_to_embed(ctx, target, keys, include[name])
+    embedded = await _embedded(ctx, target, rows_of, set(keys.values()), include[name])
     for record, found in zip(records, related, strict=True):
         record[name] = [embedded[key] for text in found if (key := keys[text]) in embedded]
 

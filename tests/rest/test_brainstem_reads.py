@@ -422,6 +422,36 @@ async def test_list_pages_name_the_same_related_ids_as_records_read_one_by_one(
         assert (lab.ids["secret_project"] in morning["projects"]) is (who == "alice")
 
 
+@pytest.mark.parametrize(
+    ("portal", "who"), [("public", None), ("private", "alice"), ("private", "rita")]
+)
+@pytest.mark.parametrize("path", ["stem/session", "stem/subject"])
+async def test_embedded_records_are_the_records_read_one_by_one(
+    bs: Caller,
+    lab: Lab,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    portal: str,
+    who: str | None,
+    path: str,
+) -> None:
+    """Embedded projects are read with their id lists in one statement; each is the record
+    ``GET …/project/{id}/`` answers."""
+    async with sessionmaker() as session, session.begin():
+        session.add(
+            SessionProject(
+                session_id=uuid.UUID(lab.ids["open_morning"]),
+                project_id=uuid.UUID(lab.ids["secret_project"]),
+            )
+        )
+    model = path.split("/")[1]
+    page = await bs.ok("GET", f"/api/{portal}/{path}/?include[]=projects.*", who)
+    embedded = [project for record in page[f"{model}s"] for project in record["projects"]]
+    assert embedded
+    for project in embedded:
+        url = f"/api/{portal}/stem/project/{project['id']}/"
+        assert project == (await bs.ok("GET", url, who))["project"]
+
+
 async def test_included_relations_leave_out_what_the_caller_may_not_see(
     bs: Caller, lab: Lab
 ) -> None:
