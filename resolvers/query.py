@@ -176,10 +176,11 @@ class QuerySpec:
     include: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Entity:
     """A model as the query spec sees it: its table, key, allowlisted fields, default order
-    and, when it can be searched, its full-text search index."""
+    and, when it can be searched, its full-text search index. One per model, so equal and
+    hashed by identity."""
 
     name: str
     table: Any
