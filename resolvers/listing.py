@@ -6,6 +6,12 @@ build, and every surface converts them into its own shape anyway.
 A list may fold to-one relations into its own statement (:class:`Join`): the related rows
 come back in the same statement, outer-joined with the visibility rule in the join condition,
 so a related row the caller may not see reads as missing, exactly as a loader would return it.
+It may also carry, per row, the keys a to-many relation names (:class:`RelatedIds`), as a
+JSON array the database builds under the same visibility rules.
+
+The parts of a list statement that depend only on the caller's view (the visible select, the
+folded joins, the id-list subqueries) are built once per view and reused: building them and
+their cache keys anew is a measurable share of a list request.
 """
 
 from __future__ import annotations
@@ -98,9 +104,7 @@ class Page:
 
 
 def _view(ctx: Context) -> Principal:
-    """What decides which rows a caller sees: the principal, whatever credential it used.
-    The parts of a statement that depend on nothing else are built once per view: building
-    them, and their cache keys, costs a list request measurable time."""
+    """What decides which rows a caller sees: the principal, whatever credential it used."""
     return replace(ctx.principal, token_id=None)
 
 
@@ -118,16 +122,9 @@ def _alias(table: Table, index: int) -> Any:
     return table.alias(f"joined_{index}")
 
 
-def _related_ids(ctx: Context, entity: Entity, related: RelatedIds) -> ColumnElement[str]:
-    """The JSON array of :class:`RelatedIds` for each row of ``entity``: a scalar subquery
-    (built once per view)."""
-    return _related_ids_seen_by(entity, related, _view(ctx))
-
-
 @lru_cache(maxsize=1024)
-def _related_ids_seen_by(
-    entity: Entity, related: RelatedIds, principal: Principal
-) -> ColumnElement[str]:
+def _related_ids(entity: Entity, related: RelatedIds, view: Principal) -> ColumnElement[str]:
+    """The JSON array of :class:`RelatedIds` for each row of ``entity``: a scalar subquery."""
     outer, target, key = entity.table, related.target.table, related.target.key
 
     def checked(stmt: Any, source: Table, value: Any, rank: int) -> Any:
@@ -135,7 +132,7 @@ def _related_ids_seen_by(
         row of ``source`` names one (the rule vouches) or the target has no rule."""
         stmt = stmt.add_columns(literal(rank).label("src"))
         named = target.alias()
-        rule = visible(target, principal, alias=named)
+        rule = visible(target, view, alias=named)
         if rule is None or names_visible_rows(source, value.name, target):
             return stmt
         return stmt.join(named, named.c[key] == value).where(rule)
@@ -148,7 +145,7 @@ def _related_ids_seen_by(
         link = source.table.alias()
         value = link.c[source.value]
         stmt = select(value.label("k")).where(link.c[source.parent] == outer.c[entity.key])
-        rule = visible(source.table, principal, alias=link)
+        rule = visible(source.table, view, alias=link)
         if rule is not None:
             stmt = stmt.where(rule)
         if source.table is target and source.value == key:  # the target's own rows
@@ -169,7 +166,8 @@ def _related_ids_seen_by(
 
 @lru_cache(maxsize=1024)
 def _joined(entity: Entity, joins: tuple[Join, ...], view: Principal) -> tuple[Any, list[Any]]:
-    """The outer joins of ``joins`` from ``entity``'s table, and the columns they add."""
+    """The outer joins of ``joins`` from ``entity``'s table, and the columns they add after
+    the list's own, in order."""
     froms: list[Any] = []
     columns: list[Any] = []
     source = entity.table
@@ -185,12 +183,6 @@ def _joined(entity: Entity, joins: tuple[Join, ...], view: Principal) -> tuple[A
         # one once (a page of 1,000 sessions names only a few dozen projects).
         columns += [type_coerce(alias.c[key], NullType()), *(alias.c[name] for name in others)]
     return source, columns
-
-
-def _with_joins(ctx: Context, stmt: Any, entity: Entity, joins: Sequence[Join]) -> Any:
-    """``stmt`` with every join's columns added after its own, in order."""
-    source, columns = _joined(entity, tuple(joins), _view(ctx))
-    return stmt.add_columns(*columns).select_from(source)
 
 
 def _split(
@@ -252,11 +244,16 @@ async def list_rows(
     max_size = max_page_size or ctx.settings.max_page_size
     window = spec.window or Window(limit=max_size)
     check_window(window, max_page_size=max_size)
-    matching = entity.apply(_visible_select(entity, columns, _view(ctx)), spec)
+    view = _view(ctx)
+    matching = entity.apply(_visible_select(entity, columns, view), spec)
     stmt = matching.add_columns(
-        *(_related_ids(ctx, entity, ids).label(name) for name, ids in (related or {}).items())
+        *(_related_ids(entity, ids, view).label(name) for name, ids in (related or {}).items())
     )
-    read = _with_joins(ctx, stmt, entity, joins) if joins else stmt
+    if joins:
+        source, joined_columns = _joined(entity, tuple(joins), view)
+        read = stmt.add_columns(*joined_columns).select_from(source)
+    else:
+        read = stmt
     if with_total:
         # The exact count rides in the page's own statement, as its last column (a database
         # computes an uncorrelated scalar subquery once): one round trip, not two.

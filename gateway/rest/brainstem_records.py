@@ -1,9 +1,12 @@
 """BrainSTEM records from rows: BrainSTEM field names, ids as strings, ISO 8601 timestamps, and
 relations as id lists, or, when included, the related records embedded in place.
 
-Each relation is filled for all rows of a page at once through the request's loaders (which
-apply the visibility rule), so the statements of a request grow with the include depth, never
-with the number of rows; a related record the caller may not see is left out.
+A list page reads its included to-one relations (:func:`folds`) and the id lists of the
+relations it does not include (:func:`id_lists`) in its own statement; embedded records come
+with their id lists the same way. Everything else is filled for all rows at once through the
+request's loaders. All of it applies the visibility rule, so the statements of a request grow
+with the include depth, never with the number of rows; a related record the caller may not
+see is left out.
 """
 
 from __future__ import annotations
