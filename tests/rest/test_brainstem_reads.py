@@ -32,6 +32,25 @@ def names(body: dict[str, Any], key: str) -> list[str]:
     return [record["name"] for record in body[key]]
 
 
+# An anonymous caller, a member of secret_project and a non-member.
+VIEWS = pytest.mark.parametrize(
+    ("portal", "who"), [("public", None), ("private", "alice"), ("private", "rita")]
+)
+
+
+async def _link_a_public_session_to_a_private_project(
+    sessionmaker: async_sessionmaker[AsyncSession], lab: Lab
+) -> None:
+    """open_morning (public) also linked to secret_project, which only its members see."""
+    async with sessionmaker() as session, session.begin():
+        session.add(
+            SessionProject(
+                session_id=uuid.UUID(lab.ids["open_morning"]),
+                project_id=uuid.UUID(lab.ids["secret_project"]),
+            )
+        )
+
+
 # --- envelopes and records -----------------------------------------------------------------------
 
 
@@ -364,13 +383,7 @@ async def test_a_public_records_links_to_a_private_project_are_listed_to_members
 ) -> None:
     """A visible session names its own project, a visible one; a link to a project the caller
     may not see is left out, though nothing checks the project ids a second time."""
-    async with sessionmaker() as session, session.begin():
-        session.add(
-            SessionProject(
-                session_id=uuid.UUID(lab.ids["open_morning"]),
-                project_id=uuid.UUID(lab.ids["secret_project"]),
-            )
-        )
+    await _link_a_public_session_to_a_private_project(sessionmaker, lab)
     url = f"/api/public/stem/session/{lab.ids['open_morning']}/"
     assert (await bs.ok("GET", url))["session"]["projects"] == [lab.ids["open_project"]]
     private = url.replace("/public/", "/private/")
@@ -380,9 +393,7 @@ async def test_a_public_records_links_to_a_private_project_are_listed_to_members
     assert outsider == [lab.ids["open_project"]]
 
 
-@pytest.mark.parametrize(
-    ("portal", "who"), [("public", None), ("private", "alice"), ("private", "rita")]
-)
+@VIEWS
 @pytest.mark.parametrize(
     ("path", "relations"),
     [
@@ -402,13 +413,7 @@ async def test_list_pages_name_the_same_related_ids_as_records_read_one_by_one(
 ) -> None:
     """A page's id lists are built by the database in the page's statement, a single
     record's through the loaders: both list the same visible ids in the same order."""
-    async with sessionmaker() as session, session.begin():  # a public session's hidden link
-        session.add(
-            SessionProject(
-                session_id=uuid.UUID(lab.ids["open_morning"]),
-                project_id=uuid.UUID(lab.ids["secret_project"]),
-            )
-        )
+    await _link_a_public_session_to_a_private_project(sessionmaker, lab)
     model = path.split("/")[1]
     page = await bs.ok("GET", f"/api/{portal}/{path}/", who)
     records = page[f"{model}s"]
@@ -422,9 +427,7 @@ async def test_list_pages_name_the_same_related_ids_as_records_read_one_by_one(
         assert (lab.ids["secret_project"] in morning["projects"]) is (who == "alice")
 
 
-@pytest.mark.parametrize(
-    ("portal", "who"), [("public", None), ("private", "alice"), ("private", "rita")]
-)
+@VIEWS
 @pytest.mark.parametrize("path", ["stem/session", "stem/subject"])
 async def test_embedded_records_are_the_records_read_one_by_one(
     bs: Caller,
@@ -436,13 +439,7 @@ async def test_embedded_records_are_the_records_read_one_by_one(
 ) -> None:
     """Embedded projects are read with their id lists in one statement; each is the record
     ``GET …/project/{id}/`` answers."""
-    async with sessionmaker() as session, session.begin():
-        session.add(
-            SessionProject(
-                session_id=uuid.UUID(lab.ids["open_morning"]),
-                project_id=uuid.UUID(lab.ids["secret_project"]),
-            )
-        )
+    await _link_a_public_session_to_a_private_project(sessionmaker, lab)
     model = path.split("/")[1]
     page = await bs.ok("GET", f"/api/{portal}/{path}/?include[]=projects.*", who)
     embedded = [project for record in page[f"{model}s"] for project in record["projects"]]
