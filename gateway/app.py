@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 from collections.abc import AsyncIterator
@@ -41,6 +42,7 @@ from gateway.rest import (
 )
 from gateway.rest.errors import error_response, family_of
 from gateway.settings import Settings
+from gateway.storage import Storage
 from schema import build_schema
 
 log = logging.getLogger("neurogate")
@@ -111,6 +113,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
             authenticated=parse_limit(settings.rate_limit_authenticated),
         )
         app.state.rate_limiter = FixedWindowRateLimiter(MemoryStorage())
+        swept = await asyncio.to_thread(Storage.from_settings(settings).sweep_abandoned)
+        if swept:
+            log.info("deleted %d temporary files of abandoned uploads", swept)
         # Everything allocated so far lives as long as the process: keep it out of the
         # collector's full passes (they cost tens of ms on a large heap).
         gc.collect()

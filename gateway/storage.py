@@ -2,7 +2,8 @@
 
 Layout under ``NEUROGATE_STORAGE_DIR``::
 
-    tmp/<random>.part    uploads in flight (never a client's file name)
+    tmp/<random>.part    uploads in flight (never a client's file name); those a killed
+                         process left are swept at start-up (:meth:`Storage.sweep_abandoned`)
     <sha[:2]>/<sha>      content, written once, named by its sha256
     locks/<sha[:2]>      lock files that order placing content against deleting it
 
@@ -29,6 +30,7 @@ import os
 import re
 import tempfile
 import threading
+import time
 from collections import deque
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -56,6 +58,9 @@ _PIECE_BYTES = 64 * 1024
 _WRITEBACK_BYTES = 8 << 20
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _LOCK_POLL_MAX = 0.05
+# An upload in flight writes to its temporary file every few seconds at most; one untouched
+# for this long was left by a process that died mid-upload (a kill -9 runs no clean-up).
+ABANDONED_AFTER_SECONDS = 24 * 3600
 # Clean-ups that must finish even when the request that started them is cancelled; asyncio
 # keeps only weak references to tasks.
 _cleanups: set[asyncio.Task[bool]] = set()
@@ -271,6 +276,19 @@ class Storage:
             filename=filename,
             content_type=content_type,
         )
+
+    def sweep_abandoned(self, *, now: float | None = None) -> int:
+        """Delete the temporary files of uploads abandoned by a process that died, those
+        untouched for ``ABANDONED_AFTER_SECONDS``; uploads other workers have in flight stay.
+        The number deleted."""
+        cutoff = (time.time() if now is None else now) - ABANDONED_AFTER_SECONDS
+        swept = 0
+        for path in (self.root / "tmp").glob("*.part"):
+            with contextlib.suppress(FileNotFoundError):  # kept or aborted meanwhile
+                if path.stat().st_mtime < cutoff:
+                    path.unlink()
+                    swept += 1
+        return swept
 
     async def stage(
         self, chunks: AsyncIterable[bytes], *, filename: str = "", content_type: str = ""

@@ -8,14 +8,25 @@ import errno
 import hashlib
 import os
 import threading
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from gateway.errors import PayloadTooLarge
-from gateway.storage import BATCHES, CHUNK_BYTES, Piece, Referenced, Storage, Writer
+from gateway.settings import Settings
+from gateway.storage import (
+    ABANDONED_AFTER_SECONDS,
+    BATCHES,
+    CHUNK_BYTES,
+    Piece,
+    Referenced,
+    Storage,
+    Writer,
+)
 from tests.brains.support import eventually, stored_files, temporaries
+from tests.conftest import start_gateway
 
 
 async def _chunks(*pieces: bytes) -> AsyncIterator[bytes]:
@@ -263,3 +274,27 @@ def test_content_paths_accept_only_sha256_digests(tmp_path: Path) -> None:
     for bad in ("../../etc/passwd", "AB" + "0" * 62, "ab"):
         with pytest.raises(ValueError):
             storage.content_path(bad)
+
+
+async def test_temporary_files_of_abandoned_uploads_are_swept_at_start_up(
+    settings: Settings,
+) -> None:
+    """A process killed mid-upload leaves its temporary file; the next start deletes it, but
+    not the temporary file of an upload another worker has in flight."""
+    storage = Storage.from_settings(settings)
+    in_flight = storage.writer()
+    await in_flight.write(b"still arriving")
+    abandoned = storage.root / "tmp" / "killed.part"
+    abandoned.write_bytes(b"half an upload")
+    long_ago = time.time() - ABANDONED_AFTER_SECONDS - 60
+    os.utime(abandoned, (long_ago, long_ago))
+    lifespan, gateway = await start_gateway(settings)
+    try:
+        assert not abandoned.exists()
+        assert in_flight.path.exists()
+        staged = await in_flight.finish()
+        assert staged.sha256 == hashlib.sha256(b"still arriving").hexdigest()
+        storage.discard(staged)
+    finally:
+        await gateway.client.aclose()
+        await lifespan.__aexit__(None, None, None)
