@@ -160,8 +160,10 @@ def _migrated(path: Path) -> str:
     return url
 
 
-def _import_once(data: Path, url: str) -> dict[str, float]:
-    command = [
+def import_command(data: Path) -> list[str]:
+    """``neurogate import-connectome`` of the generated set in ``data``, as an operator runs
+    it (the database comes from ``NEUROGATE_DATABASE_URL``)."""
+    return [
         sys.executable, "-c", "from gateway.cli import main; main()",
         "import-connectome", DATASET, "--quiet",
         "--neurons", str(data / "neurons.csv.gz"),
@@ -169,6 +171,10 @@ def _import_once(data: Path, url: str) -> dict[str, float]:
         "--cell-stats", str(data / "cell_stats.csv.gz"),
         "--timestamp", "2023-09-30T05:00:00Z",
     ]  # fmt: skip
+
+
+def _import_once(data: Path, url: str) -> dict[str, float]:
+    command = import_command(data)
     started = time.perf_counter()
     process = subprocess.Popen(
         command,

@@ -40,7 +40,6 @@ import random
 import shutil
 import sqlite3
 import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -64,6 +63,7 @@ from starlette.routing import Route
 
 from bench._serve import uvicorn
 from bench._timing import Timing
+from bench.connectome import DATASET, import_command
 from gateway.auth.permissions import EDITING_ROLES
 from gateway.connectome.synthetic import generate
 from gateway.db.engine import create_engine
@@ -88,7 +88,6 @@ N_LABS, N_USERS, N_PROJECTS, PRIVATE_EVERY = 12, 240, 300, 6
 N_SPECIES, N_STRAINS, N_SUBJECTS, N_SESSIONS = 20, 40, 6_000, 60_000
 LINKED_SHARE = 0.15  # subjects and sessions also linked to a second project
 NEURONS, CONNECTIONS = 30_000, 1_000_000  # imports in well under a minute
-DATASET = "fruitfly_fafb_flywire"
 PAGE = BATCH = 100
 
 WARMUP, REPS = 5, 40
@@ -488,14 +487,7 @@ def connectome_files() -> Path:
 
 def import_connectome(url: str, data: Path) -> str:
     """``neurogate import-connectome``, as an operator runs it; its closing line."""
-    command = [
-        sys.executable, "-c", "from gateway.cli import main; main()",
-        "import-connectome", DATASET, "--quiet",
-        "--neurons", str(data / "neurons.csv.gz"),
-        "--connections", str(data / "connections.csv.gz"),
-        "--cell-stats", str(data / "cell_stats.csv.gz"),
-        "--timestamp", "2023-09-30T05:00:00Z",
-    ]  # fmt: skip
+    command = import_command(data)
     env = {**os.environ, "NEUROGATE_DATABASE_URL": url}
     done = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, check=False)
     if done.returncode != 0:

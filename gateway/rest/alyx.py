@@ -36,6 +36,7 @@ from gateway.rest.alyx_query import DEFAULT_LIMIT, MAX_LIMIT, PAGING
 from gateway.rest.alyx_records import Urls
 from gateway.rest.common import context_of, form_or_json
 from gateway.rest.errors import json_response
+from gateway.rest.openapi_objects import openapi_media
 from gateway.rest.pagination import offset_links, offset_window
 from resolvers import catalog
 from resolvers.experiments import Mode
@@ -47,7 +48,6 @@ Handler = Callable[[Request], Awaitable[Response]]
 API_VERSION = "1"
 _ALYX_MEDIA = re.compile(r"application/vnd\.alyx\.v([^+;,\s]*)\+json", re.IGNORECASE)
 _ANY_JSON = re.compile(r"(^|[,\s])(\*/\*|application/\*|application/json)\s*(;|,|$)", re.I)
-OPENAPI_MEDIA = "application/vnd.oai.openapi+json"
 
 
 def _refused_version(request: Request) -> Response | None:
@@ -170,8 +170,7 @@ def _schema_document() -> bytes:
 
 async def schema(request: Request) -> Response:
     """The OpenAPI 3 document ONE reads to learn endpoints, actions and filter names."""
-    accept = request.headers.get("accept", "")
-    media = OPENAPI_MEDIA if OPENAPI_MEDIA in accept else "application/json"
+    media = openapi_media(request.headers.get("accept", ""))
     return Response(_schema_document(), media_type=media)
 
 

@@ -27,6 +27,7 @@ from gateway.rest.openapi_objects import (
     Schema,
     error_responses,
     errors,
+    openapi_document_response,
     paths_of,
 )
 from gateway.rest.openapi_objects import json_content as _json
@@ -276,13 +277,7 @@ _AUXILIARY: dict[str, Schema] = {
             "description": "The OpenAPI 3 document ONE reads (the Alyx endpoints only).",
             "security": [],
             "responses": {
-                "200": {
-                    "description": "An OpenAPI 3 document.",
-                    "content": {
-                        media: {"schema": {"type": "object", "required": ["openapi", "paths"]}}
-                        for media in ("application/json", "application/vnd.oai.openapi+json")
-                    },
-                },
+                "200": openapi_document_response(),
                 **errors(PREFIX, (406, 429)),
             },
         }

@@ -36,6 +36,8 @@ from gateway.rest.openapi_objects import (
     errors,
     header,
     json_content,
+    openapi_document_response,
+    openapi_media,
     openapi_path,
     path_parameter,
     paths_of,
@@ -44,7 +46,6 @@ from gateway.rest.openapi_objects import (
 )
 from resolvers.connectome import PROPERTIES
 
-MEDIA = "application/vnd.oai.openapi+json"
 CIRCUITS, CIRCUITS_PREFIX = "BrainCircuits", "Braincircuits"
 FILES = "Files"
 DRF = brainstem_openapi.PREFIX  # file downloads and this document answer errors as BrainSTEM
@@ -154,7 +155,7 @@ DOWNLOAD: Schema = {
 
 async def serve(request: Request) -> Response:
     """The document, as JSON (or as the OpenAPI media type, when that is what is asked)."""
-    media = MEDIA if MEDIA in request.headers.get("accept", "") else "application/json"
+    media = openapi_media(request.headers.get("accept", ""))
     return Response(document_bytes(request.app.state.settings.max_page_size), media_type=media)
 
 
@@ -163,13 +164,7 @@ THIS: Schema = {
     "description": "This document: every REST path the gateway serves.",
     "security": [],
     "responses": {
-        "200": {
-            "description": "An OpenAPI 3 document.",
-            "content": {
-                media: {"schema": {"type": "object", "required": ["openapi", "paths"]}}
-                for media in ("application/json", MEDIA)
-            },
-        },
+        "200": openapi_document_response(),
         **errors(DRF, (429,)),
     },
 }

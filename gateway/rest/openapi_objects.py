@@ -64,6 +64,24 @@ def json_content(schema: Schema, description: str) -> Schema:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
+# OpenAPI documents are served as JSON, or as this media type when a client asks for it.
+OPENAPI_MEDIA = "application/vnd.oai.openapi+json"
+
+
+def openapi_media(accept: str) -> str:
+    """The media type to serve an OpenAPI document as, for an ``Accept`` header."""
+    return OPENAPI_MEDIA if OPENAPI_MEDIA in accept else "application/json"
+
+
+def openapi_document_response() -> Schema:
+    """The 200 response of an endpoint serving an OpenAPI document."""
+    document = {"schema": {"type": "object", "required": ["openapi", "paths"]}}
+    return {
+        "description": "An OpenAPI 3 document.",
+        "content": {media: document for media in ("application/json", OPENAPI_MEDIA)},
+    }
+
+
 def nullable(schema: Schema) -> Schema:
     return {**schema, "nullable": True} if "type" in schema else schema
 
