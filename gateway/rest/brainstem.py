@@ -77,7 +77,7 @@ async def list_records(request: Request, ctx: Context, model: Model) -> Response
         spec,
         columns=model.columns,
         joins=[*joins.values()],
-        related=id_lists(model, include),
+        related=id_lists(model),
     )
     assert page.total is not None
     records = await render_page(ctx, model, page, include, joins)

@@ -15,14 +15,12 @@ import asyncio
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
-from operator import itemgetter
 from typing import Any
 
 import orjson
 from sqlalchemy import Row
 
 from gateway.auth.permissions import EDITING_ROLES, ProjectRole
-from gateway.auth.visibility import names_visible_rows
 from gateway.db.models import User, table
 from gateway.rest.brainstem_models import MODELS, Members, Model, ToMany, ToOne
 from gateway.rest.brainstem_query import Include
@@ -35,8 +33,6 @@ Record = dict[str, Any]
 
 # The most related ids one record lists per relation (a project's sessions, say).
 RELATED_MAX = 10_000
-
-second = itemgetter(1)
 
 
 def _timestamp(value: datetime) -> str:
@@ -70,15 +66,15 @@ def folds(model: Model, include: Include) -> dict[str, Join]:
     return joins
 
 
-def id_lists(model: Model, include: Include) -> dict[str, RelatedIds]:
-    """The to-many relations of a list shown as id lists (not included), by the name of the
-    page column that carries them: the database builds each list in the page's statement."""
+def id_lists(model: Model) -> dict[str, RelatedIds]:
+    """The ids each to-many relation of ``model`` names, by the name of the column that
+    carries them: the database builds each list (a JSON array) in the rows' own statement."""
     return {
         _ids_column(name): RelatedIds(
             MODELS[relation.target].entity, relation.sources, relation.own, RELATED_MAX
         )
         for name, relation in model.relations.items()
-        if isinstance(relation, ToMany) and name not in include
+        if isinstance(relation, ToMany)
     }
 
 
@@ -116,6 +112,7 @@ async def render(
     records = [{name: plain(row[place]) for name, place in places} for row in rows]
     if model.approval_of is not None:
         await _flatten_proposals(ctx, MODELS[model.approval_of], rows, records)
+    ids = await _id_lists(ctx, model, rows)
     fills = []
     for name, relation in model.relations.items():
         for record in records:
@@ -124,11 +121,11 @@ async def render(
             folded = None if joined is None else joined.get(name)
             fills.append(_fill_to_one(ctx, name, relation, rows, records, include, folded))
         elif isinstance(relation, ToMany):
-            if name not in include and (place := _place(columns, _ids_column(name))) >= 0:
-                for record, row in zip(records, rows, strict=True):
-                    record[name] = orjson.Fragment(row[place])  # JSON already
+            if name not in include:
+                for record, text in zip(records, ids[name], strict=True):
+                    record[name] = orjson.Fragment(text)  # JSON already
                 continue
-            fills.append(_fill_to_many(ctx, model, name, relation, rows, records, include))
+            fills.append(_fill_to_many(ctx, name, relation, ids[name], records, include))
         else:
             fills.append(_fill_members(ctx, name, relation, rows, records))
     # The relations load side by side, each through its own connection.
@@ -140,30 +137,39 @@ async def render(
 
 
 async def _rows_to_embed(
-    ctx: Context, model: Model, keys: Mapping[str, Any], include: Include
-) -> Mapping[Any, Any]:
-    """The visible rows of ``model`` under ``keys`` (text: key), by key. The id lists their
-    records show come in the same statement (embedded projects, each listing hundreds of
-    sessions, are one statement); the rows come through the model's loader otherwise."""
-    related = id_lists(model, include)
-    if not related or not keys or len(keys) > MAX_KEYS_PER_STATEMENT:
-        return await ctx.loaders.by_key(model.entity.table).fill(keys.values())
-    key = model.entity.key
-    spec = QuerySpec(where=Filter(key, "in", list(keys)))
-    page = await list_rows(
-        ctx,
-        model.entity,
-        spec,
-        with_total=False,
-        columns=model.columns,
-        related=related,
-        max_page_size=len(keys),
-    )
-    return {getattr(row, key): row for row in page.rows}
+    ctx: Context, model: Model, keys: Mapping[str, Any], columns: tuple[str, ...] | None
+) -> dict[Any, Any]:
+    """The visible rows of ``model`` under ``keys`` (text: key), by key, with ``columns``
+    (None: its record's) and the id lists of its to-many relations, read in the same
+    statement: embedded projects, each listing hundreds of sessions, are one statement."""
+    entity, related = model.entity, id_lists(model)
+    found: dict[Any, Any] = {}
+    texts = list(keys)
+    for start in range(0, len(texts), MAX_KEYS_PER_STATEMENT):
+        chunk = texts[start : start + MAX_KEYS_PER_STATEMENT]
+        page = await list_rows(
+            ctx,
+            entity,
+            QuerySpec(where=Filter(entity.key, "in", chunk)),
+            with_total=False,
+            columns=model.columns if columns is None else columns,
+            related=related,
+            max_page_size=len(chunk),
+        )
+        found.update((getattr(row, entity.key), row) for row in page.rows)
+    return found
 
 
-def _place(columns: Sequence[str], name: str) -> int:
-    return columns.index(name) if name in columns else -1
+async def _id_lists(ctx: Context, model: Model, rows: Sequence[Any]) -> dict[str, list[str]]:
+    """Per to-many relation, each row's id list (JSON text): read with the rows (lists,
+    embedded records), or in one statement for rows read without them (a single record)."""
+    names = [name for name, rel in model.relations.items() if isinstance(rel, ToMany)]
+    if not names:
+        return {}
+    if not all(_ids_column(name) in rows[0]._fields for name in names):
+        read = await _rows_to_embed(ctx, model, {str(row.id): row.id for row in rows}, ())
+        rows = [read[row.id] for row in rows]
+    return {name: [getattr(row, _ids_column(name)) for row in rows] for name in names}
 
 
 async def _embedded(
@@ -195,9 +201,7 @@ async def _fill_to_one(
     if folded is not None:  # read with the page, under the same visibility rule
         loaded = {row.id: row for row in folded if row is not None}
     else:
-        loaded = await _rows_to_embed(
-            ctx, target, {str(key): key for key in distinct}, include[name]
-        )
+        loaded = await _rows_to_embed(ctx, target, {str(key): key for key in distinct}, None)
     embedded = await _embedded(ctx, target, loaded, distinct, include[name])
     for record, key in zip(records, keys, strict=True):
         record[name] = embedded.get(key)
@@ -205,64 +209,19 @@ async def _fill_to_one(
 
 async def _fill_to_many(
     ctx: Context,
-    model: Model,
     name: str,
     relation: ToMany,
-    rows: Sequence[Row[Any]],
+    ids: Sequence[str],
     records: list[Record],
     include: Include,
 ) -> None:
+    """The records of an included to-many relation, in the order of each row's id list."""
     target = MODELS[relation.target]
-    target_table = target.entity.table
-    # Each row's related ids in order, once each, as the text the record shows: a page can
-    # name tens of thousands, which the database writes as text far cheaper than Python builds
-    # UUIDs from them (the related tables all have UUID keys).
-    related: list[dict[str, None]] = [{} for _ in rows]
-    # Ids the visibility rule already vouches for need no second look through the target's
-    # loader: those read from the target's own table (its children loader applied the rule),
-    # and those a visible row can only name when they are visible too (a subject's projects).
-    trusted: list[set[str]] = [set() for _ in rows]
-    if relation.own:
-        own_trusted = names_visible_rows(model.entity.table, relation.own, target_table)
-        for row, found, vouched in zip(rows, related, trusted, strict=True):
-            if (key := getattr(row, relation.own)) is not None:
-                found[text := str(key)] = None
-                if own_trusted:
-                    vouched.add(text)
-    parents = [row.id for row in rows]
-    for source in relation.sources:
-        loader = ctx.loaders.children(
-            source.table,
-            (source.parent,),
-            limit=RELATED_MAX,
-            order_by=[source.table.c[source.value]],
-            columns=(source.value,),
-            text_ids=True,
-        )
-        grouped = await loader.fill(parents)
-        vouched_for = (
-            source.table is target_table and source.value == target.entity.key
-        ) or names_visible_rows(source.table, source.value, target_table)
-        for found, visible, parent in zip(related, trusted, parents, strict=True):
-            texts = list(map(second, grouped[parent]))  # rows of (parent, value)
-            if vouched_for:
-                visible.update(texts)
-            found.update(dict.fromkeys(texts))  # a repeated id keeps its first place
-    if name not in include:
-        unchecked = {
-            text: uuid.UUID(text)
-            for found, visible in zip(related, trusted, strict=True)
-            for text in found if text not in visible
-        }  # fmt: skip
-        loaded = await ctx.loaders.by_key(target_table, columns=()).fill(unchecked.values())
-        hidden = {text for text, key in unchecked.items() if loaded.get(key) is None}
-        for record, found in zip(records, related, strict=True):
-            record[name] = [text for text in found if text not in hidden] if hidden else [*found]
-        return
-    keys = {text: uuid.UUID(text) for found in related for text in found}
-    rows_of = await _rows_to_embed(ctx, target, keys, include[name])
+    lists = [orjson.loads(text) for text in ids]
+    keys = {text: uuid.UUID(text) for found in lists for text in found}
+    rows_of = await _rows_to_embed(ctx, target, keys, None)
     embedded = await _embedded(ctx, target, rows_of, set(keys.values()), include[name])
-    for record, found in zip(records, related, strict=True):
+    for record, found in zip(records, lists, strict=True):
         record[name] = [embedded[key] for text in found if (key := keys[text]) in embedded]
 
 
