@@ -40,12 +40,10 @@ class Loaders:
         limit: int,
         order_by: Sequence[ColumnElement[Any]],
         columns: tuple[str, ...] | None = None,
-        text_ids: bool = False,
     ) -> ChildrenLoader:
-        """The loader of ``table``'s visible rows grouped by the ``parent`` columns; with
-        ``text_ids``, UUIDs (keys included) are their canonical text."""
+        """The loader of ``table``'s visible rows grouped by the ``parent`` columns."""
         order = tuple(str(c) for c in order_by)
-        cache_key = (table.name, parent, limit, order, columns, text_ids)
+        cache_key = (table.name, parent, limit, order, columns)
         loader = self._children.get(cache_key)
         if loader is None:
             loader = ChildrenLoader(
@@ -56,7 +54,6 @@ class Loaders:
                 limit=limit,
                 order_by=order_by,
                 columns=columns,
-                text_ids=text_ids,
             )
             self._children[cache_key] = loader
         return loader

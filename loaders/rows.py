@@ -13,13 +13,12 @@ from collections.abc import Hashable, Iterable, Sequence
 from typing import Any, Generic, TypeVar
 
 from aiodataloader import DataLoader
-from sqlalchemy import ColumnElement, Row, Table, Uuid, bindparam, func, select, tuple_
+from sqlalchemy import ColumnElement, Row, Table, bindparam, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gateway.auth.principal import Principal
 from gateway.auth.visibility import readable_columns, visible
 from gateway.db.engine import read_connection
-from gateway.db.models._base import UuidText
 
 # SQLite allows 32,766 bound parameters and PostgreSQL 32,767; stay well below either.
 MAX_KEYS_PER_STATEMENT = 10_000
@@ -105,7 +104,6 @@ class ChildrenLoader(_FillableLoader[list[Row[Any]]]):
         limit: int,
         order_by: Sequence[ColumnElement[Any]],
         columns: tuple[str, ...] | None = None,
-        text_ids: bool = False,
     ) -> None:
         super().__init__()
         self.sessionmaker = sessionmaker
@@ -116,15 +114,6 @@ class ChildrenLoader(_FillableLoader[list[Row[Any]]]):
         self.order_by = list(order_by)
         names = [c.name for c in table.c] if columns is None else columns
         self.columns = readable_columns(table, (*parent, *names))  # the parent columns first
-        # With text_ids, UUID columns come back as their canonical text, for callers that
-        # only show them (keys are still asked for as they are).
-        self.parent_as_text = (
-            text_ids and len(parent) == 1 and isinstance(table.c[parent[0]].type, Uuid)
-        )
-        self.selected: list[Any] = [
-            UuidText(c).label(c.name) if text_ids and isinstance(c.type, Uuid) else c
-            for c in self.columns
-        ]
 
     def empty(self) -> list[Row[Any]]:
         return []
@@ -141,7 +130,7 @@ class ChildrenLoader(_FillableLoader[list[Row[Any]]]):
         rank = (
             func.row_number().over(partition_by=parent_cols, order_by=self.order_by).label("_rank")
         )
-        inner = select(*self.selected, rank).where(match)
+        inner = select(*self.columns, rank).where(match)
         rule = visible(self.table, self.principal)
         if rule is not None:
             inner = inner.where(rule)
@@ -157,11 +146,7 @@ class ChildrenLoader(_FillableLoader[list[Row[Any]]]):
         # of related ids can be tens of thousands of rows).
         grouped: dict[Hashable, list[Row[Any]]] = defaultdict(list)
         width = len(self.parent)
-        if self.parent_as_text:  # the parent came back as text: group under the key asked for
-            key_of = {str(key): key for key in keys}
-            for row in rows:
-                grouped[key_of[row[0]]].append(row)
-        elif width == 1:
+        if width == 1:
             for row in rows:
                 grouped[row[0]].append(row)
         else:
