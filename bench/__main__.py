@@ -8,6 +8,7 @@ import sys
 # Each module exposes ``main() -> None``; add new benchmarks here.
 MODULES = [
     "bench.graphql_sessions",
+    "bench.graphql_levers",
     "bench.connectome",
     "bench.uploads",
     "bench.rest",

@@ -1,6 +1,8 @@
 """1,000 sessions through the gateway, against two floors measured in the same run.
 
-* gateway, in process: ``schema.execute`` with a fresh context per request, then orjson;
+* gateway, in process: ``schema.execute`` with a fresh context per request, then orjson; and
+  the same with Strawberry's own executor instead of the gateway's, which completes lists of
+  plain objects in one pass (``schema/execution.py``): every field through graphql-core;
 * gateway over HTTP: a live uvicorn (``create_app`` via ``--factory``) on 127.0.0.1, and the
   same app in process through ``httpx.ASGITransport``;
 * REST floor: one raw SQL join through aiosqlite, nested dicts, orjson;
@@ -25,7 +27,7 @@ import random
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -38,6 +40,7 @@ import orjson
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import SQLModel
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from bench._serve import uvicorn
 from bench._timing import Timing, measure_async, measure_interleaved
@@ -248,6 +251,27 @@ def build_floor_schema() -> graphql.GraphQLSchema:
 # -- helpers ---------------------------------------------------------------------------------
 
 
+def executes(schema: Any, query: str, settings: Settings, sessionmaker: Any) -> Any:
+    """One in-process request: ``schema.execute`` with a fresh context (as the view builds
+    one per request), then orjson."""
+
+    async def request() -> bytes:
+        result = await schema.execute(query, context_value=Context.build(settings, sessionmaker))
+        if result.errors:
+            raise RuntimeError(result.errors)
+        return orjson.dumps({"data": result.data})
+
+    return request
+
+
+def every_field_schema(settings: Settings) -> Any:
+    """The gateway's schema with Strawberry's own executor: every field through graphql-core,
+    no plain list completion (``schema/execution.py``)."""
+    schema = build_schema(settings)
+    schema.execution_context_class = StrawberryGraphQLCoreExecutionContext
+    return schema
+
+
 def count_fields(value: Any) -> int:
     """Resolved fields in a response's ``data``: every key of every object, nested."""
     if isinstance(value, dict):
@@ -313,12 +337,8 @@ async def _measure_all(
     sessionmaker = session_factory(engine)
     schema = build_schema(settings)
 
-    async def gateway() -> bytes:
-        ctx = Context.build(settings, sessionmaker)  # fresh per request, as the view does
-        result = await schema.execute(QUERY, context_value=ctx)
-        if result.errors:
-            raise RuntimeError(result.errors)
-        return orjson.dumps({"data": result.data})
+    per_field = every_field_schema(settings)
+    gateway = executes(schema, QUERY, settings, sessionmaker)
 
     # Check the answer once, and that both floors answer the same question.
     first = await schema.execute(QUERY, context_value=Context.build(settings, sessionmaker))
@@ -346,6 +366,9 @@ async def _measure_all(
 
     if orjson.loads(engine_floor()) != {"data": first.data}:
         raise RuntimeError("the engine floor's answer differs from the gateway's")
+    every_field = executes(per_field, QUERY, settings, sessionmaker)
+    if orjson.loads(await every_field()) != {"data": first.data}:
+        raise RuntimeError("the gateway answers differently with graphql-core completing lists")
 
     # Like the app's lifespan: everything built so far lives for the whole run.
     gc.collect()
@@ -364,12 +387,13 @@ async def _measure_all(
             "REST floor (aiosqlite + orjson)": lambda: rest_floor(rest_conn),
             ENGINE_FLOOR: engine_floor,
             "gateway in process": gateway,
+            "gateway, every field via graphql-core": every_field,
         },
         warmup=WARMUP,
         reps=REPS,
     )
-    rest, floor, in_process = first_round.values()
-    rounds = [(in_process, floor)]
+    rest, floor, in_process, per_field_timing = first_round.values()
+    rounds = [(in_process, floor), (per_field_timing, floor)]
     rounds.append(await _measure_asgi(settings, engine_floor))
     try:
         rounds.append(await _measure_uvicorn(settings.database_url, engine_floor))
@@ -378,7 +402,8 @@ async def _measure_all(
     small = await _small_queries(schema, settings, sessionmaker)
 
     print()
-    for timing in (rest, *(t for pair in rounds for t in pair)):
+    # The first two gateway rounds share the floor of their interleaved run.
+    for timing in (rest, floor, in_process, per_field_timing, *(t for r in rounds[2:] for t in r)):
         print(timing.row())
     print()
     print(f"resolved fields: {n_fields:,}")
@@ -431,13 +456,7 @@ async def _measure_uvicorn(url: str, engine_floor: Any) -> tuple[Timing, Timing]
 
 
 async def _small_queries(schema: Any, settings: Settings, sessionmaker: Any) -> str:
-    async def small() -> None:
-        ctx = Context.build(settings, sessionmaker)
-        result = await schema.execute(SMALL_QUERY, context_value=ctx)
-        if result.errors:
-            raise RuntimeError(result.errors)
-        orjson.dumps({"data": result.data})
-
+    small = executes(schema, SMALL_QUERY, settings, sessionmaker)
     timing = await measure_async("small", small, warmup=20, reps=SMALL_REPS)
     # What the parser and validation caches save per request, for comparison.
     core_schema = schema._schema  # the graphql-core schema Strawberry built
@@ -470,11 +489,16 @@ async def _profile(gateway: Any) -> None:
     print(out.getvalue())
 
 
-def main() -> None:
+def run_in_scratch(run: Callable[[Path], Coroutine[Any, Any, None]]) -> None:
+    """``run`` a benchmark in a scratch directory under bench/data, removed afterwards."""
     data_dir = Path(__file__).resolve().parent / "data"
     data_dir.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory(dir=data_dir) as workdir:
         asyncio.run(run(Path(workdir)))
+
+
+def main() -> None:
+    run_in_scratch(run)
 
 
 if __name__ == "__main__":
