@@ -18,12 +18,13 @@ from __future__ import annotations
 import gc
 import json
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import orjson
 from sqlalchemy import select
-from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter
+from strawberry.extensions import AddValidationRules, MaxAliasesLimiter, QueryDepthLimiter
 
 from bench._timing import Timing, measure_interleaved
 from bench.graphql_sessions import (
@@ -46,15 +47,20 @@ SMALL_REPS = 300
 
 
 def _limiters_per_request(settings: Settings) -> list[Callable[[], Any]]:
-    """The gateway's extensions, but with the limiters built anew for every request."""
-    once = build_extensions(settings)
-    return [
-        once[0],  # the token limiter
-        once[1],  # the parser cache
+    """The gateway's extensions, but with the limiters' rules built anew for every request
+    (in place of the one ``AddValidationRules`` holding the rules built once)."""
+
+    def built_once(extension: Any) -> bool:
+        return isinstance(extension, partial) and extension.func is AddValidationRules
+
+    per_request: list[Callable[[], Any]] = [
         lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
         lambda: MaxAliasesLimiter(max_alias_count=settings.max_query_aliases),
-        *once[3:],  # the validation cache, domain errors
     ]
+    extensions = build_extensions(settings)
+    if sum(map(built_once, extensions)) != 1:
+        raise RuntimeError("expected the limiter rules in one AddValidationRules factory")
+    return [new for ext in extensions for new in (per_request if built_once(ext) else [ext])]
 
 
 def _print(title: str, pair: dict[str, Timing]) -> None:

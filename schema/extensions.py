@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator
+from functools import partial
 from typing import Any
 
 from graphql import GraphQLError
@@ -84,7 +85,7 @@ def build_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
     return [
         lambda: MaxTokensLimiter(max_token_count=max_tokens),
         ParserCache,
-        lambda: AddValidationRules(rules),
+        partial(AddValidationRules, rules),
         ValidationCache,
         DomainErrors,
     ]

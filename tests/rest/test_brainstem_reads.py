@@ -411,8 +411,8 @@ async def test_list_pages_name_the_same_related_ids_as_records_read_one_by_one(
     path: str,
     relations: tuple[str, ...],
 ) -> None:
-    """A page's id lists are built by the database in the page's statement, a single
-    record's through the loaders: both list the same visible ids in the same order."""
+    """A page's id lists, built in the page's own statement, and a single record's, read in
+    a statement of its own: both list the same visible ids in the same order."""
     await _link_a_public_session_to_a_private_project(sessionmaker, lab)
     model = path.split("/")[1]
     page = await bs.ok("GET", f"/api/{portal}/{path}/", who)
