@@ -14,6 +14,7 @@ from limits import parse as parse_limit
 from limits.aio.storage import MemoryStorage
 from limits.aio.strategies import FixedWindowRateLimiter
 from sqlalchemy import text
+from sqlmodel import SQLModel
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -22,6 +23,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
+from gateway.auth.visibility import require_rules
 from gateway.db.engine import create_engine, session_factory
 from gateway.db.models._base import utcnow
 from gateway.errors import BadRequest, MethodNotAllowed, NeurogateError, NotFound
@@ -96,6 +98,8 @@ async def unexpected_error(request: Request, exc: Exception) -> Response:
 
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings.from_env()
+    # Fail closed: a table without a visibility rule stops the gateway here, not at a read.
+    require_rules(SQLModel.metadata.tables.values())
     graphql = GraphQLView(
         build_schema(settings), graphql_ide="graphiql" if settings.graphiql else None
     )

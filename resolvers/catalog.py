@@ -50,6 +50,7 @@ from gateway.db.models import (
 )
 from gateway.db.models.search import BRAIN_SEARCH, CATEGORY_SEARCH, SPECIES_SEARCH
 from resolvers.query import Entity, FieldSpec, Kind, Order
+from resolvers.relations import Link, ToMany, ToOne
 
 
 def _kind(column: Any) -> Kind:
@@ -219,6 +220,10 @@ CATEGORY = Entity(
     columns(table(Category), "id", "name", "description", "created_at", "updated_at"),
     default_order=(Order("name"),),
     search=CATEGORY_SEARCH,
+    relations={
+        "species": ToMany("Species", ("category_id",), description="Species in this category."),
+        "brains": ToMany("Brain", ("category_id",), description="Brain scans in this category."),
+    },
 )
 SPECIES = Entity(
     "Species",
@@ -240,12 +245,22 @@ SPECIES = Entity(
     },
     default_order=(Order("name"),),
     search=SPECIES_SEARCH,
+    relations={
+        "category": ToOne("Category", "category_id", "The BrainMaps grouping it belongs to."),
+        "strains": ToMany("Strain", ("species_id",), description="Strains of this species."),
+        "subjects": ToMany("Subject", ("species_id",), description="Subjects of this species."),
+        "brains": ToMany("Brain", ("species_id",), description="Brain scans of this species."),
+    },
 )
 STRAIN = Entity(
     "Strain",
     table(Strain),
     columns(table(Strain), "id", "name", "description", "species_id", "created_at", "updated_at"),
     default_order=(Order("name"),),
+    relations={
+        "species": ToOne("Species", "species_id", "The species it is a strain of."),
+        "subjects": ToMany("Subject", ("strain_id",), description="Subjects of this strain."),
+    },
 )
 APPROVAL = Entity(
     "Approval",
@@ -264,6 +279,10 @@ APPROVAL = Entity(
         "reviewed_at",
     ),
     default_order=(Order("created_at", descending=True),),
+    relations={
+        "submitter": ToOne("User", "submitter_id", "Who proposed the change."),
+        "reviewer": ToOne("User", "reviewer_id", "Who accepted or rejected it."),
+    },
 )
 PROJECT = Entity(
     "Project",
@@ -283,6 +302,20 @@ PROJECT = Entity(
         ),
     },
     default_order=(Order("name"),),
+    relations={
+        "sessions": ToMany(
+            "Session",
+            ("project_id",),
+            links=(Link(_session_links, "project_id", "session_id"),),
+            description="Sessions it owns and sessions linked to it.",
+        ),
+        "subjects": ToMany(
+            "Subject",
+            ("project_id",),
+            links=(Link(_subject_links, "project_id", "subject_id"),),
+            description="Subjects it owns and subjects linked to it.",
+        ),
+    },
 )
 SUBJECT = Entity(
     "Subject",
@@ -316,6 +349,20 @@ SUBJECT = Entity(
         ),
     },
     default_order=(Order("nickname"),),
+    relations={
+        "project": ToOne("Project", "project_id", "The project that owns it."),
+        "projects": ToMany(
+            "Project",
+            links=(Link(_subject_links, "subject_id", "project_id"),),
+            own="project_id",
+            description="The project that owns it, then every project it is linked to.",
+        ),
+        "species": ToOne("Species", "species_id", "Its species."),
+        "strain": ToOne("Strain", "strain_id", "Its strain."),
+        "lab": ToOne("Laboratory", "lab_id", "The laboratory it belongs to."),
+        "responsible_user": ToOne("User", "responsible_user_id", "Who is responsible for it."),
+        "sessions": ToMany("Session", ("subject_id",), description="Its sessions."),
+    },
 )
 SESSION = Entity(
     "Session",
@@ -354,6 +401,23 @@ SESSION = Entity(
         ),
     },
     default_order=(Order("start_time", descending=True),),
+    relations={
+        "project": ToOne("Project", "project_id", "The project that owns it."),
+        "projects": ToMany(
+            "Project",
+            links=(Link(_session_links, "session_id", "project_id"),),
+            own="project_id",
+            description="The project that owns it, then every project it is linked to.",
+        ),
+        "subject": ToOne("Subject", "subject_id", "The subject it recorded."),
+        "lab": ToOne("Laboratory", "lab_id", "The laboratory that ran it."),
+        "users": ToMany(
+            "User",
+            links=(Link(_session_users, "session_id", "user_id"),),
+            description="Its experimenters.",
+        ),
+        "datasets": ToMany("FileUpload", ("session_id",), description="Files registered to it."),
+    },
 )
 FILE_UPLOAD = Entity(
     "FileUpload",
@@ -386,6 +450,10 @@ FILE_UPLOAD = Entity(
         ),
     },
     default_order=(Order("created_at", descending=True),),
+    relations={
+        "uploader": ToOne("User", "uploader_id", "Who uploaded it."),
+        "session": ToOne("Session", "session_id", "The session it is registered to."),
+    },
 )
 _brain = table(Brain)
 _brain_species = related_value(_species.c.scientific_name, _species.c.id, _brain.c.species_id)
@@ -415,18 +483,30 @@ BRAIN = Entity(
     },
     default_order=(Order("created_at", descending=True),),
     search=BRAIN_SEARCH,
+    relations={
+        "species": ToOne("Species", "species_id", "Its species."),
+        "category": ToOne("Category", "category_id", "Its BrainMaps category."),
+        "uploader": ToOne("User", "uploader_id", "Who uploaded it."),
+        "file": ToOne("FileUpload", "file_id", "The uploaded scan file."),
+    },
 )
 CONNECTOME_DATASET = Entity(
     "ConnectomeDataset",
     table(ConnectomeDataset),
     columns(table(ConnectomeDataset), "id", "name", "description", "created_at"),
     default_order=(Order("name"),),
+    relations={
+        "materializations": ToMany(
+            "Materialization", ("dataset_id",), description="Snapshots of it, newest first."
+        ),
+    },
 )
 MATERIALIZATION = Entity(
     "Materialization",
     table(Materialization),
     columns(table(Materialization), "id", "dataset_id", "version", "timestamp", "valid"),
     default_order=(Order("version", descending=True),),
+    relations={"dataset": ToOne("ConnectomeDataset", "dataset_id", "The connectome it snapshots.")},
 )
 SEGMENT = Entity(
     "Segment",
@@ -445,6 +525,15 @@ SEGMENT = Entity(
         "nr_downstream_partner",
     ),
     default_order=(Order("materialization_id"),),
+    relations={
+        "materialization": ToOne("Materialization", "materialization_id", "Its snapshot."),
+        "properties": ToMany(
+            "SegmentProperty",
+            ("materialization_id", "segment_id"),
+            ("materialization_id", "id"),
+            description="Its named properties, by name.",
+        ),
+    },
 )
 CONNECTION = Entity(
     "Connection",
@@ -460,6 +549,7 @@ CONNECTION = Entity(
         "nt_type",
     ),
     default_order=(Order("syn_count", descending=True),),
+    relations={"materialization": ToOne("Materialization", "materialization_id", "Its snapshot.")},
 )
 SEGMENT_PROPERTY = Entity(
     "SegmentProperty",
@@ -468,3 +558,27 @@ SEGMENT_PROPERTY = Entity(
     default_order=(Order("name"),),
     key="segment_id",
 )
+
+
+# The entity graph: every entity by name (relations name their targets by these names).
+ENTITIES: dict[str, Entity] = {
+    entity.name: entity
+    for entity in (
+        LABORATORY,
+        USER,
+        CATEGORY,
+        SPECIES,
+        STRAIN,
+        APPROVAL,
+        PROJECT,
+        SUBJECT,
+        SESSION,
+        FILE_UPLOAD,
+        BRAIN,
+        CONNECTOME_DATASET,
+        MATERIALIZATION,
+        SEGMENT,
+        CONNECTION,
+        SEGMENT_PROPERTY,
+    )
+}

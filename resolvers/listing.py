@@ -28,10 +28,13 @@ from sqlalchemy import (
     Row,
     Table,
     and_,
+    bindparam,
     func,
     literal,
     select,
+    tuple_,
     type_coerce,
+    union,
     union_all,
 )
 from sqlalchemy.types import NullType
@@ -41,8 +44,10 @@ from gateway.auth.visibility import names_visible_rows, readable_columns, visibl
 from gateway.db.engine import read_connection
 from gateway.db.models._base import JsonArrayOf, UuidText
 from gateway.errors import NotFound
+from loaders.rows import MAX_KEYS_PER_STATEMENT
 from resolvers.context import Context
 from resolvers.query import Entity, QuerySpec, Window, check_window
+from resolvers.relations import ToMany
 
 # The name of the count a page's rows carry as their last column (when a total is asked for).
 TOTAL = "_total"
@@ -288,3 +293,95 @@ async def get_row(ctx: Context, entity: Entity, field: str, value: Any) -> Row[A
     if row is None:
         raise NotFound(f"{entity.name} not found.")
     return row  # type: ignore[no-any-return]
+
+
+def _window_bounds(rank: Any, window: Window) -> ColumnElement[bool]:
+    return and_(rank > window.offset, rank <= window.offset + window.limit)
+
+
+@lru_cache(maxsize=1024)
+def _pairs(parent: Entity, relation: ToMany, target: Entity, view: Principal) -> Any:
+    """(parent key ``p``, target key ``k``) for every pair ``relation`` relates, its
+    link rows under their visibility rule, each pair once; keys bound as ``:parents``."""
+    parents: Any = bindparam("parents", expanding=True)
+    branches = []
+    for fk in relation.fks:
+        rows = target.table
+        branches.append(
+            select(rows.c[fk].label("p"), rows.c[target.key].label("k")).where(
+                rows.c[fk].in_(parents)
+            )
+        )
+    for link in relation.links:
+        rows = link.table.alias()
+        stmt = select(rows.c[link.near].label("p"), rows.c[link.far].label("k")).where(
+            rows.c[link.near].in_(parents)
+        )
+        rule = visible(link.table, view, alias=rows)
+        branches.append(stmt if rule is None else stmt.where(rule))
+    if relation.own is not None:
+        rows = parent.table.alias()
+        own = rows.c[relation.own]
+        branches.append(
+            select(rows.c[parent.key].label("p"), own.label("k")).where(
+                rows.c[parent.key].in_(parents), own.is_not(None)
+            )
+        )
+    return (branches[0] if len(branches) == 1 else union(*branches)).subquery()
+
+
+async def related_rows(
+    ctx: Context,
+    parent: Entity,
+    relation: ToMany,
+    target: Entity,
+    keys: Sequence[Any],
+    spec: QuerySpec,
+    columns: tuple[str, ...],
+) -> tuple[tuple[str, ...], dict[Any, list[tuple[Any, ...]]]]:
+    """The visible ``target`` rows ``relation`` relates to each parent key (a tuple for
+    composite keys), matching ``spec``'s filter, in its order (then the target's default
+    order), one window per parent: one statement for every parent (per 10,000 keys). Answers
+    the rows' column names (the key, then ``columns``) and the rows by parent key."""
+    view = _view(ctx)
+    window = spec.window or Window(limit=ctx.settings.max_page_size)
+    check_window(window, max_page_size=ctx.settings.max_page_size)
+    table = target.table
+    order = target.compile_order(spec.order)
+    selected = readable_columns(table, (target.key, *columns))
+    if relation.is_reverse:
+        parent_cols = [table.c[fk] for fk in relation.fks]
+        inner = select(*parent_cols, *selected)
+        if len(parent_cols) == 1:
+            inner = inner.where(parent_cols[0].in_(bindparam("parents", expanding=True)))
+        else:
+            inner = inner.where(tuple_(*parent_cols).in_(bindparam("parents", expanding=True)))
+    else:
+        pairs = _pairs(parent, relation, target, view)
+        parent_cols = [pairs.c.p]
+        inner = select(pairs.c.p, *selected).select_from(
+            pairs.join(table, table.c[target.key] == pairs.c.k)
+        )
+    rank = func.row_number().over(partition_by=parent_cols, order_by=order).label("_rank")
+    inner = inner.add_columns(rank)
+    rule = visible(table, view)
+    if rule is not None:
+        inner = inner.where(rule)
+    if spec.where is not None:
+        inner = inner.where(target.compile_where(spec.where))
+    ranked = inner.subquery()
+    width = len(parent_cols)
+    stmt = (
+        select(*list(ranked.c)[:-1])
+        .where(_window_bounds(ranked.c._rank, window))
+        .order_by(*list(ranked.c)[:width], ranked.c._rank)
+    )
+    grouped: dict[Any, list[Any]] = {}
+    async with read_connection(ctx.sessionmaker) as session:
+        for start in range(0, len(keys), MAX_KEYS_PER_STATEMENT):
+            chunk = list(keys[start : start + MAX_KEYS_PER_STATEMENT])
+            result = await session.execute(stmt, {"parents": chunk})
+            for row in result.all():
+                key = row[0] if width == 1 else tuple(row[:width])
+                grouped.setdefault(key, []).append(tuple(row[width:]))
+    return tuple(column.name for column in selected), grouped

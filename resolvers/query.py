@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import Enum
 from typing import Any
@@ -18,6 +18,7 @@ from sqlalchemy import ColumnElement, Select, and_, false, or_, true
 
 from gateway.db.models.search import SearchIndex, matches
 from gateway.errors import QueryError
+from resolvers.relations import Relation
 
 
 class Kind(Enum):
@@ -178,9 +179,9 @@ class QuerySpec:
 
 @dataclass(frozen=True, eq=False)
 class Entity:
-    """A model as the query spec sees it: its table, key, allowlisted fields, default order
-    and, when it can be searched, its full-text search index. One per model, so equal and
-    hashed by identity."""
+    """A model as the query spec sees it: its table, key, allowlisted fields, default order,
+    its relations (:mod:`resolvers.relations`) and, when it can be searched, its full-text
+    search index. One per model, so equal and hashed by identity."""
 
     name: str
     table: Any
@@ -188,6 +189,7 @@ class Entity:
     default_order: tuple[Order, ...]
     search: SearchIndex | None = None
     key: str = "id"
+    relations: Mapping[str, Relation] = field(default_factory=dict)
 
     def field_spec(self, name: str) -> FieldSpec:
         spec = self.fields.get(name)

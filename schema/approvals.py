@@ -28,7 +28,7 @@ from schema.errors import (
 )
 from schema.listing import as_objects
 from schema.query import REGISTRY
-from schema.relations import sub_selections
+from schema.relations import field_details, under
 from schema.taxonomy import Approval
 
 Info = strawberry.Info[Context, None]
@@ -250,9 +250,7 @@ class ApprovalSubscription:
         if not principal.is_authenticated:
             raise Unauthenticated("Authentication required.")
         reviewer = principal.is_reviewer or principal.is_admin
-        selections = sub_selections(
-            [s for f in info.selected_fields for s in f.selections], "approval"
-        )
+        details = under(info, "ApprovalEvent", field_details(info), "approval")
         async with ctx.events.subscribe(approvals.APPROVAL_TOPIC) as events:
             async for event in events:
                 payload = event.payload
@@ -267,5 +265,5 @@ class ApprovalSubscription:
                     row = await approvals.get_approval(fresh, payload["approval_id"])
                 except NeurogateError:
                     continue  # no longer visible to this subscriber
-                objects = await as_objects(info, REGISTRY, Approval, [row], selections, ctx=fresh)
+                objects = await as_objects(info, REGISTRY, Approval, [row], details, ctx=fresh)
                 yield ApprovalEvent(kind=payload["kind"], approval=objects[0])

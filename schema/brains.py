@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from resolvers import catalog
-from schema.relations import RowType, ToOne
+from schema.relations import RowType
 
 if TYPE_CHECKING:
     from schema.accounts import User
@@ -24,10 +24,6 @@ CategoryRef = Annotated["Category", strawberry.lazy("schema.taxonomy")]
 @strawberry.type(description="A stored file (its content is addressed by its sha256).")
 class FileUpload(RowType):
     entity = catalog.FILE_UPLOAD
-    relations = {
-        "uploader": ToOne("User", "uploader_id"),
-        "session": ToOne("Session", "session_id"),
-    }
 
     id: int
     uuid: strawberry.ID
@@ -46,12 +42,6 @@ class FileUpload(RowType):
 @strawberry.type(description="A brain scan (BrainMaps).")
 class Brain(RowType):
     entity = catalog.BRAIN
-    relations = {
-        "species": ToOne("Species", "species_id"),
-        "category": ToOne("Category", "category_id"),
-        "uploader": ToOne("User", "uploader_id"),
-        "file": ToOne("FileUpload", "file_id"),
-    }
 
     id: int
     uuid: strawberry.ID

@@ -8,14 +8,13 @@ import strawberry
 from strawberry.scalars import JSON
 
 from resolvers import catalog
-from schema.relations import RowType, ToMany, ToOne
+from schema.relations import RowType, followed
 from schema.scalars import BigInt
 
 
 @strawberry.type(description="A connectome, e.g. fruitfly_fafb_flywire (BrainCircuits 'project').")
 class ConnectomeDataset(RowType):
     entity = catalog.CONNECTOME_DATASET
-    relations = {"materializations": ToMany("Materialization", ("dataset_id",))}
 
     id: int
     name: str
@@ -23,14 +22,15 @@ class ConnectomeDataset(RowType):
     created_at: datetime
 
     @strawberry.field(description="Snapshots of this dataset, newest first.")
-    def materializations(self, limit: int | None = None) -> list[Materialization]:
-        return self.many("materializations", limit)
+    def materializations(
+        self, info: strawberry.Info, limit: int | None = None, offset: int = 0
+    ) -> list[Materialization]:
+        return followed(self, info)  # type: ignore[no-any-return]
 
 
 @strawberry.type(description="A numbered, timestamped snapshot of a connectome dataset.")
 class Materialization(RowType):
     entity = catalog.MATERIALIZATION
-    relations = {"dataset": ToOne("ConnectomeDataset", "dataset_id")}
 
     id: int
     version: int
@@ -50,12 +50,6 @@ class SegmentProperty(RowType):
 @strawberry.type(description="A segment (neuron) as of one materialization.")
 class Segment(RowType):
     entity = catalog.SEGMENT
-    relations = {
-        "materialization": ToOne("Materialization", "materialization_id"),
-        "properties": ToMany(
-            "SegmentProperty", ("materialization_id", "segment_id"), ("materialization_id", "id")
-        ),
-    }
 
     id: BigInt
     cell_group: str
@@ -71,14 +65,15 @@ class Segment(RowType):
     materialization: Materialization | None = None
 
     @strawberry.field(description="Named properties of this segment, by name.")
-    def properties(self, limit: int | None = None) -> list[SegmentProperty]:
-        return self.many("properties", limit)
+    def properties(
+        self, info: strawberry.Info, limit: int | None = None, offset: int = 0
+    ) -> list[SegmentProperty]:
+        return followed(self, info)  # type: ignore[no-any-return]
 
 
 @strawberry.type(description="Synapses from one segment to another in one neuropil.")
 class SynapseConnection(RowType):
     entity = catalog.CONNECTION
-    relations = {"materialization": ToOne("Materialization", "materialization_id")}
 
     id: BigInt
     pre_id: BigInt

@@ -9,7 +9,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from resolvers import catalog
-from schema.relations import RowType, ToMany, ToOne
+from schema.relations import RowType, followed
 
 if TYPE_CHECKING:
     from schema.accounts import Laboratory, User
@@ -24,10 +24,6 @@ StrainRef = Annotated["Strain", strawberry.lazy("schema.taxonomy")]
 @strawberry.type(description="A project: groups subjects and sessions and sets who may see them.")
 class Project(RowType):
     entity = catalog.PROJECT
-    relations = {
-        "sessions": ToMany("Session", ("project_id",)),
-        "subjects": ToMany("Subject", ("project_id",)),
-    }
 
     id: strawberry.ID
     name: str
@@ -38,26 +34,22 @@ class Project(RowType):
     created_at: datetime
     updated_at: datetime
 
-    @strawberry.field(description="Sessions owned by this project, newest first.")
-    def sessions(self, limit: int | None = None) -> list[Session]:
-        return self.many("sessions", limit)
+    @strawberry.field(description="Sessions it owns and sessions linked to it, newest first.")
+    def sessions(
+        self, info: strawberry.Info, limit: int | None = None, offset: int = 0
+    ) -> list[Session]:
+        return followed(self, info)  # type: ignore[no-any-return]
 
-    @strawberry.field(description="Subjects owned by this project, by nickname.")
-    def subjects(self, limit: int | None = None) -> list[Subject]:
-        return self.many("subjects", limit)
+    @strawberry.field(description="Subjects it owns and subjects linked to it, by nickname.")
+    def subjects(
+        self, info: strawberry.Info, limit: int | None = None, offset: int = 0
+    ) -> list[Subject]:
+        return followed(self, info)  # type: ignore[no-any-return]
 
 
 @strawberry.type(description="An experimental animal.")
 class Subject(RowType):
     entity = catalog.SUBJECT
-    relations = {
-        "project": ToOne("Project", "project_id"),
-        "species": ToOne("Species", "species_id"),
-        "strain": ToOne("Strain", "strain_id"),
-        "lab": ToOne("Laboratory", "lab_id"),
-        "responsible_user": ToOne("User", "responsible_user_id"),
-        "sessions": ToMany("Session", ("subject_id",)),
-    }
 
     id: strawberry.ID
     nickname: str
@@ -77,18 +69,21 @@ class Subject(RowType):
     responsible_user: UserRef | None = None
 
     @strawberry.field(description="This subject's sessions, newest first.")
-    def sessions(self, limit: int | None = None) -> list[Session]:
-        return self.many("sessions", limit)
+    def sessions(
+        self, info: strawberry.Info, limit: int | None = None, offset: int = 0
+    ) -> list[Session]:
+        return followed(self, info)  # type: ignore[no-any-return]
+
+    @strawberry.field(description="Its owning project, then every project it is linked to.")
+    def projects(
+        self, info: strawberry.Info, limit: int | None = None, offset: int = 0
+    ) -> list[Project]:
+        return followed(self, info)  # type: ignore[no-any-return]
 
 
 @strawberry.type(description="One experiment session.")
 class Session(RowType):
     entity = catalog.SESSION
-    relations = {
-        "project": ToOne("Project", "project_id"),
-        "subject": ToOne("Subject", "subject_id"),
-        "lab": ToOne("Laboratory", "lab_id"),
-    }
 
     id: strawberry.ID
     name: str
@@ -106,3 +101,15 @@ class Session(RowType):
     project: Project | None = None
     subject: Subject | None = None
     lab: LabRef | None = None
+
+    @strawberry.field(description="Its owning project, then every project it is linked to.")
+    def projects(
+        self, info: strawberry.Info, limit: int | None = None, offset: int = 0
+    ) -> list[Project]:
+        return followed(self, info)  # type: ignore[no-any-return]
+
+    @strawberry.field(description="Its experimenters, by username.")
+    def users(
+        self, info: strawberry.Info, limit: int | None = None, offset: int = 0
+    ) -> list[UserRef]:
+        return followed(self, info)  # type: ignore[no-any-return]

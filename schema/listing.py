@@ -10,19 +10,11 @@ import strawberry
 from strawberry.types.field import StrawberryField
 from strawberry.utils.str_converters import to_camel_case
 
-from gateway.errors import NotFound, QueryError
-from resolvers.listing import get_row, list_rows
-from resolvers.query import QuerySpec, Window
+from gateway.errors import QueryError
+from resolvers.query import Filter, QuerySpec, Window
+from resolvers.read import follow, nodes_of, read
 from schema.filters import order_input, to_condition, to_order, where_input
-from schema.relations import (
-    Registry,
-    RowType,
-    page_objects,
-    plan_folds,
-    prefetch,
-    selects,
-    sub_selections,
-)
+from schema.relations import Registry, RowType, field_details, include_of, selects, under
 
 # Deliberately no ``from __future__ import annotations`` here: the resolvers below are built at
 # schema-build time and carry real (not string) annotations that Strawberry reads.
@@ -71,27 +63,27 @@ def decode_cursor(cursor: str) -> int:
     return offset
 
 
-def _top_selections(info: strawberry.Info) -> list[Any]:
-    return [s for f in info.selected_fields for s in f.selections]
-
-
 async def as_objects(
     info: strawberry.Info,
     registry: Registry,
     type_: type[RowType],
     rows: Sequence[Any],
-    selections: list[Any] | None = None,
+    details: Any = None,
     *,
     ctx: Any = None,
 ) -> list[Any]:
-    """Rows as GraphQL objects, with every relation selected under them already loaded
-    (``selections`` default to the current field's; ``ctx`` to the request's)."""
-    objects = type_.from_rows(rows)
+    """Rows (a mutation's, say) as nodes of ``type_``, with every relation selected under
+    them followed (``details``: the selection, default the current field's; ``ctx``: the
+    request's), each cast to ``type_`` for result unions."""
+    if not rows:
+        return []
     ctx = ctx or info.context
-    if selections is None:
-        selections = _top_selections(info)
-    await prefetch(ctx, registry, type_.__name__, objects, selections, ctx.settings.max_page_size)
-    return objects
+    entity = type_.entity
+    nodes = nodes_of(entity, rows[0]._fields, rows)
+    if details is None:
+        details = field_details(info)
+    await follow(ctx, entity, nodes, include_of(info, registry, type_.__name__, details))
+    return [strawberry.cast(type_, node) for node in nodes]
 
 
 class FieldFactory:
@@ -112,26 +104,15 @@ class FieldFactory:
         info: strawberry.Info,
         type_: type[RowType],
         spec: QuerySpec,
-        selections: list[Any],
+        details: Any,
         *,
         with_total: bool,
     ) -> tuple[list[Any], int | None]:
-        """One page of ``type_`` as objects with everything selected under them loaded: the
-        to-one relations in the list's own statement, the rest prefetched; and the total."""
-        registry, ctx = self.registry, info.context
-        name = type_.__name__
-        folds = plan_folds(registry, name, selections)
-        page = await list_rows(
-            ctx,
-            type_.entity,
-            spec,
-            with_total=with_total,
-            columns=registry.columns(name, selections, folding=True),
-            joins=[fold.join for fold in folds],
-        )
-        max_nested = ctx.settings.max_page_size
-        objects = await page_objects(ctx, registry, name, page, selections, folds, max_nested)
-        return objects, page.total
+        """One page of ``type_`` as nodes with everything selected under them read, and the
+        total when asked for."""
+        include = include_of(info, self.registry, type_.__name__, details)
+        found = await read(info.context, type_.entity, spec, include, with_total=with_total)
+        return found.nodes, found.total
 
     def list_field(self, type_: type[RowType], description: str) -> StrawberryField:
         entity = type_.entity
@@ -151,7 +132,7 @@ class FieldFactory:
                 window=Window(limit=_default(info, limit), offset=offset),
             )
             objects, _ = await factory.page(
-                info, type_, spec, _top_selections(info), with_total=False
+                info, type_, spec, field_details(info), with_total=False
             )
             return objects
 
@@ -183,13 +164,16 @@ class FieldFactory:
                 order=to_order(order_by),
                 window=Window(limit=_default(info, first), offset=offset),
             )
-            selections = _top_selections(info)
-            wants_total = selects(selections, "totalCount") or selects(selections, "pageInfo")
-            node_selections = sub_selections(selections, "nodes") + sub_selections(
-                selections, "edges", "node"
+            details = field_details(info)
+            connection = f"{type_.__name__}Connection"
+            wants_total = selects(info, connection, details, "totalCount") or selects(
+                info, connection, details, "pageInfo"
+            )
+            node_details = under(info, connection, details, "nodes") + under(
+                info, connection, details, "edges", "node"
             )
             nodes, total = await factory.page(
-                info, type_, spec, node_selections, with_total=wants_total
+                info, type_, spec, node_details, with_total=wants_total
             )
             edges = [Edge(cursor=encode_cursor(offset + i), node=n) for i, n in enumerate(nodes)]
             return Connection(
@@ -218,16 +202,13 @@ class FieldFactory:
         self, type_: type[RowType], key: str, key_type: Any, description: str
     ) -> StrawberryField:
         """``<type>(key: ...)``: one row by a unique field; null when missing or not visible."""
-        entity = type_.entity
         factory = self
 
         async def resolve(info: strawberry.Info, value: Any) -> Any:
-            try:
-                row = await get_row(info.context, entity, key, value)
-            except NotFound:
-                return None
-            objects = await as_objects(info, factory.registry, type_, [row])
-            return objects[0]
+            spec = QuerySpec(where=Filter(key, "eq", value), window=Window(limit=1))
+            details = field_details(info)
+            objects, _ = await factory.page(info, type_, spec, details, with_total=False)
+            return objects[0] if objects else None
 
         resolve.__annotations__ = {
             "info": strawberry.Info,

@@ -9,18 +9,21 @@ import strawberry
 from strawberry.scalars import JSON
 
 from resolvers import catalog
-from schema.relations import RowType, ToMany, ToOne
+from schema.relations import RowType, followed
 
 if TYPE_CHECKING:
     from schema.accounts import User
+    from schema.brains import Brain
+    from schema.experiments import Subject
 
 UserRef = Annotated["User", strawberry.lazy("schema.accounts")]
+BrainRef = Annotated["Brain", strawberry.lazy("schema.brains")]
+SubjectRef = Annotated["Subject", strawberry.lazy("schema.experiments")]
 
 
 @strawberry.type(description="A BrainMaps grouping of species, e.g. Rodents or Cephalopods.")
 class Category(RowType):
     entity = catalog.CATEGORY
-    relations = {"species": ToMany("Species", ("category_id",))}
 
     id: int
     name: str
@@ -29,17 +32,21 @@ class Category(RowType):
     updated_at: datetime
 
     @strawberry.field(description="Species in this category, by name.")
-    def species(self, limit: int | None = None) -> list[Species]:
-        return self.many("species", limit)
+    def species(
+        self, info: strawberry.Info, limit: int | None = None, offset: int = 0
+    ) -> list[Species]:
+        return followed(self, info)  # type: ignore[no-any-return]
+
+    @strawberry.field(description="Brain scans in this category, newest first.")
+    def brains(
+        self, info: strawberry.Info, limit: int | None = None, offset: int = 0
+    ) -> list[BrainRef]:
+        return followed(self, info)  # type: ignore[no-any-return]
 
 
 @strawberry.type(description="A species (BrainSTEM taxonomy, BrainMaps species).")
 class Species(RowType):
     entity = catalog.SPECIES
-    relations = {
-        "category": ToOne("Category", "category_id"),
-        "strains": ToMany("Strain", ("species_id",)),
-    }
 
     id: strawberry.ID
     name: str
@@ -52,14 +59,27 @@ class Species(RowType):
     category: Category | None = None
 
     @strawberry.field(description="Strains of this species, by name.")
-    def strains(self, limit: int | None = None) -> list[Strain]:
-        return self.many("strains", limit)
+    def strains(
+        self, info: strawberry.Info, limit: int | None = None, offset: int = 0
+    ) -> list[Strain]:
+        return followed(self, info)  # type: ignore[no-any-return]
+
+    @strawberry.field(description="Subjects of this species, by nickname.")
+    def subjects(
+        self, info: strawberry.Info, limit: int | None = None, offset: int = 0
+    ) -> list[SubjectRef]:
+        return followed(self, info)  # type: ignore[no-any-return]
+
+    @strawberry.field(description="Brain scans of this species, newest first.")
+    def brains(
+        self, info: strawberry.Info, limit: int | None = None, offset: int = 0
+    ) -> list[BrainRef]:
+        return followed(self, info)  # type: ignore[no-any-return]
 
 
 @strawberry.type(description="A strain of a species.")
 class Strain(RowType):
     entity = catalog.STRAIN
-    relations = {"species": ToOne("Species", "species_id")}
 
     id: strawberry.ID
     name: str
@@ -74,10 +94,6 @@ class Strain(RowType):
 @strawberry.type(description="A proposed change to a taxonomy record, waiting for review.")
 class Approval(RowType):
     entity = catalog.APPROVAL
-    relations = {
-        "submitter": ToOne("User", "submitter_id"),
-        "reviewer": ToOne("User", "reviewer_id"),
-    }
 
     id: strawberry.ID
     model: str

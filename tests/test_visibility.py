@@ -5,9 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+from sqlalchemy import Column, Integer, MetaData, Table
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlmodel import SQLModel
 
+from gateway.app import create_app
+from gateway.auth.principal import ANONYMOUS, Portal, Principal
+from gateway.auth.visibility import MissingRule, visible
 from gateway.db.models import Brain
+from gateway.settings import Settings
 from tests.conftest import Gateway
 from tests.factories import build
 
@@ -112,3 +119,23 @@ async def test_only_verified_brains_are_public(
         '{ brains { readableId } brainByReadableId(readableId: "unverified") { name } }'
     )
     assert data == {"brains": [{"readableId": "shown"}], "brainByReadableId": None}
+
+
+def test_a_table_without_a_visibility_rule_stops_the_gateway_at_start_up(
+    settings: Settings,
+) -> None:
+    unruled = Table("lab_notebook", SQLModel.metadata, Column("id", Integer, primary_key=True))
+    try:
+        with pytest.raises(MissingRule, match="lab_notebook"):
+            create_app(settings)
+    finally:
+        SQLModel.metadata.remove(unruled)
+    create_app(settings)  # every real table has its rule
+
+
+def test_reading_a_table_without_a_rule_is_refused_not_public() -> None:
+    unruled = Table("lab_notebook", MetaData(), Column("id", Integer, primary_key=True))
+    admin = Principal(user_id=1, is_admin=True, portal=Portal.SUPER)
+    for principal in (ANONYMOUS, admin):
+        with pytest.raises(MissingRule):
+            visible(unruled, principal)

@@ -3,6 +3,10 @@
 List queries and loaders both apply it, so a row hidden here cannot be reached through a
 relation, an include, a by-id lookup, a filter or a count. ``None`` means "every row".
 
+Every table has a rule, public ones included (:func:`everyone`): a table without one is refused
+(:class:`MissingRule`), at start-up for every entity (:func:`require_rules`) and on any read
+that reaches it, so a new table is never public by accident.
+
 Portals (seed 001): ``public`` — only public rows, whoever asks; ``private`` — an authenticated
 user's own rows, rows of projects they are a member of, and public rows (reviewers and admins
 also see approvals and the brains awaiting review, with their files); ``super`` — admins,
@@ -33,23 +37,41 @@ from gateway.auth.principal import Portal, Principal
 from gateway.db.models import (
     Approval,
     Brain,
+    Category,
+    Connection,
+    ConnectomeDataset,
     DeviceLogin,
     FileUpload,
+    LabMembership,
+    Laboratory,
+    Materialization,
+    Partnership,
     Project,
     ProjectMember,
+    Segment,
+    SegmentProperty,
     Session,
     SessionProject,
+    SessionUser,
+    Species,
+    Strain,
     Subject,
     SubjectProject,
     Token,
+    User,
     table,
 )
 from gateway.errors import Forbidden, Unauthenticated
 
 Predicate = ColumnElement[bool]
 # A rule gets the rows it judges as a table or an alias of it (a to-one relation folded into a
-# list statement joins an alias), so it must name its rows only through that argument.
-Rule = Callable[[Any, Principal], Predicate]
+# list statement joins an alias), so it must name its rows only through that argument. It
+# answers None when every row is visible.
+Rule = Callable[[Any, Principal], Predicate | None]
+
+
+class MissingRule(LookupError):
+    """A table is read that has no visibility rule: a programming error, never public."""
 
 _projects, _members, _brains = table(Project), table(ProjectMember), table(Brain)
 _sessions = table(Session)
@@ -132,6 +154,21 @@ def _tokens_rule(rows: Any, principal: Principal) -> Predicate:
     return rows.c.user_id == principal.user_id  # type: ignore[no-any-return]
 
 
+def _of_visible_session(rows: Any, principal: Principal) -> Predicate:
+    """Rows that belong to a session (a session's users): visible with their session."""
+    return exists().where(
+        _session_of.c.id == rows.c.session_id, _in_visible_project(_session_of, principal)
+    )
+
+
+_session_of = _sessions.alias("of_session")
+
+
+def everyone(_rows: Any, _principal: Principal) -> None:
+    """Public reference data and profiles: every row (secret columns are never read)."""
+    return None
+
+
 def _nothing(_rows: Any, _principal: Principal) -> Predicate:
     return false()
 
@@ -147,6 +184,25 @@ _RULES: dict[str, Rule] = {
     table(Approval).name: _approvals_rule,
     table(Token).name: _tokens_rule,
     table(DeviceLogin).name: _nothing,
+    table(ProjectMember).name: _in_visible_project,
+    table(SessionUser).name: _of_visible_session,
+    **{
+        table(model).name: everyone
+        for model in (
+            User,
+            Laboratory,
+            LabMembership,
+            Category,
+            Species,
+            Strain,
+            ConnectomeDataset,
+            Materialization,
+            Segment,
+            SegmentProperty,
+            Connection,
+            Partnership,
+        )
+    },
 }
 
 
@@ -179,10 +235,19 @@ def visible(
 ) -> Predicate | None:
     """The rows of ``tbl`` (read through ``alias`` when given) that ``principal`` may see, or
     ``None`` for all of them."""
+    rule = _RULES.get(tbl.name)
+    if rule is None:
+        raise MissingRule(f"Table '{tbl.name}' has no visibility rule.")
     if principal.portal is Portal.SUPER and principal.is_admin:
         return None
-    rule = _RULES.get(tbl.name)
-    return rule(tbl if alias is None else alias, principal) if rule else None
+    return rule(tbl if alias is None else alias, principal)
+
+
+def require_rules(tables: Iterable[Table]) -> None:
+    """Refuse, at start-up, any of ``tables`` without a visibility rule."""
+    missing = sorted({t.name for t in tables} - _RULES.keys())
+    if missing:
+        raise MissingRule(f"No visibility rule for: {', '.join(missing)}.")
 
 
 def in_portal(principal: Principal, portal: Portal) -> Principal:

@@ -1,0 +1,58 @@
+"""Relations of the entity graph, declared once with one meaning each, for every surface.
+
+A relation names its target entity and where the related keys are held:
+
+- :class:`ToOne`: the target row whose key is this row's foreign key.
+- :class:`ToMany`: the target rows whose foreign key(s) name this row (the reverse of a
+  to-one), plus those named through link tables (many-to-many), plus the one this row's own
+  column names (the owning side of a many-to-many whose first member is held on the row, as
+  a session's owning project is).
+
+Only visible rows are ever related: the link rows' and the targets' visibility rules apply.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Table
+
+
+@dataclass(frozen=True, slots=True)
+class ToOne:
+    """The ``target`` row whose key equals this row's ``fk``."""
+
+    target: str
+    fk: str
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """Rows of a link ``table`` whose ``near`` column names this row; ``far`` names the
+    target row."""
+
+    table: Table
+    near: str
+    far: str
+
+
+@dataclass(frozen=True, slots=True)
+class ToMany:
+    """``target`` rows related to this row: those whose ``fks`` equal this row's ``keys``,
+    those the ``links`` name, and the one this row's ``own`` column names."""
+
+    target: str
+    fks: tuple[str, ...] = ()
+    keys: tuple[str, ...] = ("id",)
+    links: tuple[Link, ...] = ()
+    own: str | None = None
+    description: str = ""
+
+    @property
+    def is_reverse(self) -> bool:
+        """Whether only the target's own foreign keys relate it (no link table, no owner)."""
+        return not self.links and self.own is None
+
+
+Relation = ToOne | ToMany

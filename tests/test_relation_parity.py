@@ -1,0 +1,141 @@
+"""Every relation means the same on every surface: for each caller, GraphQL nesting,
+BrainSTEM id lists and ``include[]``, and Alyx's slug lists name the same related records,
+including sessions and subjects linked to a second project (public rows linked to a private
+project, private rows linked to a public one)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from gateway.db.models import SessionProject, SubjectProject
+from tests.conftest import Gateway
+from tests.factories import build
+from tests.rest.brainstem_support import Caller, Lab, arrange
+
+PORTAL_OF = {None: "public", "alice": "private", "mallory": "private", "ada": "super"}
+CALLERS = list(PORTAL_OF)
+
+# (GraphQL list, relation field, BrainSTEM app/model, BrainSTEM field)
+RELATIONS = [
+    ("projects", "sessions", "stem/project", "sessions"),
+    ("projects", "subjects", "stem/project", "subjects"),
+    ("sessions", "projects", "stem/session", "projects"),
+    ("subjects", "projects", "stem/subject", "projects"),
+    ("subjects", "strain", "stem/subject", "strain"),
+    ("subjects", "species", "stem/subject", "species"),
+    ("strains", "species", "taxonomies/strain", "species"),
+]
+Related = dict[str, set[str]]
+
+
+@pytest.fixture
+async def lab(sessionmaker: async_sessionmaker[AsyncSession]) -> Lab:
+    lab = await arrange(sessionmaker)
+    ids = {name: uuid.UUID(value) for name, value in lab.ids.items()}
+
+    async def link_public_rows_to_a_private_project(world: Any) -> None:
+        await world.add(
+            SessionProject(session_id=ids["open_morning"], project_id=ids["foreign_project"])
+        )
+        await world.add(SubjectProject(subject_id=ids["M001"], project_id=ids["foreign_project"]))
+
+    await build(sessionmaker, link_public_rows_to_a_private_project)
+    return lab
+
+
+def _ids(value: Any) -> set[str]:
+    if value is None:
+        return set()
+    if isinstance(value, list):
+        return {item["id"] if isinstance(item, dict) else item for item in value}
+    return {value["id"] if isinstance(value, dict) else value}
+
+
+async def graphql_related(
+    gateway: Gateway, lab: Lab, who: str | None, listing: str, field: str
+) -> Related:
+    headers = {**lab.headers(who), "X-Neurogate-Portal": PORTAL_OF[who]}
+    query = f"{{ rows: {listing} {{ id {field} {{ id }} }} }}"
+    response = await gateway.client.post("/graphql", json={"query": query}, headers=headers)
+    body = response.json()
+    assert "errors" not in body, body
+    return {row["id"]: _ids(row[field]) for row in body["data"]["rows"]}
+
+
+async def brainstem_related(
+    gateway: Gateway, lab: Lab, who: str | None, model: str, field: str, *, include: bool
+) -> Related:
+    url = f"/api/{PORTAL_OF[who]}/{model}/?limit=100"
+    if include:
+        url += f"&include[]={field}.*"
+    body = await Caller(gateway, lab).ok("GET", url, who)
+    records = next(value for value in body.values() if isinstance(value, list))
+    return {record["id"]: _ids(record[field]) for record in records}
+
+
+@pytest.mark.parametrize("who", CALLERS)
+@pytest.mark.parametrize(("listing", "field", "model", "brainstem_field"), RELATIONS)
+async def test_graphql_and_brainstem_relate_the_same_records(
+    gateway: Gateway,
+    lab: Lab,
+    who: str | None,
+    listing: str,
+    field: str,
+    model: str,
+    brainstem_field: str,
+) -> None:
+    graphql = await graphql_related(gateway, lab, who, listing, field)
+    for include in (False, True):
+        brainstem = await brainstem_related(
+            gateway, lab, who, model, brainstem_field, include=include
+        )
+        assert brainstem == graphql, (include, brainstem, graphql)
+
+
+async def alyx_projects(gateway: Gateway, lab: Lab, who: str | None, endpoint: str) -> Related:
+    headers = {"Authorization": f"Token {lab.tokens[who]}"} if who else {}
+    response = await gateway.client.get(f"/{endpoint}?limit=100", headers=headers)
+    assert response.status_code == 200, response.text
+    return {record["id"]: set(record["projects"]) for record in response.json()["results"]}
+
+
+@pytest.mark.parametrize("who", [None, "alice", "mallory"])  # Alyx has no super portal
+@pytest.mark.parametrize("listing", ["sessions", "subjects"])
+async def test_graphql_and_alyx_name_the_same_projects(
+    gateway: Gateway, lab: Lab, who: str | None, listing: str
+) -> None:
+    headers = {**lab.headers(who), "X-Neurogate-Portal": PORTAL_OF[who]}
+    query = f"{{ rows: {listing} {{ id projects {{ name }} }} }}"
+    response = await gateway.client.post("/graphql", json={"query": query}, headers=headers)
+    graphql = {
+        row["id"]: {p["name"] for p in row["projects"]} for row in response.json()["data"]["rows"]
+    }
+    assert await alyx_projects(gateway, lab, who, listing) == graphql
+
+
+async def test_a_link_shows_only_to_those_who_may_see_both_ends(gateway: Gateway, lab: Lab) -> None:
+    """The cases the parity above rests on, spelled out (an empty answer proves nothing)."""
+    ids = lab.ids
+
+    async def projects_of(who: str | None, session: str) -> set[str]:
+        related = await graphql_related(gateway, lab, who, "sessions", "projects")
+        return related.get(ids[session], set())
+
+    async def sessions_of(who: str | None, project: str) -> set[str]:
+        related = await graphql_related(gateway, lab, who, "projects", "sessions")
+        return related.get(ids[project], set())
+
+    # A public session linked to a private project: the link shows to that project's members.
+    assert await projects_of(None, "open_morning") == {ids["open_project"]}
+    assert await projects_of("mallory", "open_morning") == {
+        ids["open_project"],
+        ids["foreign_project"],
+    }
+    # A private session linked to a public project: only those who see the session see it.
+    assert ids["secret_run"] not in await sessions_of(None, "open_project")
+    assert ids["secret_run"] in await sessions_of("alice", "open_project")
+    assert await sessions_of("ada", "secret_project") == {ids["secret_run"]}
