@@ -113,8 +113,8 @@ def optional_integer(name: str, value: Any) -> int | None:
 
 
 def optional_date(name: str, value: Any) -> date | None:
-    if value is None:
-        return None
+    if value is None or (isinstance(value, date) and not isinstance(value, datetime)):
+        return value  # None, or a date a surface has already parsed (GraphQL's Date)
     try:
         return date.fromisoformat(value)
     except (TypeError, ValueError) as exc:
@@ -122,11 +122,16 @@ def optional_date(name: str, value: Any) -> date | None:
 
 
 def optional_datetime(name: str, value: Any) -> datetime | None:
-    """ISO 8601; an offset is converted to UTC, which is how timestamps are stored."""
+    """ISO 8601 (or a datetime a surface has already parsed); an offset is converted to
+    UTC, which is how timestamps are stored."""
     if value is None:
         return None
     try:
-        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        parsed = (
+            value
+            if isinstance(value, datetime)
+            else datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        )
     except (AttributeError, TypeError, ValueError) as exc:
         raise BadRequest("Datetime has wrong format. Use ISO 8601.", field=name) from exc
     offset = parsed.utcoffset()

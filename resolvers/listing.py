@@ -250,7 +250,7 @@ async def list_rows(
     window = spec.window or Window(limit=max_size)
     check_window(window, max_page_size=max_size)
     view = _view(ctx)
-    matching = entity.apply(_visible_select(entity, columns, view), spec)
+    matching = entity.apply(_visible_select(entity, columns, view), spec, view)
     stmt = matching.add_columns(
         *(_related_ids(entity, ids, view).label(name) for name, ids in (related or {}).items())
     )
@@ -368,7 +368,7 @@ async def related_rows(
     if rule is not None:
         inner = inner.where(rule)
     if spec.where is not None:
-        inner = inner.where(target.compile_where(spec.where))
+        inner = inner.where(target.compile_where(spec.where, view))
     ranked = inner.subquery()
     width = len(parent_cols)
     stmt = (

@@ -14,8 +14,10 @@ from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, false, or_, true
+from sqlalchemy import ColumnElement, Select, and_, exists, false, not_, or_, true
 
+from gateway.auth.principal import ANONYMOUS, Principal
+from gateway.auth.visibility import visible
 from gateway.db.models.search import SearchIndex, matches
 from gateway.errors import QueryError
 from resolvers.relations import Relation
@@ -153,7 +155,22 @@ class AnyOf:
     parts: tuple[Condition, ...]
 
 
-Condition = Filter | AllOf | AnyOf
+@dataclass(frozen=True, slots=True)
+class Not:
+    part: Condition
+
+
+@dataclass(frozen=True, slots=True)
+class Related:
+    """``condition`` holds for the visible ``target`` row the to-one relation whose foreign
+    key is ``fk`` names (a row whose related row is missing or hidden matches nothing)."""
+
+    fk: str
+    target: Entity
+    condition: Condition
+
+
+Condition = Filter | AllOf | AnyOf | Not | Related
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,11 +194,32 @@ class QuerySpec:
     include: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class Attribute:
+    """A field of an entity's records (a column of its table, of the same name): what it
+    means, and whether writes may set it (and must)."""
+
+    description: str
+    writable: bool = False
+    required: bool = False
+
+
+class Writes(Enum):
+    """How an entity's records are written (:mod:`resolvers.writes` does it)."""
+
+    NONE = "none"  # read-only here (written by their own flows, or not at all)
+    DIRECT = "direct"  # created, changed and deleted by those the domain allows
+    APPROVAL = "approval"  # proposed, then applied when a reviewer accepts; admins delete
+
+
 @dataclass(frozen=True, eq=False)
 class Entity:
-    """A model as the query spec sees it: its table, key, allowlisted fields, default order,
-    its relations (:mod:`resolvers.relations`) and, when it can be searched, its full-text
-    search index. One per model, so equal and hashed by identity."""
+    """One entity of the graph, declared once: its table and key, what it is
+    (``description``), the fields its records show (``attributes``), the fields it may be
+    filtered and sorted on (``fields``, its allowlist: columns and computed ones), its
+    default order, its relations (:mod:`resolvers.relations`), how it is written and, when it
+    can be searched, its full-text search index. One per model, so equal and hashed by
+    identity."""
 
     name: str
     table: Any
@@ -190,6 +228,9 @@ class Entity:
     search: SearchIndex | None = None
     key: str = "id"
     relations: Mapping[str, Relation] = field(default_factory=dict)
+    description: str = ""
+    attributes: Mapping[str, Attribute] = field(default_factory=dict)
+    writes: Writes = Writes.NONE
 
     def field_spec(self, name: str) -> FieldSpec:
         spec = self.fields.get(name)
@@ -203,15 +244,28 @@ class Entity:
     def check(self, spec: QuerySpec, *, max_page_size: int) -> None:
         """Raise :class:`QueryError` for anything in ``spec`` this entity does not allow."""
         if spec.where is not None:
-            self.compile_where(spec.where)
+            self.compile_where(spec.where, ANONYMOUS)
         self.compile_order(spec.order)
         check_window(spec.window, max_page_size=max_page_size)
 
-    def compile_where(self, condition: Condition) -> ColumnElement[bool]:
+    def compile_where(self, condition: Condition, view: Principal) -> ColumnElement[bool]:
+        """``condition`` as SQL on this entity's rows; conditions on related rows see only
+        the related rows ``view`` may see."""
         if isinstance(condition, AllOf):
-            return and_(true(), *(self.compile_where(part) for part in condition.parts))
+            return and_(true(), *(self.compile_where(part, view) for part in condition.parts))
         if isinstance(condition, AnyOf):
-            return or_(false(), *(self.compile_where(part) for part in condition.parts))
+            return or_(false(), *(self.compile_where(part, view) for part in condition.parts))
+        if isinstance(condition, Not):
+            return not_(self.compile_where(condition.part, view))
+        if isinstance(condition, Related):
+            target = condition.target
+            rows = target.table
+            found = exists().where(
+                rows.c[target.key] == self.table.c[condition.fk],
+                target.compile_where(condition.condition, view),
+            )
+            rule = visible(rows, view)
+            return found if rule is None else found.where(rule)
         return self._compile_filter(condition)
 
     def _compile_filter(self, flt: Filter) -> ColumnElement[bool]:
@@ -284,10 +338,11 @@ class Entity:
                 clauses.append(expr.asc().nulls_first())
         return clauses
 
-    def apply(self, stmt: Select[Any], spec: QuerySpec) -> Select[Any]:
-        """Filter and order ``stmt``; the window is applied by the pagination core."""
+    def apply(self, stmt: Select[Any], spec: QuerySpec, view: Principal) -> Select[Any]:
+        """Filter (as ``view`` sees related rows) and order ``stmt``; the window is applied
+        by the pagination core."""
         if spec.where is not None:
-            stmt = stmt.where(self.compile_where(spec.where))
+            stmt = stmt.where(self.compile_where(spec.where, view))
         if spec.search:
             stmt = stmt.where(self.compile_search(spec.search))
         return stmt.order_by(*self.compile_order(spec.order))

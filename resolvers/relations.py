@@ -20,11 +20,18 @@ from sqlalchemy import Table
 
 @dataclass(frozen=True, slots=True)
 class ToOne:
-    """The ``target`` row whose key equals this row's ``fk``."""
+    """The ``target`` row whose key equals this row's ``fk``; ``writable`` when writes may
+    set it (by its key, as the value ``fk``), ``required`` when a new row must."""
 
     target: str
     fk: str
     description: str = ""
+    writable: bool = False
+    required: bool = False
+
+    @property
+    def written_as(self) -> str:
+        return self.fk
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +55,13 @@ class ToMany:
     links: tuple[Link, ...] = ()
     own: str | None = None
     description: str = ""
+    # Writes may set it as a list of keys, under this value name (the first is the owner).
+    written_as: str = ""
+    required: bool = False
+
+    @property
+    def writable(self) -> bool:
+        return bool(self.written_as)
 
     @property
     def is_reverse(self) -> bool:

@@ -13,6 +13,7 @@ from schema.brains_api import BrainMutation, BrainQuery
 from schema.connectome_api import ConnectomeQuery
 from schema.execution import PlainListExecutor, read_plain_fields_directly
 from schema.extensions import build_extensions
+from schema.mutations import build_mutation
 from schema.query import REGISTRY, build_query
 from schema.scalars import SCALAR_MAP
 
@@ -21,7 +22,9 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     query = merge_types("Query", (build_query(REGISTRY), AuthQuery, BrainQuery, ConnectomeQuery))
     schema = strawberry.Schema(
         query=query,
-        mutation=merge_types("Mutation", (AuthMutation, ApprovalMutation, BrainMutation)),
+        mutation=merge_types(
+            "Mutation", (build_mutation(), AuthMutation, ApprovalMutation, BrainMutation)
+        ),
         subscription=merge_types("Subscription", (ApprovalSubscription,)),
         extensions=build_extensions(settings),
         config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALAR_MAP),

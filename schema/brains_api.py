@@ -16,7 +16,6 @@ from strawberry.file_uploads import Upload
 from gateway.errors import NeurogateError
 from resolvers import brains
 from resolvers.context import Context
-from schema.brains import Brain, FileUpload
 from schema.errors import (
     AuthenticationError,
     ConflictError,
@@ -28,6 +27,7 @@ from schema.errors import (
 )
 from schema.listing import as_objects
 from schema.query import REGISTRY
+from schema.types import Brain, FileUpload
 
 Info = strawberry.Info[Context, None]
 

@@ -8,12 +8,28 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Mapping
 from enum import Enum
+from functools import cache
 from typing import Any, Optional
 
 import strawberry
+from strawberry.utils.str_converters import to_snake_case
 
-from resolvers.query import OPS_BY_KIND, AllOf, AnyOf, Condition, Entity, Filter, Kind, Order
+from resolvers.catalog import ENTITIES
+from resolvers.query import (
+    OPS_BY_KIND,
+    AllOf,
+    AnyOf,
+    Condition,
+    Entity,
+    Filter,
+    Kind,
+    Not,
+    Order,
+    Related,
+)
+from resolvers.relations import ToOne
 from schema.scalars import BigInt
 
 # The Python attribute of each operator on a filter input, and its query-spec name.
@@ -74,23 +90,47 @@ class Direction(Enum):
     DESC = "desc"
 
 
-def where_input(entity: Entity) -> type:
-    """``<Entity>Where``: one optional filter per allowlisted field, plus ``and`` / ``or``."""
+@cache
+def inputs_of(entity: Entity) -> tuple[type, type]:
+    """The entity's ``where`` and ``orderBy`` input types, built once for every field that
+    lists it (its root list and connection, and every to-many relation to it)."""
+    return _where_input(entity), _order_input(entity)
+
+
+def _where_input(entity: Entity) -> type:
+    """``<Entity>Where``: one optional filter per allowlisted field, plus ``and``, ``or`` and
+    ``not``."""
     annotations: dict[str, Any] = {
         name: Optional[FILTER_INPUTS[spec.kind]]  # noqa: UP045
         for name, spec in entity.fields.items()
     }
     namespace: dict[str, Any] = {name: None for name in annotations}
+    # Conditions on the row a to-one relation names (``session: {subject: {...}}``).
+    for name, relation in entity.relations.items():
+        if isinstance(relation, ToOne):
+            target_where = inputs_of(ENTITIES[relation.target])[0]
+            annotations[name] = Optional[target_where]  # noqa: UP045
+            namespace[name] = strawberry.field(
+                default=None, description=f"Conditions on its {name} (one it may see)."
+            )
     cls = type(f"{entity.name}Where", (), namespace)
     annotations["and_"] = Optional[list[cls]]  # type: ignore[valid-type]  # noqa: UP045
     annotations["or_"] = Optional[list[cls]]  # type: ignore[valid-type]  # noqa: UP045
-    cls.and_ = strawberry.field(name="and", default=None)  # type: ignore[attr-defined]
-    cls.or_ = strawberry.field(name="or", default=None)  # type: ignore[attr-defined]
+    annotations["not_"] = Optional[cls]  # type: ignore[valid-type]  # noqa: UP045
+    cls.and_ = strawberry.field(  # type: ignore[attr-defined]
+        name="and", default=None, description="Every one of these holds."
+    )
+    cls.or_ = strawberry.field(  # type: ignore[attr-defined]
+        name="or", default=None, description="At least one of these holds."
+    )
+    cls.not_ = strawberry.field(  # type: ignore[attr-defined]
+        name="not", default=None, description="This does not hold."
+    )
     cls.__annotations__ = annotations
     return strawberry.input(cls, description=f"Which {entity.name} rows to return.")
 
 
-def order_input(entity: Entity) -> type:
+def _order_input(entity: Entity) -> type:
     """``<Entity>Order``: a sortable field and a direction."""
     sortable = [name for name, spec in entity.fields.items() if spec.sortable]
     fields_enum = strawberry.enum(
@@ -107,31 +147,58 @@ def order_input(entity: Entity) -> type:
     return strawberry.input(cls, description=f"One key to sort {entity.name} rows by.")
 
 
-def to_condition(where: Any) -> Condition | None:
-    """The query-spec condition of a parsed ``<Entity>Where`` input."""
+# Keys of a parsed input that differ from the query spec's names. A ``where`` arrives as a
+# Strawberry input object at a root field (attributes by Python name) and as graphql-core's
+# coerced dict under a relation (keys by GraphQL name); both read the same way.
+_KEYS = {"and_": "and", "or_": "or", "not_": "not", "in_": "in", "is_null": "isnull"}
+
+
+def _entries(value: Any) -> list[tuple[str, Any]]:
+    items = value.items() if isinstance(value, Mapping) else vars(value).items()
+    named = ((to_snake_case(key), item) for key, item in items if item is not None)
+    return [(_KEYS.get(key, key), item) for key, item in named]
+
+
+def to_condition(where: Any, entity: Entity) -> Condition | None:
+    """The query-spec condition of a parsed ``<Entity>Where`` input on ``entity``."""
     if where is None:
         return None
     parts: list[Condition] = []
-    for name, value in vars(where).items():
-        if value is None:
-            continue
-        if name == "and_":
-            parts.extend(c for c in (to_condition(w) for w in value) if c is not None)
-        elif name == "or_":
-            alternatives = [c for c in (to_condition(w) for w in value) if c is not None]
+    for name, value in _entries(where):
+        if name == "and":
+            parts.extend(c for c in (to_condition(w, entity) for w in value) if c is not None)
+        elif name == "or":
+            alternatives = [c for c in (to_condition(w, entity) for w in value) if c is not None]
             if alternatives:
                 parts.append(AnyOf(tuple(alternatives)))
+        elif name == "not":
+            negated = to_condition(value, entity)
+            if negated is not None:
+                parts.append(Not(negated))
+        elif isinstance(relation := entity.relations.get(name), ToOne):
+            target = ENTITIES[relation.target]
+            related = to_condition(value, target)
+            if related is not None:
+                parts.append(Related(relation.fk, target, related))
         else:
-            for attr, op_value in vars(value).items():
-                if op_value is not None:
-                    parts.append(Filter(name, _OP_ATTRS[attr], op_value))
+            parts.extend(Filter(name, op, op_value) for op, op_value in _entries(value))
     if not parts:
         return None
     return parts[0] if len(parts) == 1 else AllOf(tuple(parts))
 
 
 def to_order(order_by: list[Any] | None) -> tuple[Order, ...]:
-    return tuple(
-        Order(item.field.value, descending=item.direction is Direction.DESC)
-        for item in order_by or ()
-    )
+    """The query-spec ordering of parsed ``<Entity>Order`` inputs (objects or dicts)."""
+    orders = []
+    for item in order_by or ():
+        field, direction = (
+            (item["field"], item.get("direction", Direction.ASC))
+            if isinstance(item, Mapping)
+            else (item.field, item.direction)
+        )
+        orders.append(Order(_value(field), descending=_value(direction) == Direction.DESC.value))
+    return tuple(orders)
+
+
+def _value(member: Any) -> Any:
+    return member.value if isinstance(member, Enum) else member

@@ -13,7 +13,7 @@ from strawberry.utils.str_converters import to_camel_case
 from gateway.errors import QueryError
 from resolvers.query import Filter, QuerySpec, Window
 from resolvers.read import follow, nodes_of, read
-from schema.filters import order_input, to_condition, to_order, where_input
+from schema.filters import inputs_of, to_condition, to_order
 from schema.relations import Registry, RowType, field_details, include_of, selects, under
 
 # Deliberately no ``from __future__ import annotations`` here: the resolvers below are built at
@@ -91,13 +91,6 @@ class FieldFactory:
 
     def __init__(self, registry: Registry) -> None:
         self.registry = registry
-        self._inputs: dict[str, tuple[type, type]] = {}
-
-    def inputs(self, entity: Any) -> tuple[type, type]:
-        """The entity's ``where`` and ``orderBy`` input types, built once for all its fields."""
-        if entity.name not in self._inputs:
-            self._inputs[entity.name] = (where_input(entity), order_input(entity))
-        return self._inputs[entity.name]
 
     async def page(
         self,
@@ -116,7 +109,7 @@ class FieldFactory:
 
     def list_field(self, type_: type[RowType], description: str) -> StrawberryField:
         entity = type_.entity
-        Where, Order = self.inputs(entity)
+        Where, Order = inputs_of(entity)
         factory = self
 
         async def resolve(
@@ -127,7 +120,7 @@ class FieldFactory:
             offset: int = 0,
         ) -> Any:
             spec = QuerySpec(
-                where=to_condition(where),
+                where=to_condition(where, entity),
                 order=to_order(order_by),
                 window=Window(limit=_default(info, limit), offset=offset),
             )
@@ -148,7 +141,7 @@ class FieldFactory:
 
     def connection_field(self, type_: type[RowType], description: str) -> StrawberryField:
         entity = type_.entity
-        Where, Order = self.inputs(entity)
+        Where, Order = inputs_of(entity)
         factory = self
 
         async def resolve(
@@ -160,7 +153,7 @@ class FieldFactory:
         ) -> Any:
             offset = decode_cursor(after) + 1 if after is not None else 0
             spec = QuerySpec(
-                where=to_condition(where),
+                where=to_condition(where, entity),
                 order=to_order(order_by),
                 window=Window(limit=_default(info, first), offset=offset),
             )

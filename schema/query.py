@@ -7,20 +7,27 @@ from typing import Any
 
 import strawberry
 
-from schema.accounts import Laboratory, User
-from schema.brains import Brain, FileUpload
-from schema.connectome import (
-    ConnectomeDataset,
-    Materialization,
-    Segment,
-    SegmentProperty,
-    SynapseConnection,
-)
-from schema.experiments import Project, Session, Subject
 from schema.listing import FieldFactory
 from schema.relations import Registry, RowType
 from schema.scalars import BigInt
-from schema.taxonomy import Approval, Category, Species, Strain
+from schema.types import (
+    ROW_TYPES,
+    Approval,
+    Brain,
+    Category,
+    ConnectomeDataset,
+    FileUpload,
+    Laboratory,
+    Materialization,
+    Project,
+    Segment,
+    Session,
+    Species,
+    Strain,
+    Subject,
+    SynapseConnection,
+    User,
+)
 
 
 @dataclass(frozen=True)
@@ -68,7 +75,6 @@ EXPOSED = (
     Exposed(SynapseConnection, "synapse_connections", (("synapse_connection", "id", BigInt),)),
 )
 
-ROW_TYPES: tuple[type[RowType], ...] = (*(e.type_ for e in EXPOSED), SegmentProperty)
 # The row types and their relations; mutations use it to return objects like queries do.
 REGISTRY = Registry(ROW_TYPES)
 

@@ -28,6 +28,7 @@ from gateway.errors import QueryError
 from resolvers.query import Entity, QuerySpec, Window
 from resolvers.read import Follow, Include
 from resolvers.relations import ToOne
+from schema.filters import to_condition, to_order
 
 
 class RowType:
@@ -140,15 +141,13 @@ def _include(
             _variables(info),
             found[0].fragment_variable_values,
         )
-        window = _window(name, arguments, info.context.settings.max_page_size)
-        follows.append(
-            Follow(
-                relation_name,
-                _include(info, registry, target_type, found),
-                key=response_key,
-                spec=QuerySpec(window=window),
-            )
+        spec = QuerySpec(
+            where=to_condition(arguments.get("where"), registry.types[target_type].entity),
+            order=to_order(arguments.get("orderBy")),
+            window=_window(name, arguments, info.context.settings.max_page_size),
         )
+        include = _include(info, registry, target_type, found)
+        follows.append(Follow(relation_name, include, key=response_key, spec=spec))
     for relation_name, found in to_one.items():
         target_type = get_named_type(object_type.fields[to_camel_case(relation_name)].type).name
         follows.append(Follow(relation_name, _include(info, registry, target_type, found)))

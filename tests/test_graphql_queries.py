@@ -1265,3 +1265,83 @@ async def test_a_private_project_is_not_found_by_filter_or_name(
         {"hidden": lab.hidden},
     )
     assert data == {"projects": [], "projectByName": None, "project": None}
+
+
+async def test_a_relation_takes_its_own_filter_order_and_window(
+    gateway: Gateway, sessionmaker: Sessionmaker
+) -> None:
+    await arrange_sessions(sessionmaker)
+    data = await gateway.data(
+        """{ projects(where: {name: {eq: "alpha"}}) {
+               all: sessions { name }
+               some: sessions(where: {not: {name: {eq: "apple"}}},
+                              orderBy: [{field: NAME, direction: ASC}], limit: 1, offset: 1) {
+                 name
+               }
+               numbered: sessions(where: {number: {gte: 2}, or: [{qc: {eq: 0}}]}) { name }
+        } }"""
+    )
+    (alpha,) = data["projects"]
+    assert [s["name"] for s in alpha["all"]] == ["banana", "apple", "elder"]
+    assert alpha["some"] == [{"name": "elder"}]  # banana, elder without apple; the second
+    assert [s["name"] for s in alpha["numbered"]] == ["banana", "elder"]
+
+
+async def test_not_negates_a_condition(gateway: Gateway, sessionmaker: Sessionmaker) -> None:
+    await arrange_sessions(sessionmaker)
+    data = await gateway.data(
+        '{ sessions(where: {not: {or: [{name: {eq: "apple"}}, {number: {isNull: true}}]}}) '
+        "{ name } }"
+    )
+    assert {s["name"] for s in data["sessions"]} == {"banana", "cherry", "elder"}
+
+
+async def test_a_relation_window_over_the_cap_is_refused_before_anything_is_read(
+    gateway: Gateway, sessionmaker: Sessionmaker
+) -> None:
+    await arrange_sessions(sessionmaker)
+    gateway.statements.reset()
+    errors = await refused(
+        gateway, '{ projects { sessions(where: {name: {eq: "x"}}, limit: 500) { name } } }'
+    )
+    assert "limit" in only_error(errors, "BAD_USER_INPUT")
+    assert gateway.statements.count == 0
+
+
+async def test_a_filter_reaches_through_to_one_relations(
+    gateway: Gateway, sessionmaker: Sessionmaker
+) -> None:
+    await arrange_sessions(sessionmaker)
+    data = await gateway.data(
+        """{ bySubject: sessions(where: {subject: {nickname: {eq: "SUBJONE"}}}) { name }
+             byProject: sessions(where: {project: {name: {eq: "beta"}},
+                                         not: {subject: {nickname: {startswith: "SUBJ"}}}}) {
+               name
+             }
+             deep: sessions(where: {subject: {project: {name: {icontains: "ALP"}}}}) { name } }"""
+    )
+    assert {s["name"] for s in data["bySubject"]} == {"apple", "banana"}
+    assert [s["name"] for s in data["byProject"]] == ["damson"]
+    assert {s["name"] for s in data["deep"]} == {"apple", "banana"}
+
+
+async def test_a_filter_through_a_relation_never_matches_a_row_the_caller_may_not_see(
+    gateway: Gateway, sessionmaker: Sessionmaker
+) -> None:
+    """A visible session about a subject of a private project: filtering on that subject
+    would tell an outsider the subject exists."""
+
+    async def recipe(world: World) -> None:
+        public = await world.project(name="open")
+        private = await world.project(name="closed", is_public=False)
+        hidden = await world.subject(private, nickname="HIDDEN1")
+        shown = await world.subject(public, nickname="SHOWN1")
+        await world.session_row(public, name="visible_run", subject_id=hidden.id)
+        await world.session_row(public, name="other_run", subject_id=shown.id)
+
+    await build(sessionmaker, recipe)
+    query = '{ sessions(where: {subject: {nickname: {eq: "%s"}}}) { name } }'
+    assert await gateway.data(query % "HIDDEN1") == {"sessions": []}
+    assert await gateway.data(query % "SHOWN1") == {"sessions": [{"name": "other_run"}]}
+    listed = await gateway.data("{ sessions { name subject { nickname } } }")
+    assert {"name": "visible_run", "subject": None} in listed["sessions"]

@@ -83,3 +83,25 @@ async def test_nested_to_many_lists_cost_one_statement_per_level(
     assert all(len(p["sessions"]) == 5 for p in data["projects"])
     # projects, their sessions (windowed), the sessions' subjects.
     assert gateway.statements.count == 3
+
+
+async def test_many_to_many_relations_cost_one_statement_per_level_whatever_the_rows(
+    make_gateway: Any, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    """Relations through link tables (a session's projects, owner and links; a project's
+    sessions, owned and linked) read every parent's rows in one statement per level."""
+    await _arrange(sessionmaker, 400)
+    gateway = await make_gateway(max_page_size=1000)
+    query = """query ($limit: Int!) {
+      sessions(limit: $limit) { name projects { name sessions(limit: 3) { name } } users { id } }
+    }"""
+    counts = {}
+    for limit in (10, 400):
+        gateway.statements.reset()
+        data = await gateway.data(query, {"limit": limit})
+        assert len(data["sessions"]) == limit
+        assert all(len(s["projects"]) == 1 for s in data["sessions"])
+        assert all(len(s["projects"][0]["sessions"]) == 3 for s in data["sessions"])
+        counts[limit] = gateway.statements.count
+    # sessions; their projects and their users side by side; the projects' sessions.
+    assert counts == {10: 4, 400: 4}, gateway.statements.statements

@@ -63,7 +63,7 @@ async def test_an_uploaded_brain_is_private_and_unverified_until_a_reviewer_veri
     assert brain["species"] == {"scientificName": SCIENTIFIC_NAME}
     assert brain["description"] == "Nissl stain"
     assert brain["file"]["sha256"] == hashlib.sha256(content).hexdigest()
-    assert brain["file"]["size"] == len(content)
+    assert brain["file"]["size"] == str(len(content))  # BigInt: 64-bit safe, as text
     assert brain["file"]["name"] == "passwd"  # the client's name is a label, never a path
     assert brain["file"]["contentType"] == "image/tiff"
     [stored] = stored_files(settings.storage_dir)
@@ -336,8 +336,8 @@ async def test_one_request_may_upload_several_files(
 
     assert response.status_code == 200, response.text
     assert response.json()["data"] == {
-        "first": {"name": "a.txt", "size": 10},
-        "second": {"name": "renamed", "size": 20},
+        "first": {"name": "a.txt", "size": "10"},
+        "second": {"name": "renamed", "size": "20"},
     }
     assert len(stored_files(settings.storage_dir)) == 2
     assert temporaries(settings.storage_dir) == []

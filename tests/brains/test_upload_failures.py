@@ -285,7 +285,7 @@ async def test_a_real_multipart_upload_without_preflight_is_refused_and_with_it_
     assert refused.status_code == 400
     assert refused.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
     assert accepted.status_code == 200
-    assert accepted.json()["data"]["uploadFile"]["size"] == 3
+    assert accepted.json()["data"]["uploadFile"]["size"] == "3"
     assert len(stored_files(settings.storage_dir)) == 1
 
 

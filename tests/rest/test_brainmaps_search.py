@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from gateway.auth.principal import ANONYMOUS
 from resolvers import catalog
 from resolvers.query import Entity, QuerySpec
 from tests.auth.support import gql_data
@@ -305,7 +306,7 @@ SEARCHED = [catalog.CATEGORY, catalog.SPECIES, catalog.BRAIN]
 
 def _search_statement(entity: Entity, engine: AsyncEngine) -> str:
     """The list statement of a search, as the gateway builds it, with its values inlined."""
-    stmt = entity.apply(select(entity.table.c.id), QuerySpec(search="muscul cortex"))
+    stmt = entity.apply(select(entity.table.c.id), QuerySpec(search="muscul cortex"), ANONYMOUS)
     compiled = stmt.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True})
     return str(compiled)
 

@@ -1,0 +1,64 @@
+"""The entity graph: every entity declared once, by domain (its fields, allowlist, relations
+and descriptions), and :data:`ENTITIES`, every one by name, as relations name their targets.
+"""
+
+from __future__ import annotations
+
+from resolvers.catalog.accounts import LABORATORY, USER
+from resolvers.catalog.brains import BRAIN, FILE_UPLOAD
+from resolvers.catalog.connectome import (
+    CONNECTION,
+    CONNECTOME_DATASET,
+    MATERIALIZATION,
+    SEGMENT,
+    SEGMENT_PROPERTY,
+)
+from resolvers.catalog.experiments import PROJECT, SESSION, SUBJECT
+from resolvers.catalog.fields import columns, related_value, slug_of_scientific_name
+from resolvers.catalog.taxonomy import APPROVAL, CATEGORY, SPECIES, STRAIN
+from resolvers.query import Entity
+
+ENTITIES: dict[str, Entity] = {
+    entity.name: entity
+    for entity in (
+        LABORATORY,
+        USER,
+        CATEGORY,
+        SPECIES,
+        STRAIN,
+        APPROVAL,
+        PROJECT,
+        SUBJECT,
+        SESSION,
+        FILE_UPLOAD,
+        BRAIN,
+        CONNECTOME_DATASET,
+        MATERIALIZATION,
+        SEGMENT,
+        CONNECTION,
+        SEGMENT_PROPERTY,
+    )
+}
+
+__all__ = [
+    "APPROVAL",
+    "BRAIN",
+    "CATEGORY",
+    "CONNECTION",
+    "CONNECTOME_DATASET",
+    "ENTITIES",
+    "FILE_UPLOAD",
+    "LABORATORY",
+    "MATERIALIZATION",
+    "PROJECT",
+    "SEGMENT",
+    "SEGMENT_PROPERTY",
+    "SESSION",
+    "SPECIES",
+    "STRAIN",
+    "SUBJECT",
+    "USER",
+    "columns",
+    "related_value",
+    "slug_of_scientific_name",
+]

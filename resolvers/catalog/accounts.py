@@ -1,0 +1,39 @@
+"""Accounts: laboratories and users (their public profiles)."""
+
+from __future__ import annotations
+
+from gateway.db.models import Laboratory, User, table
+from resolvers.catalog.fields import attributes, columns
+from resolvers.query import Entity, Order
+
+_lab, _user = table(Laboratory), table(User)
+
+LABORATORY = Entity(
+    "Laboratory",
+    _lab,
+    columns(_lab, "id", "name", "institution", "timezone", "created_at"),
+    default_order=(Order("name"),),
+    description="A laboratory (Alyx ``labs``).",
+    attributes=attributes(
+        _lab,
+        id="Its id.",
+        name="Its unique name (Alyx looks labs up by it).",
+        institution="The institution it belongs to.",
+        address="Its postal address.",
+        timezone="The time zone its sessions are recorded in.",
+    ),
+)
+USER = Entity(
+    "User",
+    _user,
+    columns(_user, "id", "username", "first_name", "last_name", "created_at"),
+    default_order=(Order("username"),),
+    description="A person with an account (their public profile).",
+    attributes=attributes(
+        _user,
+        id="Their id.",
+        username="Their unique user name (Alyx looks users up by it).",
+        first_name="Their first name.",
+        last_name="Their last name.",
+    ),
+)

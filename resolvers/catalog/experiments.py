@@ -1,0 +1,272 @@
+"""Experiments: projects, subjects and sessions."""
+
+from __future__ import annotations
+
+from sqlalchemy import Table, and_, select
+
+from gateway.db.models import (
+    FileUpload,
+    Laboratory,
+    Project,
+    Session,
+    SessionProject,
+    SessionUser,
+    Species,
+    Strain,
+    Subject,
+    SubjectProject,
+    User,
+    table,
+)
+from resolvers.catalog.fields import attributes, columns, related_value, to_many
+from resolvers.query import Attribute, Entity, FieldSpec, Kind, Order, Writes
+from resolvers.relations import Link, ToMany, ToOne
+
+_project, _subject, _session = table(Project), table(Subject), table(Session)
+_subject_links, _session_links = table(SubjectProject), table(SessionProject)
+_lab, _user, _strain, _species = table(Laboratory), table(User), table(Strain), table(Species)
+_upload, _session_users = table(FileUpload), table(SessionUser)
+_CREATED = "When it was created (UTC)."
+_UPDATED = "When it last changed (UTC)."
+_EXTRA = "Free-form fields: names matching ^[A-Za-z][A-Za-z0-9_]*$, text or number values."
+
+
+def _project_names(row: Table, links: Table, link_key: str) -> FieldSpec:
+    """The names of a subject's or session's projects (its owner and every linked one)."""
+    return to_many(
+        row.c.id,
+        (_project.c.name, _project.c.id == row.c.project_id),
+        (
+            _project.c.name,
+            and_(links.c[link_key] == row.c.id, _project.c.id == links.c.project_id),
+        ),
+        kind=Kind.STRING,
+    )
+
+
+def _in_project(row: Table, links: Table, link_key: str) -> FieldSpec:
+    """Its owning project or any project it is linked to (BrainSTEM ``projects.id``)."""
+    return to_many(
+        row.c.id, (row.c.project_id, None), (links.c.project_id, links.c[link_key] == row.c.id)
+    )
+
+
+def _projects(links: Table, link_key: str) -> ToMany:
+    return ToMany(
+        "Project",
+        links=(Link(links, link_key, "project_id"),),
+        own="project_id",
+        description="The project that owns it, then every project it is linked to, by name.",
+        written_as="project_ids",
+        required=True,
+    )
+
+
+def _lab_name(row: Table) -> FieldSpec:
+    return FieldSpec(related_value(_lab.c.name, _lab.c.id, row.c.lab_id), Kind.STRING)
+
+
+PROJECT = Entity(
+    "Project",
+    _project,
+    {
+        **columns(_project, "id", "name", "description", "is_public", "created_at", "updated_at"),
+        # Subjects and sessions it owns or that are linked to it (BrainSTEM ``subjects.id``).
+        "has_subject": to_many(
+            _project.c.id,
+            (_subject.c.id, _subject.c.project_id == _project.c.id),
+            (_subject_links.c.subject_id, _subject_links.c.project_id == _project.c.id),
+        ),
+        "has_session": to_many(
+            _project.c.id,
+            (_session.c.id, _session.c.project_id == _project.c.id),
+            (_session_links.c.session_id, _session_links.c.project_id == _project.c.id),
+        ),
+    },
+    default_order=(Order("name"),),
+    relations={
+        "sessions": ToMany(
+            "Session",
+            ("project_id",),
+            links=(Link(_session_links, "project_id", "session_id"),),
+            description="Sessions it owns and sessions linked to it, newest first.",
+        ),
+        "subjects": ToMany(
+            "Subject",
+            ("project_id",),
+            links=(Link(_subject_links, "project_id", "subject_id"),),
+            description="Subjects it owns and subjects linked to it, by nickname.",
+        ),
+    },
+    description="A project: groups subjects and sessions and sets who may see them.",
+    writes=Writes.DIRECT,
+    attributes=attributes(
+        _project,
+        id="Its id.",
+        name=Attribute("Its unique name.", writable=True, required=True),
+        description=Attribute("What it is about (rich text allowed).", writable=True),
+        is_public=Attribute("Whether everyone may see it and what it holds.", writable=True),
+        tags=Attribute("Labels shared by all users.", writable=True),
+        extra_fields=Attribute(_EXTRA, writable=True),
+        created_at=_CREATED,
+        updated_at=_UPDATED,
+    ),
+)
+SUBJECT = Entity(
+    "Subject",
+    _subject,
+    {
+        **columns(
+            _subject,
+            "id",
+            "nickname",
+            "description",
+            "sex",
+            "birth_date",
+            "death_date",
+            "genotype",
+            "genetic_line",
+            "status",
+            "project_id",
+            "species_id",
+            "strain_id",
+            "lab_id",
+            "responsible_user_id",
+            "created_at",
+            "updated_at",
+        ),
+        # Names the Alyx shim filters on (DOMAIN.md §2.1): related rows' names.
+        "lab_name": _lab_name(_subject),
+        "species_name": FieldSpec(
+            related_value(_species.c.name, _species.c.id, _subject.c.species_id), Kind.STRING
+        ),
+        "strain_name": FieldSpec(
+            related_value(_strain.c.name, _strain.c.id, _subject.c.strain_id), Kind.STRING
+        ),
+        "responsible_username": FieldSpec(
+            related_value(_user.c.username, _user.c.id, _subject.c.responsible_user_id),
+            Kind.STRING,
+        ),
+        "project_name": _project_names(_subject, _subject_links, "subject_id"),
+        "in_project": _in_project(_subject, _subject_links, "subject_id"),
+    },
+    default_order=(Order("nickname"),),
+    relations={
+        "project": ToOne("Project", "project_id", "The project that owns it."),
+        "projects": _projects(_subject_links, "subject_id"),
+        "species": ToOne("Species", "species_id", "Its species.", writable=True),
+        "strain": ToOne("Strain", "strain_id", "Its strain.", writable=True),
+        "lab": ToOne("Laboratory", "lab_id", "The laboratory it belongs to.", writable=True),
+        "responsible_user": ToOne(
+            "User", "responsible_user_id", "Who is responsible for it.", writable=True
+        ),
+        "sessions": ToMany("Session", ("subject_id",), description="Its sessions, newest first."),
+    },
+    description="An experimental animal.",
+    writes=Writes.DIRECT,
+    attributes=attributes(
+        _subject,
+        id="Its id.",
+        nickname=Attribute("Its unique nickname (BrainSTEM name).", True, True),
+        description=Attribute("Notes on it.", writable=True),
+        sex=Attribute("M, F or U (unknown).", writable=True),
+        birth_date=Attribute("When it was born.", writable=True),
+        death_date=Attribute("When it died, if it has.", writable=True),
+        genotype=Attribute("Its genotype.", writable=True),
+        genetic_line=Attribute("Its genetic line.", writable=True),
+        status=Attribute(
+            "planned, active, inactive, transferred, deceased or unknown.", writable=True
+        ),
+        extra_fields=Attribute(_EXTRA, writable=True),
+        created_at=_CREATED,
+        updated_at=_UPDATED,
+    ),
+)
+SESSION = Entity(
+    "Session",
+    _session,
+    {
+        **columns(
+            _session,
+            "id",
+            "name",
+            "narrative",
+            "type",
+            "number",
+            "task_protocol",
+            "start_time",
+            "end_time",
+            "qc",
+            "n_trials",
+            "n_correct_trials",
+            "project_id",
+            "subject_id",
+            "lab_id",
+            "created_at",
+            "updated_at",
+        ),
+        # Names the Alyx shim filters on (DOMAIN.md §2.2): related rows' names.
+        "subject_nickname": FieldSpec(
+            select(_subject.c.nickname)
+            .where(_subject.c.id == _session.c.subject_id)
+            .scalar_subquery(),
+            Kind.STRING,
+        ),
+        "lab_name": _lab_name(_session),
+        "project_name": _project_names(_session, _session_links, "session_id"),
+        "username": to_many(
+            _session.c.id,
+            (
+                _user.c.username,
+                and_(
+                    _session_users.c.session_id == _session.c.id,
+                    _user.c.id == _session_users.c.user_id,
+                ),
+            ),
+            kind=Kind.STRING,
+        ),
+        "dataset_name": to_many(
+            _session.c.id, (_upload.c.name, _upload.c.session_id == _session.c.id), kind=Kind.STRING
+        ),
+        "dataset_type": to_many(
+            _session.c.id,
+            (_upload.c.dataset_type, _upload.c.session_id == _session.c.id),
+            kind=Kind.STRING,
+        ),
+        "in_project": _in_project(_session, _session_links, "session_id"),
+    },
+    default_order=(Order("start_time", descending=True),),
+    relations={
+        "project": ToOne("Project", "project_id", "The project that owns it."),
+        "projects": _projects(_session_links, "session_id"),
+        "subject": ToOne("Subject", "subject_id", "The subject it recorded.", writable=True),
+        "lab": ToOne("Laboratory", "lab_id", "The laboratory that ran it.", writable=True),
+        "users": ToMany(
+            "User",
+            links=(Link(_session_users, "session_id", "user_id"),),
+            description="Its experimenters, by username.",
+        ),
+        "datasets": ToMany(
+            "FileUpload", ("session_id",), description="Files registered to it, newest first."
+        ),
+    },
+    description="One experiment session.",
+    writes=Writes.DIRECT,
+    attributes=attributes(
+        _session,
+        id="Its id.",
+        name=Attribute("Its name (BrainSTEM).", writable=True),
+        narrative=Attribute("What happened (BrainSTEM description).", writable=True),
+        type=Attribute("Its type, e.g. Experiment.", writable=True),
+        number=Attribute("Its number within its subject's day (Alyx).", writable=True),
+        task_protocol=Attribute("The task protocol it ran.", writable=True),
+        start_time=Attribute("When it started (UTC; BrainSTEM date_time).", writable=True),
+        end_time=Attribute("When it ended (UTC).", writable=True),
+        qc="Its quality: 0 not set, 10 pass, 30 warning, 40 fail, 50 critical.",
+        n_trials=Attribute("How many trials it ran.", writable=True),
+        n_correct_trials=Attribute("How many of them were correct.", writable=True),
+        extra_fields=Attribute(_EXTRA, writable=True),
+        created_at=_CREATED,
+        updated_at=_UPDATED,
+    ),
+)

@@ -1,0 +1,149 @@
+"""Taxonomy: categories, species, strains, and the approvals that change them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, Table
+
+from gateway.db.models import Approval, Category, Species, Strain, table
+from gateway.db.models.search import CATEGORY_SEARCH, SPECIES_SEARCH
+from resolvers.catalog.fields import attributes, columns, related_value, scientific_slug
+from resolvers.query import Attribute, Entity, FieldSpec, Kind, Order, Writes
+from resolvers.relations import ToMany, ToOne
+
+_category, _species, _strain = table(Category), table(Species), table(Strain)
+_approval = table(Approval)
+_CREATED = "When it was created (UTC)."
+_UPDATED = "When it last changed (UTC)."
+# What species and strains share (BrainSTEM taxonomy entries).
+_TAXON: dict[str, str | Attribute] = {
+    "description": Attribute("What it is.", writable=True),
+    "comments": Attribute("Notes for the reviewers of a proposal.", writable=True),
+    "rrid": Attribute("Its Research Resource Identifier (RRID:...).", writable=True),
+    "created_at": _CREATED,
+    "updated_at": _UPDATED,
+}
+
+
+def category_name(row: Table) -> ColumnElement[Any]:
+    """The name of the category a row's ``category_id`` names."""
+    return related_value(_category.c.name, _category.c.id, row.c.category_id)
+
+
+CATEGORY = Entity(
+    "Category",
+    _category,
+    columns(_category, "id", "name", "description", "created_at", "updated_at"),
+    default_order=(Order("name"),),
+    search=CATEGORY_SEARCH,
+    relations={
+        "species": ToMany("Species", ("category_id",), description="Species in it, by name."),
+        "brains": ToMany("Brain", ("category_id",), description="Brain scans in it, newest first."),
+    },
+    description="A BrainMaps grouping of species, e.g. Rodents or Cephalopods.",
+    writes=Writes.APPROVAL,
+    attributes=attributes(
+        _category,
+        id="Its id.",
+        name=Attribute("Its unique name (BrainMaps looks categories up by it).", True, True),
+        description=Attribute("What it groups.", writable=True),
+        created_at=_CREATED,
+        updated_at=_UPDATED,
+    ),
+)
+SPECIES = Entity(
+    "Species",
+    _species,
+    {
+        **columns(
+            _species,
+            "id",
+            "name",
+            "scientific_name",
+            "description",
+            "category_id",
+            "created_at",
+            "updated_at",
+        ),
+        "category_name": FieldSpec(category_name(_species), Kind.STRING),
+        # BrainMaps' filter on the scientific name as seed 000's slug ``mus-musculus``.
+        "scientific_name_slug": scientific_slug(_species.c.scientific_name),
+    },
+    default_order=(Order("name"),),
+    search=SPECIES_SEARCH,
+    relations={
+        "category": ToOne(
+            "Category", "category_id", "The BrainMaps grouping it belongs to.", writable=True
+        ),
+        "strains": ToMany("Strain", ("species_id",), description="Its strains, by name."),
+        "subjects": ToMany("Subject", ("species_id",), description="Its subjects, by nickname."),
+        "brains": ToMany("Brain", ("species_id",), description="Its brain scans, newest first."),
+    },
+    description="A species (BrainSTEM taxonomy, BrainMaps species).",
+    writes=Writes.APPROVAL,
+    attributes=attributes(
+        _species,
+        id="Its id.",
+        name=Attribute("Its unique common name, e.g. Mouse.", True, True),
+        scientific_name=Attribute("Its scientific name, e.g. Mus musculus.", writable=True),
+        **_TAXON,
+    ),
+)
+STRAIN = Entity(
+    "Strain",
+    _strain,
+    columns(_strain, "id", "name", "description", "species_id", "created_at", "updated_at"),
+    default_order=(Order("name"),),
+    relations={
+        "species": ToOne(
+            "Species", "species_id", "The species it is a strain of.", True, required=True
+        ),
+        "subjects": ToMany("Subject", ("strain_id",), description="Its subjects, by nickname."),
+    },
+    description="A strain of a species.",
+    writes=Writes.APPROVAL,
+    attributes=attributes(
+        _strain,
+        id="Its id.",
+        name=Attribute("Its unique name, e.g. C57BL/6J.", True, True),
+        **_TAXON,
+    ),
+)
+APPROVAL = Entity(
+    "Approval",
+    _approval,
+    columns(
+        _approval,
+        "id",
+        "model",
+        "action",
+        "instance_id",
+        "status",
+        "submitter_id",
+        "reviewer_id",
+        "created_at",
+        "updated_at",
+        "reviewed_at",
+    ),
+    default_order=(Order("created_at", descending=True),),
+    relations={
+        "submitter": ToOne("User", "submitter_id", "Who proposed the change."),
+        "reviewer": ToOne("User", "reviewer_id", "Who accepted or rejected it."),
+    },
+    description="A proposed change to a taxonomy record, waiting for review.",
+    attributes=attributes(
+        _approval,
+        id="Its id.",
+        model="The kind of record it changes: species, strain or category.",
+        action="Add, Change or Delete.",
+        instance_id="The id of the record it changes (none for Add).",
+        proposed="The proposed values of the record's fields.",
+        status="Pending, Accepted or Rejected.",
+        comments="The submitter's notes for the reviewers.",
+        review_comment="The reviewer's answer.",
+        created_at="When it was proposed (UTC).",
+        updated_at=_UPDATED,
+        reviewed_at="When it was accepted or rejected (UTC).",
+    ),
+)
