@@ -30,6 +30,7 @@ from gateway.db.models import (
     SubjectProject,
     User,
 )
+from gateway.db.models.experiments import Cohort, CohortSubject
 from gateway.db.models.taxonomy import Approval
 
 CATEGORIES = {
@@ -147,6 +148,8 @@ async def seed_demo(session: AsyncSession, *, seed: int = 7) -> None:
         )
         sp = species["Rat"] if lab == "buzsakilab" else species["Mouse"]
         strain = strains["Long-Evans"] if lab == "buzsakilab" else strains["C57BL/6J"]
+        cohort = Cohort(name="first cohort", description="Trained first", project_id=project.id)
+        session.add(cohort)
         for s_index in range(3):
             nickname = f"{lab[:2].upper()}{p_index:01d}{s_index + 10:02d}"
             subject = Subject(
@@ -163,6 +166,8 @@ async def seed_demo(session: AsyncSession, *, seed: int = 7) -> None:
             session.add(subject)
             await session.flush()
             session.add(SubjectProject(subject_id=subject.id, project_id=project.id))
+            if s_index < 2:
+                session.add(CohortSubject(cohort_id=cohort.id, subject_id=subject.id))
             for number in range(1, 5):
                 begin = start + timedelta(days=7 * s_index + number, hours=rng.randrange(6))
                 sess = Session(

@@ -231,6 +231,11 @@ class Entity:
     description: str = ""
     attributes: Mapping[str, Attribute] = field(default_factory=dict)
     writes: Writes = Writes.NONE
+    # How many of it are called (``sessions``): listed under that name at the root of a
+    # surface that lists it; empty for what is only reached through a relation.
+    plural: str = ""
+    # Its unique fields, which a surface may look one record up by (the key first).
+    lookups: tuple[str, ...] = ()
 
     def field_spec(self, name: str) -> FieldSpec:
         spec = self.fields.get(name)

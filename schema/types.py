@@ -1,12 +1,11 @@
 """GraphQL object types built from the entity graph (:mod:`resolvers.catalog`).
 
-Each type is one line naming its entity: :func:`row_type` adds a field per declared attribute
-(typed from its column, described as declared) and per relation: a to-one relation is the
-related object (or null when missing or hidden), a to-many relation a list with its own
-``where``, ``orderBy``, ``limit`` and ``offset``. Objects are the read path's nodes
-(:mod:`resolvers.read`): plain fields read attributes, relation fields what was followed.
-
-The types live in this one module so their references to each other resolve by name.
+Every entity gets a type with a field per declared attribute (typed from its column,
+described as declared) and per relation: a to-one relation is the related object (or null
+when missing or hidden), a to-many relation a list with its own ``where``, ``orderBy``,
+``limit`` and ``offset``. Objects are the read path's nodes (:mod:`resolvers.read`): plain
+fields read attributes, relation fields what was followed. A type other modules name in
+their own signatures is declared here by name; the rest exist only in :data:`TYPES`.
 """
 
 from __future__ import annotations
@@ -53,9 +52,8 @@ def column_scalar(column: Any, *, nullable: bool | None = None) -> Any:
     return Optional[found] if optional else found  # noqa: UP045
 
 
-def _to_many_field(name: str, target: Entity, description: str) -> Any:
+def _to_many_field(name: str, target: Entity, target_type: type, description: str) -> Any:
     where, order = inputs_of(target)
-    target_name = type_name(target)
 
     def resolve(
         self: Any,
@@ -75,128 +73,56 @@ def _to_many_field(name: str, target: Entity, description: str) -> Any:
         "order_by": Optional[list[order]],  # type: ignore[valid-type]  # noqa: UP045
         "limit": Optional[int],  # noqa: UP045
         "offset": int,
-        "return": f"list[{target_name}]",
+        "return": list[target_type],  # type: ignore[valid-type]
     }
     return strawberry.field(resolver=resolve, description=description)
 
 
-def row_type(entity: Entity) -> Any:
-    """Make the decorated class the GraphQL type of ``entity``."""
-
-    def build(cls: type[RowType]) -> type[RowType]:
-        cls.entity = entity
-        annotations: dict[str, Any] = {}
-        for name, attribute in entity.attributes.items():
-            annotations[name] = column_scalar(entity.table.c[name])
-            setattr(cls, name, strawberry.field(description=attribute.description))
-        for name, relation in entity.relations.items():
-            target = catalog.ENTITIES[relation.target]
-            if isinstance(relation, ToOne):
-                annotations[name] = f"Optional[{type_name(target)}]"
-                setattr(cls, name, strawberry.field(default=None, description=relation.description))
-            else:
-                setattr(cls, name, _to_many_field(name, target, relation.description))
-        cls.__annotations__ = annotations
-        return strawberry.type(cls, name=type_name(entity), description=entity.description)
-
-    return build
+def _fill(cls: type[RowType], entity: Entity, classes: dict[str, type[RowType]]) -> None:
+    """Give ``cls`` a field per attribute and per relation of ``entity``."""
+    cls.entity = entity
+    annotations: dict[str, Any] = {}
+    for name, attribute in entity.attributes.items():
+        annotations[name] = column_scalar(entity.table.c[name])
+        setattr(cls, name, strawberry.field(description=attribute.description))
+    for name, relation in entity.relations.items():
+        target = catalog.ENTITIES[relation.target]
+        if isinstance(relation, ToOne):
+            annotations[name] = Optional[classes[target.name]]  # noqa: UP045
+            setattr(cls, name, strawberry.field(default=None, description=relation.description))
+        else:
+            field = _to_many_field(name, target, classes[target.name], relation.description)
+            setattr(cls, name, field)
+    cls.__annotations__ = annotations
 
 
-@row_type(catalog.USER)
-class User(RowType):
-    pass
-
-
-@row_type(catalog.LABORATORY)
-class Laboratory(RowType):
-    pass
-
-
-@row_type(catalog.CATEGORY)
-class Category(RowType):
-    pass
-
-
-@row_type(catalog.SPECIES)
-class Species(RowType):
-    pass
-
-
-@row_type(catalog.STRAIN)
-class Strain(RowType):
-    pass
-
-
-@row_type(catalog.APPROVAL)
 class Approval(RowType):
-    pass
+    """Named here: other modules return it (the approval workflow's results)."""
 
 
-@row_type(catalog.PROJECT)
-class Project(RowType):
-    pass
-
-
-@row_type(catalog.SUBJECT)
-class Subject(RowType):
-    pass
-
-
-@row_type(catalog.SESSION)
-class Session(RowType):
-    pass
-
-
-@row_type(catalog.FILE_UPLOAD)
-class FileUpload(RowType):
-    pass
-
-
-@row_type(catalog.BRAIN)
 class Brain(RowType):
-    pass
+    """Named here: other modules return it (brain uploads and changes)."""
 
 
-@row_type(catalog.CONNECTOME_DATASET)
-class ConnectomeDataset(RowType):
-    pass
+class FileUpload(RowType):
+    """Named here: other modules return it (file uploads)."""
 
 
-@row_type(catalog.MATERIALIZATION)
-class Materialization(RowType):
-    pass
+def _build() -> dict[str, type[RowType]]:
+    named = {cls.__name__: cls for cls in (Approval, Brain, FileUpload)}
+    classes = {
+        entity.name: named.get(entity.name)
+        or type(type_name(entity), (RowType,), {"__module__": __name__})
+        for entity in catalog.ENTITIES.values()
+    }
+    for name, cls in classes.items():
+        _fill(cls, catalog.ENTITIES[name], classes)
+    for name, cls in classes.items():
+        entity = catalog.ENTITIES[name]
+        strawberry.type(cls, name=type_name(entity), description=entity.description)
+    return classes
 
 
-@row_type(catalog.SEGMENT)
-class Segment(RowType):
-    pass
-
-
-@row_type(catalog.SEGMENT_PROPERTY)
-class SegmentProperty(RowType):
-    pass
-
-
-@row_type(catalog.CONNECTION)
-class SynapseConnection(RowType):
-    pass
-
-
-ROW_TYPES: tuple[type[RowType], ...] = (
-    User,
-    Laboratory,
-    Category,
-    Species,
-    Strain,
-    Approval,
-    Project,
-    Subject,
-    Session,
-    FileUpload,
-    Brain,
-    ConnectomeDataset,
-    Materialization,
-    Segment,
-    SegmentProperty,
-    SynapseConnection,
-)
+# Every entity's type, by entity name.
+TYPES = _build()
+ROW_TYPES: tuple[type[RowType], ...] = tuple(TYPES.values())

@@ -3,9 +3,10 @@
 List queries and loaders both apply it, so a row hidden here cannot be reached through a
 relation, an include, a by-id lookup, a filter or a count. ``None`` means "every row".
 
-Every table has a rule, public ones included (:func:`everyone`): a table without one is refused
-(:class:`MissingRule`), at start-up for every entity (:func:`require_rules`) and on any read
-that reaches it, so a new table is never public by accident.
+Every table declares its rule with its model (``seen_by(Seen.…)``), public ones included: a
+table without one is refused (:class:`MissingRule`), at start-up for every table
+(:func:`require_rules`) and on any read that reaches it, so a new table is never public by
+accident. The rules themselves live here, one function per kind of :class:`Seen`.
 
 Portals (seed 001): ``public`` — only public rows, whoever asks; ``private`` — an authenticated
 user's own rows, rows of projects they are a member of, and public rows (reviewers and admins
@@ -18,6 +19,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import replace
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
@@ -35,32 +37,13 @@ from sqlalchemy import (
 
 from gateway.auth.principal import Portal, Principal
 from gateway.db.models import (
-    Approval,
     Brain,
-    Category,
-    Connection,
-    ConnectomeDataset,
-    DeviceLogin,
-    FileUpload,
-    LabMembership,
-    Laboratory,
-    Materialization,
-    Partnership,
     Project,
     ProjectMember,
-    Segment,
-    SegmentProperty,
     Session,
-    SessionProject,
-    SessionUser,
-    Species,
-    Strain,
-    Subject,
-    SubjectProject,
-    Token,
-    User,
     table,
 )
+from gateway.db.models._base import Seen
 from gateway.errors import Forbidden, Unauthenticated
 
 Predicate = ColumnElement[bool]
@@ -148,20 +131,24 @@ def _approvals_rule(rows: Any, principal: Principal) -> Predicate:
     return rows.c.submitter_id == principal.user_id  # type: ignore[no-any-return]
 
 
-def _tokens_rule(rows: Any, principal: Principal) -> Predicate:
+def _own_rows(rows: Any, principal: Principal) -> Predicate:
     if not sees_private(principal):
         return false()
     return rows.c.user_id == principal.user_id  # type: ignore[no-any-return]
 
 
-def _of_visible_session(rows: Any, principal: Principal) -> Predicate:
-    """Rows that belong to a session (a session's users): visible with their session."""
-    return exists().where(
-        _session_of.c.id == rows.c.session_id, _in_visible_project(_session_of, principal)
-    )
+def _with_parent(tbl: Table) -> Rule:
+    """The rule of rows of another row (a session's users, say): visible with that row, as
+    its own rule says."""
+    parent_name, column = tbl.info["visibility_parent"]
+    parent = tbl.metadata.tables[parent_name]
+    parents = parent.alias(f"parent_of_{tbl.name}")
 
+    def rule(rows: Any, principal: Principal) -> Predicate | None:
+        seen = visible(parent, principal, alias=parents)
+        return None if seen is None else exists().where(parents.c.id == rows.c[column], seen)
 
-_session_of = _sessions.alias("of_session")
+    return rule
 
 
 def everyone(_rows: Any, _principal: Principal) -> None:
@@ -173,53 +160,40 @@ def _nothing(_rows: Any, _principal: Principal) -> Predicate:
     return false()
 
 
-_RULES: dict[str, Rule] = {
-    table(Project).name: _project_visible,
-    table(Subject).name: _in_visible_project,
-    table(Session).name: _in_visible_project,
-    table(SubjectProject).name: _in_visible_project,
-    table(SessionProject).name: _in_visible_project,
-    table(Brain).name: _brains_rule,
-    table(FileUpload).name: _file_uploads_rule,
-    table(Approval).name: _approvals_rule,
-    table(Token).name: _tokens_rule,
-    table(DeviceLogin).name: _nothing,
-    table(ProjectMember).name: _in_visible_project,
-    table(SessionUser).name: _of_visible_session,
-    **{
-        table(model).name: everyone
-        for model in (
-            User,
-            Laboratory,
-            LabMembership,
-            Category,
-            Species,
-            Strain,
-            ConnectomeDataset,
-            Materialization,
-            Segment,
-            SegmentProperty,
-            Connection,
-            Partnership,
-        )
-    },
+_RULES: dict[Seen, Rule] = {
+    Seen.EVERYONE: everyone,
+    Seen.NOBODY: _nothing,
+    Seen.PROJECTS: _project_visible,
+    Seen.IN_PROJECT: _in_visible_project,
+    Seen.BRAINS: _brains_rule,
+    Seen.FILES: _file_uploads_rule,
+    Seen.APPROVALS: _approvals_rule,
+    Seen.OWN: _own_rows,
 }
 
 
-# A visible row of these tables names a visible project in its ``project_id``: their rule says
-# so. Readers may then skip checking those project ids again.
-_NAMES_VISIBLE_PROJECT = frozenset(
-    name for name, rule in _RULES.items() if rule is _in_visible_project
-)
+def _rule_of(tbl: Table) -> Seen:
+    """The rule ``tbl`` declares (with its model, ``seen_by``); none is an error."""
+    declared = tbl.info.get("visibility")
+    if declared is None:
+        raise MissingRule(f"Table '{tbl.name}' has no visibility rule.")
+    return declared  # type: ignore[no-any-return]
+
+
+@cache
+def _rule_for(tbl: Table) -> Rule:
+    seen = _rule_of(tbl)
+    return _with_parent(tbl) if seen is Seen.WITH_PARENT else _RULES[seen]
 
 
 def names_visible_rows(tbl: Table, column: str, target: Table) -> bool:
     """Whether ``column`` of every row of ``tbl`` the caller may see names a row of
-    ``target`` the caller may see too (so a reader need not check those ids again)."""
+    ``target`` the caller may see too (so a reader need not check those ids again): the
+    ``project_id`` of a row seen with its project does."""
     return (
         column == "project_id"
         and target.name == _projects.name
-        and tbl.name in _NAMES_VISIBLE_PROJECT
+        and _rule_of(tbl) is Seen.IN_PROJECT
     )
 
 
@@ -235,9 +209,7 @@ def visible(
 ) -> Predicate | None:
     """The rows of ``tbl`` (read through ``alias`` when given) that ``principal`` may see, or
     ``None`` for all of them."""
-    rule = _RULES.get(tbl.name)
-    if rule is None:
-        raise MissingRule(f"Table '{tbl.name}' has no visibility rule.")
+    rule = _rule_for(tbl)
     if principal.portal is Portal.SUPER and principal.is_admin:
         return None
     return rule(tbl if alias is None else alias, principal)
@@ -245,7 +217,7 @@ def visible(
 
 def require_rules(tables: Iterable[Table]) -> None:
     """Refuse, at start-up, any of ``tables`` without a visibility rule."""
-    missing = sorted({t.name for t in tables} - _RULES.keys())
+    missing = sorted(t.name for t in tables if t.info.get("visibility") is None)
     if missing:
         raise MissingRule(f"No visibility rule for: {', '.join(missing)}.")
 

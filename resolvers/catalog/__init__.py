@@ -4,6 +4,7 @@ and descriptions), and :data:`ENTITIES`, every one by name, as relations name th
 
 from __future__ import annotations
 
+from resolvers.catalog import accounts, brains, connectome, experiments, taxonomy
 from resolvers.catalog.accounts import LABORATORY, USER
 from resolvers.catalog.brains import BRAIN, FILE_UPLOAD
 from resolvers.catalog.connectome import (
@@ -20,24 +21,8 @@ from resolvers.query import Entity
 
 ENTITIES: dict[str, Entity] = {
     entity.name: entity
-    for entity in (
-        LABORATORY,
-        USER,
-        CATEGORY,
-        SPECIES,
-        STRAIN,
-        APPROVAL,
-        PROJECT,
-        SUBJECT,
-        SESSION,
-        FILE_UPLOAD,
-        BRAIN,
-        CONNECTOME_DATASET,
-        MATERIALIZATION,
-        SEGMENT,
-        CONNECTION,
-        SEGMENT_PROPERTY,
-    )
+    for domain in (accounts, taxonomy, experiments, brains, connectome)
+    for entity in domain.ENTITIES
 }
 
 __all__ = [

@@ -14,6 +14,8 @@ LABORATORY = Entity(
     columns(_lab, "id", "name", "institution", "timezone", "created_at"),
     default_order=(Order("name"),),
     description="A laboratory (Alyx ``labs``).",
+    plural="laboratories",
+    lookups=("id", "name"),
     attributes=attributes(
         _lab,
         id="Its id.",
@@ -29,6 +31,8 @@ USER = Entity(
     columns(_user, "id", "username", "first_name", "last_name", "created_at"),
     default_order=(Order("username"),),
     description="A person with an account (their public profile).",
+    plural="users",
+    lookups=("id",),
     attributes=attributes(
         _user,
         id="Their id.",
@@ -37,3 +41,6 @@ USER = Entity(
         last_name="Their last name.",
     ),
 )
+
+# This domain's entities, in the order surfaces list them.
+ENTITIES = (LABORATORY, USER)

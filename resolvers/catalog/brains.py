@@ -50,6 +50,8 @@ FILE_UPLOAD = Entity(
         "session": ToOne("Session", "session_id", "The session it is registered to."),
     },
     description="A stored file (its content is addressed by its sha256).",
+    plural="file_uploads",
+    lookups=("id",),
     attributes=attributes(
         _upload,
         id="Its id: download it with GET /files/{id}.",
@@ -98,6 +100,8 @@ BRAIN = Entity(
         "file": ToOne("FileUpload", "file_id", "The uploaded scan file."),
     },
     description="A brain scan (BrainMaps).",
+    plural="brains",
+    lookups=("id", "readable_id"),
     attributes=attributes(
         _brain,
         id="Its id.",
@@ -112,3 +116,6 @@ BRAIN = Entity(
         updated_at="When it last changed (UTC).",
     ),
 )
+
+# This domain's entities, in the order surfaces list them.
+ENTITIES = (FILE_UPLOAD, BRAIN)

@@ -29,6 +29,8 @@ CONNECTOME_DATASET = Entity(
         ),
     },
     description="A connectome, e.g. fruitfly_fafb_flywire (BrainCircuits 'project').",
+    plural="connectome_datasets",
+    lookups=("id", "name"),
     attributes=attributes(
         _dataset,
         id="Its id.",
@@ -44,6 +46,8 @@ MATERIALIZATION = Entity(
     default_order=(Order("version", descending=True),),
     relations={"dataset": ToOne("ConnectomeDataset", "dataset_id", "The connectome it snapshots.")},
     description="A numbered, timestamped snapshot of a connectome dataset.",
+    plural="materializations",
+    lookups=("id",),
     attributes=attributes(
         _materialization,
         id="Its id.",
@@ -79,6 +83,7 @@ SEGMENT = Entity(
         ),
     },
     description="A segment (neuron) as of one materialization.",
+    plural="segments",
     attributes=attributes(
         _segment,
         id="Its root id (64-bit: a string in JSON).",
@@ -110,6 +115,8 @@ CONNECTION = Entity(
     default_order=(Order("syn_count", descending=True),),
     relations={"materialization": _SNAPSHOT},
     description="Synapses from one segment to another in one neuropil.",
+    plural="synapse_connections",
+    lookups=("id",),
     attributes=attributes(
         _connection,
         id="Its id.",
@@ -133,3 +140,6 @@ SEGMENT_PROPERTY = Entity(
         value="Its value, as a JSON object.",
     ),
 )
+
+# This domain's entities, in the order surfaces list them.
+ENTITIES = (CONNECTOME_DATASET, MATERIALIZATION, SEGMENT, CONNECTION, SEGMENT_PROPERTY)

@@ -18,6 +18,7 @@ from gateway.db.models import (
     User,
     table,
 )
+from gateway.db.models.experiments import Cohort, CohortSubject
 from resolvers.catalog.fields import attributes, columns, related_value, to_many
 from resolvers.query import Attribute, Entity, FieldSpec, Kind, Order, Writes
 from resolvers.relations import Link, ToMany, ToOne
@@ -26,6 +27,7 @@ _project, _subject, _session = table(Project), table(Subject), table(Session)
 _subject_links, _session_links = table(SubjectProject), table(SessionProject)
 _lab, _user, _strain, _species = table(Laboratory), table(User), table(Strain), table(Species)
 _upload, _session_users = table(FileUpload), table(SessionUser)
+_cohort, _cohort_subjects = table(Cohort), table(CohortSubject)
 _CREATED = "When it was created (UTC)."
 _UPDATED = "When it last changed (UTC)."
 _EXTRA = "Free-form fields: names matching ^[A-Za-z][A-Za-z0-9_]*$, text or number values."
@@ -97,8 +99,11 @@ PROJECT = Entity(
             links=(Link(_subject_links, "project_id", "subject_id"),),
             description="Subjects it owns and subjects linked to it, by nickname.",
         ),
+        "cohorts": ToMany("Cohort", ("project_id",), description="Its cohorts, by name."),
     },
     description="A project: groups subjects and sessions and sets who may see them.",
+    plural="projects",
+    lookups=("id", "name"),
     writes=Writes.DIRECT,
     attributes=attributes(
         _project,
@@ -161,8 +166,15 @@ SUBJECT = Entity(
             "User", "responsible_user_id", "Who is responsible for it.", writable=True
         ),
         "sessions": ToMany("Session", ("subject_id",), description="Its sessions, newest first."),
+        "cohorts": ToMany(
+            "Cohort",
+            links=(Link(_cohort_subjects, "subject_id", "cohort_id"),),
+            description="The cohorts it is in, by name.",
+        ),
     },
     description="An experimental animal.",
+    plural="subjects",
+    lookups=("id", "nickname"),
     writes=Writes.DIRECT,
     attributes=attributes(
         _subject,
@@ -251,6 +263,8 @@ SESSION = Entity(
         ),
     },
     description="One experiment session.",
+    plural="sessions",
+    lookups=("id",),
     writes=Writes.DIRECT,
     attributes=attributes(
         _session,
@@ -270,3 +284,32 @@ SESSION = Entity(
         updated_at=_UPDATED,
     ),
 )
+COHORT = Entity(
+    "Cohort",
+    _cohort,
+    columns(_cohort, "id", "name", "description", "project_id", "created_at", "updated_at"),
+    default_order=(Order("name"),),
+    relations={
+        "project": ToOne("Project", "project_id", "The project it belongs to."),
+        "subjects": ToMany(
+            "Subject",
+            links=(Link(_cohort_subjects, "cohort_id", "subject_id"),),
+            description="The subjects in it, by nickname.",
+        ),
+    },
+    description="A named group of subjects within one project (BrainSTEM cohort).",
+    attributes=attributes(
+        _cohort,
+        id="Its id.",
+        name=Attribute("Its name (not unique).", writable=True, required=True),
+        description=Attribute("What groups its subjects.", writable=True),
+        tags=Attribute("Labels shared by all users.", writable=True),
+        created_at=_CREATED,
+        updated_at=_UPDATED,
+    ),
+    plural="cohorts",
+    lookups=("id",),
+)
+
+# This domain's entities, in the order surfaces list them.
+ENTITIES = (PROJECT, SUBJECT, SESSION, COHORT)

@@ -42,6 +42,8 @@ CATEGORY = Entity(
         "brains": ToMany("Brain", ("category_id",), description="Brain scans in it, newest first."),
     },
     description="A BrainMaps grouping of species, e.g. Rodents or Cephalopods.",
+    plural="categories",
+    lookups=("id", "name"),
     writes=Writes.APPROVAL,
     attributes=attributes(
         _category,
@@ -81,6 +83,8 @@ SPECIES = Entity(
         "brains": ToMany("Brain", ("species_id",), description="Its brain scans, newest first."),
     },
     description="A species (BrainSTEM taxonomy, BrainMaps species).",
+    plural="species",
+    lookups=("id", "name"),
     writes=Writes.APPROVAL,
     attributes=attributes(
         _species,
@@ -102,6 +106,8 @@ STRAIN = Entity(
         "subjects": ToMany("Subject", ("strain_id",), description="Its subjects, by nickname."),
     },
     description="A strain of a species.",
+    plural="strains",
+    lookups=("id", "name"),
     writes=Writes.APPROVAL,
     attributes=attributes(
         _strain,
@@ -132,6 +138,8 @@ APPROVAL = Entity(
         "reviewer": ToOne("User", "reviewer_id", "Who accepted or rejected it."),
     },
     description="A proposed change to a taxonomy record, waiting for review.",
+    plural="approvals",
+    lookups=("id",),
     attributes=attributes(
         _approval,
         id="Its id.",
@@ -147,3 +155,6 @@ APPROVAL = Entity(
         reviewed_at="When it was accepted or rejected (UTC).",
     ),
 )
+
+# This domain's entities, in the order surfaces list them.
+ENTITIES = (CATEGORY, SPECIES, STRAIN, APPROVAL)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -56,6 +57,29 @@ BIGINT_ID = BigInteger().with_variant(Integer(), "sqlite")
 
 # Marks a column that holds a secret (a password or token hash): never selected for reading.
 SECRET = {"info": {"secret": True}}
+
+
+class Seen(StrEnum):
+    """Who may see a table's rows: the visibility rule (``gateway.auth.visibility``) every
+    table declares with :func:`seen_by`. A table that declares none is refused."""
+
+    EVERYONE = "everyone"  # reference data and public profiles
+    NOBODY = "nobody"  # read only by the flows that own them
+    PROJECTS = "projects"  # the projects: public ones, and those one is a member of
+    IN_PROJECT = "in_project"  # rows of a project (its ``project_id``): seen with it
+    WITH_PARENT = "with_parent"  # rows of another row (``parent``): seen with it
+    BRAINS = "brains"  # verified brains; one's own uploads; reviewers see every one
+    FILES = "files"  # files of visible brains and sessions, and one's own
+    APPROVALS = "approvals"  # one's own proposals; reviewers see every one
+    OWN = "own"  # one's own rows (``user_id``)
+
+
+def seen_by(rule: Seen, *, parent: tuple[str, str] | None = None) -> dict[str, Any]:
+    """The table arguments declaring ``rule``; ``WITH_PARENT`` names the parent table and
+    the column naming the parent row, e.g. ``("session", "session_id")``."""
+    if (rule is Seen.WITH_PARENT) != (parent is not None):
+        raise ValueError("WITH_PARENT, and only it, names its parent")
+    return {"info": {"visibility": rule, "visibility_parent": parent}}
 
 
 _UNKNOWN_SAFETY = uuid.SafeUUID.unknown

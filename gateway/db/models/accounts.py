@@ -8,11 +8,20 @@ from datetime import date, datetime
 from sqlalchemy import DateTime
 from sqlmodel import Field, SQLModel
 
-from gateway.db.models._base import SECRET, created_at, json_field, updated_at, uuid_pk
+from gateway.db.models._base import (
+    SECRET,
+    Seen,
+    created_at,
+    json_field,
+    seen_by,
+    updated_at,
+    uuid_pk,
+)
 
 
 class Laboratory(SQLModel, table=True):
     __tablename__ = "laboratory"
+    __table_args__ = seen_by(Seen.EVERYONE)
 
     id: uuid.UUID = uuid_pk()
     name: str = Field(max_length=255, unique=True, index=True)
@@ -25,6 +34,7 @@ class Laboratory(SQLModel, table=True):
 
 class User(SQLModel, table=True):
     __tablename__ = "user_account"
+    __table_args__ = seen_by(Seen.EVERYONE)
 
     id: int | None = Field(default=None, primary_key=True)
     email: str = Field(max_length=254, unique=True, index=True)
@@ -41,6 +51,7 @@ class User(SQLModel, table=True):
 
 class LabMembership(SQLModel, table=True):
     __tablename__ = "lab_membership"
+    __table_args__ = seen_by(Seen.EVERYONE)
 
     user_id: int = Field(foreign_key="user_account.id", primary_key=True, ondelete="CASCADE")
     lab_id: uuid.UUID = Field(foreign_key="laboratory.id", primary_key=True, ondelete="CASCADE")
@@ -53,6 +64,7 @@ class Token(SQLModel, table=True):
     """Every credential the gateway issues; only a hash of the secret is stored."""
 
     __tablename__ = "token"
+    __table_args__ = seen_by(Seen.OWN)
 
     id: uuid.UUID = uuid_pk()
     user_id: int = Field(foreign_key="user_account.id", index=True, ondelete="CASCADE")
@@ -72,6 +84,7 @@ class DeviceLogin(SQLModel, table=True):
     """An RFC 8628-style device authorization request (BrainSTEM's device login)."""
 
     __tablename__ = "device_login"
+    __table_args__ = seen_by(Seen.NOBODY)
 
     id: uuid.UUID = uuid_pk()
     device_code_hash: str = Field(max_length=128, unique=True, index=True, sa_column_kwargs=SECRET)

@@ -8,13 +8,14 @@ from uuid import UUID, uuid4
 from sqlalchemy import BigInteger
 from sqlmodel import Field, SQLModel
 
-from gateway.db.models._base import created_at, updated_at
+from gateway.db.models._base import Seen, created_at, seen_by, updated_at
 
 
 class FileUpload(SQLModel, table=True):
     """A stored file. Content lives in the storage directory under its sha256."""
 
     __tablename__ = "file_upload"
+    __table_args__ = seen_by(Seen.FILES)
 
     id: int | None = Field(default=None, primary_key=True)
     uuid: UUID = Field(default_factory=uuid4, unique=True, index=True)
@@ -34,6 +35,7 @@ class FileUpload(SQLModel, table=True):
 
 class Brain(SQLModel, table=True):
     __tablename__ = "brain"
+    __table_args__ = seen_by(Seen.BRAINS)
 
     id: int | None = Field(default=None, primary_key=True)
     uuid: UUID = Field(default_factory=uuid4, unique=True, index=True)

@@ -9,13 +9,14 @@ from typing import Any
 from sqlalchemy import BigInteger, DateTime, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from gateway.db.models._base import BIGINT_ID, created_at, json_field
+from gateway.db.models._base import BIGINT_ID, Seen, created_at, json_field, seen_by
 
 
 class ConnectomeDataset(SQLModel, table=True):
     """A connectome (BrainCircuits' ``project``, CAVE's datastack), e.g. fruitfly_fafb_flywire."""
 
     __tablename__ = "connectome_dataset"
+    __table_args__ = seen_by(Seen.EVERYONE)
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=200, unique=True, index=True)
@@ -27,7 +28,7 @@ class Materialization(SQLModel, table=True):
     """A numbered, timestamped snapshot of a dataset; only ``valid`` ones are visible."""
 
     __tablename__ = "materialization"
-    __table_args__ = (UniqueConstraint("dataset_id", "version"),)
+    __table_args__ = (UniqueConstraint("dataset_id", "version"), seen_by(Seen.EVERYONE))
 
     id: int | None = Field(default=None, primary_key=True)
     dataset_id: int = Field(foreign_key="connectome_dataset.id", index=True, ondelete="CASCADE")
@@ -41,6 +42,7 @@ class Segment(SQLModel, table=True):
     """A segment (neuron) as of one materialization, with its aggregated statistics."""
 
     __tablename__ = "segment"
+    __table_args__ = seen_by(Seen.EVERYONE)
 
     materialization_id: int = Field(
         foreign_key="materialization.id", primary_key=True, ondelete="CASCADE"
@@ -68,6 +70,7 @@ class SegmentProperty(SQLModel, table=True):
     """A named property of a segment that has no column of its own (nucleus, soma, ...)."""
 
     __tablename__ = "segment_property"
+    __table_args__ = seen_by(Seen.EVERYONE)
 
     materialization_id: int = Field(
         foreign_key="materialization.id", primary_key=True, ondelete="CASCADE"
@@ -83,6 +86,7 @@ class Connection(SQLModel, table=True):
     """Synapses from ``pre_id`` to ``post_id`` in one neuropil, as of one materialization."""
 
     __tablename__ = "connection"
+    __table_args__ = seen_by(Seen.EVERYONE)
 
     id: int | None = Field(default=None, sa_type=BIGINT_ID, primary_key=True)
     materialization_id: int = Field(foreign_key="materialization.id", ondelete="CASCADE")
@@ -105,7 +109,7 @@ class Partnership(SQLModel, table=True):
     """
 
     __tablename__ = "partnership"
-    __table_args__ = ({"sqlite_with_rowid": False},)
+    __table_args__ = ({"sqlite_with_rowid": False, **seen_by(Seen.EVERYONE)},)
 
     materialization_id: int = Field(
         foreign_key="materialization.id", primary_key=True, ondelete="CASCADE"

@@ -9,11 +9,12 @@ from typing import Any
 from sqlalchemy import DateTime, Index
 from sqlmodel import Field, SQLModel
 
-from gateway.db.models._base import created_at, json_field, updated_at, uuid_pk
+from gateway.db.models._base import Seen, created_at, json_field, seen_by, updated_at, uuid_pk
 
 
 class Project(SQLModel, table=True):
     __tablename__ = "project"
+    __table_args__ = seen_by(Seen.PROJECTS)
 
     id: uuid.UUID = uuid_pk()
     name: str = Field(max_length=200, unique=True, index=True)
@@ -27,6 +28,7 @@ class Project(SQLModel, table=True):
 
 class ProjectMember(SQLModel, table=True):
     __tablename__ = "project_member"
+    __table_args__ = seen_by(Seen.IN_PROJECT)
 
     project_id: uuid.UUID = Field(foreign_key="project.id", primary_key=True, ondelete="CASCADE")
     user_id: int = Field(
@@ -40,6 +42,7 @@ class Subject(SQLModel, table=True):
     """An experimental animal. ``project_id`` is the owning project, which decides visibility."""
 
     __tablename__ = "subject"
+    __table_args__ = seen_by(Seen.IN_PROJECT)
 
     id: uuid.UUID = uuid_pk()
     nickname: str = Field(max_length=100, unique=True, index=True)
@@ -72,6 +75,7 @@ class SubjectProject(SQLModel, table=True):
     """Further projects a subject belongs to (the owning project is listed here too)."""
 
     __tablename__ = "subject_project"
+    __table_args__ = seen_by(Seen.IN_PROJECT)
 
     subject_id: uuid.UUID = Field(foreign_key="subject.id", primary_key=True, ondelete="CASCADE")
     project_id: uuid.UUID = Field(
@@ -83,6 +87,7 @@ class Session(SQLModel, table=True):
     """One experiment. ``project_id`` is the owning project, which decides visibility."""
 
     __tablename__ = "session"
+    __table_args__ = seen_by(Seen.IN_PROJECT)
 
     id: uuid.UUID = uuid_pk()
     name: str = Field(default="", max_length=100)
@@ -120,6 +125,7 @@ class SessionProject(SQLModel, table=True):
     """Further projects a session belongs to (the owning project is listed here too)."""
 
     __tablename__ = "session_project"
+    __table_args__ = seen_by(Seen.IN_PROJECT)
 
     session_id: uuid.UUID = Field(foreign_key="session.id", primary_key=True, ondelete="CASCADE")
     project_id: uuid.UUID = Field(
@@ -131,8 +137,36 @@ class SessionUser(SQLModel, table=True):
     """The experimenters of a session (Alyx ``users``)."""
 
     __tablename__ = "session_user"
+    __table_args__ = seen_by(Seen.WITH_PARENT, parent=("session", "session_id"))
 
     session_id: uuid.UUID = Field(foreign_key="session.id", primary_key=True, ondelete="CASCADE")
     user_id: int = Field(
         foreign_key="user_account.id", primary_key=True, index=True, ondelete="CASCADE"
+    )
+
+
+class Cohort(SQLModel, table=True):
+    """A named group of subjects within one project (BrainSTEM ``stem/cohort``)."""
+
+    __tablename__ = "cohort"
+    __table_args__ = seen_by(Seen.IN_PROJECT)
+
+    id: uuid.UUID = uuid_pk()
+    name: str = Field(max_length=100)
+    description: str = Field(default="")
+    project_id: uuid.UUID = Field(foreign_key="project.id", index=True, ondelete="CASCADE")
+    tags: list[str] = json_field([])
+    created_at: datetime = created_at()
+    updated_at: datetime = updated_at()
+
+
+class CohortSubject(SQLModel, table=True):
+    """The subjects of a cohort."""
+
+    __tablename__ = "cohort_subject"
+    __table_args__ = seen_by(Seen.WITH_PARENT, parent=("cohort", "cohort_id"))
+
+    cohort_id: uuid.UUID = Field(foreign_key="cohort.id", primary_key=True, ondelete="CASCADE")
+    subject_id: uuid.UUID = Field(
+        foreign_key="subject.id", primary_key=True, index=True, ondelete="CASCADE"
     )

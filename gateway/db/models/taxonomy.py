@@ -9,13 +9,14 @@ from typing import Any
 from sqlalchemy import DateTime
 from sqlmodel import Field, SQLModel
 
-from gateway.db.models._base import created_at, json_field, updated_at, uuid_pk
+from gateway.db.models._base import Seen, created_at, json_field, seen_by, updated_at, uuid_pk
 
 
 class Category(SQLModel, table=True):
     """A BrainMaps grouping of species (Rodents, Primates, Cephalopods, ...)."""
 
     __tablename__ = "category"
+    __table_args__ = seen_by(Seen.EVERYONE)
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=100, unique=True, index=True)
@@ -26,6 +27,7 @@ class Category(SQLModel, table=True):
 
 class Species(SQLModel, table=True):
     __tablename__ = "species"
+    __table_args__ = seen_by(Seen.EVERYONE)
 
     id: uuid.UUID = uuid_pk()
     name: str = Field(max_length=100, unique=True, index=True)
@@ -42,6 +44,7 @@ class Species(SQLModel, table=True):
 
 class Strain(SQLModel, table=True):
     __tablename__ = "strain"
+    __table_args__ = seen_by(Seen.EVERYONE)
 
     id: uuid.UUID = uuid_pk()
     name: str = Field(max_length=100, unique=True, index=True)
@@ -57,6 +60,7 @@ class Approval(SQLModel, table=True):
     """A proposed Add / Change / Delete of a taxonomy record, waiting for a reviewer."""
 
     __tablename__ = "approval"
+    __table_args__ = seen_by(Seen.APPROVALS)
 
     id: uuid.UUID = uuid_pk()
     model: str = Field(max_length=32, index=True)  # species, strain, category
