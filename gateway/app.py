@@ -27,20 +27,18 @@ from gateway.db.models._base import utcnow
 from gateway.errors import BadRequest, MethodNotAllowed, NeurogateError, NotFound
 from gateway.events import InMemoryBroker
 from gateway.graphql_view import GraphQLView
+from gateway.http import files
+from gateway.http.errors import error_response, family_of
 from gateway.middleware import AuthenticationMiddleware, RateLimitMiddleware
-from gateway.rest import (
-    alyx,
-    alyx_auth,
-    braincircuits,
-    brainmaps,
-    brainmaps_auth,
-    brainstem,
-    brainstem_auth,
-    device,
-    files,
-    openapi,
-)
-from gateway.rest.errors import error_response, family_of
+from gateway.rest import openapi
+from gateway.rest.alyx import auth as alyx_auth
+from gateway.rest.alyx import routes as alyx
+from gateway.rest.braincircuits import routes as braincircuits
+from gateway.rest.brainmaps import auth as brainmaps_auth
+from gateway.rest.brainmaps import routes as brainmaps
+from gateway.rest.brainstem import auth as brainstem_auth
+from gateway.rest.brainstem import device
+from gateway.rest.brainstem import routes as brainstem
 from gateway.settings import Settings
 from gateway.storage import Storage
 from schema import build_schema

@@ -16,8 +16,8 @@ from strawberry.exceptions import ConnectionRejectionError
 from gateway.auth.principal import ANONYMOUS, Portal
 from gateway.auth.visibility import in_portal
 from gateway.errors import BadRequest, NeurogateError, Unauthenticated
-from gateway.rest.errors import Family, error_response
-from gateway.rest.multipart import read_graphql_multipart, refuse_unwanted_post
+from gateway.http.errors import Family, error_response
+from gateway.http.multipart import read_graphql_multipart, refuse_unwanted_post
 from gateway.storage import StagedFile
 from resolvers.auth import authenticate
 from resolvers.context import Context

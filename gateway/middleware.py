@@ -9,7 +9,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.auth.principal import ANONYMOUS
 from gateway.errors import RateLimited, Unauthenticated
-from gateway.rest.errors import error_response, family_of
+from gateway.http.errors import error_response, family_of
 from resolvers.auth import authenticate
 from resolvers.context import Context
 

@@ -15,6 +15,7 @@ SHELL_MODULES = (
     "gateway.middleware",
     "gateway.graphql_view",
     "gateway.rest",
+    "gateway.http",
     "gateway.demo",
 )
 LAYER_NAMES = {

@@ -1,8 +1,8 @@
 """``GET /api/openapi.json``: one OpenAPI 3 document for the whole REST surface.
 
-Assembled from each family's part (:mod:`.brainstem_openapi`, :mod:`.brainmaps_openapi`,
-:mod:`.alyx_openapi`), which are built from the declarations the shim runs on; BrainCircuits'
-endpoint and the file downloads are documented here from their route tables. The document
+Assembled from each family's part (``gateway/rest/<family>/openapi.py``), which are built
+from the declarations the shim runs on; BrainCircuits' endpoint and the file downloads are
+documented here from their route tables. The document
 depends only on the code and the page-size setting, so it is built once per process.
 ``/api/schema`` is a different document: the Alyx endpoints only, shaped for ONE.
 """
@@ -19,15 +19,8 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from gateway.auth.principal import Portal
-from gateway.rest import (
-    alyx,
-    alyx_openapi,
-    braincircuits,
-    brainmaps_openapi,
-    brainstem_openapi,
-    files,
-)
-from gateway.rest.openapi_objects import (
+from gateway.http import files
+from gateway.http.openapi import (
     ALYX_TOKEN,
     BEARER,
     OPTIONAL,
@@ -44,6 +37,11 @@ from gateway.rest.openapi_objects import (
     query,
     ref,
 )
+from gateway.rest.alyx import openapi as alyx_openapi
+from gateway.rest.alyx import routes as alyx
+from gateway.rest.braincircuits import routes as braincircuits
+from gateway.rest.brainmaps import openapi as brainmaps_openapi
+from gateway.rest.brainstem import openapi as brainstem_openapi
 from resolvers.connectome import PROPERTIES
 
 CIRCUITS, CIRCUITS_PREFIX = "BrainCircuits", "Braincircuits"

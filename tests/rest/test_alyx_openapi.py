@@ -9,7 +9,7 @@ import pytest
 from one.webclient import RestSchemeOpenApi
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from gateway.rest.alyx_endpoints import ENDPOINTS
+from gateway.rest.alyx.endpoints import ENDPOINTS
 from gateway.settings import Settings
 from tests.conftest import Gateway
 from tests.rest.alyx_support import Caller, arrange

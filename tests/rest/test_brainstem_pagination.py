@@ -13,7 +13,7 @@ from starlette.datastructures import URL, QueryParams
 
 from gateway.db.models import Species
 from gateway.errors import QueryError
-from gateway.rest.pagination import offset_links, offset_window, page_links, page_window
+from gateway.http.pagination import offset_links, offset_window, page_links, page_window
 from resolvers.query import Window
 from tests.conftest import Gateway
 

@@ -24,7 +24,7 @@ from starlette.routing import BaseRoute, Match, Route, WebSocketRoute
 from gateway.app import create_app
 from gateway.db.models import ConnectomeDataset, Materialization, Segment
 from gateway.rest import openapi
-from gateway.rest.brainstem_models import MODELS
+from gateway.rest.brainstem.models import MODELS
 from gateway.settings import Settings
 from tests.conftest import Gateway
 from tests.factories import build

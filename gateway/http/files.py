@@ -23,7 +23,7 @@ from starlette.types import Receive, Scope, Send
 from gateway.auth.principal import Portal, Principal
 from gateway.auth.visibility import in_portal
 from gateway.errors import BadRequest
-from gateway.rest.common import context_of, principal_of
+from gateway.http.requests import context_of, principal_of
 from resolvers import brains
 
 CHUNK_BYTES = 1 << 20

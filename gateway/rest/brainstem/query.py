@@ -13,8 +13,8 @@ from typing import Any
 from starlette.datastructures import QueryParams
 
 from gateway.errors import QueryError
-from gateway.rest.brainstem_models import MODELS, Members, Model, ToMany, ToOne
-from gateway.rest.pagination import offset_window
+from gateway.http.pagination import offset_window
+from gateway.rest.brainstem.models import MODELS, Members, Model, ToMany, ToOne
 from resolvers.query import ALL_OPS, AllOf, Condition, FieldSpec, Filter, Order, QuerySpec
 
 Include = dict[str, "Include"]  # relation name -> what to include under it

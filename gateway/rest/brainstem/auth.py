@@ -7,8 +7,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from gateway.auth.tokens import TokenKind
-from gateway.rest.common import context_of, json_body, required_strings
-from gateway.rest.errors import json_response
+from gateway.http.errors import json_response
+from gateway.http.requests import context_of, json_body, required_strings
 from resolvers import auth
 
 

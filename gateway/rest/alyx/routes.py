@@ -1,11 +1,11 @@
 """The Alyx family of the REST shim (seed 003), as the ``one-api`` client uses it (CLIENTS.md):
 ``/subjects`` (by nickname), ``/sessions`` and ``/datasets`` (by UUID), ``/users/{username}/
 actions``, the root endpoint listing the endpoint categories, and the OpenAPI document at
-``/api/schema``. ``POST /auth-token`` lives in :mod:`.alyx_auth`.
+``/api/schema``. ``POST /auth-token`` lives in :mod:`.auth`.
 
-Thin by design: the query string is parsed into the shared query spec (:mod:`.alyx_query`),
+Thin by design: the query string is parsed into the shared query spec (:mod:`.query`),
 reads and writes go to the resolvers GraphQL uses, rows come back as Alyx records
-(:mod:`.alyx_records`) in Django REST framework's page ``{"count", "next", "previous",
+(:mod:`.records`) in Django REST framework's page ``{"count", "next", "previous",
 "results"}``. Visibility and permissions are the resolvers'. Paths work with and without a
 trailing slash; ``Accept: application/vnd.alyx.v1+json`` is served, any other Alyx version is
 refused with 406.
@@ -24,20 +24,21 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from gateway.errors import QueryError
-from gateway.rest import alyx_openapi, files
-from gateway.rest.alyx_endpoints import (
+from gateway.http import files
+from gateway.http.errors import json_response
+from gateway.http.openapi import openapi_media
+from gateway.http.pagination import offset_links, offset_window
+from gateway.http.requests import context_of, form_or_json
+from gateway.rest.alyx import openapi
+from gateway.rest.alyx.endpoints import (
     ACTION_TYPES,
     ENDPOINTS,
     SESSION_ACTIONS,
     SESSIONS,
     Endpoint,
 )
-from gateway.rest.alyx_query import DEFAULT_LIMIT, MAX_LIMIT, PAGING
-from gateway.rest.alyx_records import Urls
-from gateway.rest.common import context_of, form_or_json
-from gateway.rest.errors import json_response
-from gateway.rest.openapi_objects import openapi_media
-from gateway.rest.pagination import offset_links, offset_window
+from gateway.rest.alyx.query import DEFAULT_LIMIT, MAX_LIMIT, PAGING
+from gateway.rest.alyx.records import Urls
 from resolvers import catalog
 from resolvers.experiments import Mode
 from resolvers.listing import Page, get_row
@@ -165,7 +166,7 @@ async def root(request: Request) -> Response:
 
 @cache
 def _schema_document() -> bytes:
-    return orjson.dumps(alyx_openapi.document())
+    return orjson.dumps(openapi.document())
 
 
 async def schema(request: Request) -> Response:

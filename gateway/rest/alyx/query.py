@@ -3,7 +3,7 @@ parameter per filter (``?subject=&lab=&date_range=…``), ``django=field__lookup
 and ``limit``/``offset``.
 
 Each endpoint declares its parameters here once; the parser and the OpenAPI document
-(:mod:`.alyx_openapi`) both read the declarations, so the filters ONE is told about are the ones
+(:mod:`.openapi`) both read the declarations, so the filters ONE is told about are the ones
 that work. Values are typed here, against the field they filter, so a 400 names the caller's
 parameter; anything undeclared is a 400, never ignored.
 """
@@ -19,7 +19,7 @@ from typing import Any
 from starlette.datastructures import QueryParams
 
 from gateway.errors import QueryError
-from gateway.rest.pagination import offset_window
+from gateway.http.pagination import offset_window
 from resolvers import catalog
 from resolvers.query import AllOf, Condition, Entity, Filter, QuerySpec
 

@@ -1,11 +1,11 @@
 """BrainMaps' part of ``/api/openapi.json`` (seed 000): categories, species, brains, file
 uploads and the login endpoints, under ``/api/`` and the ``/v1/`` copies.
 
-The paths and methods are those of the route tables (:mod:`.brainmaps`,
-:mod:`.brainmaps_auth`), each documented by its handler; a list's query parameters are its
-:class:`~.brainmaps_query.ListParams`, typed by the entity field each filters; the upload forms
+The paths and methods are those of the route tables (:mod:`.routes`,
+:mod:`.auth`), each documented by its handler; a list's query parameters are its
+:class:`~.query.ListParams`, typed by the entity field each filters; the upload forms
 and the brain changes are the handlers' own declarations. The records' shapes are those
-:mod:`.brainmaps_records` renders (checked against real answers by the tests).
+:mod:`.records` renders (checked against real answers by the tests).
 """
 
 from __future__ import annotations
@@ -13,16 +13,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from gateway.rest import brainmaps, brainmaps_auth
-from gateway.rest.brainmaps_query import (
-    BRAIN_PARAMS,
-    CATEGORY_PARAMS,
-    DEFAULT_PAGE_SIZE,
-    SPECIES_PARAMS,
-    ListParams,
-)
-from gateway.rest.errors import BRAINMAPS_DETAILS, BRAINMAPS_TITLES
-from gateway.rest.openapi_objects import (
+from gateway.http.errors import BRAINMAPS_DETAILS, BRAINMAPS_TITLES
+from gateway.http.openapi import (
     KIND_SCHEMAS,
     SIGNED_IN,
     Schema,
@@ -34,6 +26,14 @@ from gateway.rest.openapi_objects import (
     paths_of,
     query,
     ref,
+)
+from gateway.rest.brainmaps import auth, routes
+from gateway.rest.brainmaps.query import (
+    BRAIN_PARAMS,
+    CATEGORY_PARAMS,
+    DEFAULT_PAGE_SIZE,
+    SPECIES_PARAMS,
+    ListParams,
 )
 from resolvers import catalog
 from resolvers.query import Entity
@@ -172,7 +172,7 @@ _BRAIN_ID = path_parameter("brain_id", {"type": "integer"})
 _CHANGES = {
     "type": "object",
     "additionalProperties": False,
-    "properties": {name: dict(_TYPES[kind]) for name, kind in brainmaps.BRAIN_CHANGES.items()},
+    "properties": {name: dict(_TYPES[kind]) for name, kind in routes.BRAIN_CHANGES.items()},
 }
 _CREDENTIALS = {
     "type": "object",
@@ -183,30 +183,28 @@ _CREDENTIALS = {
 
 def _operations(max_page_size: int) -> dict[Any, Schema]:
     """What each handler of the route tables does."""
-    uploads = _list(catalog.FILE_UPLOAD, brainmaps.UPLOAD_PARAMS, "Upload", max_page_size)
+    uploads = _list(catalog.FILE_UPLOAD, routes.UPLOAD_PARAMS, "Upload", max_page_size)
     return {
-        brainmaps.list_categories: _list(
-            catalog.CATEGORY, CATEGORY_PARAMS, "Category", max_page_size
-        ),
-        brainmaps.get_category: {"responses": _one("Category")},
-        brainmaps.list_species: _list(catalog.SPECIES, SPECIES_PARAMS, "Species", max_page_size),
-        brainmaps.get_species: {"responses": _one("Species")},
-        brainmaps.list_brains: _list(catalog.BRAIN, BRAIN_PARAMS, "Brain", max_page_size),
-        brainmaps.create_brain: {
+        routes.list_categories: _list(catalog.CATEGORY, CATEGORY_PARAMS, "Category", max_page_size),
+        routes.get_category: {"responses": _one("Category")},
+        routes.list_species: _list(catalog.SPECIES, SPECIES_PARAMS, "Species", max_page_size),
+        routes.get_species: {"responses": _one("Species")},
+        routes.list_brains: _list(catalog.BRAIN, BRAIN_PARAMS, "Brain", max_page_size),
+        routes.create_brain: {
             "description": "Upload a brain (multipart); its readable id is made from its name.",
             "security": SIGNED_IN,
-            "requestBody": _form(brainmaps.BRAIN_FIELDS, brainmaps.FILE_PARTS),
+            "requestBody": _form(routes.BRAIN_FIELDS, routes.FILE_PARTS),
             "responses": _one("Brain", "201", failures=(400, 401, 403, 409, 413, 429)),
         },
-        brainmaps.brain_by_readable_id: {
+        routes.brain_by_readable_id: {
             "parameters": [query("readable_id", {"type": "string"}, "The brain's.", required=True)],
             "responses": _one("Brain", failures=(400, 401, 404, 429)),
         },
-        brainmaps.get_brain: {
+        routes.get_brain: {
             "parameters": [_BRAIN_ID],
             "responses": _one("Brain", failures=(400, 401, 404, 429)),
         },
-        brainmaps.update_brain: {
+        routes.update_brain: {
             "description": "Change a brain (its uploader or an admin; verified: reviewers).",
             "security": SIGNED_IN,
             "parameters": [_BRAIN_ID],
@@ -216,7 +214,7 @@ def _operations(max_page_size: int) -> dict[Any, Schema]:
             },
             "responses": _one("Brain", failures=(400, 401, 403, 404, 429)),
         },
-        brainmaps.delete_brain: {
+        routes.delete_brain: {
             "security": SIGNED_IN,
             "parameters": [_BRAIN_ID],
             "responses": {
@@ -224,18 +222,18 @@ def _operations(max_page_size: int) -> dict[Any, Schema]:
                 **errors(PREFIX, (400, 401, 403, 404, 429)),
             },
         },
-        brainmaps.list_uploads: {
+        routes.list_uploads: {
             **uploads,
             "description": "The caller's own uploads.",
             "security": SIGNED_IN,
         },
-        brainmaps.create_upload: {
+        routes.create_upload: {
             "description": "Upload a file (multipart).",
             "security": SIGNED_IN,
-            "requestBody": _form(brainmaps.UPLOAD_FIELDS, brainmaps.UPLOAD_PARTS),
+            "requestBody": _form(routes.UPLOAD_FIELDS, routes.UPLOAD_PARTS),
             "responses": _one("Upload", "201", failures=(400, 401, 413, 429)),
         },
-        brainmaps_auth.login: {
+        auth.login: {
             "description": "Log in with an email and a password: a session token.",
             "security": [],
             "requestBody": {
@@ -244,7 +242,7 @@ def _operations(max_page_size: int) -> dict[Any, Schema]:
             },
             "responses": _one("Login", failures=(400, 401, 429)),
         },
-        brainmaps_auth.logout: {
+        auth.logout: {
             "description": "Revoke the token of this request.",
             "security": SIGNED_IN,
             "responses": {
@@ -255,7 +253,7 @@ def _operations(max_page_size: int) -> dict[Any, Schema]:
                 **errors(PREFIX, (401, 429)),
             },
         },
-        brainmaps_auth.me: {
+        auth.me: {
             "description": "The signed-in user.",
             "security": SIGNED_IN,
             "responses": _one("User", failures=(401, 429)),
@@ -264,8 +262,7 @@ def _operations(max_page_size: int) -> dict[Any, Schema]:
 
 
 def paths(max_page_size: int) -> dict[str, Schema]:
-    routes = (*brainmaps_auth.ROUTES, *brainmaps.ROUTES)
-    return paths_of(routes, _operations(max_page_size), tag=TAG)
+    return paths_of((*auth.ROUTES, *routes.ROUTES), _operations(max_page_size), tag=TAG)
 
 
 def components() -> dict[str, dict[str, Schema]]:

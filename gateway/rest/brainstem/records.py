@@ -22,8 +22,8 @@ from sqlalchemy import Row
 
 from gateway.auth.permissions import EDITING_ROLES, ProjectRole
 from gateway.db.models import User, table
-from gateway.rest.brainstem_models import MODELS, Members, Model, ToMany, ToOne
-from gateway.rest.brainstem_query import Include
+from gateway.rest.brainstem.models import MODELS, Members, Model, ToMany, ToOne
+from gateway.rest.brainstem.query import Include
 from loaders.rows import MAX_KEYS_PER_STATEMENT
 from resolvers.context import Context
 from resolvers.listing import Join, Page, RelatedIds, list_rows, named

@@ -2,9 +2,9 @@
 JSON media types, parameters, the schema of a query-spec field kind, error responses in a
 family's own error format, and the paths of a route table.
 
-The families' builders (:mod:`.brainstem_openapi`, :mod:`.brainmaps_openapi`,
-:mod:`.alyx_openapi`) and the assembly (:mod:`.openapi`) share these, so every part of the
-document says the same thing the same way.
+The families' builders (``gateway/rest/<family>/openapi.py``) and the assembly
+(:mod:`gateway.rest.openapi`) share these, so every part of the document says the same thing
+the same way.
 """
 
 from __future__ import annotations

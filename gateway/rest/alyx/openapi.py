@@ -18,10 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gateway.rest import alyx_auth
-from gateway.rest.alyx_endpoints import ACTION_TYPES, ENDPOINTS, Endpoint
-from gateway.rest.alyx_query import DEFAULT_LIMIT, MAX_LIMIT
-from gateway.rest.openapi_objects import (
+from gateway.http.openapi import (
     OPTIONAL,
     SIGNED_IN,
     Schema,
@@ -30,8 +27,11 @@ from gateway.rest.openapi_objects import (
     openapi_document_response,
     paths_of,
 )
-from gateway.rest.openapi_objects import json_content as _json
-from gateway.rest.openapi_objects import ref as _ref
+from gateway.http.openapi import json_content as _json
+from gateway.http.openapi import ref as _ref
+from gateway.rest.alyx import auth
+from gateway.rest.alyx.endpoints import ACTION_TYPES, ENDPOINTS, Endpoint
+from gateway.rest.alyx.query import DEFAULT_LIMIT, MAX_LIMIT
 
 TAG = "Alyx"
 PREFIX = "Alyx"
@@ -345,7 +345,7 @@ def paths() -> dict[str, Schema]:
         for path, item in _prefixed(document()["paths"]).items()
     }
     documented.update(_AUXILIARY)
-    documented.update(paths_of(alyx_auth.ROUTES, {alyx_auth.auth_token: _AUTH_TOKEN}, tag=TAG))
+    documented.update(paths_of(auth.ROUTES, {auth.auth_token: _AUTH_TOKEN}, tag=TAG))
     return documented
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Row
 
 from gateway.errors import BadRequest, MethodNotAllowed, NotFound
-from gateway.rest.brainstem_models import (
+from gateway.rest.brainstem.models import (
     SPECIES_APPROVAL,
     STRAIN_APPROVAL,
     Model,

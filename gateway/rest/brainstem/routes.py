@@ -4,8 +4,8 @@ portals.
 
 Thin by design: the URL picks a model (by its name; the app segment only has to be one the
 model is served under), the query string is parsed into the shared query spec
-(:mod:`.brainstem_query`), reads and writes go to the resolvers GraphQL uses, and rows come
-back as BrainSTEM records (:mod:`.brainstem_records`) in BrainSTEM's envelopes:
+(:mod:`.query`), reads and writes go to the resolvers GraphQL uses, and rows come
+back as BrainSTEM records (:mod:`.records`) in BrainSTEM's envelopes:
 ``{"<plural>": [...], "count", "next", "previous"}`` and ``{"<singular>": {...}}``.
 Visibility, permissions and approvals are decided in the resolvers.
 """
@@ -22,13 +22,13 @@ from starlette.routing import Route
 from gateway.auth.principal import Portal
 from gateway.auth.visibility import in_portal
 from gateway.errors import MethodNotAllowed, NotFound
-from gateway.rest import brainstem_writes as writes
-from gateway.rest.brainstem_models import BY_URL_NAME, Model
-from gateway.rest.brainstem_query import parse_include, parse_list
-from gateway.rest.brainstem_records import folds, id_lists, render, render_page
-from gateway.rest.common import context_of, json_body, principal_of
-from gateway.rest.errors import json_response
-from gateway.rest.pagination import offset_links
+from gateway.http.errors import json_response
+from gateway.http.pagination import offset_links
+from gateway.http.requests import context_of, json_body, principal_of
+from gateway.rest.brainstem import writes
+from gateway.rest.brainstem.models import BY_URL_NAME, Model
+from gateway.rest.brainstem.query import parse_include, parse_list
+from gateway.rest.brainstem.records import folds, id_lists, render, render_page
 from resolvers.context import Context
 from resolvers.listing import get_row, list_rows
 from resolvers.query import Filter

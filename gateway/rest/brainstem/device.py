@@ -11,8 +11,8 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from gateway.errors import BadRequest, NotFound, Unauthenticated
-from gateway.rest.common import context_of, form_or_json
-from gateway.rest.errors import json_response
+from gateway.http.errors import json_response
+from gateway.http.requests import context_of, form_or_json
 from resolvers import device
 
 VERIFY_ROUTE = "device_verify"

@@ -8,8 +8,8 @@ from starlette.routing import Route
 
 from gateway.auth.tokens import TokenKind
 from gateway.errors import BadRequest, Unauthenticated
-from gateway.rest.common import context_of, form_or_json
-from gateway.rest.errors import json_response
+from gateway.http.errors import json_response
+from gateway.http.requests import context_of, form_or_json
 from resolvers import auth
 
 

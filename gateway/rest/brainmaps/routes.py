@@ -9,7 +9,7 @@ are paginated; one envelope for every list lets a client page them all the same 
 category list is paginated too.
 
 Reads and writes call the business layer (``resolvers``); files are streamed into storage
-while the multipart body arrives (:mod:`gateway.rest.multipart`) and dropped unless kept.
+while the multipart body arrives (:mod:`gateway.http.multipart`) and dropped unless kept.
 """
 
 from __future__ import annotations
@@ -22,18 +22,18 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from gateway.errors import BadRequest, NotFound
-from gateway.rest import brainmaps_records as records
-from gateway.rest.brainmaps_query import (
+from gateway.http.errors import json_response
+from gateway.http.multipart import UploadForm, read_multipart
+from gateway.http.pagination import page_links
+from gateway.http.requests import context_of, json_body, require_user
+from gateway.rest.brainmaps import records
+from gateway.rest.brainmaps.query import (
     BRAIN_PARAMS,
     CATEGORY_PARAMS,
     SPECIES_PARAMS,
     ListParams,
     list_spec,
 )
-from gateway.rest.common import context_of, json_body, require_user
-from gateway.rest.errors import json_response
-from gateway.rest.multipart import UploadForm, read_multipart
-from gateway.rest.pagination import page_links
 from gateway.storage import StagedFile, Storage
 from resolvers import brains, catalog
 from resolvers.context import Context

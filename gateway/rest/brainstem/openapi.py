@@ -1,10 +1,10 @@
 """BrainSTEM's part of ``/api/openapi.json`` (seeds 001, 002): the model endpoints under each
 portal, the token endpoints and the device login's JSON endpoints.
 
-Built from the declarations the shim itself runs on: the models (:mod:`.brainstem_models`:
+Built from the declarations the shim itself runs on: the models (:mod:`.models`:
 URL names, apps, envelope keys, fields, relations, writes), the entities' allowlists (the
 filter operators and sortable fields of each field's kind) and the route tables of
-:mod:`.brainstem_auth` and :mod:`.device`. A filter, sort field or include the shim refuses is
+:mod:`.auth` and :mod:`.device`. A filter, sort field or include the shim refuses is
 not documented, and one it takes is.
 """
 
@@ -14,10 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from gateway.auth.principal import Portal
-from gateway.rest import brainstem_auth, device
-from gateway.rest.brainstem_models import MODELS, Members, Model, ToMany, ToOne, Writes
-from gateway.rest.brainstem_query import DEFAULT_LIMIT, MAX_INCLUDE_DEPTH
-from gateway.rest.openapi_objects import (
+from gateway.http.openapi import (
     KIND_SCHEMAS,
     SIGNED_IN,
     Schema,
@@ -30,6 +27,9 @@ from gateway.rest.openapi_objects import (
     query,
     ref,
 )
+from gateway.rest.brainstem import auth, device
+from gateway.rest.brainstem.models import MODELS, Members, Model, ToMany, ToOne, Writes
+from gateway.rest.brainstem.query import DEFAULT_LIMIT, MAX_INCLUDE_DEPTH
 from resolvers.approvals import Decision
 from resolvers.query import FieldSpec
 
@@ -370,19 +370,19 @@ _GRANT_ERROR = json_content(
 _STRINGS = {"type": "string"}
 _LEGACY = ("access", "token", "token_id", "message")
 AUTH_OPERATIONS: dict[Any, Schema] = {
-    brainstem_auth.token_pair: {
+    auth.token_pair: {
         "description": "Log in with an email and a password.",
         "security": [],
         "requestBody": _credentials("email", "password"),
         "responses": {"200": _PAIR, **errors(PREFIX, (400, 401, 429))},
     },
-    brainstem_auth.refresh: {
+    auth.refresh: {
         "description": "Trade a refresh JWT for a new pair (the old one is spent).",
         "security": [],
         "requestBody": _credentials("refresh"),
         "responses": {"200": _PAIR, **errors(PREFIX, (400, 401, 429))},
     },
-    brainstem_auth.legacy_token: {
+    auth.legacy_token: {
         "description": "A personal access token (older clients read token, newer access).",
         "security": [],
         "requestBody": _credentials("username", "password"),
@@ -465,7 +465,7 @@ def paths(max_page_size: int) -> dict[str, Schema]:
     for model in MODELS.values():
         for app in sorted(model.apps):
             documented.update(_model_paths(model, app, max_page_size))
-    routes = (*brainstem_auth.ROUTES, *device.ROUTES)
+    routes = (*auth.ROUTES, *device.ROUTES)
     ignore = (device.verify_page, device.verify_submit)
     documented.update(paths_of(routes, AUTH_OPERATIONS, tag=TAG, ignore=ignore))
     return documented

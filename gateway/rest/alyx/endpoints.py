@@ -1,5 +1,5 @@
 """The Alyx endpoints neurogate serves, declared once: their lookup key, filters, records and
-writes. The routes (:mod:`.alyx`) and the OpenAPI document ONE reads (:mod:`.alyx_openapi`)
+writes. The routes (:mod:`.routes`) and the OpenAPI document ONE reads (:mod:`.openapi`)
 are both built from these declarations, so they cannot drift apart.
 """
 
@@ -11,9 +11,8 @@ from typing import Any
 
 from sqlalchemy import Row
 
-from gateway.rest import alyx_records as records
-from gateway.rest import alyx_writes as writes
-from gateway.rest.alyx_query import (
+from gateway.rest.alyx import records, writes
+from gateway.rest.alyx.query import (
     DATASET_FILTERS,
     LAB_FILTERS,
     MAX_LIMIT,
@@ -24,7 +23,7 @@ from gateway.rest.alyx_query import (
     Listing,
     typed,
 )
-from gateway.rest.alyx_records import Record, Urls
+from gateway.rest.alyx.records import Record, Urls
 from resolvers import catalog, datasets, experiments
 from resolvers.context import Context
 from resolvers.experiments import Mode

@@ -16,8 +16,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from gateway.errors import BadRequest, NotFound
-from gateway.rest.common import context_of, json_body
-from gateway.rest.errors import json_response
+from gateway.http.errors import json_response
+from gateway.http.requests import context_of, json_body
 from resolvers import connectome
 
 

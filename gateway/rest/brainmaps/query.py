@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from starlette.datastructures import QueryParams
 
 from gateway.errors import QueryError
-from gateway.rest.pagination import page_window
+from gateway.http.pagination import page_window
 from resolvers.catalog import slug_of_scientific_name
 from resolvers.query import AllOf, Filter, QuerySpec
 

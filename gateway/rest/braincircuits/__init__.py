@@ -1,0 +1,1 @@
+"""BrainCircuits (seed 004): segment properties."""
