@@ -1,28 +1,33 @@
-"""Which API family a URL belongs to, and each family's error body for a domain error."""
+"""Each surface's error body for a domain error, and the JSON responses every surface sends.
+
+A route carries the :class:`ErrorFormat` of the API it belongs to (:mod:`.routing`); nothing
+here looks at a URL.
+"""
 
 from __future__ import annotations
 
 from enum import Enum
 
 import orjson
+from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
-from gateway.errors import NeurogateError, Unauthenticated
+from gateway.errors import BadRequest, MethodNotAllowed, NeurogateError, NotFound, Unauthenticated
 
 
-class Family(Enum):
-    GRAPHQL = "graphql"
-    BRAINSTEM = "brainstem"
-    BRAINMAPS = "brainmaps"
-    ALYX = "alyx"
-    BRAINCIRCUITS = "braincircuits"
+class ErrorFormat(Enum):
+    """How one API's clients expect to be told what went wrong."""
+
+    DRF = "drf"  # Django REST framework's, as BrainSTEM answers: {"detail"} or {field: [msg]}
+    ALYX = "alyx"  # Django REST framework's too, with "status_code", and 403 for a bad token
+    BRAINMAPS = "brainmaps"  # seed 000's {"error": <title>, "detail"}
+    BRAINCIRCUITS = "braincircuits"  # {"detail"}, a field's error included
+    GRAPHQL = "graphql"  # {"errors": [{"message", "extensions": {"code"}}]}
 
 
-ALYX_ENDPOINTS = frozenset(
-    {"auth-token", "subjects", "sessions", "datasets", "users", "labs", "projects", "docs"}
-)
-BRAINMAPS_ENDPOINTS = frozenset({"categories", "species", "brains", "file-uploads"})
-BRAINMAPS_AUTH = frozenset({"login", "logout", "me"})
+# A URL no route serves answers in this format (``{"detail": "Not found."}``): the one of
+# BrainSTEM, whose paths cover most of /api/, and of the shared routes.
+DEFAULT = ErrorFormat.DRF
 
 # Seed 000's error titles, and its detail texts where the seed gives them.
 BRAINMAPS_TITLES = {
@@ -42,26 +47,6 @@ BRAINMAPS_DETAILS = {
 }
 
 
-def family_of(path: str) -> Family:
-    parts = [p for p in path.split("/") if p]
-    if parts and parts[0] == "v1":
-        return Family.BRAINMAPS
-    if not parts:
-        return Family.ALYX  # the Alyx root endpoint lists the endpoint categories
-    if parts[0] == "graphql":
-        return Family.GRAPHQL
-    if parts[0] == "circuit":
-        return Family.BRAINCIRCUITS
-    if parts[0] in ALYX_ENDPOINTS or parts[:2] == ["api", "schema"]:
-        return Family.ALYX
-    if len(parts) >= 2 and parts[0] == "api":
-        if parts[1] in BRAINMAPS_ENDPOINTS:
-            return Family.BRAINMAPS
-        if parts[1] == "auth" and len(parts) >= 3 and parts[2] in BRAINMAPS_AUTH:
-            return Family.BRAINMAPS
-    return Family.BRAINSTEM
-
-
 def json_response(
     body: object, status: int = 200, headers: dict[str, str] | None = None
 ) -> Response:
@@ -70,26 +55,26 @@ def json_response(
     )
 
 
-def error_response(family: Family, error: NeurogateError) -> Response:
-    """The body, status and headers a family's clients expect for ``error``."""
+def error_response(errors: ErrorFormat, error: NeurogateError) -> Response:
+    """The body, status and headers clients of an API answering in ``errors`` expect."""
     status = error.status
     headers: dict[str, str] = {}
     if isinstance(error, Unauthenticated):
-        headers["WWW-Authenticate"] = "Token" if family is Family.ALYX else "Bearer"
+        headers["WWW-Authenticate"] = "Token" if errors is ErrorFormat.ALYX else "Bearer"
     retry_after = error.details.get("retry_after")
     if retry_after is not None:
         headers["Retry-After"] = str(retry_after)
     body: object
-    if error.field and family in (Family.BRAINSTEM, Family.ALYX):
+    if error.field and errors in (ErrorFormat.DRF, ErrorFormat.ALYX):
         body = {error.field: [error.message]}  # Django REST framework's field errors
-    elif family is Family.GRAPHQL:
+    elif errors is ErrorFormat.GRAPHQL:
         body = {"errors": [{"message": error.message, "extensions": {"code": error.code}}]}
-    elif family is Family.BRAINMAPS:
+    elif errors is ErrorFormat.BRAINMAPS:
         body = {
             "error": BRAINMAPS_TITLES.get(status, "Error"),
             "detail": BRAINMAPS_DETAILS.get(status, error.message),
         }
-    elif family is Family.ALYX:
+    elif errors is ErrorFormat.ALYX:
         # ONE re-authenticates only on a 403 whose body says "Invalid token.".
         if isinstance(error, Unauthenticated):
             status = 403
@@ -97,3 +82,17 @@ def error_response(family: Family, error: NeurogateError) -> Response:
     else:
         body = {"detail": error.message}
     return json_response(body, status, headers)
+
+
+def domain_error_of(exc: HTTPException, method: str) -> NeurogateError:
+    """Starlette's own refusals (no route, a method the route does not take, a form it cannot
+    parse) as the domain errors every surface already knows how to render."""
+    if exc.status_code == 404:
+        return NotFound("Not found.")
+    if exc.status_code == 405:
+        return MethodNotAllowed(f'Method "{method}" not allowed.')
+    return BadRequest(str(exc.detail))
+
+
+# What a client sees of an exception nobody expected: never its text or traceback.
+INTERNAL_ERROR = "Internal server error."

@@ -17,13 +17,14 @@ from urllib.parse import quote
 import anyio
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from gateway.auth.principal import Portal, Principal
 from gateway.auth.visibility import in_portal
 from gateway.errors import BadRequest
+from gateway.http.errors import ErrorFormat
 from gateway.http.requests import context_of, principal_of
+from gateway.http.routing import FamilyRoute
 from resolvers import brains
 
 CHUNK_BYTES = 1 << 20
@@ -157,4 +158,8 @@ async def download(request: Request) -> Response:
     return FileStream(file, start=first, length=last - first + 1, status_code=206, headers=headers)
 
 
-ROUTES = [Route("/files/{upload_id:int}", download, methods=["GET"])]
+# No family owns this URL: BrainMaps' records and GraphQL's point here (Alyx's point at their
+# own, under it). It answers errors in the default format, as /api/openapi.json says.
+ROUTES = [
+    FamilyRoute("/files/{upload_id:int}", download, methods=["GET"], errors=ErrorFormat.DRF)
+]

@@ -20,6 +20,7 @@ from starlette.routing import BaseRoute, Route
 
 from gateway.auth.principal import Portal
 from gateway.http import files
+from gateway.http.errors import ErrorFormat
 from gateway.http.openapi import (
     ALYX_TOKEN,
     BEARER,
@@ -37,6 +38,7 @@ from gateway.http.openapi import (
     query,
     ref,
 )
+from gateway.http.routing import FamilyRoute
 from gateway.rest.alyx import openapi as alyx_openapi
 from gateway.rest.alyx import routes as alyx
 from gateway.rest.braincircuits import routes as braincircuits
@@ -46,7 +48,8 @@ from resolvers.connectome import PROPERTIES
 
 CIRCUITS, CIRCUITS_PREFIX = "BrainCircuits", "Braincircuits"
 FILES = "Files"
-DRF = brainstem_openapi.PREFIX  # file downloads and this document answer errors as BrainSTEM
+# The file downloads and this document answer errors in the default format, BrainSTEM's.
+DRF = brainstem_openapi.PREFIX
 TAGS = [
     {
         "name": brainstem_openapi.TAG,
@@ -149,6 +152,14 @@ DOWNLOAD: Schema = {
         **errors(DRF, (400, 401, 403, 404, 429)),
     },
 }
+# The same download under an Alyx dataset's data URL, which answers errors as Alyx does.
+ALYX_DOWNLOAD: Schema = {
+    **DOWNLOAD,
+    "responses": {
+        **{status: r for status, r in DOWNLOAD["responses"].items() if "$ref" not in r},
+        **errors(alyx_openapi.PREFIX, (400, 403, 404, 429)),
+    },
+}
 
 
 async def serve(request: Request) -> Response:
@@ -157,7 +168,9 @@ async def serve(request: Request) -> Response:
     return Response(document_bytes(request.app.state.settings.max_page_size), media_type=media)
 
 
-ROUTES: list[BaseRoute] = [Route("/api/openapi.json", serve, methods=["GET"])]
+ROUTES: list[BaseRoute] = [
+    FamilyRoute("/api/openapi.json", serve, methods=["GET"], errors=ErrorFormat.DRF)
+]
 THIS: Schema = {
     "description": "This document: every REST path the gateway serves.",
     "security": [],
@@ -198,7 +211,8 @@ def document(max_page_size: int) -> Schema:
         **brainmaps_openapi.paths(max_page_size),
         **alyx_openapi.paths(),
         **paths_of(braincircuits.ROUTES, circuits, tag=CIRCUITS),
-        **paths_of([*files.ROUTES, *data_urls], {files.download: DOWNLOAD}, tag=FILES),
+        **paths_of(files.ROUTES, {files.download: DOWNLOAD}, tag=FILES),
+        **paths_of(data_urls, {files.download: ALYX_DOWNLOAD}, tag=FILES),
         **paths_of(ROUTES, {serve: THIS}, tag="OpenAPI"),
     }
     paths = _with_slash_twins(paths, alyx.ROUTES)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from gateway.auth.tokens import TokenKind
 from gateway.errors import BadRequest, Unauthenticated
 from gateway.http.errors import json_response
 from gateway.http.requests import context_of, form_or_json
+from gateway.rest.alyx import AlyxRoute
 from resolvers import auth
 
 
@@ -30,4 +30,4 @@ async def auth_token(request: Request) -> Response:
     return json_response({"token": issued.secret})
 
 
-ROUTES = [Route(path, auth_token, methods=["POST"]) for path in ("/auth-token", "/auth-token/")]
+ROUTES = [AlyxRoute(path, auth_token, methods=["POST"]) for path in ("/auth-token", "/auth-token/")]

@@ -21,7 +21,6 @@ from typing import Any
 import orjson
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from gateway.errors import QueryError
 from gateway.http import files
@@ -29,7 +28,7 @@ from gateway.http.errors import json_response
 from gateway.http.openapi import openapi_media
 from gateway.http.pagination import offset_links, offset_window
 from gateway.http.requests import context_of, form_or_json
-from gateway.rest.alyx import openapi
+from gateway.rest.alyx import AlyxRoute, openapi
 from gateway.rest.alyx.endpoints import (
     ACTION_TYPES,
     ENDPOINTS,
@@ -117,7 +116,7 @@ def _item(endpoint: Endpoint) -> Handler:
     return handle
 
 
-def _routes(endpoint: Endpoint) -> list[Route]:
+def _routes(endpoint: Endpoint) -> list[AlyxRoute]:
     reads = ["GET"]
     collection = [*reads, "POST"] if endpoint.writes else reads
     item = [*reads, "PUT", "PATCH", "DELETE"] if endpoint.writes else reads
@@ -126,8 +125,8 @@ def _routes(endpoint: Endpoint) -> list[Route]:
     list_handler = _negotiated(_collection(endpoint))
     item_handler = _negotiated(_item(endpoint))
     return [
-        *(Route(p, list_handler, methods=collection) for p in (path, f"{path}/")),
-        *(Route(p, item_handler, methods=item) for p in (key, f"{key}/")),
+        *(AlyxRoute(p, list_handler, methods=collection) for p in (path, f"{path}/")),
+        *(AlyxRoute(p, item_handler, methods=item) for p in (key, f"{key}/")),
     ]
 
 
@@ -175,19 +174,21 @@ async def schema(request: Request) -> Response:
     return Response(_schema_document(), media_type=media)
 
 
-def _both(path: str, handler: Handler) -> list[Route]:
+def _both(path: str, handler: Handler) -> list[AlyxRoute]:
     """``path`` with and without a trailing slash (ONE sends none; browsers and curl users
     copy Alyx's documented URLs, which have one)."""
     endpoint = _negotiated(handler)
-    return [Route(p, endpoint, methods=["GET"]) for p in (path, f"{path}/")]
+    return [AlyxRoute(p, endpoint, methods=["GET"]) for p in (path, f"{path}/")]
 
 
 ROUTES = [
-    Route("/", _negotiated(root), methods=["GET"]),
+    AlyxRoute("/", _negotiated(root), methods=["GET"]),
     *(route for endpoint in ENDPOINTS for route in _routes(endpoint)),
     *_both("/users/{username}/actions", user_actions),
     *_both("/api/schema", schema),
     # The data URL of a dataset ends with the ALF path ONE parses (lab/Subjects/subject/date/
-    # number/collection/name); the file itself is the upload's ordinary download.
-    Route("/files/{upload_id:int}/{alf_path:path}", files.download, methods=["GET"]),
+    # number/collection/name); the file itself is the upload's ordinary download. Only Alyx
+    # records point here and ONE fetches it, so it answers as Alyx (403 "Invalid token." is
+    # what makes ONE sign in again).
+    AlyxRoute("/files/{upload_id:int}/{alf_path:path}", files.download, methods=["GET"]),
 ]

@@ -13,11 +13,11 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from gateway.errors import BadRequest, NotFound
 from gateway.http.errors import json_response
 from gateway.http.requests import context_of, json_body
+from gateway.rest.braincircuits import BrainCircuitsRoute
 from resolvers import connectome
 
 
@@ -54,6 +54,6 @@ async def segment_property(request: Request) -> Response:
 
 
 ROUTES = [
-    Route("/circuit/segment/property/{property}", segment_property, methods=["POST"]),
-    Route("/circuit/segment/property/{property}/", segment_property, methods=["POST"]),
+    BrainCircuitsRoute("/circuit/segment/property/{property}", segment_property, methods=["POST"]),
+    BrainCircuitsRoute("/circuit/segment/property/{property}/", segment_property, methods=["POST"]),
 ]

@@ -6,11 +6,11 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from gateway.auth.tokens import TokenKind
 from gateway.http.errors import json_response
 from gateway.http.requests import context_of, json_body, require_user, required_strings
+from gateway.rest.brainmaps import BrainMapsRoute
 from resolvers import auth
 
 
@@ -47,8 +47,8 @@ ROUTES = [
     route
     for prefix in ("", "/v1")
     for route in (
-        Route(f"{prefix}/api/auth/login/", login, methods=["POST"]),
-        Route(f"{prefix}/api/auth/logout/", logout, methods=["POST"]),
-        Route(f"{prefix}/api/auth/me/", me, methods=["GET"]),
+        BrainMapsRoute(f"{prefix}/api/auth/login/", login, methods=["POST"]),
+        BrainMapsRoute(f"{prefix}/api/auth/logout/", logout, methods=["POST"]),
+        BrainMapsRoute(f"{prefix}/api/auth/me/", me, methods=["GET"]),
     )
 ]

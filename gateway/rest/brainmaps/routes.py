@@ -19,14 +19,14 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute
 
 from gateway.errors import BadRequest, NotFound
 from gateway.http.errors import json_response
 from gateway.http.multipart import UploadForm, read_multipart
 from gateway.http.pagination import page_links
 from gateway.http.requests import context_of, json_body, require_user
-from gateway.rest.brainmaps import records
+from gateway.rest.brainmaps import BrainMapsRoute, records
 from gateway.rest.brainmaps.query import (
     BRAIN_PARAMS,
     CATEGORY_PARAMS,
@@ -236,18 +236,18 @@ async def create_upload(request: Request) -> Response:
 
 def _routes(base: str) -> list[BaseRoute]:
     return [
-        Route(f"{base}/categories/", list_categories, methods=["GET"]),
-        Route(f"{base}/categories/{{name}}/", get_category, methods=["GET"]),
-        Route(f"{base}/species/", list_species, methods=["GET"]),
-        Route(f"{base}/species/{{name}}/", get_species, methods=["GET"]),
-        Route(f"{base}/brains/", list_brains, methods=["GET"]),
-        Route(f"{base}/brains/", create_brain, methods=["POST"]),
-        Route(f"{base}/brains/by_readable_id/", brain_by_readable_id, methods=["GET"]),
-        Route(f"{base}/brains/{{brain_id}}/", get_brain, methods=["GET"]),
-        Route(f"{base}/brains/{{brain_id}}/", update_brain, methods=["PATCH"]),
-        Route(f"{base}/brains/{{brain_id}}/", delete_brain, methods=["DELETE"]),
-        Route(f"{base}/file-uploads/", list_uploads, methods=["GET"]),
-        Route(f"{base}/file-uploads/", create_upload, methods=["POST"]),
+        BrainMapsRoute(f"{base}/categories/", list_categories, methods=["GET"]),
+        BrainMapsRoute(f"{base}/categories/{{name}}/", get_category, methods=["GET"]),
+        BrainMapsRoute(f"{base}/species/", list_species, methods=["GET"]),
+        BrainMapsRoute(f"{base}/species/{{name}}/", get_species, methods=["GET"]),
+        BrainMapsRoute(f"{base}/brains/", list_brains, methods=["GET"]),
+        BrainMapsRoute(f"{base}/brains/", create_brain, methods=["POST"]),
+        BrainMapsRoute(f"{base}/brains/by_readable_id/", brain_by_readable_id, methods=["GET"]),
+        BrainMapsRoute(f"{base}/brains/{{brain_id}}/", get_brain, methods=["GET"]),
+        BrainMapsRoute(f"{base}/brains/{{brain_id}}/", update_brain, methods=["PATCH"]),
+        BrainMapsRoute(f"{base}/brains/{{brain_id}}/", delete_brain, methods=["DELETE"]),
+        BrainMapsRoute(f"{base}/file-uploads/", list_uploads, methods=["GET"]),
+        BrainMapsRoute(f"{base}/file-uploads/", create_upload, methods=["POST"]),
     ]
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from gateway.auth.tokens import TokenKind
 from gateway.http.errors import json_response
 from gateway.http.requests import context_of, json_body, required_strings
+from gateway.rest.brainstem import BrainstemRoute
 from resolvers import auth
 
 
@@ -60,7 +60,7 @@ async def legacy_token(request: Request) -> Response:
 
 
 ROUTES = [
-    Route("/api/auth/token/", token_pair, methods=["POST"]),
-    Route("/api/auth/token/refresh/", refresh, methods=["POST"]),
-    Route("/api/token/", legacy_token, methods=["POST"]),
+    BrainstemRoute("/api/auth/token/", token_pair, methods=["POST"]),
+    BrainstemRoute("/api/auth/token/refresh/", refresh, methods=["POST"]),
+    BrainstemRoute("/api/token/", legacy_token, methods=["POST"]),
 ]

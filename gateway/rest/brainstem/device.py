@@ -8,11 +8,11 @@ from string import Template
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
-from starlette.routing import Route
 
 from gateway.errors import BadRequest, NotFound, Unauthenticated
 from gateway.http.errors import json_response
 from gateway.http.requests import context_of, form_or_json
+from gateway.rest.brainstem import BrainstemRoute
 from resolvers import device
 
 VERIFY_ROUTE = "device_verify"
@@ -237,10 +237,10 @@ DONE = Template("""<h1 class="$kind">$title</h1>
 
 
 ROUTES = [
-    Route("/api/auth/device/", start, methods=["POST"]),
-    Route("/api/auth/device/token/", token, methods=["POST"]),
-    Route("/api/auth/device/verify/", verify_page, methods=["GET"], name=VERIFY_ROUTE),
-    Route("/api/auth/device/verify/", verify_submit, methods=["POST"]),
-    Route("/api/auth/device/verify", verify_page, methods=["GET"]),
-    Route("/api/auth/device/verify", verify_submit, methods=["POST"]),
+    BrainstemRoute("/api/auth/device/", start, methods=["POST"]),
+    BrainstemRoute("/api/auth/device/token/", token, methods=["POST"]),
+    BrainstemRoute("/api/auth/device/verify/", verify_page, methods=["GET"], name=VERIFY_ROUTE),
+    BrainstemRoute("/api/auth/device/verify/", verify_submit, methods=["POST"]),
+    BrainstemRoute("/api/auth/device/verify", verify_page, methods=["GET"]),
+    BrainstemRoute("/api/auth/device/verify", verify_submit, methods=["POST"]),
 ]

@@ -17,7 +17,6 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from gateway.auth.principal import Portal
 from gateway.auth.visibility import in_portal
@@ -25,7 +24,7 @@ from gateway.errors import MethodNotAllowed, NotFound
 from gateway.http.errors import json_response
 from gateway.http.pagination import offset_links
 from gateway.http.requests import context_of, json_body, principal_of
-from gateway.rest.brainstem import writes
+from gateway.rest.brainstem import BrainstemRoute, writes
 from gateway.rest.brainstem.models import BY_URL_NAME, Model
 from gateway.rest.brainstem.query import parse_include, parse_list
 from gateway.rest.brainstem.records import folds, id_lists, render, render_page
@@ -153,7 +152,7 @@ def _portal_endpoint(portal: Portal) -> Callable[[Request], Awaitable[Response]]
 
 # One route per portal, so nothing else under /api/ (auth, tokens, BrainMaps) can collide.
 ROUTES = [
-    Route(
+    BrainstemRoute(
         f"/api/{portal.value}/{{path:path}}",
         _portal_endpoint(portal),
         methods=["GET", "POST", "PATCH", "PUT", "DELETE"],
