@@ -38,13 +38,9 @@ from gateway.http.errors import (
 from gateway.http.routing import FamilyRoute, error_format
 from gateway.middleware import AuthenticationMiddleware, RateLimitMiddleware
 from gateway.rest import openapi
-from gateway.rest.alyx import auth as alyx_auth
 from gateway.rest.alyx import routes as alyx
 from gateway.rest.braincircuits import routes as braincircuits
-from gateway.rest.brainmaps import auth as brainmaps_auth
 from gateway.rest.brainmaps import routes as brainmaps
-from gateway.rest.brainstem import auth as brainstem_auth
-from gateway.rest.brainstem import device
 from gateway.rest.brainstem import routes as brainstem
 from gateway.settings import Settings
 from gateway.storage import Storage
@@ -134,15 +130,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
         WebSocketRoute("/graphql", graphql),
         FamilyRoute("/healthz", healthz, errors=DEFAULT),
         FamilyRoute("/readyz", readyz, errors=DEFAULT),
-        *brainstem_auth.ROUTES,
-        *device.ROUTES,
-        *brainmaps_auth.ROUTES,
-        *alyx_auth.ROUTES,
+        # Each family's table, its routes carrying its error format.
         *brainstem.ROUTES,
-        *files.ROUTES,
-        *braincircuits.ROUTES,
-        *openapi.ROUTES,
         *brainmaps.ROUTES,
+        *braincircuits.ROUTES,
+        *files.ROUTES,
+        *openapi.ROUTES,
         *alyx.ROUTES,  # last: its root "/" and /users/... shadow nothing above
     ]
     return Starlette(

@@ -160,6 +160,4 @@ async def download(request: Request) -> Response:
 
 # No family owns this URL: BrainMaps' records and GraphQL's point here (Alyx's point at their
 # own, under it). It answers errors in the default format, as /api/openapi.json says.
-ROUTES = [
-    FamilyRoute("/files/{upload_id:int}", download, methods=["GET"], errors=ErrorFormat.DRF)
-]
+ROUTES = [FamilyRoute("/files/{upload_id:int}", download, methods=["GET"], errors=ErrorFormat.DRF)]

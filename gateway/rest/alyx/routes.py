@@ -28,7 +28,7 @@ from gateway.http.errors import json_response
 from gateway.http.openapi import openapi_media
 from gateway.http.pagination import offset_links, offset_window
 from gateway.http.requests import context_of, form_or_json
-from gateway.rest.alyx import AlyxRoute, openapi
+from gateway.rest.alyx import AlyxRoute, auth, openapi
 from gateway.rest.alyx.endpoints import (
     ACTION_TYPES,
     ENDPOINTS,
@@ -181,7 +181,9 @@ def _both(path: str, handler: Handler) -> list[AlyxRoute]:
     return [AlyxRoute(p, endpoint, methods=["GET"]) for p in (path, f"{path}/")]
 
 
+# The family's whole route table, as the app mounts it.
 ROUTES = [
+    *auth.ROUTES,
     AlyxRoute("/", _negotiated(root), methods=["GET"]),
     *(route for endpoint in ENDPOINTS for route in _routes(endpoint)),
     *_both("/users/{username}/actions", user_actions),

@@ -262,7 +262,7 @@ def _operations(max_page_size: int) -> dict[Any, Schema]:
 
 
 def paths(max_page_size: int) -> dict[str, Schema]:
-    return paths_of((*auth.ROUTES, *routes.ROUTES), _operations(max_page_size), tag=TAG)
+    return paths_of(routes.ROUTES, _operations(max_page_size), tag=TAG)
 
 
 def components() -> dict[str, dict[str, Schema]]:

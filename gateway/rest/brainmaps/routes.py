@@ -26,7 +26,7 @@ from gateway.http.errors import json_response
 from gateway.http.multipart import UploadForm, read_multipart
 from gateway.http.pagination import page_links
 from gateway.http.requests import context_of, json_body, require_user
-from gateway.rest.brainmaps import BrainMapsRoute, records
+from gateway.rest.brainmaps import BrainMapsRoute, auth, records
 from gateway.rest.brainmaps.query import (
     BRAIN_PARAMS,
     CATEGORY_PARAMS,
@@ -251,4 +251,8 @@ def _routes(base: str) -> list[BaseRoute]:
     ]
 
 
-ROUTES = [route for base in ("/api", "/v1/api", "/v1") for route in _routes(base)]
+# The family's whole route table, as the app mounts it.
+ROUTES = [
+    *auth.ROUTES,
+    *(route for base in ("/api", "/v1/api", "/v1") for route in _routes(base)),
+]

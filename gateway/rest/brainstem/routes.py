@@ -24,7 +24,7 @@ from gateway.errors import MethodNotAllowed, NotFound
 from gateway.http.errors import json_response
 from gateway.http.pagination import offset_links
 from gateway.http.requests import context_of, json_body, principal_of
-from gateway.rest.brainstem import BrainstemRoute, writes
+from gateway.rest.brainstem import BrainstemRoute, auth, device, writes
 from gateway.rest.brainstem.models import BY_URL_NAME, Model
 from gateway.rest.brainstem.query import parse_include, parse_list
 from gateway.rest.brainstem.records import folds, id_lists, render, render_page
@@ -151,7 +151,7 @@ def _portal_endpoint(portal: Portal) -> Callable[[Request], Awaitable[Response]]
 
 
 # One route per portal, so nothing else under /api/ (auth, tokens, BrainMaps) can collide.
-ROUTES = [
+PORTAL_ROUTES = [
     BrainstemRoute(
         f"/api/{portal.value}/{{path:path}}",
         _portal_endpoint(portal),
@@ -160,3 +160,5 @@ ROUTES = [
     )
     for portal in Portal
 ]
+# The family's whole route table, as the app mounts it.
+ROUTES = [*auth.ROUTES, *device.ROUTES, *PORTAL_ROUTES]
