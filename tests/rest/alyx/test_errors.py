@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gateway.settings import Settings
 from tests.conftest import Gateway
-from tests.rest.alyx_support import Caller, Lab, arrange
+from tests.rest.alyx.support import Caller, Lab, arrange
 
 A_UUID = "6f1e1c3a-9f1b-4a52-a1d1-0e6b3d2c1a00"
 

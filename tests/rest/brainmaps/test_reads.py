@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tests.conftest import Gateway
-from tests.rest.brainmaps_support import PREFIXES, SEED_404, arrange
+from tests.rest.brainmaps.support import PREFIXES, SEED_404, arrange
 
 Sessionmaker = async_sessionmaker[AsyncSession]
 

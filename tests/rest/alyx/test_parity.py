@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gateway.settings import Settings
 from tests.conftest import Gateway
-from tests.rest.alyx_support import Caller, Lab, arrange
+from tests.rest.alyx.support import Caller, Lab, arrange
 
 # (Alyx query string, GraphQL where:)
 CASES = [

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gateway.settings import Settings
 from tests.conftest import Gateway
-from tests.rest.alyx_support import TRIALS, Caller, Lab, arrange
+from tests.rest.alyx.support import TRIALS, Caller, Lab, arrange
 
 SESSION_LIST_FIELDS = [
     "id",

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from gateway.settings import Settings
 from tests.brains.support import count_rows, stored_files, temporaries
 from tests.conftest import Gateway
-from tests.rest.brainmaps_support import PREFIXES, SEED_401, SEED_403, SEED_404, arrange
+from tests.rest.brainmaps.support import PREFIXES, SEED_401, SEED_403, SEED_404, arrange
 
 Sessionmaker = async_sessionmaker[AsyncSession]
 SCAN = b"\x49\x49\x2a\x00 tiff bytes"

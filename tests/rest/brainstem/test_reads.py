@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gateway.db.models import SessionProject
 from tests.conftest import Gateway
-from tests.rest.brainstem_support import Caller, Lab, arrange
+from tests.rest.brainstem.support import Caller, Lab, arrange
 
 SESSIONS = "/api/private/stem/session/"
 SUBJECTS = "/api/private/stem/subject/"

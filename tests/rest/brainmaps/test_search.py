@@ -15,7 +15,7 @@ from resolvers.query import Entity, QuerySpec
 from tests.auth.support import gql_data
 from tests.conftest import Gateway
 from tests.factories import World, build
-from tests.rest.brainmaps_support import Atlas, arrange
+from tests.rest.brainmaps.support import Atlas, arrange
 
 Sessionmaker = async_sessionmaker[AsyncSession]
 SCAN = b"\x49\x49\x2a\x00 tiff bytes"

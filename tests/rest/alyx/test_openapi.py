@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from gateway.rest.alyx.endpoints import ENDPOINTS
 from gateway.settings import Settings
 from tests.conftest import Gateway
-from tests.rest.alyx_support import Caller, arrange
+from tests.rest.alyx.support import Caller, arrange
 
 OPENAPI = {"Accept": "application/vnd.oai.openapi+json", "Accept-Version": "3.0"}
 # A value each declared filter accepts (the test fails if a filter is declared without one).
