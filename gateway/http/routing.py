@@ -95,8 +95,8 @@ def error_format(scope: Scope, route: BaseRoute | None) -> ErrorFormat:
     """The format a request handed to ``route`` answers errors in. For a URL no route serves,
     it is the format of the route nearest to it in the tree of URLs: the one sharing the most
     leading segments with it (``/sessions/<id>/notes`` as ``/sessions/{id}``, ``/v1/nothing/``
-    as BrainMaps' ``/v1/brains/``), the first in routing order among equals; a URL sharing
-    none with any route (the root's only route is the root) answers in
+    as BrainMaps' ``/v1/brains/``), the first in routing order among equals. A URL sharing
+    no segment with any route (the root route, ``/``, shares none) answers in
     :data:`~.errors.DEFAULT`."""
     if route is None:
         route = _nearest_route(scope)

@@ -10,7 +10,20 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.routing import WebSocketRoute
 
+from gateway.app import create_app
+from gateway.http.errors import ErrorFormat
+from gateway.http.routing import FamilyRoute
+from gateway.rest.alyx import AlyxRoute
+from gateway.rest.alyx import routes as alyx
+from gateway.rest.braincircuits import BrainCircuitsRoute
+from gateway.rest.braincircuits import routes as braincircuits
+from gateway.rest.brainmaps import BrainMapsRoute
+from gateway.rest.brainmaps import routes as brainmaps
+from gateway.rest.brainstem import BrainstemRoute
+from gateway.rest.brainstem import routes as brainstem
+from gateway.settings import Settings
 from tests.auth.support import bearer
 from tests.conftest import Gateway
 
@@ -192,3 +205,21 @@ async def test_an_unexpected_failure_is_a_500_in_the_familys_format_logged_once(
     assert "Traceback" not in response.text and table not in response.text
     logged = [r for r in caplog.records if r.name == "neurogate" and r.exc_info]
     assert len(logged) == 1 and f"{method} {url.split('?')[0]}" in logged[0].getMessage()
+
+
+# --- every route carries a format ---------------------------------------------------------------
+
+
+def test_every_http_route_carries_an_error_format_and_each_familys_its_own() -> None:
+    app = create_app(Settings(database_url="sqlite+aiosqlite:///:memory:"))
+    untyped = [r for r in app.routes if not isinstance(r, FamilyRoute | WebSocketRoute)]
+    assert untyped == []
+    tables = [
+        (brainstem.ROUTES, BrainstemRoute, ErrorFormat.DRF),
+        (alyx.ROUTES, AlyxRoute, ErrorFormat.ALYX),
+        (brainmaps.ROUTES, BrainMapsRoute, ErrorFormat.BRAINMAPS),
+        (braincircuits.ROUTES, BrainCircuitsRoute, ErrorFormat.BRAINCIRCUITS),
+    ]
+    for routes, family_route, errors in tables:
+        assert routes and all(type(r) is family_route and r.errors is errors for r in routes)
+        assert all(r in app.routes for r in routes)
