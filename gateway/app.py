@@ -21,28 +21,29 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import WebSocketRoute
 
 from gateway.auth.visibility import require_rules
 from gateway.db.engine import create_engine, session_factory
 from gateway.db.models._base import utcnow
-from gateway.errors import BadRequest, MethodNotAllowed, NeurogateError, NotFound
+from gateway.errors import NeurogateError
 from gateway.events import InMemoryBroker
 from gateway.graphql_view import GraphQLView
-from gateway.middleware import AuthenticationMiddleware, RateLimitMiddleware
-from gateway.rest import (
-    alyx,
-    alyx_auth,
-    braincircuits,
-    brainmaps,
-    brainmaps_auth,
-    brainstem,
-    brainstem_auth,
-    device,
-    files,
-    openapi,
+from gateway.http import files
+from gateway.http.errors import (
+    DEFAULT,
+    INTERNAL_ERROR,
+    ErrorFormat,
+    domain_error_of,
+    error_response,
 )
-from gateway.rest.errors import error_response, family_of
+from gateway.http.routing import FamilyRoute, error_format
+from gateway.middleware import AuthenticationMiddleware, RateLimitMiddleware
+from gateway.rest import openapi
+from gateway.rest.alyx import routes as alyx
+from gateway.rest.braincircuits import routes as braincircuits
+from gateway.rest.brainmaps import routes as brainmaps
+from gateway.rest.brainstem import routes as brainstem
 from gateway.settings import Settings
 from gateway.storage import Storage
 from schema import build_schema
@@ -73,27 +74,19 @@ async def readyz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ready"})
 
 
-async def domain_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, NeurogateError)
-    return error_response(family_of(request.url.path), exc)
-
-
-async def http_error(request: Request, exc: Exception) -> Response:
+async def unrouted_error(request: Request, exc: Exception) -> Response:
+    """Starlette's 404 for a URL no route serves (a route answers its own errors)."""
     assert isinstance(exc, HTTPException)
-    error: NeurogateError
-    if exc.status_code == 404:
-        error = NotFound("Not found.")
-    elif exc.status_code == 405:
-        error = MethodNotAllowed(f'Method "{request.method}" not allowed.')
-    else:
-        error = BadRequest(str(exc.detail))
-    return error_response(family_of(request.url.path), error)
+    errors = error_format(request.scope, request.scope.get("route"))
+    return error_response(errors, domain_error_of(exc, request.method))
 
 
 async def unexpected_error(request: Request, exc: Exception) -> Response:
-    log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
-    error = NeurogateError("Internal server error.")
-    return error_response(family_of(request.url.path), error)
+    """An exception no route answered (the GraphQL view's own failures, a middleware's).
+    Starlette re-raises it to the server after this answer, and the server logs it with its
+    traceback: logging it here too would log it twice."""
+    error = NeurogateError(INTERNAL_ERROR)
+    return error_response(error_format(request.scope, request.scope.get("route")), error)
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -130,19 +123,23 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await engine.dispose()
 
     routes = [
-        Route("/graphql", graphql, methods=["GET", "POST"]),
+        # The view answers its own errors in GraphQL's format; its failures go to Starlette.
+        FamilyRoute(
+            "/graphql",
+            graphql,
+            methods=["GET", "POST"],
+            errors=ErrorFormat.GRAPHQL,
+            answers_failures=False,
+        ),
         WebSocketRoute("/graphql", graphql),
-        Route("/healthz", healthz),
-        Route("/readyz", readyz),
-        *brainstem_auth.ROUTES,
-        *device.ROUTES,
-        *brainmaps_auth.ROUTES,
-        *alyx_auth.ROUTES,
+        FamilyRoute("/healthz", healthz, errors=DEFAULT),
+        FamilyRoute("/readyz", readyz, errors=DEFAULT),
+        # Each family's table, its routes carrying its error format.
         *brainstem.ROUTES,
-        *files.ROUTES,
-        *braincircuits.ROUTES,
-        *openapi.ROUTES,
         *brainmaps.ROUTES,
+        *braincircuits.ROUTES,
+        *files.ROUTES,
+        *openapi.ROUTES,
         *alyx.ROUTES,  # last: its root "/" and /users/... shadow nothing above
     ]
     return Starlette(
@@ -160,9 +157,5 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Middleware(AuthenticationMiddleware),
             Middleware(RateLimitMiddleware),
         ],
-        exception_handlers={
-            NeurogateError: domain_error,
-            HTTPException: http_error,
-            Exception: unexpected_error,
-        },
+        exception_handlers={HTTPException: unrouted_error, Exception: unexpected_error},
     )

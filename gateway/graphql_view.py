@@ -16,8 +16,8 @@ from strawberry.exceptions import ConnectionRejectionError
 from gateway.auth.principal import ANONYMOUS, Portal
 from gateway.auth.visibility import in_portal
 from gateway.errors import BadRequest, NeurogateError, Unauthenticated
-from gateway.rest.errors import Family, error_response
-from gateway.rest.multipart import read_graphql_multipart, refuse_unwanted_post
+from gateway.http.errors import ErrorFormat, error_response
+from gateway.http.multipart import read_graphql_multipart, refuse_unwanted_post
 from gateway.storage import StagedFile
 from resolvers.auth import authenticate
 from resolvers.context import Context
@@ -63,14 +63,14 @@ class GraphQLView(GraphQL[Context, None]):
                     state["principal"] = in_portal(principal, portal)
                 refuse_unwanted_post(scope)
             except NeurogateError as error:
-                await error_response(Family.GRAPHQL, error)(scope, receive, send)
+                await error_response(ErrorFormat.GRAPHQL, error)(scope, receive, send)
                 return
             staged: list[StagedFile] = []
             state[_STAGED] = staged
             try:
                 await super().__call__(scope, receive, send)
             except NeurogateError as error:  # reading an upload failed: nothing was sent yet
-                await error_response(Family.GRAPHQL, error)(scope, receive, send)
+                await error_response(ErrorFormat.GRAPHQL, error)(scope, receive, send)
             except ClientDisconnect:
                 pass  # the client is gone mid-upload: nobody is left to answer
             finally:

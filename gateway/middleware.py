@@ -5,11 +5,13 @@ from __future__ import annotations
 import time
 
 from starlette.datastructures import Headers
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.auth.principal import ANONYMOUS
-from gateway.errors import RateLimited, Unauthenticated
-from gateway.rest.errors import error_response, family_of
+from gateway.errors import NeurogateError, RateLimited, Unauthenticated
+from gateway.http.errors import error_response
+from gateway.http.routing import destination, error_format
 from resolvers.auth import authenticate
 from resolvers.context import Context
 
@@ -23,6 +25,11 @@ CREDENTIAL_EXCHANGE = (
     "/api/auth/device",
     "/v1/api/auth/login",
 )
+
+
+def refusal(scope: Scope, error: NeurogateError) -> Response:
+    """``error`` in the format of the route the refused request was going to."""
+    return error_response(error_format(scope, destination(scope)), error)
 
 
 def credential_from(headers: Headers) -> str | None:
@@ -59,8 +66,7 @@ class AuthenticationMiddleware:
                     # Refused before the handshake completes: the client sees HTTP 403.
                     await send({"type": "websocket.close", "code": 4401})
                     return
-                response = error_response(family_of(path), error)
-                await response(scope, receive, send)
+                await refusal(scope, error)(scope, receive, send)
                 return
         scope.setdefault("state", {})["principal"] = principal
         await self.app(scope, receive, send)
@@ -73,7 +79,7 @@ UNLIMITED_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 class RateLimitMiddleware:
     """Seed 000's rate limits: per user when authenticated, per client address otherwise,
     with ``X-RateLimit-*`` headers on every response and a 429 (with ``Retry-After``) in the
-    family's error format once the window is used up. Counters live in the ``limits``
+    error format of the route asked once the window is used up. Counters live in the ``limits``
     storage the app was built with (in memory now; Redis when scaled out)."""
 
     def __init__(self, app: ASGIApp) -> None:
@@ -104,7 +110,7 @@ class RateLimitMiddleware:
                 f"Request was throttled. Expected available in {retry_after} seconds.",
                 retry_after=retry_after,
             )
-            response = error_response(family_of(scope["path"]), error)
+            response = refusal(scope, error)
             response.raw_headers.extend(headers)
             await response(scope, receive, send)
             return

@@ -15,6 +15,7 @@ SHELL_MODULES = (
     "gateway.middleware",
     "gateway.graphql_view",
     "gateway.rest",
+    "gateway.http",
     "gateway.demo",
 )
 LAYER_NAMES = {
@@ -100,3 +101,66 @@ def test_the_layer_map_knows_every_package() -> None:
     assert layer_of("gateway.auth.visibility") == KERNEL
     assert layer_of("gateway.rest.alyx") == SHELL
     assert {"gateway.app", "schema", "resolvers.query", "loaders.rows"} <= set(found)
+
+
+# --- surfaces are siblings: the GraphQL view, each REST family, and what they share -------------
+
+FAMILIES = ("brainstem", "alyx", "brainmaps", "braincircuits")
+
+
+def _family_of(module: str) -> str | None:
+    parts = module.split(".")
+    if parts[:2] == ["gateway", "rest"] and len(parts) > 2 and parts[2] in FAMILIES:
+        return parts[2]
+    return None
+
+
+def _imported_modules(path: Path, known: set[str]) -> set[str]:
+    """The project modules ``path`` imports, ``from package import module`` included."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return found & known
+
+
+def _reachable(start: str) -> set[str]:
+    """Every project module ``start`` imports, directly or through others."""
+    found = modules()
+    known = set(found)
+    seen, todo = set(), [start]
+    while todo:
+        module = todo.pop()
+        for imported in _imported_modules(found[module], known):
+            if imported not in seen:
+                seen.add(imported)
+                todo.append(imported)
+    return seen
+
+
+def test_the_graphql_view_reaches_no_rest_module() -> None:
+    reached = _reachable("gateway.graphql_view")
+    assert "gateway.http.errors" in reached  # it does share the error rendering
+    assert sorted(m for m in reached if m.startswith("gateway.rest")) == []
+
+
+def test_no_rest_family_reaches_another() -> None:
+    crossings = [
+        f"{module} -> {imported}"
+        for module in modules()
+        if _family_of(module)
+        for imported in _reachable(module)
+        if _family_of(imported) not in (None, _family_of(module))
+    ]
+    assert crossings == []
+    assert {_family_of(m) for m in modules()} >= set(FAMILIES)
+
+
+def test_what_the_surfaces_share_reaches_no_rest_module() -> None:
+    shared = [m for m in modules() if m.startswith("gateway.http")]
+    assert "gateway.http.routing" in shared
+    reached = {imported for module in shared for imported in _reachable(module)}
+    assert sorted(m for m in reached if m.startswith("gateway.rest")) == []

@@ -1,9 +1,9 @@
 """``GET /api/openapi.json``: one OpenAPI 3 document for the whole REST surface.
 
-Assembled from each family's part (:mod:`.brainstem_openapi`, :mod:`.brainmaps_openapi`,
-:mod:`.alyx_openapi`), which are built from the declarations the shim runs on; BrainCircuits'
-endpoint and the file downloads are documented here from their route tables. The document
-depends only on the code and the page-size setting, so it is built once per process.
+Assembled from each family's part (``gateway/rest/<family>/openapi.py``), which are built
+from the declarations the shim runs on; the file downloads, which no family owns, are
+documented here from their route tables. The document depends only on the code and the
+page-size setting, so it is built once per process.
 ``/api/schema`` is a different document: the Alyx endpoints only, shaped for ONE.
 """
 
@@ -19,36 +19,30 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from gateway.auth.principal import Portal
-from gateway.rest import (
-    alyx,
-    alyx_openapi,
-    braincircuits,
-    brainmaps_openapi,
-    brainstem_openapi,
-    files,
-)
-from gateway.rest.openapi_objects import (
+from gateway.http import files
+from gateway.http.errors import ErrorFormat
+from gateway.http.openapi import (
     ALYX_TOKEN,
     BEARER,
     OPTIONAL,
     Schema,
-    error_responses,
     errors,
     header,
-    json_content,
     openapi_document_response,
     openapi_media,
     openapi_path,
-    path_parameter,
     paths_of,
-    query,
-    ref,
 )
-from resolvers.connectome import PROPERTIES
+from gateway.http.routing import FamilyRoute
+from gateway.rest.alyx import openapi as alyx_openapi
+from gateway.rest.alyx import routes as alyx
+from gateway.rest.braincircuits import openapi as braincircuits_openapi
+from gateway.rest.brainmaps import openapi as brainmaps_openapi
+from gateway.rest.brainstem import openapi as brainstem_openapi
 
-CIRCUITS, CIRCUITS_PREFIX = "BrainCircuits", "Braincircuits"
 FILES = "Files"
-DRF = brainstem_openapi.PREFIX  # file downloads and this document answer errors as BrainSTEM
+# The file downloads and this document answer errors in the default format, BrainSTEM's.
+DRF = brainstem_openapi.PREFIX
 TAGS = [
     {
         "name": brainstem_openapi.TAG,
@@ -67,67 +61,12 @@ TAGS = [
         "ONE reads. Send Authorization: Token <key> from POST /auth-token.",
     },
     {
-        "name": CIRCUITS,
+        "name": braincircuits_openapi.TAG,
         "description": "BrainCircuits.io segment properties (seed 004).",
     },
     {"name": FILES, "description": "Downloads of uploaded files (byte ranges, ETags)."},
     {"name": "OpenAPI", "description": "This document."},
 ]
-
-_CIRCUITS_ERROR: Schema = {
-    "type": "object",
-    "required": ["detail"],
-    "properties": {"detail": {"type": "string"}},
-}
-_SEGMENT_ID: Schema = {
-    "anyOf": [{"type": "integer", "format": "int64"}, {"type": "string", "pattern": r"^\s*\d+\s*$"}]
-}
-SEGMENT_PROPERTY: Schema = {
-    "description": "Properties of segments of a project's (dataset's) newest materialization. "
-    "Ids come back as strings; ids it does not have are listed, not dropped.",
-    "parameters": [
-        path_parameter("property", {"type": "string", "enum": list(PROPERTIES)}),
-        query(
-            "project", {"type": "string"}, "The dataset, e.g. fruitfly_fafb_flywire.", required=True
-        ),
-        header("Authorization-Cave", {"type": "string"}, "A CAVE token: accepted, not needed."),
-    ],
-    "requestBody": {
-        "required": True,
-        "content": {
-            "application/json": {
-                "schema": {
-                    "type": "object",
-                    "required": ["segments"],
-                    "properties": {
-                        "segments": {"type": "array", "minItems": 1, "items": _SEGMENT_ID}
-                    },
-                }
-            }
-        },
-    },
-    "responses": {
-        "200": json_content(
-            {
-                "type": "object",
-                "required": ["materialized_timestamp", "results", "unknown_segments"],
-                "properties": {
-                    "materialized_timestamp": {"type": "integer", "description": "UNIX seconds."},
-                    "results": {"type": "object", "description": "The property by segment id."},
-                    "unknown_segments": {"type": "array", "items": {"type": "string"}},
-                },
-            },
-            "The property of each known segment.",
-        ),
-        **errors(CIRCUITS_PREFIX, (400, 401, 404, 429)),
-    },
-}
-CIRCUITS_ERRORS = {
-    400: "no project, or segments that are not a list of 64-bit ids.",
-    401: "an invalid or expired token.",
-    404: "an unknown property, or a project without a materialization.",
-    429: "too many requests; retry after Retry-After seconds.",
-}
 
 _CONTENT = {"*/*": {"schema": {"type": "string", "format": "binary"}}}
 _ETAG = {"ETag": {"description": "The content's sha256.", "schema": {"type": "string"}}}
@@ -151,6 +90,14 @@ DOWNLOAD: Schema = {
         **errors(DRF, (400, 401, 403, 404, 429)),
     },
 }
+# The same download under an Alyx dataset's data URL, which answers errors as Alyx does.
+ALYX_DOWNLOAD: Schema = {
+    **DOWNLOAD,
+    "responses": {
+        **{status: r for status, r in DOWNLOAD["responses"].items() if "$ref" not in r},
+        **errors(alyx_openapi.PREFIX, (400, 403, 404, 429)),
+    },
+}
 
 
 async def serve(request: Request) -> Response:
@@ -159,7 +106,9 @@ async def serve(request: Request) -> Response:
     return Response(document_bytes(request.app.state.settings.max_page_size), media_type=media)
 
 
-ROUTES: list[BaseRoute] = [Route("/api/openapi.json", serve, methods=["GET"])]
+ROUTES: list[BaseRoute] = [
+    FamilyRoute("/api/openapi.json", serve, methods=["GET"], errors=ErrorFormat.DRF)
+]
 THIS: Schema = {
     "description": "This document: every REST path the gateway serves.",
     "security": [],
@@ -194,26 +143,22 @@ def document(max_page_size: int) -> Schema:
     """The whole OpenAPI 3 document, for a gateway whose pages hold ``max_page_size`` rows."""
     # Alyx's dataset URLs end in the ALF path ONE parses; the file is the ordinary download.
     data_urls = [r for r in alyx.ROUTES if getattr(r, "endpoint", None) is files.download]
-    circuits = {braincircuits.segment_property: SEGMENT_PROPERTY}
     paths: dict[str, Schema] = {
         **brainstem_openapi.paths(max_page_size),
         **brainmaps_openapi.paths(max_page_size),
         **alyx_openapi.paths(),
-        **paths_of(braincircuits.ROUTES, circuits, tag=CIRCUITS),
-        **paths_of([*files.ROUTES, *data_urls], {files.download: DOWNLOAD}, tag=FILES),
+        **braincircuits_openapi.paths(),
+        **paths_of(files.ROUTES, {files.download: DOWNLOAD}, tag=FILES),
+        **paths_of(data_urls, {files.download: ALYX_DOWNLOAD}, tag=FILES),
         **paths_of(ROUTES, {serve: THIS}, tag="OpenAPI"),
     }
     paths = _with_slash_twins(paths, alyx.ROUTES)
-    parts = [brainstem_openapi.components(), brainmaps_openapi.components()]
-    parts.append(alyx_openapi.components())
-    parts.append(
-        {
-            "schemas": {f"{CIRCUITS_PREFIX}Error": _CIRCUITS_ERROR},
-            "responses": error_responses(
-                CIRCUITS_PREFIX, ref(f"{CIRCUITS_PREFIX}Error"), CIRCUITS_ERRORS
-            ),
-        }
-    )
+    parts = [
+        brainstem_openapi.components(),
+        brainmaps_openapi.components(),
+        alyx_openapi.components(),
+        braincircuits_openapi.components(),
+    ]
     components: dict[str, dict[str, Any]] = {"schemas": {}, "responses": {}}
     for part in parts:
         for kind, named in part.items():

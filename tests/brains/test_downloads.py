@@ -9,7 +9,7 @@ import os
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from gateway.rest.files import Unsatisfiable, parse_range
+from gateway.http.files import Unsatisfiable, parse_range
 from gateway.settings import Settings
 from tests.auth.support import bearer
 from tests.brains.support import people, stored_files, temporaries, upload_file

@@ -24,7 +24,7 @@ from gateway.app import create_app
 from gateway.db.models import Species
 from gateway.settings import Settings
 from tests.live import serve
-from tests.rest.brainstem_support import Lab, arrange
+from tests.rest.brainstem.support import Lab, arrange
 
 T = TypeVar("T")
 SCENARIO_SECONDS = 60  # a client paging forever fails the test instead of hanging it
@@ -283,7 +283,7 @@ async def test_the_client_knows_no_species_approvals_so_seed_002s_call_fails_in_
     live: Live,
 ) -> None:
     """2.0.0 has ``strainapproval`` but not ``speciesapproval`` (DOMAIN.md §1.7): scripts reach
-    species approvals only over plain HTTP (covered in tests/rest/test_brainstem_taxonomy.py)."""
+    species approvals only over plain HTTP (covered in tests/rest/brainstem/test_taxonomy.py)."""
     with pytest.raises(ValueError, match="speciesapproval"):
         live.client("rita").load("speciesapproval")
 

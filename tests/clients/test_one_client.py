@@ -28,7 +28,7 @@ from gateway.db.models._base import utcnow
 from gateway.settings import Settings
 from tests.auth.support import PASSWORD, Clock
 from tests.live import serve
-from tests.rest.alyx_support import Lab, arrange
+from tests.rest.alyx.support import Lab, arrange
 
 T = TypeVar("T")
 SCENARIO_SECONDS = 120  # a client paging forever fails the test instead of hanging it

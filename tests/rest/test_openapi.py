@@ -24,11 +24,13 @@ from starlette.routing import BaseRoute, Match, Route, WebSocketRoute
 from gateway.app import create_app
 from gateway.db.models import ConnectomeDataset, Materialization, Segment
 from gateway.rest import openapi
-from gateway.rest.brainstem_models import MODELS
+from gateway.rest.brainstem.models import MODELS
 from gateway.settings import Settings
 from tests.conftest import Gateway
 from tests.factories import build
-from tests.rest import alyx_support, brainmaps_support, brainstem_support
+from tests.rest.alyx import support as alyx_support
+from tests.rest.brainmaps import support as brainmaps_support
+from tests.rest.brainstem import support as brainstem_support
 
 Sessionmaker = async_sessionmaker[AsyncSession]
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")

@@ -1,0 +1,361 @@
+"""The OpenAPI 3 document at ``/api/schema``, built from the endpoint declarations.
+
+ONE reads it before its first ``rest()`` call (CLIENTS.md): the first path segment is the
+endpoint; the methods are its actions (GET list, GET ``{key}`` read, POST create, PUT update,
+PATCH partial_update, DELETE delete); the list operation's ``parameters[].name`` are the
+filters it lets through; a ``requestBody`` must be a ``$ref`` into ``components.schemas``.
+The collection path comes before the item path, as ONE takes the first path with a GET for
+``list``.
+
+The same declarations are the Alyx part of ``/api/openapi.json`` (:func:`paths`,
+:func:`components`): ONE's document with its schemas prefixed, each operation tagged and given
+its security and error answers, and what ONE does not read here (the root,
+``/auth-token``, ``/api/schema`` itself). ``/api/schema`` stays as ONE wants it: every key
+of a path item there is a method to ONE, and a path it does not know would be an endpoint.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gateway.http.openapi import (
+    OPTIONAL,
+    SIGNED_IN,
+    Schema,
+    error_responses,
+    errors,
+    openapi_document_response,
+    paths_of,
+)
+from gateway.http.openapi import json_content as _json
+from gateway.http.openapi import ref as _ref
+from gateway.rest.alyx import auth
+from gateway.rest.alyx.endpoints import ACTION_TYPES, ENDPOINTS, Endpoint
+from gateway.rest.alyx.query import DEFAULT_LIMIT, MAX_LIMIT
+
+TAG = "Alyx"
+PREFIX = "Alyx"
+
+_STRINGS: Schema = {"type": "array", "items": {"type": "string"}}
+# The OpenAPI schema of each writable Alyx field (a plain string unless listed).
+FIELD_SCHEMAS: dict[str, Schema] = {
+    "birth_date": {"type": "string", "format": "date", "nullable": True},
+    "death_date": {"type": "string", "format": "date", "nullable": True},
+    "start_time": {"type": "string", "format": "date-time", "nullable": True},
+    "end_time": {"type": "string", "format": "date-time", "nullable": True},
+    "number": {"type": "integer", "nullable": True},
+    "n_trials": {"type": "integer", "nullable": True},
+    "n_correct_trials": {"type": "integer", "nullable": True},
+    "projects": _STRINGS,
+    "users": _STRINGS,
+    "genotype": _STRINGS,
+    "json": {"type": "object", "nullable": True},
+    "sex": {"type": "string", "enum": ["M", "F", "U"]},
+    "qc": {"type": "string", "enum": ["NOT_SET", "PASS", "WARNING", "FAIL", "CRITICAL"]},
+}
+_PAGING = [
+    {
+        "name": "limit",
+        "in": "query",
+        "required": False,
+        "description": f"Records per page (default {DEFAULT_LIMIT}, at most {MAX_LIMIT}).",
+        "schema": {"type": "integer", "minimum": 0, "maximum": MAX_LIMIT},
+    },
+    {
+        "name": "offset",
+        "in": "query",
+        "required": False,
+        "description": "The index of the first record to return.",
+        "schema": {"type": "integer", "minimum": 0},
+    },
+]
+_DJANGO = {
+    "name": "django",
+    "in": "query",
+    "required": False,
+    "description": "Comma-separated field__lookup,value pairs; lookups: exact, iexact, "
+    "icontains, startswith, gt, gte, lt, lte, in, isnull; ~field excludes (exact only).",
+    "schema": {"type": "string"},
+}
+
+
+def _list_parameters(endpoint: Endpoint) -> list[Schema]:
+    declared = [
+        {
+            "name": param.name,
+            "in": "query",
+            "required": False,
+            "description": param.description,
+            "schema": {"type": param.type},
+        }
+        for param in endpoint.filters.params
+    ]
+    return [*declared, _DJANGO, *_PAGING]
+
+
+def _paths(endpoint: Endpoint) -> dict[str, Schema]:
+    name, record = endpoint.name, endpoint.record_name
+    key = {
+        "name": endpoint.key,
+        "in": "path",
+        "required": True,
+        "schema": {
+            "type": "string",
+            **({"format": endpoint.key_format} if endpoint.key_format else {}),
+        },
+    }
+    page = _json(_ref(f"Paginated{record}List"), f"A page of {name}.")
+    one = _json(_ref(record), f"One of the {name}.")
+    collection: Schema = {
+        "get": {
+            "operationId": f"{name}_list",
+            "description": endpoint.description,
+            "parameters": _list_parameters(endpoint),
+            "responses": {"200": page},
+        }
+    }
+    # Path parameters go on each operation: ONE reads every key of a path item as a method.
+    item: Schema = {
+        "get": {"operationId": f"{name}_read", "parameters": [key], "responses": {"200": one}}
+    }
+    if endpoint.writes is not None:
+        body = {
+            "required": True,
+            "content": {"application/json": {"schema": _ref(f"{record}Request")}},
+        }
+        partial = {"content": {"application/json": {"schema": _ref(f"Patched{record}Request")}}}
+        collection["post"] = {
+            "operationId": f"{name}_create",
+            "requestBody": body,
+            "responses": {"201": one},
+        }
+        item["put"] = {
+            "operationId": f"{name}_update",
+            "parameters": [key],
+            "requestBody": body,
+            "responses": {"200": one},
+        }
+        item["patch"] = {
+            "operationId": f"{name}_partial_update",
+            "parameters": [key],
+            "requestBody": partial,
+            "responses": {"200": one},
+        }
+        item["delete"] = {
+            "operationId": f"{name}_delete",
+            "parameters": [key],
+            "responses": {"204": {"description": "Deleted."}},
+        }
+    return {f"/{name}": collection, f"/{name}/{{{endpoint.key}}}": item}
+
+
+def _schemas(endpoint: Endpoint) -> dict[str, Schema]:
+    record = endpoint.record_name
+    schemas: dict[str, Schema] = {
+        record: {"type": "object", "additionalProperties": True},
+        f"Paginated{record}List": {
+            "type": "object",
+            "required": ["count", "results"],
+            "properties": {
+                "count": {"type": "integer"},
+                "next": {"type": "string", "format": "uri", "nullable": True},
+                "previous": {"type": "string", "format": "uri", "nullable": True},
+                "results": {"type": "array", "items": _ref(record)},
+            },
+        },
+    }
+    if endpoint.writes is not None:
+        fields = endpoint.writes.fields
+        properties = {
+            field: FIELD_SCHEMAS.get(field, {"type": "string", "nullable": True})
+            for field, (unified, _) in fields.writable.items()
+            if unified in fields.accepted
+        }
+        schemas[f"{record}Request"] = {"type": "object", "properties": properties}
+        schemas[f"Patched{record}Request"] = {"type": "object", "properties": properties}
+    return schemas
+
+
+def _actions() -> dict[str, Schema]:
+    return {
+        "/users/{username}/actions": {
+            "get": {
+                "operationId": "users_actions",
+                "description": "A user's actions of one type. Sessions (type experiment or "
+                "session) are the only actions neurogate records: other types answer an "
+                "empty page.",
+                "parameters": [
+                    {
+                        "name": "username",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "string"},
+                    },
+                    {
+                        "name": "type",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"type": "string", "enum": list(ACTION_TYPES)},
+                    },
+                    *_PAGING,
+                ],
+                "responses": {"200": _json(_ref("PaginatedSessionList"), "A page of actions.")},
+            },
+        }
+    }
+
+
+def document() -> Schema:
+    """The whole OpenAPI 3 document."""
+    paths: dict[str, Schema] = {}
+    schemas: dict[str, Schema] = {}
+    for endpoint in ENDPOINTS:
+        paths.update(_paths(endpoint))
+        schemas.update(_schemas(endpoint))
+    paths.update(_actions())
+    return {
+        "openapi": "3.0.3",
+        "info": {
+            "title": "neurogate: Alyx-compatible REST API",
+            "version": "1",
+            "description": "Send Authorization: Token <key>, from POST /auth-token.",
+        },
+        "paths": paths,
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {
+                "tokenAuth": {
+                    "type": "apiKey",
+                    "in": "header",
+                    "name": "Authorization",
+                    "description": 'Token-based authentication: "Token <key>".',
+                }
+            },
+        },
+        "security": [{"tokenAuth": []}, {}],
+    }
+
+
+# --- the Alyx part of /api/openapi.json --------------------------------------------------------
+
+ERROR: Schema = {
+    "type": "object",
+    "description": 'Django REST framework\'s errors: {"detail", "status_code"}, or '
+    '{"<field>": ["..."]} (bad credentials: {"non_field_errors": ["..."]}).',
+    "minProperties": 1,
+    "properties": {"detail": {"type": "string"}, "status_code": {"type": "integer"}},
+    "additionalProperties": {"type": "array", "items": {"type": "string"}},
+}
+ERROR_TEXTS = {
+    400: "a filter, lookup, page or field the endpoint does not take, or bad credentials.",
+    403: 'an invalid or expired token ("Invalid token.": ONE logs in again), or not allowed.',
+    404: "no such record, or one the caller may not see (the same answer).",
+    406: "the Accept header asks only for Alyx versions other than v1.",
+    409: "the record changed underneath the request.",
+    429: "too many requests; retry after Retry-After seconds.",
+}
+_SCHEMAS = "#/components/schemas/"
+_AUXILIARY: dict[str, Schema] = {
+    "/": {
+        "get": {
+            "operationId": "alyx_root",
+            "tags": [TAG],
+            "description": "The endpoint categories, with their absolute URLs.",
+            "responses": {
+                "200": _json(
+                    {"type": "object", "additionalProperties": {"type": "string", "format": "uri"}},
+                    "URL by endpoint name.",
+                ),
+                **errors(PREFIX, (403, 406, 429)),
+            },
+        }
+    },
+    "/api/schema": {
+        "get": {
+            "operationId": "alyx_schema",
+            "tags": [TAG],
+            "description": "The OpenAPI 3 document ONE reads (the Alyx endpoints only).",
+            "security": [],
+            "responses": {
+                "200": openapi_document_response(),
+                **errors(PREFIX, (406, 429)),
+            },
+        }
+    },
+}
+_AUTH_TOKEN: Schema = {
+    "description": "Log in: a token for Authorization: Token <key> (24 h).",
+    "security": [],
+    "requestBody": {
+        "required": True,
+        "content": {
+            media: {
+                "schema": {
+                    "type": "object",
+                    "required": ["username", "password"],
+                    "properties": {"username": {"type": "string"}, "password": {"type": "string"}},
+                }
+            }
+            for media in ("application/x-www-form-urlencoded", "application/json")
+        },
+    },
+    "responses": {
+        "200": _json(
+            {
+                "type": "object",
+                "required": ["token"],
+                "additionalProperties": False,
+                "properties": {"token": {"type": "string"}},
+            },
+            "The token.",
+        ),
+        **errors(PREFIX, (400, 429)),
+    },
+}
+
+
+def _prefixed(node: Any) -> Any:
+    """A copy of ``node`` whose schema references carry the family's prefix."""
+    if isinstance(node, dict):
+        return {
+            key: value.replace(_SCHEMAS, _SCHEMAS + PREFIX) if key == "$ref" else _prefixed(value)
+            for key, value in node.items()
+        }
+    if isinstance(node, list):
+        return [_prefixed(value) for value in node]
+    return node
+
+
+def _decorated(path: str, method: str, operation: Schema) -> Schema:
+    statuses = {400, 403, 406, 429} | ({404} if "{" in path else set())
+    if operation["operationId"].endswith(("_create", "_update", "_delete")):
+        statuses.add(409)
+    return {
+        **operation,
+        "tags": [TAG],
+        "security": OPTIONAL if method == "get" else SIGNED_IN,
+        "responses": {**operation["responses"], **errors(PREFIX, statuses)},
+    }
+
+
+def paths() -> dict[str, Schema]:
+    """The Alyx paths: ONE's, then the root, /api/schema and /auth-token."""
+    documented: dict[str, Schema] = {
+        path: {method: _decorated(path, method, op) for method, op in item.items()}
+        for path, item in _prefixed(document()["paths"]).items()
+    }
+    documented.update(_AUXILIARY)
+    documented.update(paths_of(auth.ROUTES, {auth.auth_token: _AUTH_TOKEN}, tag=TAG))
+    return documented
+
+
+def components() -> dict[str, dict[str, Schema]]:
+    schemas = {
+        PREFIX + name: schema for name, schema in document()["components"]["schemas"].items()
+    }
+    return {
+        "schemas": {f"{PREFIX}Error": ERROR, **_prefixed(schemas)},
+        "responses": error_responses(
+            PREFIX, _ref(f"{PREFIX}Error"), ERROR_TEXTS, unauthenticated="Token"
+        ),
+    }

@@ -1,0 +1,164 @@
+"""The BrainSTEM family of the REST shim (seeds 001, 002): ``/api/{portal}/{app}/{model}/``,
+``…/{id}/`` and ``…/{id}/accept|reject``, for the ``public``, ``private`` and ``super``
+portals.
+
+Thin by design: the URL picks a model (by its name; the app segment only has to be one the
+model is served under), the query string is parsed into the shared query spec
+(:mod:`.query`), reads and writes go to the resolvers GraphQL uses, and rows come
+back as BrainSTEM records (:mod:`.records`) in BrainSTEM's envelopes:
+``{"<plural>": [...], "count", "next", "previous"}`` and ``{"<singular>": {...}}``.
+Visibility, permissions and approvals are decided in the resolvers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from gateway.auth.principal import Portal
+from gateway.auth.visibility import in_portal
+from gateway.errors import MethodNotAllowed, NotFound
+from gateway.http.errors import json_response
+from gateway.http.pagination import offset_links
+from gateway.http.requests import context_of, json_body, principal_of
+from gateway.rest.brainstem import BrainstemRoute, auth, device, writes
+from gateway.rest.brainstem.models import BY_URL_NAME, Model
+from gateway.rest.brainstem.query import parse_include, parse_list
+from gateway.rest.brainstem.records import folds, id_lists, render, render_page
+from resolvers.context import Context
+from resolvers.listing import get_row, list_rows
+from resolvers.query import Filter
+
+READS = frozenset({"GET", "HEAD"})
+ACTIONS = frozenset({"accept", "reject"})
+
+
+def _model(app: str, name: str) -> Model:
+    model = BY_URL_NAME.get(name)
+    if model is None or app not in model.apps:
+        raise NotFound(f"No model '{name}' under '{app}'.")
+    return model
+
+
+def _key(model: Model, raw: str) -> Any:
+    """The id in the URL, typed; a malformed one is a 400 naming ``id``."""
+    return model.entity.field_spec("id").coerce("id", raw)
+
+
+def _scope(model: Model) -> Filter | None:
+    """What the endpoint itself selects: an approvals endpoint, one taxonomy model's."""
+    return None if model.approval_of is None else Filter("model", "eq", model.approval_of)
+
+
+async def _get(ctx: Context, model: Model, key: Any) -> Any:
+    row = await get_row(ctx, model.entity, "id", key)
+    if model.approval_of is not None and row.model != model.approval_of:
+        raise NotFound(f"{model.singular} not found.")
+    return row
+
+
+async def _one(ctx: Context, model: Model, row: Any, status: int = 200) -> Response:
+    (record,) = await render(ctx, model, [row], {})
+    return json_response({model.singular: record}, status)
+
+
+async def list_records(request: Request, ctx: Context, model: Model) -> Response:
+    spec, include = parse_list(
+        model, request.query_params, max_limit=ctx.settings.max_page_size, base=_scope(model)
+    )
+    joins = folds(model, include)
+    page = await list_rows(
+        ctx,
+        model.entity,
+        spec,
+        columns=model.columns,
+        joins=[*joins.values()],
+        related=id_lists(model),
+    )
+    assert page.total is not None
+    records = await render_page(ctx, model, page, include, joins)
+    following, previous = offset_links(request.url, page.window, page.total)
+    return json_response(
+        {model.plural: records, "count": page.total, "next": following, "previous": previous}
+    )
+
+
+async def read_record(request: Request, ctx: Context, model: Model, key: Any) -> Response:
+    include = parse_include(model, request.query_params.getlist("include[]"))
+    row = await _get(ctx, model, key)
+    (record,) = await render(ctx, model, [row], include)
+    return json_response({model.singular: record})
+
+
+async def _collection(request: Request, ctx: Context, model: Model) -> Response:
+    if request.method in READS:
+        return await list_records(request, ctx, model)
+    if request.method == "POST":
+        written = await writes.create(ctx, model, await json_body(request))
+        return await _one(ctx, written.model, written.row, written.status)
+    raise MethodNotAllowed(f'Method "{request.method}" not allowed.')
+
+
+async def _item(request: Request, ctx: Context, model: Model, key: Any) -> Response:
+    method = request.method
+    if method in READS:
+        return await read_record(request, ctx, model, key)
+    if method in ("PATCH", "PUT"):
+        body = await json_body(request)
+        written = await writes.update(ctx, model, key, body, replace=method == "PUT")
+        return await _one(ctx, written.model, written.row, written.status)
+    if method == "DELETE":
+        await writes.delete(ctx, model, key)
+        return Response(status_code=204)
+    raise MethodNotAllowed(f'Method "{method}" not allowed.')
+
+
+async def _action(request: Request, ctx: Context, model: Model, key: Any, action: str) -> Response:
+    """``PATCH …/{id}/accept`` or ``/reject`` (BrainSTEM's current docs and both clients)."""
+    if action not in ACTIONS:
+        raise NotFound("Not found.")
+    if request.method not in ("PATCH", "POST"):
+        raise MethodNotAllowed(f'Method "{request.method}" not allowed.')
+    written = await writes.review(ctx, model, key, action)
+    return await _one(ctx, written.model, written.row)
+
+
+async def _dispatch(request: Request, portal: Portal) -> Response:
+    segments = [s for s in request.path_params["path"].split("/") if s]
+    if not 2 <= len(segments) <= 4:
+        raise NotFound("Not found.")
+    app, name, *rest = segments
+    model = _model(app, name)
+    if portal is Portal.PUBLIC and request.method not in READS:
+        raise MethodNotAllowed("The public portal is read-only.")
+    ctx = context_of(request, in_portal(principal_of(request), portal))
+    if not rest:
+        return await _collection(request, ctx, model)
+    key = _key(model, rest[0])
+    if len(rest) == 1:
+        return await _item(request, ctx, model, key)
+    return await _action(request, ctx, model, key, rest[1])
+
+
+def _portal_endpoint(portal: Portal) -> Callable[[Request], Awaitable[Response]]:
+    async def endpoint(request: Request) -> Response:
+        return await _dispatch(request, portal)
+
+    return endpoint
+
+
+# One route per portal, so nothing else under /api/ (auth, tokens, BrainMaps) can collide.
+PORTAL_ROUTES = [
+    BrainstemRoute(
+        f"/api/{portal.value}/{{path:path}}",
+        _portal_endpoint(portal),
+        methods=["GET", "POST", "PATCH", "PUT", "DELETE"],
+        name=f"brainstem_{portal.value}",
+    )
+    for portal in Portal
+]
+# The family's whole route table, as the app mounts it.
+ROUTES = [*auth.ROUTES, *device.ROUTES, *PORTAL_ROUTES]

@@ -1,0 +1,145 @@
+"""BrainSTEM writes: a request body's BrainSTEM fields become the domain's values, handed to
+the functions GraphQL uses (``resolvers.experiments``, ``resolvers.approvals``); the field a
+validation error names is translated back, so the caller reads its own field names."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Row
+
+from gateway.errors import BadRequest, MethodNotAllowed, NotFound
+from gateway.rest.brainstem.models import (
+    SPECIES_APPROVAL,
+    STRAIN_APPROVAL,
+    Model,
+    Writes,
+)
+from resolvers import approvals, experiments
+from resolvers.approvals import Action, Decision
+from resolvers.context import Context
+from resolvers.experiments import Mode
+
+
+@dataclass(frozen=True)
+class Written:
+    """What a write answers: a row, the model to render it as, and the HTTP status."""
+
+    model: Model
+    row: Row[Any]
+    status: int = 200
+
+
+@dataclass(frozen=True)
+class _Experiment:
+    create: Callable[..., Awaitable[Row[Any]]]
+    update: Callable[..., Awaitable[Row[Any]]]
+    delete: Callable[..., Awaitable[None]]
+    key: str  # the keyword the update and delete functions take the id as
+
+
+_EXPERIMENTS = {
+    "project": _Experiment(
+        experiments.create_project,
+        experiments.update_project,
+        experiments.delete_project,
+        "project_id",
+    ),
+    "subject": _Experiment(
+        experiments.create_subject,
+        experiments.update_subject,
+        experiments.delete_subject,
+        "subject_id",
+    ),
+    "session": _Experiment(
+        experiments.create_session,
+        experiments.update_session,
+        experiments.delete_session,
+        "session_id",
+    ),
+}
+_APPROVALS = {"species": SPECIES_APPROVAL, "strain": STRAIN_APPROVAL}
+
+
+def domain_values(model: Model, body: Mapping[str, Any], method: str) -> dict[str, Any]:
+    """The body's fields under their domain names; read-only fields are ignored (so a record
+    that was read can be sent back), anything else the model cannot write is a 400."""
+    if model.writes not in (Writes.EXPERIMENT, Writes.TAXONOMY):
+        raise MethodNotAllowed(f'Method "{method}" not allowed on {model.name}.')
+    values = {}
+    for name, value in body.items():
+        if name in model.writable:
+            values[model.writable[name]] = value
+        elif name not in model.read_only:
+            raise BadRequest(f"This field cannot be written on {model.name}.", field=name)
+    return values
+
+
+@contextmanager
+def _named_for(model: Model) -> Iterator[None]:
+    """Validation errors name the BrainSTEM field, not the domain's."""
+    try:
+        yield
+    except BadRequest as error:
+        names = {domain: name for name, domain in model.writable.items()}
+        if error.field not in names:
+            raise
+        raise type(error)(error.message, field=names[error.field], **error.details) from error
+
+
+async def create(ctx: Context, model: Model, body: Mapping[str, Any]) -> Written:
+    """POST; a new taxonomy record is proposed (the answer is the approval), not made."""
+    values = domain_values(model, body, "POST")
+    with _named_for(model):
+        if model.writes is Writes.EXPERIMENT:
+            row = await _EXPERIMENTS[model.name].create(ctx, values=values)
+            return Written(model, row, 201)
+        row = await approvals.propose(ctx, model=model.name, action=Action.ADD, proposed=values)
+        return Written(_APPROVALS[model.name], row, 201)
+
+
+async def update(
+    ctx: Context, model: Model, key: Any, body: Mapping[str, Any], *, replace: bool
+) -> Written:
+    """PATCH (``replace=False``) or PUT; a taxonomy change is proposed, not made; an approval
+    is reviewed by PATCHing ``{"options": "accept" | "reject"}`` (seed 002)."""
+    if model.writes is Writes.APPROVAL and not replace:
+        return await review(ctx, model, key, body.get("options"))
+    values = domain_values(model, body, "PUT" if replace else "PATCH")
+    with _named_for(model):
+        if model.writes is Writes.EXPERIMENT:
+            experiment = _EXPERIMENTS[model.name]
+            mode = Mode.REPLACE if replace else Mode.PATCH
+            row = await experiment.update(ctx, **{experiment.key: key}, values=values, mode=mode)
+            return Written(model, row)
+        row = await approvals.propose(
+            ctx, model=model.name, action=Action.CHANGE, instance_id=key, proposed=values
+        )
+        return Written(_APPROVALS[model.name], row)
+
+
+async def delete(ctx: Context, model: Model, key: Any) -> None:
+    """Delete outright (taxonomy records: administrators only, seed 002)."""
+    if model.writes is Writes.EXPERIMENT:
+        experiment = _EXPERIMENTS[model.name]
+        await experiment.delete(ctx, **{experiment.key: key})
+    elif model.writes is Writes.TAXONOMY:
+        await approvals.delete_taxonomy(ctx, model=model.name, instance_id=key)
+    else:
+        raise MethodNotAllowed(f'Method "DELETE" not allowed on {model.name}.')
+
+
+async def review(ctx: Context, model: Model, key: Any, decision: Any) -> Written:
+    """Accept or reject an approval of this endpoint's taxonomy model."""
+    if model.writes is not Writes.APPROVAL:
+        raise NotFound("Not found.")
+    if decision not in {d.value for d in Decision}:
+        raise BadRequest('Give "accept" or "reject".', field="options")
+    approval = await approvals.get_approval(ctx, key)
+    if approval.model != model.approval_of:
+        raise NotFound("Approval not found.")
+    row = await approvals.review(ctx, approval_id=key, decision=Decision(decision))
+    return Written(model, row)
