@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tests.conftest import Gateway
-from tests.rest.brainstem_support import Caller, Lab, arrange
+from tests.rest.brainstem.support import Caller, Lab, arrange
 
 SUBJECT_FIELDS = "id nickname sex birthDate deathDate project { name } projects { name }"
 

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from gateway.db.models import SessionProject, SubjectProject
 from tests.conftest import Gateway
 from tests.factories import build
-from tests.rest.brainstem_support import Caller, Lab, arrange
+from tests.rest.brainstem.support import Caller, Lab, arrange
 
 PORTAL_OF = {None: "public", "alice": "private", "mallory": "private", "ada": "super"}
 CALLERS = list(PORTAL_OF)
