@@ -148,6 +148,8 @@ WITH page AS MATERIALIZED (
     p.extra_fields,
     {_related_ids("session", "session_project", "session_id")} AS sessions,
     {_related_ids("subject", "subject_project", "subject_id")} AS subjects,
+    (SELECT json_group_array({_dashed("x.id")}) FROM (
+      SELECT c.id FROM cohort AS c WHERE c.project_id = p.id ORDER BY c.id) AS x) AS cohorts,
     (SELECT json_group_array(json_array(x.username, x.role, x.is_owner)) FROM (
       SELECT u.username, m.role, m.is_owner FROM project_member AS m
       JOIN user_account AS u ON u.id = m.user_id WHERE m.project_id = p.id ORDER BY m.user_id
@@ -156,7 +158,7 @@ WITH page AS MATERIALIZED (
 )
 SELECT {_dashed("page.id")}, page.name, page.narrative, page.start_time, page.extra_fields,
   shown.key, shown.name, shown.description, shown.is_public, shown.tags, shown.extra_fields,
-  shown.sessions, shown.subjects, shown.users, {_count("session")}
+  shown.sessions, shown.subjects, shown.cohorts, shown.users, {_count("session")}
 FROM page JOIN link ON link.session_id = page.id LEFT JOIN shown ON shown.id = link.project_id
 ORDER BY page.start_time DESC, page.id, link.rank
 """
@@ -263,7 +265,7 @@ async def floor_stem_sessions(request: Request) -> Response:
             continue  # a link to a project the caller may not see
         embedded = projects.get(key)
         if embedded is None:
-            pname, description, public, tags, pextra, ids, subjects, users = project
+            pname, description, public, tags, pextra, ids, subjects, cohorts, users = project
             embedded = projects[key] = {
                 "id": key,
                 "name": pname,
@@ -273,6 +275,7 @@ async def floor_stem_sessions(request: Request) -> Response:
                 "extra_fields": orjson.loads(pextra),
                 "sessions": orjson.loads(ids),
                 "subjects": orjson.loads(subjects),
+                "cohorts": orjson.loads(cohorts),
                 "users": {
                     username: {
                         "can_change": role in EDITING_ROLES,

@@ -82,3 +82,33 @@ async def test_cohorts_filter_through_their_project(
     assert await gateway.data(query % "closed") == {"cohorts": []}
 
 
+
+
+async def test_brainstem_serves_cohorts_with_their_subjects_included(
+    gateway: Gateway, cohorts: dict[str, str]
+) -> None:
+    response = await gateway.client.get(
+        "/api/public/stem/cohort/", params={"include[]": "subjects.*", "sort[]": "name"}
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["count"] == 2 and [c["name"] for c in body["cohorts"]] == ["naive", "trained"]
+    trained = body["cohorts"][1]
+    assert trained["id"] == cohorts["trained"] and trained["tags"] == ["a"]
+    assert {s["name"] for s in trained["subjects"]} == {"OPEN0", "OPEN1"}  # in id-list order
+    naive = body["cohorts"][0]
+    assert [s["name"] for s in naive["subjects"]] == ["OPEN2"]  # not the hidden one
+    detail = await gateway.client.get(f"/api/public/stem/cohort/{cohorts['secret']}/")
+    assert detail.status_code == 404
+
+
+async def test_a_brainstem_project_lists_and_includes_its_cohorts(
+    gateway: Gateway, cohorts: dict[str, str]
+) -> None:
+    listed = (await gateway.client.get("/api/public/stem/project/")).json()
+    (project,) = listed["projects"]
+    assert len(project["cohorts"]) == 2 and cohorts["trained"] in project["cohorts"]
+    included = (
+        await gateway.client.get("/api/public/stem/project/", params={"include[]": "cohorts.*"})
+    ).json()
+    assert {c["name"] for c in included["projects"][0]["cohorts"]} == {"naive", "trained"}

@@ -15,20 +15,18 @@ from sqlalchemy import Table
 
 from gateway.db.models import (
     ProjectMember,
-    Session,
-    SessionProject,
-    Subject,
-    SubjectProject,
     table,
 )
 from resolvers import catalog
+from resolvers import relations as graph
 from resolvers.listing import Source
 from resolvers.query import Entity
 
 
 @dataclass(frozen=True)
 class ToOne:
-    """A related record named by the row's ``column`` (a foreign key)."""
+    """A related record named by the row's ``column`` (a foreign key); ``target`` is the
+    related entity's name."""
 
     target: str
     column: str
@@ -37,11 +35,27 @@ class ToOne:
 @dataclass(frozen=True)
 class ToMany:
     """Related records: the one the row's ``own`` column names (if any), then those found in
-    each source; only those the caller may see."""
+    each source; only those the caller may see. ``target`` is the related entity's name."""
 
     target: str
     sources: tuple[Source, ...]
     own: str | None = None
+
+
+def shown(entity: Entity, **fields: str) -> dict[str, ToOne | ToMany]:
+    """The entity graph's relations a BrainSTEM model shows, by BrainSTEM field name
+    (``projects="projects"``): each means what the graph says, on every surface."""
+    return {name: _of(entity.relations[relation]) for name, relation in fields.items()}
+
+
+def _of(relation: graph.ToOne | graph.ToMany) -> ToOne | ToMany:
+    if isinstance(relation, graph.ToOne):
+        return ToOne(relation.target, relation.fk)
+    target = catalog.ENTITIES[relation.target]
+    (fk,) = relation.fks or (None,)  # ids of a single-column key, as BrainSTEM's are
+    own_rows = () if fk is None else (Source(target.table, fk, target.key),)
+    linked = tuple(Source(link.table, link.near, link.far) for link in relation.links)
+    return ToMany(relation.target, own_rows + linked, relation.own)
 
 
 @dataclass(frozen=True)
@@ -115,8 +129,6 @@ class Model:
         return sorted(n for n in {*self.fields, *self.filters} if self.sort_field(n))
 
 
-_subject_links, _session_links = table(SubjectProject), table(SessionProject)
-_sessions, _subjects = table(Session), table(Subject)
 _CREATED = {"created_date": "created_at"}  # seed 001 sorts by it
 
 PROJECT = Model(
@@ -141,23 +153,10 @@ PROJECT = Model(
         **_CREATED,
     },
     relations={
-        "sessions": ToMany(
-            "session",
-            (
-                Source(_sessions, "project_id", "id"),
-                Source(_session_links, "project_id", "session_id"),
-            ),
-        ),
-        "subjects": ToMany(
-            "subject",
-            (
-                Source(_subjects, "project_id", "id"),
-                Source(_subject_links, "project_id", "subject_id"),
-            ),
-        ),
+        **shown(catalog.PROJECT, sessions="sessions", subjects="subjects", cohorts="cohorts"),
         "users": Members(table(ProjectMember)),
     },
-    unmodelled=frozenset({"collections", "cohorts", "publications"}),
+    unmodelled=frozenset({"collections", "publications"}),
     writes=Writes.EXPERIMENT,
     writable={
         "name": "name",
@@ -196,13 +195,7 @@ SUBJECT = Model(
         "species.id": "species_id",
         **_CREATED,
     },
-    relations={
-        "projects": ToMany(
-            "project", (Source(_subject_links, "subject_id", "project_id"),), own="project_id"
-        ),
-        "strain": ToOne("strain", "strain_id"),
-        "species": ToOne("species", "species_id"),
-    },
+    relations=shown(catalog.SUBJECT, projects="projects", strain="strain", species="species"),
     unmodelled=frozenset({"procedures", "subjectlogs", "licenses", "cohorts"}),
     writes=Writes.EXPERIMENT,
     writable={
@@ -235,11 +228,7 @@ SESSION = Model(
         "extra_fields": "extra_fields",
     },
     filters={"projects": "in_project", "projects.id": "in_project", **_CREATED},
-    relations={
-        "projects": ToMany(
-            "project", (Source(_session_links, "session_id", "project_id"),), own="project_id"
-        ),
-    },
+    relations=shown(catalog.SESSION, projects="projects"),
     unmodelled=frozenset(
         {"dataacquisition", "behaviors", "manipulations", "epochs", "datastorage", "collections"}
     ),
@@ -301,7 +290,7 @@ STRAIN = Model(
         "rrid": "rrid",
     },
     filters={"species": "species_id", "species.id": "species_id"},
-    relations={"species": ToOne("species", "species_id")},
+    relations=shown(catalog.STRAIN, species="species"),
     writes=Writes.TAXONOMY,
     writable={
         "name": "name",
@@ -346,11 +335,36 @@ USER = Model(
     {"id": "id", "username": "username", "first_name": "first_name", "last_name": "last_name"},
 )
 
+COHORT = Model(
+    "cohort",
+    frozenset({"stem"}),
+    "cohort",
+    "cohorts",
+    catalog.ENTITIES["Cohort"],
+    {"id": "id", "name": "name", "description": "description", "tags": "tags"},
+    filters={"project": "project_id", "project.id": "project_id", **_CREATED},
+    relations=shown(catalog.ENTITIES["Cohort"], project="project", subjects="subjects"),
+)
+
 SPECIES_APPROVAL, STRAIN_APPROVAL = _approvals("species"), _approvals("strain")
 
 MODELS: Mapping[str, Model] = {
     m.name: m
-    for m in (PROJECT, SUBJECT, SESSION, SPECIES, STRAIN, SPECIES_APPROVAL, STRAIN_APPROVAL, USER)
+    for m in (
+        PROJECT,
+        SUBJECT,
+        SESSION,
+        COHORT,
+        SPECIES,
+        STRAIN,
+        SPECIES_APPROVAL,
+        STRAIN_APPROVAL,
+        USER,
+    )
+}
+# The model that shows each entity's records (approvals show their taxonomy model's).
+BY_ENTITY: Mapping[str, Model] = {
+    m.entity.name: m for m in MODELS.values() if m.approval_of is None
 }
 BY_URL_NAME: Mapping[str, Model] = {
     name: model for model in MODELS.values() for name in (model.name, *model.aliases)

@@ -28,7 +28,7 @@ from gateway.http.openapi import (
     ref,
 )
 from gateway.rest.brainstem import auth, device
-from gateway.rest.brainstem.models import MODELS, Members, Model, ToMany, ToOne, Writes
+from gateway.rest.brainstem.models import BY_ENTITY, MODELS, Members, Model, ToMany, ToOne, Writes
 from gateway.rest.brainstem.query import DEFAULT_LIMIT, MAX_INCLUDE_DEPTH
 from resolvers.approvals import Decision
 from resolvers.query import FieldSpec
@@ -114,7 +114,7 @@ def _include_paths(model: Model, depth: int = MAX_INCLUDE_DEPTH) -> Iterator[str
     for name, relation in model.relations.items():
         yield name
         if isinstance(relation, ToOne | ToMany) and depth > 1:
-            for path in _include_paths(MODELS[relation.target], depth - 1):
+            for path in _include_paths(BY_ENTITY[relation.target], depth - 1):
                 yield f"{name}.{path}"
     yield from sorted(model.unmodelled)
 
@@ -162,7 +162,7 @@ def _relation_schema(relation: ToOne | ToMany | Members) -> Schema:
             "description": "Members by username.",
             "additionalProperties": member,
         }
-    target = MODELS[relation.target]
+    target = BY_ENTITY[relation.target]
     one = {"anyOf": [_id_schema(target), ref(_record_name(target))]}
     if isinstance(relation, ToMany):
         return {"type": "array", "items": one, "description": "Ids, or records when included."}
@@ -193,7 +193,7 @@ def _body(model: Model) -> Schema:
     for name, value in model.writable.items():
         relation = model.relations.get(name)
         if isinstance(relation, ToOne | ToMany):
-            target = _id_schema(MODELS[relation.target])
+            target = _id_schema(BY_ENTITY[relation.target])
             properties[name] = (
                 {"type": "array", "items": target}
                 if isinstance(relation, ToMany)

@@ -14,7 +14,7 @@ from starlette.datastructures import QueryParams
 
 from gateway.errors import QueryError
 from gateway.http.pagination import offset_window
-from gateway.rest.brainstem.models import MODELS, Members, Model, ToMany, ToOne
+from gateway.rest.brainstem.models import BY_ENTITY, Members, Model, ToMany, ToOne
 from resolvers.query import ALL_OPS, AllOf, Condition, FieldSpec, Filter, Order, QuerySpec
 
 Include = dict[str, "Include"]  # relation name -> what to include under it
@@ -103,7 +103,7 @@ def parse_include(model: Model, values: list[str]) -> Include:
                 raise QueryError(f"'{step}' of {here.name} cannot be expanded further.")
             node = node.setdefault(step, {})
             if isinstance(relation, ToOne | ToMany):
-                here = MODELS[relation.target]
+                here = BY_ENTITY[relation.target]
     return tree
 
 

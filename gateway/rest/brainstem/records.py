@@ -22,7 +22,7 @@ from sqlalchemy import Row
 
 from gateway.auth.permissions import EDITING_ROLES, ProjectRole
 from gateway.db.models import User, table
-from gateway.rest.brainstem.models import MODELS, Members, Model, ToMany, ToOne
+from gateway.rest.brainstem.models import BY_ENTITY, MODELS, Members, Model, ToMany, ToOne
 from gateway.rest.brainstem.query import Include
 from loaders.rows import MAX_KEYS_PER_STATEMENT
 from resolvers.context import Context
@@ -57,7 +57,7 @@ def folds(model: Model, include: Include) -> dict[str, Join]:
     joins = {}
     for name, relation in model.relations.items():
         if isinstance(relation, ToOne) and name in include:
-            target = MODELS[relation.target]
+            target = BY_ENTITY[relation.target]
             entity = target.entity
             columns = target.columns
             if columns is None:
@@ -71,7 +71,7 @@ def id_lists(model: Model) -> dict[str, RelatedIds]:
     carries them: the database builds each list (a JSON array) in the rows' own statement."""
     return {
         _ids_column(name): RelatedIds(
-            MODELS[relation.target].entity, relation.sources, relation.own, RELATED_MAX
+            BY_ENTITY[relation.target].entity, relation.sources, relation.own, RELATED_MAX
         )
         for name, relation in model.relations.items()
         if isinstance(relation, ToMany)
@@ -195,7 +195,7 @@ async def _fill_to_one(
         for record, key in zip(records, keys, strict=True):
             record[name] = plain(key)
         return
-    target = MODELS[relation.target]
+    target = BY_ENTITY[relation.target]
     distinct = {key for key in keys if key is not None}
     loaded: Mapping[Any, Any]
     if folded is not None:  # read with the page, under the same visibility rule
@@ -216,7 +216,7 @@ async def _fill_to_many(
     include: Include,
 ) -> None:
     """The records of an included to-many relation, in the order of each row's id list."""
-    target = MODELS[relation.target]
+    target = BY_ENTITY[relation.target]
     lists = [orjson.loads(text) for text in ids]
     keys = {text: uuid.UUID(text) for found in lists for text in found}
     rows_of = await _rows_to_embed(ctx, target, keys, None)

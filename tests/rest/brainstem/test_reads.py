@@ -174,7 +174,7 @@ async def test_missing_and_hidden_records_are_the_same_404(bs: Caller, lab: Lab)
 
 
 async def test_unknown_models_are_a_drf_404(bs: Caller) -> None:
-    response = await bs("GET", "/api/private/stem/cohort/", "alice")
+    response = await bs("GET", "/api/private/stem/collection/", "alice")
     assert response.status_code == 404
     assert list(response.json()) == ["detail"]
 
