@@ -23,6 +23,7 @@ from gateway.accept import quality
 from gateway.auth.principal import ANONYMOUS, Portal
 from gateway.auth.visibility import in_portal
 from gateway.errors import BadRequest, NeurogateError, Unauthenticated
+from gateway.pages.routes import graphiql_page
 from gateway.rest.errors import Family, error_response
 from gateway.rest.multipart import read_graphql_multipart, refuse_unwanted_post
 from gateway.storage import StagedFile
@@ -87,10 +88,18 @@ class GraphQLView(GraphQL[Context, None]):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         # File uploads (the GraphQL multipart request spec), read by parse_multipart below.
         kwargs.setdefault("multipart_uploads_enabled", True)
+        # Web apps on any origin may subscribe, as CORS lets them query: a subscriber signs in
+        # with a token it holds (never a cookie), so a foreign page gains nothing by connecting.
+        kwargs.setdefault("allowed_origins", ("*",))
         super().__init__(*args, **kwargs)
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
+
+    @property
+    def graphql_ide_html(self) -> str:
+        """GraphiQL with every asset served by the gateway (Strawberry's page loads a CDN)."""
+        return graphiql_page()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":

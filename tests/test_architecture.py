@@ -16,6 +16,7 @@ SHELL_MODULES = (
     "gateway.graphql_view",
     "gateway.rest",
     "gateway.demo",
+    "gateway.pages",
 )
 LAYER_NAMES = {
     KERNEL: "kernel",
