@@ -69,16 +69,19 @@ def migrate() -> None:
 def seed_demo_command(if_empty: bool) -> None:
     """Load the demo data set (labs, species, projects, subjects, sessions, brains, ...)."""
     from gateway.demo import is_empty, seed_demo
+    from gateway.storage import Storage
+
+    settings = Settings.from_env()
 
     async def work(engine: AsyncEngine) -> bool:
         async with session_factory(engine)() as session:
             if if_empty and not await is_empty(session):
                 return False
-            await seed_demo(session)
+            await seed_demo(session, storage=Storage.from_settings(settings))
             await session.commit()
             return True
 
-    seeded = _with_engine(Settings.from_env(), work)
+    seeded = _with_engine(settings, work)
     click.echo("demo data loaded" if seeded else "database already has data; not seeding")
 
 

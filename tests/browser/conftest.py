@@ -16,6 +16,7 @@ from gateway.db.engine import create_engine, session_factory
 from gateway.db.models._base import utcnow
 from gateway.demo import seed_demo
 from gateway.settings import Settings
+from gateway.storage import Storage
 from tests.auth.support import make_user, personal_token
 from tests.chromium import start_chromium
 from tests.live import serve
@@ -29,12 +30,12 @@ class LiveGateway:
     storage_dir: Path
 
 
-async def _seed(url: str) -> tuple[str, str]:
+async def _seed(url: str, storage: Storage) -> tuple[str, str]:
     engine = create_engine(url)
     try:
         sessionmaker = session_factory(engine)
         async with sessionmaker() as session:
-            await seed_demo(session)
+            await seed_demo(session, storage=storage)
             await session.commit()
         user = await make_user(sessionmaker, "browser@lab.org")
         reviewer = await make_user(
@@ -56,13 +57,13 @@ def live_demo(
     folder = tmp_path_factory.mktemp("live-demo")
     shutil.copyfile(sqlite_template, folder / "demo.db")
     url = f"sqlite+aiosqlite:///{folder / 'demo.db'}"
-    token, reviewer_token = asyncio.run(_seed(url))
     settings = Settings(
         database_url=url,
         storage_dir=folder / "storage",
         rate_limit_anonymous="100000/minute",
         rate_limit_authenticated="100000/minute",
     )
+    token, reviewer_token = asyncio.run(_seed(url, Storage.from_settings(settings)))
     with serve(create_app(settings)) as base:
         yield LiveGateway(
             base=base, token=token, reviewer_token=reviewer_token, storage_dir=settings.storage_dir

@@ -19,6 +19,7 @@ from gateway.db.models import Project, Session, Species, User, table
 def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     url = f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
     monkeypatch.setenv("NEUROGATE_DATABASE_URL", url)
+    monkeypatch.setenv("NEUROGATE_STORAGE_DIR", str(tmp_path / "storage"))
     return url
 
 
