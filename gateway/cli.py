@@ -4,6 +4,7 @@ generate-connectome."""
 from __future__ import annotations
 
 import asyncio
+import re
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -13,22 +14,47 @@ from typing import Any, TypeVar
 import click
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from gateway.db.checks import DatabaseProblem, check_database
 from gateway.db.engine import create_engine, session_factory
 from gateway.db.migrate import upgrade
 from gateway.settings import Settings
 
 T = TypeVar("T")
+# Enough to catch a typo (no @, no dot in the domain, spaces); the real test is the inbox.
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+MIN_PASSWORD_LENGTH = 12
 
 
-def _with_engine(settings: Settings, work: Callable[[AsyncEngine], Awaitable[T]]) -> T:
+def _settings() -> Settings:
+    """The settings from the environment; a bad one is one line and exit code 1."""
+    try:
+        return Settings.from_env()
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+
+
+def _with_engine(
+    settings: Settings, work: Callable[[AsyncEngine], Awaitable[T]], *, migrated: bool = True
+) -> T:
+    """Run ``work`` on an engine of the configured database, once it is known to answer and
+    (with ``migrated``) to have this version's schema: otherwise one line, exit code 1."""
+
     async def run() -> T:
         engine = create_engine(settings.database_url)
         try:
+            await check_database(engine, migrated=migrated)
             return await work(engine)
         finally:
             await engine.dispose()
 
-    return asyncio.run(run())
+    try:
+        return asyncio.run(run())
+    except DatabaseProblem as problem:
+        raise click.ClickException(str(problem)) from None
+
+
+async def _nothing(_: AsyncEngine) -> None:
+    return None
 
 
 @click.group()
@@ -44,7 +70,10 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
     """Serve the gateway with uvicorn (GraphiQL at /graphql)."""
     import uvicorn
 
-    settings = Settings.from_env()
+    settings = _settings()
+    # Refused here, before uvicorn starts: an unmigrated database would answer every request
+    # with an internal error.
+    _with_engine(settings, _nothing)
     uvicorn.run(
         "gateway.app:create_app",
         factory=True,
@@ -59,8 +88,7 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
 @main.command()
 def migrate() -> None:
     """Bring the database schema up to date."""
-    settings = Settings.from_env()
-    _with_engine(settings, upgrade)
+    _with_engine(_settings(), upgrade, migrated=False)
     click.echo("database is up to date")
 
 
@@ -71,22 +99,43 @@ def seed_demo_command(if_empty: bool) -> None:
     from gateway.demo import is_empty, seed_demo
     from gateway.storage import Storage
 
-    settings = Settings.from_env()
+    settings = _settings()
 
     async def work(engine: AsyncEngine) -> bool:
         async with session_factory(engine)() as session:
-            if if_empty and not await is_empty(session):
+            if not await is_empty(session):
                 return False
             await seed_demo(session, storage=Storage.from_settings(settings))
             await session.commit()
             return True
 
-    seeded = _with_engine(settings, work)
-    click.echo("demo data loaded" if seeded else "database already has data; not seeding")
+    if _with_engine(settings, work):
+        click.echo("demo data loaded")
+    elif if_empty:
+        click.echo("database already has data; not seeding")
+    else:
+        raise click.ClickException(
+            "the database already has data: seed-demo loads the demo into an empty database "
+            "only (--if-empty skips a database with data)"
+        )
+
+
+def _email(_: click.Context, __: click.Parameter, value: str) -> str:
+    if not EMAIL.fullmatch(value.strip()):
+        raise click.BadParameter(f"{value!r} is not an email address")
+    return value.strip()
+
+
+def _password(_: click.Context, __: click.Parameter, value: str) -> str:
+    if len(value) < MIN_PASSWORD_LENGTH:
+        raise click.BadParameter(f"must be at least {MIN_PASSWORD_LENGTH} characters")
+    return value
 
 
 @main.command()
-@click.option("--email", required=True, help="Login email (BrainMaps, BrainSTEM).")
+@click.option(
+    "--email", required=True, callback=_email, help="Login email (BrainMaps, BrainSTEM)."
+)
 @click.option("--username", required=True, help="Login name (Alyx).")
 @click.option(
     "--password",
@@ -94,6 +143,7 @@ def seed_demo_command(if_empty: bool) -> None:
     prompt=True,
     hide_input=True,
     confirmation_prompt=True,
+    callback=_password,
     help="Prompted for when omitted; also read from NEUROGATE_PASSWORD.",
 )
 @click.option("--admin", is_flag=True, help="May see and change everything.")
@@ -124,7 +174,7 @@ def createuser(email: str, username: str, password: str, admin: bool, reviewer: 
             await session.commit()
             return user.id
 
-    user_id = _with_engine(Settings.from_env(), work)
+    user_id = _with_engine(_settings(), work)
     if user_id is None:
         raise click.ClickException(f"a user with email {email} or username {username} exists")
     click.echo(f"created user {username} (id {user_id})")
@@ -215,12 +265,14 @@ def import_connectome_command(
     from gateway.connectome.importer import Target, import_connectome
     from gateway.errors import Conflict
 
+    settings = _settings()
+    _with_engine(settings, _nothing)
     progress = _ImportProgress(enabled=not quiet)
     target = Target(dataset=dataset, version=version, timestamp=_utc(timestamp))
     try:
         done = asyncio.run(
             import_connectome(
-                Settings.from_env().database_url,
+                settings.database_url,
                 target,
                 neurons=neurons,
                 connections=connections,
@@ -254,12 +306,21 @@ def generate_connectome_command(
     degrees: a few hubs with tens of thousands of partners), for tests and benchmarks."""
     from gateway.connectome.synthetic import generate
 
-    try:
-        summary = generate(
-            out, neurons=neurons, connections=connections, seed=seed, gzipped=not plain
-        )
-    except ValueError as error:
-        raise click.ClickException(str(error)) from None
+    # Drawn, then written: each connection row is counted twice.
+    with click.progressbar(
+        length=2 * connections, label="generating", file=sys.stderr, show_eta=True
+    ) as bar:
+        try:
+            summary = generate(
+                out,
+                neurons=neurons,
+                connections=connections,
+                seed=seed,
+                gzipped=not plain,
+                progress=bar.update,
+            )
+        except ValueError as error:
+            raise click.ClickException(str(error)) from None
     click.echo(
         f"wrote {summary.neurons:,} neurons and {summary.connections:,} connection rows "
         f"({summary.pairs:,} pairs; most partners: {summary.max_out_degree:,} downstream, "
