@@ -42,8 +42,8 @@ def start_chromium(profile: Path, *, window: str = "1280,900") -> webdriver.Chro
 
 
 def requested_urls(driver: webdriver.Chrome) -> list[str]:
-    """The URLs of the requests the pages have sent since the last call (inline ``data:``
-    URLs are not requests)."""
+    """The URLs of the requests and websockets the pages have opened since the last call
+    (inline ``data:`` URLs are not requests)."""
     urls = []
     for entry in driver.get_log("performance"):  # type: ignore[no-untyped-call]
         message = json.loads(entry["message"])["message"]
@@ -51,6 +51,8 @@ def requested_urls(driver: webdriver.Chrome) -> list[str]:
             url = message["params"]["request"]["url"]
             if not url.startswith("data:"):
                 urls.append(url)
+        elif message["method"] == "Network.webSocketCreated":
+            urls.append(message["params"]["url"])
     return urls
 
 
