@@ -7,7 +7,7 @@ from typing import Any
 
 import orjson
 from cross_web import AsyncHTTPRequestAdapter, StarletteRequestAdapter
-from graphql import GraphQLError, GraphQLSyntaxError
+from graphql import GraphQLError, GraphQLSyntaxError, OperationType, get_operation_ast, parse
 from starlette.datastructures import Headers
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
@@ -15,7 +15,7 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect
 from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError
-from strawberry.http import GraphQLHTTPResponse, process_result
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData, process_result
 from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.types import ExecutionResult
 
@@ -54,6 +54,24 @@ def is_request_error(result: ExecutionResult) -> bool:
     return result.data is None and bool(result.errors) and all(
         error.path is None for error in result.errors or ()
     )
+
+
+def names_a_subscription(query: str | None, operation_name: str | None) -> bool:
+    """Whether the operation to run is a subscription (parsed only when the document says
+    ``subscription`` at all: the schema parses every document anyway, with its cache)."""
+    if not query or "subscription" not in query:
+        return False
+    try:
+        operation = get_operation_ast(parse(query), operation_name)
+    except GraphQLError:
+        return False  # the schema answers the parse error
+    return operation is not None and operation.operation == OperationType.SUBSCRIPTION
+
+
+SUBSCRIPTIONS_OVER_WEBSOCKET = (
+    "Subscriptions are served over WebSocket at /graphql (the graphql-transport-ws protocol), "
+    "not over plain HTTP."
+)
 
 
 def _mark_parse_errors(errors: list[GraphQLError]) -> None:
@@ -139,6 +157,23 @@ class GraphQLView(GraphQL[Context, None]):
         assert isinstance(request, _UploadRequestAdapter)
         staged = request.request.scope["state"][_STAGED]
         return await read_graphql_multipart(request.request, staged)  # type: ignore[no-any-return]
+
+    async def execute_single(
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        sub_response: Response,
+        context: Context,
+        root_value: None,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        # A subscription sent as a plain HTTP request would run as a query and fail inside.
+        if names_a_subscription(request_data.query, request_data.operation_name):
+            error = GraphQLError(SUBSCRIPTIONS_OVER_WEBSOCKET, extensions={"code": "BAD_REQUEST"})
+            return ExecutionResult(data=None, errors=[error])
+        return await super().execute_single(
+            request, request_adapter, sub_response, context, root_value, request_data
+        )
 
     async def get_sub_response(self, request: Request | WebSocket) -> Response:
         sub_response = await super().get_sub_response(request)

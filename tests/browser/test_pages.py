@@ -19,6 +19,10 @@ from tests.browser.conftest import LiveGateway
 from tests.chromium import other_hosts, requested_urls
 
 QUERY = '{ speciesByName(name: "Mouse") { scientificName } }'
+PARSED_OPERATION = (
+    "const ast = arguments[0].CodeMirror.documentAST;"
+    "return ast && ast.definitions.length ? ast.definitions[0].operation : null;"
+)
 PROPOSE = """mutation ($name: String!) { proposeSpecies(input: {name: $name}) {
   ... on Approval { id } } }"""
 
@@ -77,6 +81,11 @@ def test_graphiql_subscribes_with_the_token_typed_in_its_header_editor(
     )
     _type_into(headers, f'{{"Authorization": "Bearer {live_demo.reviewer_token}"}}')
     _type_into(query, "subscription { approvalEvents { kind approval { proposed } } }")
+    # GraphiQL picks the websocket for a subscription from the document it parses a moment
+    # after typing stops (before that, it would post the previous document over HTTP).
+    WebDriverWait(chromium, 10).until(
+        lambda driver: driver.execute_script(PARSED_OPERATION, query) == "subscription"
+    )
     chromium.find_element(By.CSS_SELECTOR, ".graphiql-execute-button").click()
     response = chromium.find_element(By.CSS_SELECTOR, ".graphiql-response")
     for attempt in range(40):  # the subscription listens a moment after it is sent

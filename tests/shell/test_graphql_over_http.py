@@ -82,3 +82,28 @@ async def test_a_field_error_is_not_a_request_error(gateway: Gateway) -> None:
     assert response.status_code == 200
     assert response.json()["data"] == {"session": None}
     assert response.json()["errors"][0]["path"] == ["session"]
+
+
+@pytest.mark.parametrize(
+    ("accept", "status"), [(GRAPHQL_RESPONSE, 400), ("application/json", 200)]
+)
+async def test_a_subscription_over_plain_http_says_where_subscriptions_are_served(
+    gateway: Gateway, accept: str, status: int
+) -> None:
+    body = {"query": "subscription Watch { approvalEvents { kind } }", "operationName": "Watch"}
+    response = await ask(gateway, body, accept=accept)
+    assert response.status_code == status
+    error = response.json()["errors"][0]
+    assert error["extensions"]["code"] == "BAD_REQUEST"
+    assert "WebSocket at /graphql" in error["message"]
+
+
+async def test_a_query_naming_a_subscription_field_elsewhere_still_runs(gateway: Gateway) -> None:
+    # Only the operation that runs counts: a document may hold a subscription beside it.
+    body = {
+        "query": "query Q { species { name } } subscription S { approvalEvents { kind } }",
+        "operationName": "Q",
+    }
+    response = await ask(gateway, body)
+    assert response.status_code == 200
+    assert response.json() == {"data": {"species": []}}
