@@ -38,7 +38,13 @@ from gateway.http.errors import (
     error_response,
 )
 from gateway.http.routing import FamilyRoute, error_format
-from gateway.middleware import AuthenticationMiddleware, RateLimitMiddleware
+from gateway.middleware import (
+    AuthenticationMiddleware,
+    RateLimitMiddleware,
+    RequestIdMiddleware,
+)
+from gateway.pages import assets as page_assets
+from gateway.pages import routes as pages
 from gateway.rest import openapi
 from gateway.rest.alyx import routes as alyx
 from gateway.rest.braincircuits import routes as braincircuits
@@ -50,9 +56,33 @@ from schema import build_schema
 
 log = logging.getLogger("neurogate")
 
-# Seed 000's CORS policy.
+# Seed 000's CORS methods; every request header the gateway reads, so a web app on another
+# origin can send it; every response header a web app may need to read.
 CORS_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+CORS_REQUEST_HEADERS = [
+    "Accept",
+    "Authorization",
+    "Authorization-Cave",  # BrainCircuits' CAVE token
+    "Content-Type",
+    "Apollo-Require-Preflight",  # one of the three marks a GraphQL multipart upload needs
+    "X-Apollo-Operation-Name",
+    "X-Neurogate-Preflight",
+    "X-Neurogate-Portal",
+    "X-Request-ID",
+    "Range",  # downloads
+    "If-Range",
+    "If-None-Match",
+]
 RATE_LIMIT_HEADERS = ["X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"]
+CORS_EXPOSED_HEADERS = [
+    *RATE_LIMIT_HEADERS,
+    "Retry-After",
+    "ETag",
+    "Content-Range",
+    "Content-Disposition",
+    "Accept-Ranges",
+    "X-Request-ID",
+]
 
 
 @dataclass(frozen=True)
@@ -110,6 +140,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
             authenticated=parse_limit(settings.rate_limit_authenticated),
         )
         app.state.rate_limiter = FixedWindowRateLimiter(MemoryStorage())
+        if settings.graphiql and page_assets.missing():
+            log.warning(
+                "the browser pages' assets are not installed (%s): run `make install`",
+                ", ".join(page_assets.missing()),
+            )
         swept = await asyncio.to_thread(Storage.from_settings(settings).sweep_abandoned)
         if swept:
             log.info("deleted %d temporary files of abandoned uploads", swept)
@@ -134,6 +169,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         WebSocketRoute("/graphql", graphql),
         FamilyRoute("/healthz", healthz, errors=DEFAULT),
         FamilyRoute("/readyz", readyz, errors=DEFAULT),
+        *pages.ROUTES,  # before Alyx's "/": browsers get the landing page, API clients its JSON
         # Each family's table, its routes carrying its error format.
         *brainstem.ROUTES,
         *brainmaps.ROUTES,
@@ -151,9 +187,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 CORSMiddleware,
                 allow_origins=["*"],
                 allow_methods=CORS_METHODS,
-                allow_headers=["Content-Type", "Authorization"],
-                expose_headers=RATE_LIMIT_HEADERS,
+                allow_headers=CORS_REQUEST_HEADERS,
+                expose_headers=CORS_EXPOSED_HEADERS,
             ),
+            Middleware(RequestIdMiddleware),
             Middleware(AuthenticationMiddleware),
             Middleware(RateLimitMiddleware),
         ],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import AsyncIterator
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -32,6 +33,8 @@ from gateway.db.models import (
 )
 from gateway.db.models.experiments import Cohort, CohortSubject
 from gateway.db.models.taxonomy import Approval
+from gateway.demo_volumes import volume
+from gateway.storage import StagedFile, Storage
 
 CATEGORIES = {
     "Rodents": "Mice, rats and other rodents",
@@ -97,8 +100,28 @@ async def is_empty(session: AsyncSession) -> bool:
     return (await session.execute(select(func.count()).select_from(Project))).scalar_one() == 0
 
 
-async def seed_demo(session: AsyncSession, *, seed: int = 7) -> None:
-    """Insert the demo data set in one transaction (the caller commits)."""
+async def _chunks(content: bytes) -> AsyncIterator[bytes]:
+    yield content
+
+
+async def _store(storage: Storage, name: str, content: bytes) -> StagedFile:
+    """Put ``content`` in the store as an upload would (kept whatever the transaction does:
+    a content file no row refers to is harmless, a row without its file is not)."""
+    staged = await storage.stage(_chunks(content), filename=name, content_type="application/gzip")
+
+    async def nothing_to_save() -> None:
+        return None
+
+    async def keep_it() -> bool:
+        return True
+
+    await storage.keep(staged, nothing_to_save, keep_it)
+    return staged
+
+
+async def seed_demo(session: AsyncSession, *, storage: Storage, seed: int = 7) -> None:
+    """Insert the demo data set in one transaction (the caller commits); the brains' files
+    (small generated volumes) go into ``storage``."""
     rng = random.Random(seed)
     categories = {name: Category(name=name, description=d) for name, d in CATEGORIES.items()}
     session.add_all(categories.values())
@@ -186,18 +209,19 @@ async def seed_demo(session: AsyncSession, *, seed: int = 7) -> None:
                 await session.flush()
                 session.add(SessionProject(session_id=sess.id, project_id=project.id))
 
-    for index, (name, sp_name, verified) in enumerate(
+    for index, (name, sp_name, verified, shape) in enumerate(
         [
-            ("Allen CCF reference mouse", "Mouse", True),
-            ("Waxholm rat template", "Rat", True),
-            ("Octopus optic lobe", "Common octopus", False),
+            ("Allen CCF reference mouse", "Mouse", True, (26, 36, 20)),
+            ("Waxholm rat template", "Rat", True, (32, 44, 26)),
+            ("Octopus optic lobe", "Common octopus", False, (30, 18, 18)),
         ]
     ):
+        stored = await _store(storage, f"brain_{index}.nii.gz", volume(shape))
         upload = FileUpload(
-            name=f"brain_{index}.nii.gz",
-            sha256=f"{index:064x}",
-            size=1024,
-            content_type="application/gzip",
+            name=stored.filename,
+            sha256=stored.sha256,
+            size=stored.size,
+            content_type=stored.content_type,
             uploader_id=_pk(users["sonja"]),
         )
         session.add(upload)
@@ -251,10 +275,17 @@ async def seed_demo(session: AsyncSession, *, seed: int = 7) -> None:
     await session.flush()
 
 
+# The README's connectome example asks for these two.
+README_SEGMENT_IDS = (720575940634474894, 720575940630280234)
+
+
 async def _seed_connectome(session: AsyncSession, materialization_id: int, rng: Any) -> None:
     """24 neurons and 60 per-neuropil connection rows, with what an import derives from
     them: per-pair totals and each segment's synapse and partner counts."""
-    segment_ids = [720575940600000000 + rng.randrange(10**9) for _ in range(24)]
+    segment_ids = [
+        *README_SEGMENT_IDS,
+        *(720575940600000000 + rng.randrange(10**9) for _ in range(22)),
+    ]
     rows = []
     for _ in range(60):
         pre, post = rng.sample(segment_ids, 2)

@@ -2,22 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import orjson
 from cross_web import AsyncHTTPRequestAdapter, StarletteRequestAdapter
+from graphql import GraphQLError, GraphQLSyntaxError, OperationType, get_operation_ast, parse
 from starlette.datastructures import Headers
 from starlette.requests import ClientDisconnect, Request
+from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
-from starlette.websockets import WebSocket
-from strawberry.asgi import GraphQL
+from starlette.websockets import WebSocket, WebSocketDisconnect
+from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData, process_result
+from strawberry.http.exceptions import WebSocketDisconnected
+from strawberry.types import ExecutionResult
 
+from gateway.accept import quality
 from gateway.auth.principal import ANONYMOUS, Portal
 from gateway.auth.visibility import in_portal
 from gateway.errors import BadRequest, NeurogateError, Unauthenticated
 from gateway.http.errors import ErrorFormat, error_response
 from gateway.http.multipart import read_graphql_multipart, refuse_unwanted_post
+from gateway.pages.routes import graphiql_page
 from gateway.storage import StagedFile
 from resolvers.auth import authenticate
 from resolvers.context import Context
@@ -26,6 +34,50 @@ from resolvers.context import Context
 # authenticated ones the private view unless they ask otherwise; admins may ask for "super".
 PORTAL_HEADER = "x-neurogate-portal"
 _STAGED = "staged_uploads"  # request state: files received, discarded when the request ends
+
+# GraphQL over HTTP: the media type of its own, and the legacy one that clients without an
+# Accept header (or asking for JSON) keep getting.
+GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
+JSON = "application/json"
+
+
+def response_media_type(accept: str) -> str:
+    """``application/graphql-response+json`` when the client names it and likes it at least
+    as much as ``application/json``; ``application/json`` otherwise."""
+    preferred = quality(accept, GRAPHQL_RESPONSE_JSON)
+    return GRAPHQL_RESPONSE_JSON if 0 < preferred >= quality(accept, JSON) else JSON
+
+
+def is_request_error(result: ExecutionResult) -> bool:
+    """The request could not be executed at all (a parse or validation failure, a variable
+    that does not coerce): no data, and no error belongs to a field."""
+    return result.data is None and bool(result.errors) and all(
+        error.path is None for error in result.errors or ()
+    )
+
+
+def names_a_subscription(query: str | None, operation_name: str | None) -> bool:
+    """Whether the operation to run is a subscription (parsed only when the document says
+    ``subscription`` at all: the schema parses every document anyway, with its cache)."""
+    if not query or "subscription" not in query:
+        return False
+    try:
+        operation = get_operation_ast(parse(query), operation_name)
+    except GraphQLError:
+        return False  # the schema answers the parse error
+    return operation is not None and operation.operation == OperationType.SUBSCRIPTION
+
+
+SUBSCRIPTIONS_OVER_WEBSOCKET = (
+    "Subscriptions are served over WebSocket at /graphql (the graphql-transport-ws protocol), "
+    "not over plain HTTP."
+)
+
+
+def _mark_parse_errors(errors: list[GraphQLError]) -> None:
+    for error in errors:
+        if isinstance(error, GraphQLSyntaxError) and "code" not in (error.extensions or {}):
+            error.extensions = {**(error.extensions or {}), "code": "GRAPHQL_PARSE_FAILED"}
 
 
 class _UploadRequestAdapter(StarletteRequestAdapter):
@@ -36,16 +88,36 @@ class _UploadRequestAdapter(StarletteRequestAdapter):
         self.request = request
 
 
+class _TextFrameAdapter(ASGIWebSocketAdapter):
+    """Sends every message as a text frame: graphql-transport-ws messages are JSON text, and
+    the stock clients refuse binary frames (browsers hand them over as Blobs)."""
+
+    async def send_json(self, message: Mapping[str, object]) -> None:
+        try:
+            await self.ws.send_text(orjson.dumps(message).decode())
+        except WebSocketDisconnect as exc:
+            raise WebSocketDisconnected from exc
+
+
 class GraphQLView(GraphQL[Context, None]):
     request_adapter_class = _UploadRequestAdapter
+    websocket_adapter_class = _TextFrameAdapter  # type: ignore[assignment]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         # File uploads (the GraphQL multipart request spec), read by parse_multipart below.
         kwargs.setdefault("multipart_uploads_enabled", True)
+        # Web apps on any origin may subscribe, as CORS lets them query: a subscriber signs in
+        # with a token it holds (never a cookie), so a foreign page gains nothing by connecting.
+        kwargs.setdefault("allowed_origins", ("*",))
         super().__init__(*args, **kwargs)
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
+
+    @property
+    def graphql_ide_html(self) -> str:
+        """GraphiQL with every asset served by the gateway (Strawberry's page loads a CDN)."""
+        return graphiql_page()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -85,6 +157,59 @@ class GraphQLView(GraphQL[Context, None]):
         assert isinstance(request, _UploadRequestAdapter)
         staged = request.request.scope["state"][_STAGED]
         return await read_graphql_multipart(request.request, staged)  # type: ignore[no-any-return]
+
+    async def execute_single(
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        sub_response: Response,
+        context: Context,
+        root_value: None,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        # A subscription sent as a plain HTTP request would run as a query and fail inside.
+        if names_a_subscription(request_data.query, request_data.operation_name):
+            error = GraphQLError(SUBSCRIPTIONS_OVER_WEBSOCKET, extensions={"code": "BAD_REQUEST"})
+            return ExecutionResult(data=None, errors=[error])
+        return await super().execute_single(
+            request, request_adapter, sub_response, context, root_value, request_data
+        )
+
+    async def get_sub_response(self, request: Request | WebSocket) -> Response:
+        sub_response = await super().get_sub_response(request)
+        sub_response.media_type = response_media_type(request.headers.get("accept", ""))
+        request.state.graphql_sub_response = sub_response  # process_result sets its status
+        return sub_response
+
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        """GraphQL over HTTP's answer to a request error, for clients that accept
+        ``application/graphql-response+json``: 400, and no ``data`` entry at all (those
+        asking for ``application/json`` keep 200 and ``data: null``, as that spec says)."""
+        _mark_parse_errors(result.errors or [])
+        body = process_result(result)
+        sub_response = getattr(request.state, "graphql_sub_response", None)
+        if (
+            sub_response is not None
+            and sub_response.media_type == GRAPHQL_RESPONSE_JSON
+            and is_request_error(result)
+        ):
+            body.pop("data", None)
+            sub_response.status_code = 400
+        return body
+
+    def create_response(
+        self, response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse], sub_response: Response
+    ) -> Response:
+        response = Response(
+            self.encode_json(response_data),
+            status_code=sub_response.status_code or 200,
+            media_type=sub_response.media_type or JSON,
+        )
+        response.headers.raw.extend(sub_response.headers.raw)
+        response.background = sub_response.background
+        return response
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         state = request.app.state

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import string
 import time
+import uuid
 
 from starlette.datastructures import Headers
 from starlette.responses import Response
@@ -121,3 +123,31 @@ class RateLimitMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+REQUEST_ID = "x-request-id"
+_REQUEST_ID_CHARS = frozenset(string.ascii_letters + string.digits + "-_.:")
+
+
+class RequestIdMiddleware:
+    """Every answer carries ``X-Request-ID``: the caller's own (up to 128 letters, digits and
+    ``-_.:``), so a web app can match an answer to what it sent, or a new one to quote in a
+    report."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given = Headers(scope=scope).get(REQUEST_ID, "")
+        valid = 0 < len(given) <= 128 and set(given) <= _REQUEST_ID_CHARS
+        request_id = (given if valid else uuid.uuid4().hex).encode()
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id)]
+            await send(message)
+
+        await self.app(scope, receive, send_with_id)

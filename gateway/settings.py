@@ -9,6 +9,8 @@ from pathlib import Path
 
 from limits import parse as parse_limit
 
+from gateway.db.checks import url_problem
+
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./neurogate.db"
 # Signs JWTs in development only: Settings refuses it when NEUROGATE_ENV=production.
 DEVELOPMENT_SECRET_KEY = "neurogate-development-secret-key-change-me-in-production"
@@ -61,6 +63,9 @@ class Settings:
     rate_limit_authenticated: str = "1000/minute"
 
     def __post_init__(self) -> None:
+        problem = url_problem(self.database_url)
+        if problem:
+            raise ValueError(problem)
         if self.environment not in {"development", "production"}:
             raise ValueError("NEUROGATE_ENV must be development or production")
         if self.environment == "production" and self.secret_key == DEVELOPMENT_SECRET_KEY:

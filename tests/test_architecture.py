@@ -17,6 +17,7 @@ SHELL_MODULES = (
     "gateway.rest",
     "gateway.http",
     "gateway.demo",
+    "gateway.pages",
 )
 LAYER_NAMES = {
     KERNEL: "kernel",

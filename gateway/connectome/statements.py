@@ -93,6 +93,10 @@ def delete_rows(materialization_id: int) -> list[str]:
     return [
         *(f"DELETE FROM {name} WHERE materialization_id = {m}" for name in MATERIALIZED_TABLES),
         f"DELETE FROM materialization WHERE id = {m}",
+        # A dataset the failed import created has nothing else: it goes too (a dataset is
+        # created with its first materialization, in one transaction, so no other is empty).
+        "DELETE FROM connectome_dataset WHERE NOT EXISTS "
+        "(SELECT 1 FROM materialization WHERE materialization.dataset_id = connectome_dataset.id)",
     ]
 
 

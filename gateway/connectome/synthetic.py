@@ -13,6 +13,7 @@ import csv
 import gzip
 import random
 from array import array
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import accumulate
 from pathlib import Path
@@ -31,6 +32,7 @@ NEUROPILS = (
     "GNG", "LAL_L", "LAL_R", "LO_L", "LO_R", "LOP_L", "LOP_R", "MB_CA_L", "MB_CA_R", "ME_L",
     "ME_R", "PB", "PLP_L", "PLP_R", "PVLP_L", "PVLP_R", "SLP_L", "SLP_R", "SMP_L", "SMP_R",
 )  # fmt: skip
+WRITE_BATCH = 100_000  # connection rows written between two progress reports
 NEUROPILS_PER_PAIR = (1, 2, 3, 4)
 NEUROPIL_WEIGHTS = (75, 17, 6, 2)
 UNKNOWN_NT_SHARE = 0.02
@@ -65,8 +67,12 @@ def generate(
     connections: int = FLYWIRE_CONNECTIONS,
     seed: int = 783,
     gzipped: bool = True,
+    progress: Callable[[int], None] | None = None,
 ) -> Summary:
-    """Write ``neurons.csv[.gz]``, ``connections.csv[.gz]`` and ``cell_stats.csv[.gz]``."""
+    """Write ``neurons.csv[.gz]``, ``connections.csv[.gz]`` and ``cell_stats.csv[.gz]``.
+    ``progress`` hears of connection rows as they are drawn and again as they are written
+    (twice ``connections`` in all): the two steps that take the time."""
+    advance = progress or (lambda _rows: None)
     if neurons < 2:
         raise ValueError("a connectome needs at least two neurons")
     max_rows = neurons * (neurons - 1) * len(NEUROPILS)
@@ -78,16 +84,19 @@ def generate(
     ids = [FIRST_ROOT_ID + offset for offset in rng.sample(range(10**10), neurons)]
     nt_types = _write_neurons(out / names["neurons"], rng, ids, gzipped)
     _write_cell_stats(out / names["cell_stats"], rng, ids, gzipped)
-    pre, post, neuropil, syn = _draw_connections(rng, neurons, connections)
+    pre, post, neuropil, syn = _draw_connections(rng, neurons, connections, advance)
     order = list(range(len(pre)))
     rng.shuffle(order)
     with _open(out / names["connections"], gzipped) as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(CONNECTIONS.names)
-        writer.writerows(
-            (ids[pre[i]], ids[post[i]], NEUROPILS[neuropil[i]], syn[i], nt_types[pre[i]])
-            for i in order
-        )
+        for start in range(0, len(order), WRITE_BATCH):
+            batch = order[start : start + WRITE_BATCH]
+            writer.writerows(
+                (ids[pre[i]], ids[post[i]], NEUROPILS[neuropil[i]], syn[i], nt_types[pre[i]])
+                for i in batch
+            )
+            advance(len(batch))
     out_degree, in_degree = _degrees(pre, post, neurons)
     return Summary(
         neurons=neurons,
@@ -130,7 +139,7 @@ def _write_cell_stats(path: Path, rng: random.Random, ids: list[int], gzipped: b
 
 
 def _draw_connections(
-    rng: random.Random, neurons: int, rows: int
+    rng: random.Random, neurons: int, rows: int, advance: Callable[[int], None]
 ) -> tuple[array[int], array[int], array[int], array[int]]:
     """Distinct (pre, post) pairs, no autapses, each spread over 1-4 distinct neuropils."""
     out_weights = _zipf_weights(rng, neurons)
@@ -138,6 +147,7 @@ def _draw_connections(
     population = range(neurons)
     pre, post, neuropil, syn = array("i"), array("i"), array("b"), array("i")
     seen: set[int] = set()
+    drawn = 0  # rows reported to advance()
     while len(pre) < rows:
         batch = min(100_000, rows)
         pres = rng.choices(population, cum_weights=out_weights, k=batch)
@@ -154,7 +164,10 @@ def _draw_connections(
                 neuropil.append(where)
                 syn.append(min(2000, int(rng.paretovariate(1.1) * 2)))
                 if len(pre) == rows:
+                    advance(rows - drawn)
                     return pre, post, neuropil, syn
+        advance(len(pre) - drawn)
+        drawn = len(pre)
     return pre, post, neuropil, syn
 
 

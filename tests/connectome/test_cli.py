@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from gateway.cli import main
+from gateway.connectome.synthetic import generate
 from gateway.db.engine import create_engine
 from gateway.db.models import Materialization, table
 
@@ -47,6 +48,7 @@ def test_generate_then_import_twice_and_a_bad_file_fails_cleanly(
     )
     assert generated.exit_code == 0, generated.output
     assert "wrote 150 neurons and 3,000 connection rows" in generated.output
+    assert "generating" in generated.stderr  # the progress bar (drawn in full on a terminal)
     files = [
         "--neurons",
         str(out / "neurons.csv.gz"),
@@ -101,3 +103,10 @@ def test_an_existing_version_is_refused(database: str, tmp_path: Path) -> None:
     assert again.exit_code == 1
     assert "fly already has materialization 783" in again.output
     assert _materializations(database) == [(783, True)]
+
+
+def test_generating_reports_progress_as_rows_are_drawn_and_written(tmp_path: Path) -> None:
+    reports: list[int] = []
+    generate(tmp_path, neurons=10_000, connections=210_000, gzipped=False, progress=reports.append)
+    assert sum(reports) == 2 * 210_000  # drawn, then written
+    assert len(reports) > 4  # step by step (rows are drawn and written in batches)

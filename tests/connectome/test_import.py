@@ -10,7 +10,14 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from gateway.connectome.files import FormatError
-from gateway.db.models import Connection, Materialization, Partnership, Segment, table
+from gateway.db.models import (
+    Connection,
+    ConnectomeDataset,
+    Materialization,
+    Partnership,
+    Segment,
+    table,
+)
 from gateway.settings import Settings
 from resolvers.connectome import resolve_materialization
 from resolvers.context import Context
@@ -139,3 +146,6 @@ async def test_a_segment_listed_twice_is_refused_with_its_line(
         await load(database_url, files)
 
     assert await _rows_per_materialization(engine) == {"segment": {}, "connection": {}, "pair": {}}
+    # The dataset the failed import created went with it: nothing lists that then 404s.
+    async with engine.connect() as conn:
+        assert (await conn.execute(select(table(ConnectomeDataset).c.name))).all() == []

@@ -23,6 +23,7 @@ from starlette.routing import BaseRoute, Match, Route, WebSocketRoute
 
 from gateway.app import create_app
 from gateway.db.models import ConnectomeDataset, Materialization, Segment
+from gateway.pages import routes as pages
 from gateway.rest import openapi
 from gateway.rest.brainstem.models import MODELS
 from gateway.settings import Settings
@@ -110,8 +111,13 @@ def _routed(app: Starlette, method: str, url: str) -> BaseRoute | None:
     return None
 
 
+# The pages a browser opens (a landing page at "/" for browsers only, the REST docs, their
+# assets): not REST.
+PAGES = frozenset(id(route) for route in pages.ROUTES)
+
+
 def _is_rest(route: BaseRoute) -> bool:
-    return isinstance(route, Route) and route.path not in NOT_REST
+    return isinstance(route, Route) and route.path not in NOT_REST and id(route) not in PAGES
 
 
 def test_the_document_is_valid_openapi_3(document: dict[str, Any]) -> None:

@@ -111,3 +111,65 @@ async def test_a_disallowed_preflight_header_is_refused(make_gateway: Any) -> No
         },
     )
     assert response.status_code == 400
+
+
+async def test_a_preflight_may_name_every_header_the_gateway_reads(make_gateway: Any) -> None:
+    gateway = await make_gateway()
+    read = [
+        "Authorization",
+        "Content-Type",
+        "Apollo-Require-Preflight",
+        "X-Apollo-Operation-Name",
+        "X-Neurogate-Preflight",
+        "X-Neurogate-Portal",
+        "Authorization-Cave",
+        "X-Request-ID",
+        "Range",
+        "If-None-Match",
+    ]
+    for path, method in (("/graphql", "POST"), ("/circuit/segment/property/size", "POST")):
+        response = await gateway.client.options(
+            path,
+            headers={
+                "Origin": "https://atlas.example.org",
+                "Access-Control-Request-Method": method,
+                "Access-Control-Request-Headers": ", ".join(read),
+            },
+        )
+        assert response.status_code == 200, response.text
+        allowed = {
+            h.strip().lower() for h in response.headers["Access-Control-Allow-Headers"].split(",")
+        }
+        assert {h.lower() for h in read} <= allowed
+
+
+async def test_answers_expose_the_headers_web_apps_read(make_gateway: Any) -> None:
+    gateway = await make_gateway()
+    response = await gateway.client.get(
+        "/api/public/taxonomies/species/", headers={"Origin": "https://atlas.example.org"}
+    )
+    header = response.headers["Access-Control-Expose-Headers"]
+    exposed = {h.strip().lower() for h in header.split(",")}
+    assert {
+        "x-ratelimit-limit",
+        "x-ratelimit-remaining",
+        "x-ratelimit-reset",
+        "retry-after",
+        "etag",
+        "content-range",
+        "x-request-id",
+    } <= exposed
+
+
+async def test_every_answer_carries_a_request_id_the_callers_own_when_it_is_sane(
+    make_gateway: Any,
+) -> None:
+    gateway = await make_gateway()
+    given = await gateway.client.get("/healthz", headers={"X-Request-ID": "job-42.step:3"})
+    assert given.headers["X-Request-ID"] == "job-42.step:3"
+    made = await gateway.client.get("/healthz")
+    other = await gateway.client.get("/healthz")
+    assert len(made.headers["X-Request-ID"]) == 32
+    assert made.headers["X-Request-ID"] != other.headers["X-Request-ID"]
+    refused = await gateway.client.get("/healthz", headers={"X-Request-ID": "a b<script>"})
+    assert len(refused.headers["X-Request-ID"]) == 32

@@ -16,8 +16,6 @@ from typing import Any
 import httpx
 import pytest
 from selenium import webdriver
-from selenium.webdriver.chrome.options import Options
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
@@ -29,6 +27,7 @@ from gateway.auth.passwords import hash_password
 from gateway.db.engine import create_engine, session_factory
 from gateway.db.models import DeviceLogin, Token, User, table
 from gateway.settings import Settings
+from tests.chromium import start_chromium
 from tests.conftest import Gateway
 from tests.live import serve
 
@@ -39,8 +38,6 @@ CLIENT = "brainstem-python"
 T0 = datetime(2031, 3, 1, 12, 0, 0)
 USER_CODE = re.compile(r"^[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}$")
 VERIFY = "/api/auth/device/verify/"
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
 
 
 async def add_user(sessionmaker: async_sessionmaker[AsyncSession]) -> int:
@@ -285,24 +282,7 @@ def live_gateway(tmp_path: Path, sqlite_template: Path) -> Iterator[str]:
 
 @pytest.fixture
 def chromium(tmp_path: Path) -> Iterator[webdriver.Chrome]:
-    options = Options()
-    options.binary_location = CHROMIUM
-    for argument in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--window-size=900,860",
-        f"--user-data-dir={tmp_path / 'chromium-profile'}",
-    ):
-        options.add_argument(argument)
-    # An explicit driver path: Selenium Manager must not try to download one.
-    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+    driver = start_chromium(tmp_path / "chromium-profile", window="900,860")
     try:
         yield driver
     finally:
