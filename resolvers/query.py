@@ -191,7 +191,6 @@ class QuerySpec:
     order: tuple[Order, ...] = ()
     window: Window | None = None
     search: str | None = None
-    include: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -129,6 +129,5 @@ def parse_list(
         where=AllOf(tuple(conditions)) if conditions else None,
         order=_orders(model, params.getlist("sort[]")),
         window=offset_window(params, default_limit=DEFAULT_LIMIT, max_limit=max_limit),
-        include=tuple(params.getlist("include[]")),
     )
     return spec, parse_include(model, params.getlist("include[]"))
