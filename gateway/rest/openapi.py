@@ -170,7 +170,7 @@ def document(max_page_size: int) -> Schema:
             "type": "http",
             "scheme": "bearer",
             "description": "A BrainSTEM access JWT or personal access token, or a BrainMaps "
-            "login token: Authorization: Bearer <token>.",
+            "login token, sent as `Authorization: Bearer` followed by the token.",
         },
         ALYX_TOKEN: {
             "type": "apiKey",
