@@ -15,7 +15,8 @@ import strawberry
 
 from gateway.errors import NeurogateError, Unauthenticated
 from resolvers import approvals
-from resolvers.approvals import Decision
+from resolvers.approvals import ApprovalEventKind, Decision
+from resolvers.catalog.fields import choices
 from resolvers.context import Context
 from schema.errors import (
     AuthenticationError,
@@ -29,7 +30,7 @@ from schema.errors import (
 from schema.listing import as_objects
 from schema.query import REGISTRY
 from schema.relations import field_details, under
-from schema.types import Approval
+from schema.types import Approval, choices_enum
 
 Info = strawberry.Info[Context, None]
 
@@ -74,10 +75,22 @@ class ApprovalMutation:
         return await approval_object(info, row)
 
 
+EventKind = choices_enum(
+    "ApprovalEventKind",
+    "What happened to the approval.",
+    choices(
+        ApprovalEventKind,
+        PROPOSED="Someone proposed it.",
+        ACCEPTED="A reviewer accepted it (the change is applied).",
+        REJECTED="A reviewer rejected it.",
+    ),
+)
+
+
 @strawberry.type(description="Something happened to an approval you may see.")
 class ApprovalEvent:
-    kind: str = strawberry.field(description="proposed, accepted or rejected.")
-    approval: Approval
+    kind: str = strawberry.field(graphql_type=EventKind, description="What happened.")
+    approval: Approval = strawberry.field(description="The approval, as it is now.")
 
 
 @strawberry.type

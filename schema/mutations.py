@@ -14,15 +14,16 @@ mutation; the writes themselves are the domain's (:mod:`resolvers.writes`).
 # time and carry real annotations that Strawberry reads.
 
 from collections.abc import Callable
+from enum import Enum
 from functools import cache
 from typing import Annotated, Any, Optional, Union
 
 import strawberry
 from strawberry.utils.str_converters import to_snake_case
 
+from gateway.db.models.taxonomy import ApprovalAction
 from gateway.errors import NeurogateError
 from resolvers import writes
-from resolvers.approvals import Action
 from resolvers.catalog import ENTITIES
 from resolvers.query import Entity, Writes
 from resolvers.relations import ToMany, ToOne
@@ -39,7 +40,7 @@ from schema.errors import (
 from schema.listing import as_objects
 from schema.query import REGISTRY
 from schema.relations import RowType
-from schema.types import ROW_TYPES, column_scalar, type_name
+from schema.types import ROW_TYPES, attribute_type, column_scalar, type_name
 
 # One input field: its Python name, its type, whether a new record must have it, what it is.
 InputField = tuple[str, Any, bool, str]
@@ -48,7 +49,7 @@ InputField = tuple[str, Any, bool, str]
 def input_fields(entity: Entity) -> list[InputField]:
     """The values a write of ``entity`` takes, as its declaration says."""
     fields: list[InputField] = [
-        (name, column_scalar(entity.table.c[name], nullable=False), a.required, a.description)
+        (name, attribute_type(entity, name, nullable=False), a.required, a.description)
         for name, a in entity.attributes.items()
         if a.writable
     ]
@@ -85,8 +86,13 @@ def input_type(entity: Entity, *, change: bool) -> type:
 
 
 def given(values: Any) -> dict[str, Any]:
-    """The fields an input gave (an explicit null included)."""
-    return {k: v for k, v in vars(values).items() if v is not strawberry.UNSET}
+    """The fields an input gave (an explicit null included), an enum's member as the value
+    it stands for (what the domain stores)."""
+    return {
+        k: v.value if isinstance(v, Enum) else v
+        for k, v in vars(values).items()
+        if v is not strawberry.UNSET
+    }
 
 
 def result_type(type_: type[RowType]) -> Any:
@@ -102,9 +108,7 @@ def result_type(type_: type[RowType]) -> Any:
     return Annotated[Union[members], strawberry.union(f"{type_.__name__}Result")]  # noqa: UP007
 
 
-def _field(
-    resolve: Callable[..., Any], annotations: dict[str, Any], description: str
-) -> Any:
+def _field(resolve: Callable[..., Any], annotations: dict[str, Any], description: str) -> Any:
     resolve.__annotations__ = {"info": strawberry.Info, **annotations}
     return strawberry.mutation(resolver=resolve, description=description)
 
@@ -154,7 +158,7 @@ def _delete(entity: Entity, description: str) -> Any:
 
 def _through_approval(entity: Entity, type_: type[RowType]) -> dict[str, Any]:
     async def propose(
-        info: strawberry.Info, action: Action, key: Any, values: Any, comments: str
+        info: strawberry.Info, action: ApprovalAction, key: Any, values: Any, comments: str
     ) -> Any:
         try:
             row = await writes.propose(
@@ -165,13 +169,13 @@ def _through_approval(entity: Entity, type_: type[RowType]) -> dict[str, Any]:
         return await approval_object(info, row)
 
     async def add(info: strawberry.Info, input: Any, comments: str = "") -> Any:
-        return await propose(info, Action.ADD, None, given(input), comments)
+        return await propose(info, ApprovalAction.ADD, None, given(input), comments)
 
     async def change(info: strawberry.Info, id: Any, input: Any, comments: str = "") -> Any:
-        return await propose(info, Action.CHANGE, id, given(input), comments)
+        return await propose(info, ApprovalAction.CHANGE, id, given(input), comments)
 
     async def deletion(info: strawberry.Info, id: Any, comments: str = "") -> Any:
-        return await propose(info, Action.DELETE, id, None, comments)
+        return await propose(info, ApprovalAction.DELETE, id, None, comments)
 
     name = to_snake_case(type_.__name__)
     what = entity.name.lower()

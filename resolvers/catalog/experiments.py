@@ -18,8 +18,8 @@ from gateway.db.models import (
     User,
     table,
 )
-from gateway.db.models.experiments import Cohort, CohortSubject
-from resolvers.catalog.fields import attributes, columns, related_value, to_many
+from gateway.db.models.experiments import Cohort, CohortSubject, SubjectSex, SubjectStatus
+from resolvers.catalog.fields import attributes, choices, columns, related_value, to_many
 from resolvers.query import Attribute, Entity, FieldSpec, Kind, Order, Writes
 from resolvers.relations import Link, ToMany, ToOne
 
@@ -181,13 +181,27 @@ SUBJECT = Entity(
         id="Its id.",
         nickname=Attribute("Its unique nickname (BrainSTEM name).", True, True),
         description=Attribute("Notes on it.", writable=True),
-        sex=Attribute("M, F or U (unknown).", writable=True),
+        sex=Attribute(
+            "Its sex.",
+            writable=True,
+            choices=choices(SubjectSex, M="Male.", F="Female.", U="Unknown or not recorded."),
+        ),
         birth_date=Attribute("When it was born.", writable=True),
         death_date=Attribute("When it died, if it has.", writable=True),
         genotype=Attribute("Its genotype.", writable=True),
         genetic_line=Attribute("Its genetic line.", writable=True),
         status=Attribute(
-            "planned, active, inactive, transferred, deceased or unknown.", writable=True
+            "Where it is in its life in the lab.",
+            writable=True,
+            choices=choices(
+                SubjectStatus,
+                PLANNED="Planned, not yet in the lab.",
+                ACTIVE="In the lab and in use.",
+                INACTIVE="In the lab, not in use.",
+                TRANSFERRED="Moved to another lab.",
+                DECEASED="Dead.",
+                UNKNOWN="Not known.",
+            ),
         ),
         extra_fields=Attribute(_EXTRA, writable=True),
         created_at=_CREATED,

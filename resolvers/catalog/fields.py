@@ -4,6 +4,7 @@ from the column), filter-only fields on related values, and related values thems
 from __future__ import annotations
 
 from collections.abc import Sequence
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -63,6 +64,14 @@ def attributes(table: Table, **declared: str | Attribute) -> dict[str, Attribute
         name: value if isinstance(value, Attribute) else Attribute(value)
         for name, value in declared.items()
     }
+
+
+def choices(values: type[StrEnum], **meanings: str) -> tuple[tuple[str, str], ...]:
+    """Every stored value of ``values`` with what it means (``meanings`` by member name): an
+    :class:`Attribute`'s ``choices``. A member left undescribed is an error here, at import."""
+    if set(meanings) != {member.name for member in values}:
+        raise ValueError(f"Describe exactly the members of {values.__name__}: {list(values)}.")
+    return tuple((member.value, meanings[member.name]) for member in values)
 
 
 # (the related value's column, how it is reached from the row: None for a column of the row)
