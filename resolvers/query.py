@@ -123,6 +123,8 @@ class FieldSpec:
     expr: ColumnElement[Any]
     kind: Kind
     sortable: bool = True
+    # What it holds, for a field that is not one of the entity's attributes (those say it).
+    description: str = ""
 
     @property
     def ops(self) -> frozenset[str]:

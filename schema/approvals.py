@@ -41,18 +41,18 @@ ApprovalResult = Annotated[
     | PermissionDeniedError
     | NotFoundError
     | ConflictError,
-    strawberry.union("ApprovalResult"),
+    strawberry.union("ApprovalResult", description="The approval, or why not."),
 ]
 DeleteResult = Annotated[
     Done | AuthenticationError | PermissionDeniedError | NotFoundError | ConflictError,
-    strawberry.union("DeleteResult"),
+    strawberry.union("DeleteResult", description="Done, or why not."),
 ]
 
 
 @strawberry.enum(description="What a reviewer decides.")
 class ReviewDecision(Enum):
-    ACCEPT = "accept"
-    REJECT = "reject"
+    ACCEPT = strawberry.enum_value("accept", description="Apply the proposed change.")
+    REJECT = strawberry.enum_value("reject", description="Change nothing.")
 
 
 async def approval_object(info: Info, row: Any) -> Approval:
@@ -64,11 +64,17 @@ async def approval_object(info: Info, row: Any) -> Approval:
 class ApprovalMutation:
     @strawberry.mutation(description="Accept (and apply) or reject a pending approval.")
     async def review_approval(
-        self, info: Info, id: strawberry.ID, decision: ReviewDecision, comment: str = ""
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The approval's id.")],
+        decision: Annotated[ReviewDecision, strawberry.argument(description="Accept or reject.")],
+        comment: Annotated[
+            str, strawberry.argument(description="Your answer to the submitter (default none).")
+        ] = "",
     ) -> ApprovalResult:
         try:
             row = await approvals.review(
-                info.context, approval_id=id, decision=Decision(decision.value), comment=comment
+                info.context, approval_id=id, decision=Decision[decision.name], comment=comment
             )
         except NeurogateError as error:
             return error_result(error)  # type: ignore[return-value]

@@ -105,12 +105,29 @@ def result_type(type_: type[RowType]) -> Any:
         NotFoundError,
         ConflictError,
     )
-    return Annotated[Union[members], strawberry.union(f"{type_.__name__}Result")]  # noqa: UP007
+    union = strawberry.union(
+        f"{type_.__name__}Result", description=f"The {type_.__name__} written, or why not."
+    )
+    return Annotated[Union[members], union]  # noqa: UP007
 
 
 def _field(resolve: Callable[..., Any], annotations: dict[str, Any], description: str) -> Any:
     resolve.__annotations__ = {"info": strawberry.Info, **annotations}
     return strawberry.mutation(resolver=resolve, description=description)
+
+
+def _id(entity: Entity) -> Any:
+    return Annotated[strawberry.ID, strawberry.argument(description=f"The {entity.name}'s id.")]
+
+
+def _input(entity: Entity, *, change: bool) -> Any:
+    what = "The fields to change (only those given)." if change else "Its fields."
+    return Annotated[input_type(entity, change=change), strawberry.argument(description=what)]
+
+
+_COMMENTS = Annotated[
+    str, strawberry.argument(description="Notes for the reviewers (default none).")
+]
 
 
 def _direct(entity: Entity, type_: type[RowType]) -> dict[str, Any]:
@@ -133,12 +150,12 @@ def _direct(entity: Entity, type_: type[RowType]) -> dict[str, Any]:
     return {
         f"create_{name}": _field(
             create,
-            {"input": input_type(entity, change=False), "return": result},
+            {"input": _input(entity, change=False), "return": result},
             f"Create a {entity.name}.",
         ),
         f"update_{name}": _field(
             update,
-            {"id": strawberry.ID, "input": input_type(entity, change=True), "return": result},
+            {"id": _id(entity), "input": _input(entity, change=True), "return": result},
             f"Change a {entity.name}: only the fields given change.",
         ),
         f"delete_{name}": _delete(entity, f"Delete a {entity.name}."),
@@ -153,7 +170,7 @@ def _delete(entity: Entity, description: str) -> Any:
             return error_result(error)
         return Done()
 
-    return _field(delete, {"id": strawberry.ID, "return": DeleteResult}, description)
+    return _field(delete, {"id": _id(entity), "return": DeleteResult}, description)
 
 
 def _through_approval(entity: Entity, type_: type[RowType]) -> dict[str, Any]:
@@ -182,22 +199,26 @@ def _through_approval(entity: Entity, type_: type[RowType]) -> dict[str, Any]:
     return {
         f"propose_{name}": _field(
             add,
-            {"input": input_type(entity, change=False), "comments": str, "return": ApprovalResult},
+            {
+                "input": _input(entity, change=False),
+                "comments": _COMMENTS,
+                "return": ApprovalResult,
+            },
             f"Propose a new {what} (reviewed before it exists).",
         ),
         f"propose_{name}_change": _field(
             change,
             {
-                "id": strawberry.ID,
-                "input": input_type(entity, change=True),
-                "comments": str,
+                "id": _id(entity),
+                "input": _input(entity, change=True),
+                "comments": _COMMENTS,
                 "return": ApprovalResult,
             },
             f"Propose changes to a {what}.",
         ),
         f"propose_{name}_deletion": _field(
             deletion,
-            {"id": strawberry.ID, "comments": str, "return": ApprovalResult},
+            {"id": _id(entity), "comments": _COMMENTS, "return": ApprovalResult},
             f"Propose deleting a {what}.",
         ),
         f"delete_{name}": _delete(entity, f"Delete a {what} outright (administrators only)."),

@@ -23,6 +23,7 @@ from resolvers import catalog
 from resolvers.query import Attribute, Entity
 from resolvers.relations import ToOne
 from schema.filters import inputs_of
+from schema.listing import window_arguments
 from schema.relations import RowType, followed
 from schema.scalars import BigInt
 
@@ -101,10 +102,7 @@ def _to_many_field(name: str, target: Entity, target_type: type, description: st
     resolve.__annotations__ = {
         "self": Any,
         "info": strawberry.Info,
-        "where": Optional[where],  # noqa: UP045
-        "order_by": Optional[list[order]],  # type: ignore[valid-type]  # noqa: UP045
-        "limit": Optional[int],  # noqa: UP045
-        "offset": int,
+        **window_arguments(where, order),
         "return": list[target_type],  # type: ignore[valid-type]
     }
     return strawberry.field(resolver=resolve, description=description)

@@ -109,11 +109,13 @@ class _AnyRelated(TypeDecorator[Any]):
             return related.some(op, *other, **kw)
 
 
-def to_many(key: ColumnElement[Any], *paths: Path, kind: Kind = Kind.UUID) -> FieldSpec:
+def to_many(
+    key: ColumnElement[Any], *paths: Path, kind: Kind = Kind.UUID, description: str
+) -> FieldSpec:
     """A filter-only field on related values (ids unless ``kind`` says otherwise): ``eq``/``in``
     (and the text operators) match rows related to the value(s) through any of ``paths``,
     ``ne`` rows related to none, ``isnull`` rows related to nothing."""
-    return FieldSpec(type_coerce(key, _AnyRelated(paths)), kind, sortable=False)
+    return FieldSpec(type_coerce(key, _AnyRelated(paths)), kind, False, description)
 
 
 def related_value(
@@ -123,10 +125,11 @@ def related_value(
     return select(column).where(key == of).scalar_subquery()
 
 
-def scientific_slug(expr: ColumnElement[Any]) -> FieldSpec:
+def scientific_slug(expr: ColumnElement[Any], description: str) -> FieldSpec:
     """A filter-only field: a scientific name lower-cased with its spaces as hyphens
     (``mus-musculus``); compare it with :func:`slug_of_scientific_name` of the value."""
-    return FieldSpec(func.replace(func.lower(expr), " ", "-"), Kind.STRING, sortable=False)
+    slug = func.replace(func.lower(expr), " ", "-")
+    return FieldSpec(slug, Kind.STRING, sortable=False, description=description)
 
 
 def slug_of_scientific_name(value: str) -> str:

@@ -75,9 +75,13 @@ SPECIES = Entity(
             "created_at",
             "updated_at",
         ),
-        "category_name": FieldSpec(category_name(_species), Kind.STRING),
+        "category_name": FieldSpec(
+            category_name(_species), Kind.STRING, description="The name of its category."
+        ),
         # BrainMaps' filter on the scientific name as seed 000's slug ``mus-musculus``.
-        "scientific_name_slug": scientific_slug(_species.c.scientific_name),
+        "scientific_name_slug": scientific_slug(
+            _species.c.scientific_name, "Its scientific name as a slug, e.g. mus-musculus."
+        ),
     },
     default_order=(Order("name"),),
     search=SPECIES_SEARCH,
