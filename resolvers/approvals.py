@@ -23,6 +23,7 @@ from gateway.auth.visibility import readable_columns
 from gateway.db.engine import write_transaction
 from gateway.db.models import Approval, Category, Species, Strain, table
 from gateway.db.models._base import utcnow
+from gateway.db.models.taxonomy import ApprovalAction, ApprovalModel, ApprovalStatus
 from gateway.errors import BadRequest, Conflict, NotFound
 from gateway.events import Event
 from resolvers.catalog import APPROVAL
@@ -32,16 +33,12 @@ from resolvers.listing import get_row
 APPROVAL_TOPIC = "approvals"
 
 
-class Action(StrEnum):
-    ADD = "Add"
-    CHANGE = "Change"
-    DELETE = "Delete"
+class ApprovalEventKind(StrEnum):
+    """What happened to an approval, as its events on :data:`APPROVAL_TOPIC` say."""
 
-
-class Status(StrEnum):
-    PENDING = "Pending"
-    ACCEPTED = "Accepted"
-    REJECTED = "Rejected"
+    PROPOSED = "proposed"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
 
 
 class Decision(StrEnum):
@@ -66,8 +63,8 @@ class TaxonomyModel:
 
 
 MODELS: Mapping[str, TaxonomyModel] = {
-    "species": TaxonomyModel(
-        "species",
+    ApprovalModel.SPECIES: TaxonomyModel(
+        ApprovalModel.SPECIES,
         table(Species),
         {
             "name": FieldRule(100, required=True),
@@ -78,8 +75,8 @@ MODELS: Mapping[str, TaxonomyModel] = {
             "category_id": FieldRule(kind=int, references=table(Category)),
         },
     ),
-    "strain": TaxonomyModel(
-        "strain",
+    ApprovalModel.STRAIN: TaxonomyModel(
+        ApprovalModel.STRAIN,
         table(Strain),
         {
             "name": FieldRule(100, required=True),
@@ -89,8 +86,8 @@ MODELS: Mapping[str, TaxonomyModel] = {
             "species_id": FieldRule(kind=uuid.UUID, required=True, references=table(Species)),
         },
     ),
-    "category": TaxonomyModel(
-        "category",
+    ApprovalModel.CATEGORY: TaxonomyModel(
+        ApprovalModel.CATEGORY,
         table(Category),
         {"name": FieldRule(100, required=True), "description": FieldRule(500)},
     ),
@@ -202,7 +199,7 @@ async def propose(
     ctx: Context,
     *,
     model: str,
-    action: Action,
+    action: ApprovalAction,
     instance_id: Any = None,
     proposed: Mapping[str, Any] | None = None,
     comments: str = "",
@@ -213,11 +210,11 @@ async def propose(
     values: dict[str, Any] = {}
     key = None
     async with write_transaction(ctx.sessionmaker) as conn:
-        if action is not Action.ADD:
+        if action is not ApprovalAction.ADD:
             key = _instance_key(spec, instance_id)
             await _existing(conn, spec, key)
-        if action is not Action.DELETE:
-            values = _clean(spec, proposed or {}, partial=action is Action.CHANGE)
+        if action is not ApprovalAction.DELETE:
+            values = _clean(spec, proposed or {}, partial=action is ApprovalAction.CHANGE)
             await _check_against_database(conn, spec, values, instance=key)
         now = ctx.now()
         approval_id = uuid.uuid4()
@@ -228,7 +225,7 @@ async def propose(
                 action=action.value,
                 instance_id=None if key is None else str(key),
                 proposed=values,
-                status=Status.PENDING.value,
+                status=ApprovalStatus.PENDING.value,
                 comments=comments.strip(),
                 review_comment="",
                 submitter_id=submitter,
@@ -237,7 +234,7 @@ async def propose(
             )
         )
         row = await _read_approval(conn, approval_id)
-    await _publish(ctx, "proposed", row)
+    await _publish(ctx, ApprovalEventKind.PROPOSED, row)
     return row
 
 
@@ -250,13 +247,13 @@ async def review(
         key = uuid.UUID(str(approval_id))
     except ValueError as exc:
         raise NotFound("Approval not found.") from exc
-    status = Status.ACCEPTED if decision is Decision.ACCEPT else Status.REJECTED
+    status = ApprovalStatus.ACCEPTED if decision is Decision.ACCEPT else ApprovalStatus.REJECTED
     now = ctx.now()
     async with write_transaction(ctx.sessionmaker) as conn:
         # The conditional update is the lock: of two reviewers racing, one updates a row.
         claimed = await conn.execute(
             update(_approvals)
-            .where(_approvals.c.id == key, _approvals.c.status == Status.PENDING.value)
+            .where(_approvals.c.id == key, _approvals.c.status == ApprovalStatus.PENDING.value)
             .values(
                 status=status.value,
                 reviewer_id=reviewer,
@@ -269,7 +266,7 @@ async def review(
             current = await get_approval(ctx, key)  # NotFound when missing or not visible
             raise Conflict(f"This approval was already {current.status.lower()}.")
         approval = await _read_approval(conn, key)
-        if status is Status.ACCEPTED:
+        if status is ApprovalStatus.ACCEPTED:
             instance = await _apply(conn, approval)
             if instance is not None:
                 await conn.execute(
@@ -278,15 +275,20 @@ async def review(
                     .values(instance_id=str(instance))
                 )
         row = await _read_approval(conn, key)
-    await _publish(ctx, status.value.lower(), row)
+    kind = (
+        ApprovalEventKind.ACCEPTED
+        if status is ApprovalStatus.ACCEPTED
+        else ApprovalEventKind.REJECTED
+    )
+    await _publish(ctx, kind, row)
     return row
 
 
 async def _apply(conn: AsyncConnection, approval: Row[Any]) -> Any:
     """Carry out an accepted approval; returns the id of a record it created."""
     spec = taxonomy_model(approval.model)
-    action = Action(approval.action)
-    if action is Action.ADD:
+    action = ApprovalAction(approval.action)
+    if action is ApprovalAction.ADD:
         values = _clean(spec, approval.proposed, partial=False)
         await _check_against_database(conn, spec, values)
         new = await conn.execute(
@@ -295,7 +297,7 @@ async def _apply(conn: AsyncConnection, approval: Row[Any]) -> Any:
         return new.scalar_one()
     key = _instance_key(spec, approval.instance_id)
     await _existing(conn, spec, key)
-    if action is Action.CHANGE:
+    if action is ApprovalAction.CHANGE:
         values = _clean(spec, approval.proposed, partial=True)
         await _check_against_database(conn, spec, values, instance=key)
         await conn.execute(
@@ -313,9 +315,7 @@ async def _delete_record(conn: AsyncConnection, spec: TaxonomyModel, key: Any) -
         async with conn.begin_nested():
             await conn.execute(delete(spec.table).where(spec.table.c.id == key))
     except IntegrityError as exc:
-        raise Conflict(
-            f"This {spec.name} is still in use (other records refer to it)."
-        ) from exc
+        raise Conflict(f"This {spec.name} is still in use (other records refer to it).") from exc
 
 
 async def delete_taxonomy(ctx: Context, *, model: str, instance_id: Any) -> None:
@@ -333,12 +333,12 @@ async def _read_approval(conn: AsyncConnection, key: uuid.UUID) -> Row[Any]:
     return (await conn.execute(query)).one()
 
 
-async def _publish(ctx: Context, kind: str, row: Row[Any]) -> None:
+async def _publish(ctx: Context, kind: ApprovalEventKind, row: Row[Any]) -> None:
     await ctx.events.publish(
         Event(
             APPROVAL_TOPIC,
             {
-                "kind": kind,
+                "kind": kind.value,
                 "approval_id": str(row.id),
                 "submitter_id": row.submitter_id,
                 "model": row.model,
@@ -346,5 +346,3 @@ async def _publish(ctx: Context, kind: str, row: Row[Any]) -> None:
             },
         )
     )
-
-

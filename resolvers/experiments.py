@@ -50,6 +50,7 @@ from gateway.db.models import (
     User,
     table,
 )
+from gateway.db.models.experiments import SubjectSex, SubjectStatus
 from gateway.errors import BadRequest, Forbidden, NotFound
 from resolvers.context import Context
 
@@ -212,15 +213,12 @@ SUBJECT_RULES: Mapping[str, Rule] = {
     "nickname": Rule(text(100, required=True), required=True),
     "project_ids": Rule(project_keys, required=True),
     "description": Rule(text(), _blank),
-    "sex": Rule(choice("M", "F", "U"), lambda: "U"),
+    "sex": Rule(choice(*SubjectSex), lambda: SubjectSex.U.value),
     "birth_date": Rule(optional_date),
     "death_date": Rule(optional_date),
     "genotype": Rule(text(200), _blank),
     "genetic_line": Rule(text(100), _blank),
-    "status": Rule(
-        choice("planned", "active", "inactive", "transferred", "deceased", "unknown"),
-        lambda: "active",
-    ),
+    "status": Rule(choice(*SubjectStatus), lambda: SubjectStatus.ACTIVE.value),
     "strain_id": Rule(optional_key),
     "species_id": Rule(optional_key),
     "lab_id": Rule(optional_key),

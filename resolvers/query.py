@@ -123,6 +123,8 @@ class FieldSpec:
     expr: ColumnElement[Any]
     kind: Kind
     sortable: bool = True
+    # What it holds, for a field that is not one of the entity's attributes (those say it).
+    description: str = ""
 
     @property
     def ops(self) -> frozenset[str]:
@@ -196,11 +198,14 @@ class QuerySpec:
 @dataclass(frozen=True, slots=True)
 class Attribute:
     """A field of an entity's records (a column of its table, of the same name): what it
-    means, and whether writes may set it (and must)."""
+    means, whether writes may set it (and must), and the values it may hold."""
 
     description: str
     writable: bool = False
     required: bool = False
+    # The only values it holds (as stored), each with what it means: a surface may show them
+    # as an enum (GraphQL does). Declared with :func:`resolvers.catalog.fields.choices`.
+    choices: tuple[tuple[str, str], ...] = ()
 
 
 class Writes(Enum):

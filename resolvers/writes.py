@@ -14,8 +14,8 @@ from typing import Any
 
 from sqlalchemy import Row
 
+from gateway.db.models.taxonomy import ApprovalAction
 from resolvers import approvals, experiments
-from resolvers.approvals import Action
 from resolvers.context import Context
 from resolvers.experiments import Mode
 from resolvers.query import Entity, Writes
@@ -92,7 +92,7 @@ async def delete(ctx: Context, entity: Entity, key: Any) -> None:
 async def propose(
     ctx: Context,
     entity: Entity,
-    action: Action,
+    action: ApprovalAction,
     *,
     key: Any = None,
     values: Values | None = None,

@@ -18,14 +18,32 @@ from schema.query import REGISTRY, build_query
 from schema.scalars import SCALAR_MAP
 
 
+def _merged(name: str, description: str, parts: tuple[type, ...]) -> type:
+    """The root type ``name`` with every field of ``parts`` (``merge_types`` drops the
+    description; the root types need one too)."""
+    merged = merge_types(name, parts)
+    merged.__strawberry_definition__.description = description  # type: ignore[attr-defined]
+    return merged
+
+
 def build_schema(settings: Settings) -> strawberry.Schema:
-    query = merge_types("Query", (build_query(REGISTRY), AuthQuery, BrainQuery, ConnectomeQuery))
+    query = _merged(
+        "Query",
+        "Read the lab's data: lists, connections and lookups of every entity you may see.",
+        (build_query(REGISTRY), AuthQuery, BrainQuery, ConnectomeQuery),
+    )
     schema = strawberry.Schema(
         query=query,
-        mutation=merge_types(
-            "Mutation", (build_mutation(), AuthMutation, ApprovalMutation, BrainMutation)
+        mutation=_merged(
+            "Mutation",
+            "Write the lab's data; every mutation answers its result or a typed error.",
+            (build_mutation(), AuthMutation, ApprovalMutation, BrainMutation),
         ),
-        subscription=merge_types("Subscription", (ApprovalSubscription,)),
+        subscription=_merged(
+            "Subscription",
+            "Hear about changes as they happen (graphql-transport-ws over WebSocket).",
+            (ApprovalSubscription,),
+        ),
         extensions=build_extensions(settings),
         config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALAR_MAP),
         execution_context_class=PlainListExecutor,

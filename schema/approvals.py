@@ -15,7 +15,8 @@ import strawberry
 
 from gateway.errors import NeurogateError, Unauthenticated
 from resolvers import approvals
-from resolvers.approvals import Decision
+from resolvers.approvals import ApprovalEventKind, Decision
+from resolvers.catalog.fields import choices
 from resolvers.context import Context
 from schema.errors import (
     AuthenticationError,
@@ -29,7 +30,7 @@ from schema.errors import (
 from schema.listing import as_objects
 from schema.query import REGISTRY
 from schema.relations import field_details, under
-from schema.types import Approval
+from schema.types import Approval, choices_enum
 
 Info = strawberry.Info[Context, None]
 
@@ -40,18 +41,18 @@ ApprovalResult = Annotated[
     | PermissionDeniedError
     | NotFoundError
     | ConflictError,
-    strawberry.union("ApprovalResult"),
+    strawberry.union("ApprovalResult", description="The approval, or why not."),
 ]
 DeleteResult = Annotated[
     Done | AuthenticationError | PermissionDeniedError | NotFoundError | ConflictError,
-    strawberry.union("DeleteResult"),
+    strawberry.union("DeleteResult", description="Done, or why not."),
 ]
 
 
 @strawberry.enum(description="What a reviewer decides.")
 class ReviewDecision(Enum):
-    ACCEPT = "accept"
-    REJECT = "reject"
+    ACCEPT = strawberry.enum_value("accept", description="Apply the proposed change.")
+    REJECT = strawberry.enum_value("reject", description="Change nothing.")
 
 
 async def approval_object(info: Info, row: Any) -> Approval:
@@ -63,21 +64,39 @@ async def approval_object(info: Info, row: Any) -> Approval:
 class ApprovalMutation:
     @strawberry.mutation(description="Accept (and apply) or reject a pending approval.")
     async def review_approval(
-        self, info: Info, id: strawberry.ID, decision: ReviewDecision, comment: str = ""
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The approval's id.")],
+        decision: Annotated[ReviewDecision, strawberry.argument(description="Accept or reject.")],
+        comment: Annotated[
+            str, strawberry.argument(description="Your answer to the submitter (default none).")
+        ] = "",
     ) -> ApprovalResult:
         try:
             row = await approvals.review(
-                info.context, approval_id=id, decision=Decision(decision.value), comment=comment
+                info.context, approval_id=id, decision=Decision[decision.name], comment=comment
             )
         except NeurogateError as error:
             return error_result(error)  # type: ignore[return-value]
         return await approval_object(info, row)
 
 
+EventKind = choices_enum(
+    "ApprovalEventKind",
+    "What happened to the approval.",
+    choices(
+        ApprovalEventKind,
+        PROPOSED="Someone proposed it.",
+        ACCEPTED="A reviewer accepted it (the change is applied).",
+        REJECTED="A reviewer rejected it.",
+    ),
+)
+
+
 @strawberry.type(description="Something happened to an approval you may see.")
 class ApprovalEvent:
-    kind: str = strawberry.field(description="proposed, accepted or rejected.")
-    approval: Approval
+    kind: str = strawberry.field(graphql_type=EventKind, description="What happened.")
+    approval: Approval = strawberry.field(description="The approval, as it is now.")
 
 
 @strawberry.type

@@ -23,13 +23,13 @@ Info = strawberry.Info[Context, None]
 
 @strawberry.type(description="The signed-in user, with the private fields only they see.")
 class Me:
-    id: int
-    username: str
-    email: str
-    first_name: str
-    last_name: str
-    is_admin: bool
-    is_reviewer: bool
+    id: int = strawberry.field(description="Your user id.")
+    username: str = strawberry.field(description="Your unique user name.")
+    email: str = strawberry.field(description="Your email address (only you see it).")
+    first_name: str = strawberry.field(description="Your first name.")
+    last_name: str = strawberry.field(description="Your last name.")
+    is_admin: bool = strawberry.field(description="Whether you administer the gateway.")
+    is_reviewer: bool = strawberry.field(description="Whether you review taxonomy proposals.")
 
     @classmethod
     def from_row(cls, row: Any) -> Me:
@@ -46,14 +46,20 @@ class Me:
 
 @strawberry.type(description="A credential of the signed-in user; its secret is never shown.")
 class TokenInfo:
-    id: strawberry.ID
-    kind: str
-    name: str
+    id: strawberry.ID = strawberry.field(description="Its id (revokeToken takes it).")
+    kind: str = strawberry.field(
+        description="personal, access, refresh, session (BrainMaps) or alyx."
+    )
+    name: str = strawberry.field(description="The name you gave it (personal tokens).")
     prefix: str = strawberry.field(description="The first characters of the secret.")
-    created_at: datetime
-    expires_at: datetime | None
-    last_used_at: datetime | None
-    revoked: bool
+    created_at: datetime = strawberry.field(description="When it was issued (UTC).")
+    expires_at: datetime | None = strawberry.field(
+        description="When it expires (UTC); null if it does not."
+    )
+    last_used_at: datetime | None = strawberry.field(
+        description="When it was last used (UTC); null if never."
+    )
+    revoked: bool = strawberry.field(description="Whether it was revoked.")
 
     @classmethod
     def from_row(cls, row: Any) -> TokenInfo:
@@ -71,25 +77,33 @@ class TokenInfo:
 
 @strawberry.type(description="An access token (one hour) and a refresh token (thirty days).")
 class TokenPair:
-    access: str
-    refresh: str
-    token_type: str = "bearer"
-    expires_in: int
+    access: str = strawberry.field(description="The access token: send it as Bearer.")
+    refresh: str = strawberry.field(description="The refresh token: refreshToken takes it.")
+    token_type: str = strawberry.field(default="bearer", description="Always bearer.")
+    expires_in: int = strawberry.field(description="Seconds until the access token expires.")
 
 
 @strawberry.type(description="A new personal access token: the secret is shown this once.")
 class CreatedToken:
-    token: str
-    info: TokenInfo
+    token: str = strawberry.field(description="The secret: send it as Bearer; keep it safe.")
+    info: TokenInfo = strawberry.field(description="The token as myTokens lists it.")
 
 
-LoginResult = Annotated[TokenPair | AuthenticationError, strawberry.union("LoginResult")]
-LogoutResult = Annotated[Done | AuthenticationError, strawberry.union("LogoutResult")]
+LoginResult = Annotated[
+    TokenPair | AuthenticationError,
+    strawberry.union("LoginResult", description="A token pair, or why not."),
+]
+LogoutResult = Annotated[
+    Done | AuthenticationError,
+    strawberry.union("LogoutResult", description="Done, or why not."),
+]
 CreateTokenResult = Annotated[
-    CreatedToken | AuthenticationError, strawberry.union("CreateTokenResult")
+    CreatedToken | AuthenticationError,
+    strawberry.union("CreateTokenResult", description="The new token, or why not."),
 ]
 RevokeResult = Annotated[
-    TokenInfo | AuthenticationError | NotFoundError, strawberry.union("RevokeResult")
+    TokenInfo | AuthenticationError | NotFoundError,
+    strawberry.union("RevokeResult", description="The revoked token, or why not."),
 ]
 
 
@@ -114,7 +128,12 @@ class AuthQuery:
 @strawberry.type
 class AuthMutation:
     @strawberry.mutation(description="Sign in by email or username: an access/refresh pair.")
-    async def login(self, info: Info, login: str, password: str) -> LoginResult:
+    async def login(
+        self,
+        info: Info,
+        login: Annotated[str, strawberry.argument(description="Your email or username.")],
+        password: Annotated[str, strawberry.argument(description="Your password.")],
+    ) -> LoginResult:
         try:
             user = await auth.check_password(info.context, login, password)
         except Unauthenticated as error:
@@ -122,7 +141,11 @@ class AuthMutation:
         return _pair(await auth.issue_token_pair(info.context, user.id))
 
     @strawberry.mutation(description="Exchange a refresh token for a new pair (it is spent).")
-    async def refresh_token(self, info: Info, refresh: str) -> LoginResult:
+    async def refresh_token(
+        self,
+        info: Info,
+        refresh: Annotated[str, strawberry.argument(description="The pair's refresh token.")],
+    ) -> LoginResult:
         try:
             return _pair(await auth.refresh_token_pair(info.context, refresh))
         except Unauthenticated as error:
@@ -137,7 +160,11 @@ class AuthMutation:
         return Done()
 
     @strawberry.mutation(description="A named personal access token (sliding one-year expiry).")
-    async def create_personal_access_token(self, info: Info, name: str) -> CreateTokenResult:
+    async def create_personal_access_token(
+        self,
+        info: Info,
+        name: Annotated[str, strawberry.argument(description="What it is for (200 characters).")],
+    ) -> CreateTokenResult:
         user_id = info.context.principal.user_id
         if user_id is None:
             return AuthenticationError(message="Authentication required.")
@@ -149,7 +176,11 @@ class AuthMutation:
         return CreatedToken(token=issued.secret, info=TokenInfo.from_row(row))
 
     @strawberry.mutation(description="Revoke one of your tokens (a JWT's whole login).")
-    async def revoke_token(self, info: Info, id: strawberry.ID) -> RevokeResult:
+    async def revoke_token(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The token's id.")],
+    ) -> RevokeResult:
         try:
             token_id = _uuid(id)
             return TokenInfo.from_row(await auth.revoke_token(info.context, token_id))

@@ -25,7 +25,7 @@ from schema.errors import (
     ValidationError,
     error_result,
 )
-from schema.listing import as_objects
+from schema.listing import LIMIT, OFFSET, as_objects
 from schema.query import REGISTRY
 from schema.types import Brain, FileUpload
 
@@ -38,36 +38,43 @@ BrainResult = Annotated[
     | PermissionDeniedError
     | NotFoundError
     | ConflictError,
-    strawberry.union("BrainResult"),
+    strawberry.union("BrainResult", description="The brain, or why not."),
 ]
 FileUploadResult = Annotated[
     FileUpload | ValidationError | AuthenticationError | ConflictError,
-    strawberry.union("FileUploadResult"),
+    strawberry.union("FileUploadResult", description="The stored upload, or why not."),
 ]
 DeleteBrainResult = Annotated[
     Done | AuthenticationError | PermissionDeniedError | NotFoundError,
-    strawberry.union("DeleteBrainResult"),
+    strawberry.union("DeleteBrainResult", description="Done, or why not."),
 ]
+
+
+_NAME = "Display name, at most 255 characters."
+_SPECIES = "The species' scientific name, or its id."
+_DESCRIPTION = "What it shows."
+_WEBSITE = "A web page about it (an http(s) URL)."
+_REFERENCE = "Whether it is a reference brain of its species."
+_BRAIN_ID = Annotated[int, strawberry.argument(description="The brain's id.")]
+_FILE = Annotated[Upload, strawberry.argument(description="The file (multipart request).")]
 
 
 @strawberry.input(description="A new brain scan's metadata (the file travels separately).")
 class BrainInput:
-    name: str = strawberry.field(description="Display name, at most 255 characters.")
-    species: str = strawberry.field(description="The species' scientific name, or its id.")
-    description: str = ""
-    website: str = strawberry.field(default="", description="An http(s) URL.")
-    is_reference: bool = False
+    name: str = strawberry.field(description=_NAME)
+    species: str = strawberry.field(description=_SPECIES)
+    description: str = strawberry.field(default="", description=_DESCRIPTION)
+    website: str = strawberry.field(default="", description=_WEBSITE)
+    is_reference: bool = strawberry.field(default=False, description=_REFERENCE)
 
 
 @strawberry.input(description="Changes to a brain's metadata: only the fields given change.")
 class BrainChangeInput:
-    name: str | None = None
-    species: str | None = strawberry.field(
-        default=None, description="The species' scientific name, or its id."
-    )
-    description: str | None = None
-    website: str | None = None
-    is_reference: bool | None = None
+    name: str | None = strawberry.field(default=None, description=_NAME)
+    species: str | None = strawberry.field(default=None, description=_SPECIES)
+    description: str | None = strawberry.field(default=None, description=_DESCRIPTION)
+    website: str | None = strawberry.field(default=None, description=_WEBSITE)
+    is_reference: bool | None = strawberry.field(default=None, description=_REFERENCE)
 
 
 async def _brain(info: Info, row: Any) -> Brain:
@@ -82,7 +89,12 @@ class BrainMutation:
             "stays unverified, visible only to you, until a reviewer verifies it."
         )
     )
-    async def upload_brain(self, info: Info, file: Upload, input: BrainInput) -> BrainResult:
+    async def upload_brain(
+        self,
+        info: Info,
+        file: _FILE,
+        input: Annotated[BrainInput, strawberry.argument(description="Its metadata.")],
+    ) -> BrainResult:
         try:
             row = await brains.upload_brain(
                 info.context,
@@ -98,7 +110,14 @@ class BrainMutation:
         return await _brain(info, row)
 
     @strawberry.mutation(description="Change a brain's metadata (its uploader or an admin).")
-    async def update_brain(self, info: Info, id: int, input: BrainChangeInput) -> BrainResult:
+    async def update_brain(
+        self,
+        info: Info,
+        id: _BRAIN_ID,
+        input: Annotated[
+            BrainChangeInput, strawberry.argument(description="The fields to change.")
+        ],
+    ) -> BrainResult:
         try:
             row = await brains.update_brain(
                 info.context,
@@ -119,7 +138,7 @@ class BrainMutation:
             "too unless another upload has the same content."
         )
     )
-    async def delete_brain(self, info: Info, id: int) -> DeleteBrainResult:
+    async def delete_brain(self, info: Info, id: _BRAIN_ID) -> DeleteBrainResult:
         try:
             await brains.delete_brain(info.context, brain_id=id)
         except NeurogateError as error:
@@ -127,7 +146,14 @@ class BrainMutation:
         return Done()
 
     @strawberry.mutation(description="Mark a brain verified, or not (reviewers and admins).")
-    async def verify_brain(self, info: Info, id: int, verified: bool = True) -> BrainResult:
+    async def verify_brain(
+        self,
+        info: Info,
+        id: _BRAIN_ID,
+        verified: Annotated[
+            bool, strawberry.argument(description="Verified (default) or not.")
+        ] = True,
+    ) -> BrainResult:
         try:
             row = await brains.verify_brain(info.context, brain_id=id, verified=verified)
         except NeurogateError as error:
@@ -139,7 +165,12 @@ class BrainMutation:
         "is stored once."
     )
     async def upload_file(
-        self, info: Info, file: Upload, name: str | None = None
+        self,
+        info: Info,
+        file: _FILE,
+        name: Annotated[
+            str | None, strawberry.argument(description="Its name (default the file's own).")
+        ] = None,
     ) -> FileUploadResult:
         try:
             row = await brains.upload_file(info.context, file=file, name=name)
@@ -157,7 +188,10 @@ class BrainQuery:
         )
     )
     async def my_file_uploads(
-        self, info: Info, limit: int | None = None, offset: int = 0
+        self,
+        info: Info,
+        limit: Annotated[int | None, strawberry.argument(description=LIMIT)] = None,
+        offset: Annotated[int, strawberry.argument(description=OFFSET)] = 0,
     ) -> list[FileUpload]:
         page = await brains.list_my_uploads(info.context, limit=limit, offset=offset)
         return await as_objects(info, REGISTRY, FileUpload, page.rows)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Coroutine, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from aiodataloader import DataLoader
@@ -23,6 +23,7 @@ from strawberry.scalars import JSON
 
 from gateway.errors import QueryError
 from resolvers import connectome
+from resolvers.catalog import ENTITIES
 from resolvers.connectome import MaterializationRef
 from resolvers.context import Context
 from resolvers.partners import Direction, Partners, partners_batch
@@ -31,6 +32,21 @@ from schema.scalars import BigInt
 Info = strawberry.Info[Context, None]
 
 PARTNER_OBJECTS_MAX = 1000
+# A segment's fields mean what the entity graph's Segment says they mean.
+_SEGMENT = {
+    name: attribute.description for name, attribute in ENTITIES["Segment"].attributes.items()
+}
+_FIRST = Annotated[
+    int | None,
+    strawberry.argument(description="How many partners at most (default 100; null: all)."),
+]
+_MIN_SYNAPSES = Annotated[
+    int, strawberry.argument(description="Only partners with at least this many synapses.")
+]
+
+
+def _segment(name: str) -> Any:
+    return strawberry.field(description=_SEGMENT[name])
 
 
 @strawberry.type(
@@ -38,8 +54,8 @@ PARTNER_OBJECTS_MAX = 1000
     description="A published snapshot of a connectome: its version and when it was taken.",
 )
 class MaterializationVersion:
-    version: int
-    timestamp: datetime
+    version: int = strawberry.field(description="Its version number.")
+    timestamp: datetime = strawberry.field(description="When it was taken (UTC).")
 
     @classmethod
     def of(cls, ref: MaterializationRef) -> MaterializationVersion:
@@ -48,8 +64,8 @@ class MaterializationVersion:
 
 @strawberry.type(description="A partner segment and the synapses between the two.")
 class Partner:
-    id: BigInt
-    synapse_count: int
+    id: BigInt = strawberry.field(description="The partner's root id.")
+    synapse_count: int = strawberry.field(description="Synapses between the two.")
 
 
 @strawberry.type(
@@ -61,8 +77,10 @@ class Partner:
     )
 )
 class PartnerList:
-    ids: list[BigInt]
-    synapse_counts: list[int]
+    ids: list[BigInt] = strawberry.field(description="The partners' root ids.")
+    synapse_counts: list[int] = strawberry.field(
+        description="Synapses with each partner, parallel to ids."
+    )
     total: int = strawberry.field(description="Partners with at least minSynapses synapses.")
     truncated: bool = strawberry.field(description="Whether `first` cut the list short.")
     first: strawberry.Private[int | None]
@@ -101,12 +119,12 @@ class PartnerList:
 
 @strawberry.type(description="Predicted neurotransmitter scores (0 to 1) of a segment's synapses.")
 class NeurotransmitterScores:
-    ach: float | None
-    gaba: float | None
-    glut: float | None
-    oct: float | None
-    ser: float | None
-    da: float | None
+    ach: float | None = strawberry.field(description="Acetylcholine.")
+    gaba: float | None = strawberry.field(description="GABA.")
+    glut: float | None = strawberry.field(description="Glutamate.")
+    oct: float | None = strawberry.field(description="Octopamine.")
+    ser: float | None = strawberry.field(description="Serotonin.")
+    da: float | None = strawberry.field(description="Dopamine.")
 
 
 @strawberry.type(
@@ -118,17 +136,17 @@ class NeurotransmitterScores:
     ),
 )
 class SegmentView:
-    id: BigInt
-    cell_group: str
+    id: BigInt = _segment("id")
+    cell_group: str = _segment("cell_group")
     nt_type: str = strawberry.field(description="Predicted neurotransmitter; empty if unknown.")
-    nt_score: float | None
-    size_nm: BigInt | None
-    length_nm: BigInt | None
-    area_nm: BigInt | None
-    nr_pre: int
-    nr_post: int
-    nr_upstream_partner: int
-    nr_downstream_partner: int
+    nt_score: float | None = _segment("nt_score")
+    size_nm: BigInt | None = _segment("size_nm")
+    length_nm: BigInt | None = _segment("length_nm")
+    area_nm: BigInt | None = _segment("area_nm")
+    nr_pre: int = _segment("nr_pre")
+    nr_post: int = _segment("nr_post")
+    nr_upstream_partner: int = _segment("nr_upstream_partner")
+    nr_downstream_partner: int = _segment("nr_downstream_partner")
     row: strawberry.Private[Row[Any]]
     view: strawberry.Private[ConnectomeView]
 
@@ -156,19 +174,25 @@ class SegmentView:
         description="Named properties (nucleus, soma, mitochondria, dcv, ...) as one JSON "
         "object by name; only `names` when given."
     )
-    async def properties(self, names: list[str] | None = None) -> JSON:
+    async def properties(
+        self,
+        names: Annotated[
+            list[str] | None,
+            strawberry.argument(description="The properties to return (default all)."),
+        ] = None,
+    ) -> JSON:
         key = None if names is None else tuple(names)
         return await self.view.property_loader(key).load(self.id)
 
     @strawberry.field(description="Segments synapsing onto this one.")
-    async def upstream(self, first: int | None = 100, min_synapses: int = 1) -> PartnerList:
+    async def upstream(self, first: _FIRST = 100, min_synapses: _MIN_SYNAPSES = 1) -> PartnerList:
         found = await self.view.partner_loader(Direction.UPSTREAM, first, min_synapses).load(
             self.id
         )
         return PartnerList.of(found, first)
 
     @strawberry.field(description="Segments this one synapses onto.")
-    async def downstream(self, first: int | None = 100, min_synapses: int = 1) -> PartnerList:
+    async def downstream(self, first: _FIRST = 100, min_synapses: _MIN_SYNAPSES = 1) -> PartnerList:
         found = await self.view.partner_loader(Direction.DOWNSTREAM, first, min_synapses).load(
             self.id
         )
@@ -177,8 +201,10 @@ class SegmentView:
 
 @strawberry.type(description="Segments found, in the order asked, and the ids that were not.")
 class SegmentBatch:
-    segments: list[SegmentView]
-    unknown_ids: list[BigInt]
+    segments: list[SegmentView] = strawberry.field(description="The segments found, in order.")
+    unknown_ids: list[BigInt] = strawberry.field(
+        description="The ids asked for that this materialization does not have."
+    )
 
 
 Batch = Callable[[list[int]], Coroutine[Any, Any, list[Any]]]
@@ -189,8 +215,10 @@ Batch = Callable[[list[int]], Coroutine[Any, Any, list[Any]]]
     description="A connectome dataset as of one materialization (the newest by default).",
 )
 class ConnectomeView:
-    name: str
-    materialization: MaterializationVersion
+    name: str = strawberry.field(description="The dataset's name.")
+    materialization: MaterializationVersion = strawberry.field(
+        description="The materialization everything under it reads."
+    )
     ctx: strawberry.Private[Context]
     ref: strawberry.Private[MaterializationRef]
     loaders: strawberry.Private[dict[Any, DataLoader]]
@@ -201,14 +229,18 @@ class ConnectomeView:
         return [MaterializationVersion.of(ref) for ref in found]
 
     @strawberry.field(description="One segment; null if this materialization does not have it.")
-    async def segment(self, id: BigInt) -> SegmentView | None:
+    async def segment(
+        self, id: Annotated[BigInt, strawberry.argument(description="Its root id.")]
+    ) -> SegmentView | None:
         (segment_id,) = connectome.checked_ids([id], field="id")
         rows = await connectome.get_segments(self.ctx, self.ref, [segment_id])
         row = rows.get(segment_id)
         return None if row is None else SegmentView.of(row, self)
 
     @strawberry.field(description="Segments by id, in one statement whatever their number.")
-    async def segments(self, ids: list[BigInt]) -> SegmentBatch:
+    async def segments(
+        self, ids: Annotated[list[BigInt], strawberry.argument(description="Their root ids.")]
+    ) -> SegmentBatch:
         wanted = connectome.checked_ids(ids, field="ids")
         rows = await connectome.get_segments(self.ctx, self.ref, wanted)
         return SegmentBatch(
@@ -253,9 +285,14 @@ class ConnectomeQuery:
     async def dataset(
         self,
         info: Info,
-        name: str,
-        materialization: int | None = None,
-        timestamp: datetime | None = None,
+        name: Annotated[str, strawberry.argument(description="The dataset's name.")],
+        materialization: Annotated[
+            int | None, strawberry.argument(description="A materialization version.")
+        ] = None,
+        timestamp: Annotated[
+            datetime | None,
+            strawberry.argument(description="A moment (UTC): the newest materialization then."),
+        ] = None,
     ) -> ConnectomeView | None:
         ctx = info.context
         ref = await connectome.resolve_materialization(

@@ -13,31 +13,36 @@ from gateway.errors import (
     Unauthenticated,
 )
 
+# Every error's ``message``.
+_MESSAGE = "What went wrong, for people to read."
+
 
 @strawberry.type(description="Credentials were missing, wrong, expired or revoked.")
 class AuthenticationError:
-    message: str
+    message: str = strawberry.field(description=_MESSAGE)
 
 
 @strawberry.type(description="Signed in, but not allowed to do this.")
 class PermissionDeniedError:
-    message: str
+    message: str = strawberry.field(description=_MESSAGE)
 
 
 @strawberry.type(description="No such object, or not one you may see.")
 class NotFoundError:
-    message: str
+    message: str = strawberry.field(description=_MESSAGE)
 
 
 @strawberry.type(description="The input was invalid; `field` names the offending input.")
 class ValidationError:
-    message: str
-    field: str | None = None
+    message: str = strawberry.field(description=_MESSAGE)
+    field: str | None = strawberry.field(
+        default=None, description="The input field it is about; null if about the whole input."
+    )
 
 
 @strawberry.type(description="The object changed underneath the request (e.g. already reviewed).")
 class ConflictError:
-    message: str
+    message: str = strawberry.field(description=_MESSAGE)
 
 
 UserError = (
@@ -62,4 +67,4 @@ def error_result(error: NeurogateError) -> UserError:
 
 @strawberry.type(description="The request succeeded and has nothing else to say.")
 class Done:
-    ok: bool = True
+    ok: bool = strawberry.field(default=True, description="Always true.")

@@ -47,6 +47,21 @@ _OP_ATTRS = {
     "lte": "lte",
     "is_null": "isnull",
 }
+# What each operator matches, shared by every filter input.
+_OP_DESCRIPTIONS = {
+    "eq": "Equal to this value.",
+    "ne": "Not equal to this value.",
+    "in": "Equal to one of these values.",
+    "iexact": "Equal to this text, ignoring case.",
+    "icontains": "Contains this text, ignoring case.",
+    "startswith": "Starts with this text (case-sensitive).",
+    "endswith": "Ends with this text (case-sensitive).",
+    "gt": "Greater (later) than this value.",
+    "gte": "Greater (later) than or equal to this value.",
+    "lt": "Less (earlier) than this value.",
+    "lte": "Less (earlier) than or equal to this value.",
+    "isnull": "true: it has no value; false: it has one.",
+}
 
 
 def _filter_input(name: str, value_type: Any, ops: frozenset[str]) -> type:
@@ -55,15 +70,16 @@ def _filter_input(name: str, value_type: Any, ops: frozenset[str]) -> type:
     for attr, op in _OP_ATTRS.items():
         if op not in ops:
             continue
+        description = _OP_DESCRIPTIONS[op]
         if op == "in":
             annotations[attr] = Optional[list[value_type]]  # noqa: UP045
-            namespace[attr] = strawberry.field(name="in", default=None)
+            namespace[attr] = strawberry.field(name="in", default=None, description=description)
         elif op == "isnull":
             annotations[attr] = Optional[bool]  # noqa: UP045
-            namespace[attr] = strawberry.field(name="isNull", default=None)
+            namespace[attr] = strawberry.field(name="isNull", default=None, description=description)
         else:
             annotations[attr] = Optional[value_type]  # noqa: UP045
-            namespace[attr] = None
+            namespace[attr] = strawberry.field(default=None, description=description)
     namespace["__annotations__"] = annotations
     return strawberry.input(type(name, (), namespace), description=f"Conditions on a {name[:-6]}.")
 
@@ -84,10 +100,10 @@ FILTER_INPUTS = {
 }
 
 
-@strawberry.enum
+@strawberry.enum(description="Which way to sort.")
 class Direction(Enum):
-    ASC = "asc"
-    DESC = "desc"
+    ASC = strawberry.enum_value("asc", description="Smallest (earliest) first; nulls first.")
+    DESC = strawberry.enum_value("desc", description="Largest (latest) first; nulls last.")
 
 
 @cache
@@ -97,6 +113,20 @@ def inputs_of(entity: Entity) -> tuple[type, type]:
     return _where_input(entity), _order_input(entity)
 
 
+def field_description(entity: Entity, name: str) -> str:
+    """What an allowlisted field holds: its attribute's description, the field's own, or
+    the id of the to-one relation it is the key of."""
+    attribute = entity.attributes.get(name)
+    if attribute is not None:
+        return attribute.description
+    if entity.fields[name].description:
+        return entity.fields[name].description
+    for relation_name, relation in entity.relations.items():
+        if isinstance(relation, ToOne) and relation.fk == name:
+            return f"The id of its {relation_name.replace('_', ' ')}."
+    raise ValueError(f"Describe {entity.name}.{name}: it is neither an attribute nor a key.")
+
+
 def _where_input(entity: Entity) -> type:
     """``<Entity>Where``: one optional filter per allowlisted field, plus ``and``, ``or`` and
     ``not``."""
@@ -104,7 +134,10 @@ def _where_input(entity: Entity) -> type:
         name: Optional[FILTER_INPUTS[spec.kind]]  # noqa: UP045
         for name, spec in entity.fields.items()
     }
-    namespace: dict[str, Any] = {name: None for name in annotations}
+    namespace: dict[str, Any] = {
+        name: strawberry.field(default=None, description=field_description(entity, name))
+        for name in annotations
+    }
     # Conditions on the row a to-one relation names (``session: {subject: {...}}``).
     for name, relation in entity.relations.items():
         if isinstance(relation, ToOne):
@@ -133,15 +166,23 @@ def _where_input(entity: Entity) -> type:
 def _order_input(entity: Entity) -> type:
     """``<Entity>Order``: a sortable field and a direction."""
     sortable = [name for name, spec in entity.fields.items() if spec.sortable]
+    members = {
+        name.upper(): strawberry.enum_value(name, description=f"Sort by {name}.")
+        for name in sortable
+    }
     fields_enum = strawberry.enum(
-        Enum(f"{entity.name}OrderField", {name.upper(): name for name in sortable})  # type: ignore[misc, call-overload]
+        Enum(f"{entity.name}OrderField", members),  # type: ignore[misc, call-overload]
+        description=f"The fields {entity.name} rows can be sorted by.",
     )
     cls = type(
         f"{entity.name}Order",
         (),
         {
             "__annotations__": {"field": fields_enum, "direction": Direction},
-            "direction": Direction.ASC,
+            "field": strawberry.field(description="The field to sort by."),
+            "direction": strawberry.field(
+                default=Direction.ASC, description="Which way (default ASC)."
+            ),
         },
     )
     return strawberry.input(cls, description=f"One key to sort {entity.name} rows by.")

@@ -24,26 +24,41 @@ _CURSOR_PREFIX = "offset:"
 MAX_CURSOR_OFFSET = 2**31 - 1  # the range of the GraphQL Int `offset:` takes
 
 
-@strawberry.type
+# What the arguments of every list, connection and to-many relation field mean.
+WHERE = "Only rows matching these conditions."
+ORDER_BY = "Sort keys, most significant first; ties fall back to the default order, then the id."
+LIMIT = "How many rows at most (default and maximum: NEUROGATE_MAX_PAGE_SIZE, 100 unless set)."
+OFFSET = "How many rows to skip first."
+FIRST = LIMIT
+AFTER = "Continue after the edge with this cursor (a previous page's pageInfo.endCursor)."
+
+
+@strawberry.type(description="Where a page of a connection is in the whole list.")
 class PageInfo:
-    has_next_page: bool
-    has_previous_page: bool
-    start_cursor: Optional[str]  # noqa: UP045
-    end_cursor: Optional[str]  # noqa: UP045
+    has_next_page: bool = strawberry.field(description="Whether rows follow this page.")
+    has_previous_page: bool = strawberry.field(description="Whether rows precede this page.")
+    start_cursor: Optional[str] = strawberry.field(  # noqa: UP045
+        description="The cursor of the page's first edge; null for an empty page."
+    )
+    end_cursor: Optional[str] = strawberry.field(  # noqa: UP045
+        description="The cursor of the page's last edge (pass it as after:); null if empty."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="One row of a connection page, with its cursor.")
 class Edge(Generic[T]):
-    cursor: str
-    node: T
+    cursor: str = strawberry.field(description="Where this row is (opaque; pass it as after:).")
+    node: T = strawberry.field(description="The row.")
 
 
-@strawberry.type
+@strawberry.type(description="One page of rows (Relay connection): first/after paging.")
 class Connection(Generic[T]):
-    total_count: Optional[int]  # noqa: UP045
-    page_info: PageInfo
-    edges: list[Edge[T]]
-    nodes: list[T]
+    total_count: Optional[int] = strawberry.field(  # noqa: UP045
+        description="How many rows match in all."
+    )
+    page_info: PageInfo = strawberry.field(description="Where this page is in the whole list.")
+    edges: list[Edge[T]] = strawberry.field(description="The page's rows with their cursors.")
+    nodes: list[T] = strawberry.field(description="The page's rows.")
 
 
 def encode_cursor(offset: int) -> str:
@@ -131,10 +146,7 @@ class FieldFactory:
 
         resolve.__annotations__ = {
             "info": strawberry.Info,
-            "where": Optional[Where],  # noqa: UP045
-            "order_by": Optional[list[Order]],  # type: ignore[valid-type]  # noqa: UP045
-            "limit": Optional[int],  # noqa: UP045
-            "offset": int,
+            **window_arguments(Where, Order),
             "return": list[type_],  # type: ignore[valid-type]
         }
         return strawberry.field(resolver=resolve, description=description)
@@ -183,10 +195,10 @@ class FieldFactory:
 
         resolve.__annotations__ = {
             "info": strawberry.Info,
-            "where": Optional[Where],  # noqa: UP045
-            "order_by": Optional[list[Order]],  # type: ignore[valid-type]  # noqa: UP045
-            "first": Optional[int],  # noqa: UP045
-            "after": Optional[str],  # noqa: UP045
+            "where": Annotated[Optional[Where], _described(WHERE)],  # noqa: UP045
+            "order_by": Annotated[Optional[list[Order]], _described(ORDER_BY)],  # type: ignore[valid-type]  # noqa: UP045
+            "first": Annotated[Optional[int], _described(FIRST)],  # noqa: UP045
+            "after": Annotated[Optional[str], _described(AFTER)],  # noqa: UP045
             "return": Connection[type_],  # type: ignore[valid-type]
         }
         return strawberry.field(resolver=resolve, description=description)
@@ -205,10 +217,28 @@ class FieldFactory:
 
         resolve.__annotations__ = {
             "info": strawberry.Info,
-            "value": Annotated[key_type, strawberry.argument(name=to_camel_case(key))],
+            "value": Annotated[
+                key_type,
+                strawberry.argument(name=to_camel_case(key), description=f"Its {key}."),
+            ],
             "return": Optional[type_],  # type: ignore[valid-type]  # noqa: UP045
         }
         return strawberry.field(resolver=resolve, description=description)
+
+
+def _described(description: str) -> Any:
+    return strawberry.argument(description=description)
+
+
+def window_arguments(where: type, order: type) -> dict[str, Any]:
+    """The annotations of ``where``, ``orderBy``, ``limit`` and ``offset`` (on ``<where>``
+    and ``<order>`` inputs): a root list's arguments and a to-many relation's."""
+    return {
+        "where": Annotated[Optional[where], _described(WHERE)],  # noqa: UP045
+        "order_by": Annotated[Optional[list[order]], _described(ORDER_BY)],  # type: ignore[valid-type]  # noqa: UP045
+        "limit": Annotated[Optional[int], _described(LIMIT)],  # noqa: UP045
+        "offset": Annotated[int, _described(OFFSET)],
+    }
 
 
 def _default(info: strawberry.Info, size: Optional[int]) -> int:  # noqa: UP045

@@ -14,15 +14,16 @@ mutation; the writes themselves are the domain's (:mod:`resolvers.writes`).
 # time and carry real annotations that Strawberry reads.
 
 from collections.abc import Callable
+from enum import Enum
 from functools import cache
 from typing import Annotated, Any, Optional, Union
 
 import strawberry
 from strawberry.utils.str_converters import to_snake_case
 
+from gateway.db.models.taxonomy import ApprovalAction
 from gateway.errors import NeurogateError
 from resolvers import writes
-from resolvers.approvals import Action
 from resolvers.catalog import ENTITIES
 from resolvers.query import Entity, Writes
 from resolvers.relations import ToMany, ToOne
@@ -39,7 +40,7 @@ from schema.errors import (
 from schema.listing import as_objects
 from schema.query import REGISTRY
 from schema.relations import RowType
-from schema.types import ROW_TYPES, column_scalar, type_name
+from schema.types import ROW_TYPES, attribute_type, column_scalar, type_name
 
 # One input field: its Python name, its type, whether a new record must have it, what it is.
 InputField = tuple[str, Any, bool, str]
@@ -48,7 +49,7 @@ InputField = tuple[str, Any, bool, str]
 def input_fields(entity: Entity) -> list[InputField]:
     """The values a write of ``entity`` takes, as its declaration says."""
     fields: list[InputField] = [
-        (name, column_scalar(entity.table.c[name], nullable=False), a.required, a.description)
+        (name, attribute_type(entity, name, nullable=False), a.required, a.description)
         for name, a in entity.attributes.items()
         if a.writable
     ]
@@ -85,8 +86,13 @@ def input_type(entity: Entity, *, change: bool) -> type:
 
 
 def given(values: Any) -> dict[str, Any]:
-    """The fields an input gave (an explicit null included)."""
-    return {k: v for k, v in vars(values).items() if v is not strawberry.UNSET}
+    """The fields an input gave (an explicit null included), an enum's member as the value
+    it stands for (what the domain stores)."""
+    return {
+        k: v.value if isinstance(v, Enum) else v
+        for k, v in vars(values).items()
+        if v is not strawberry.UNSET
+    }
 
 
 def result_type(type_: type[RowType]) -> Any:
@@ -99,14 +105,29 @@ def result_type(type_: type[RowType]) -> Any:
         NotFoundError,
         ConflictError,
     )
-    return Annotated[Union[members], strawberry.union(f"{type_.__name__}Result")]  # noqa: UP007
+    union = strawberry.union(
+        f"{type_.__name__}Result", description=f"The {type_.__name__} written, or why not."
+    )
+    return Annotated[Union[members], union]  # noqa: UP007
 
 
-def _field(
-    resolve: Callable[..., Any], annotations: dict[str, Any], description: str
-) -> Any:
+def _field(resolve: Callable[..., Any], annotations: dict[str, Any], description: str) -> Any:
     resolve.__annotations__ = {"info": strawberry.Info, **annotations}
     return strawberry.mutation(resolver=resolve, description=description)
+
+
+def _id(entity: Entity) -> Any:
+    return Annotated[strawberry.ID, strawberry.argument(description=f"The {entity.name}'s id.")]
+
+
+def _input(entity: Entity, *, change: bool) -> Any:
+    what = "The fields to change (only those given)." if change else "Its fields."
+    return Annotated[input_type(entity, change=change), strawberry.argument(description=what)]
+
+
+_COMMENTS = Annotated[
+    str, strawberry.argument(description="Notes for the reviewers (default none).")
+]
 
 
 def _direct(entity: Entity, type_: type[RowType]) -> dict[str, Any]:
@@ -129,12 +150,12 @@ def _direct(entity: Entity, type_: type[RowType]) -> dict[str, Any]:
     return {
         f"create_{name}": _field(
             create,
-            {"input": input_type(entity, change=False), "return": result},
+            {"input": _input(entity, change=False), "return": result},
             f"Create a {entity.name}.",
         ),
         f"update_{name}": _field(
             update,
-            {"id": strawberry.ID, "input": input_type(entity, change=True), "return": result},
+            {"id": _id(entity), "input": _input(entity, change=True), "return": result},
             f"Change a {entity.name}: only the fields given change.",
         ),
         f"delete_{name}": _delete(entity, f"Delete a {entity.name}."),
@@ -149,12 +170,12 @@ def _delete(entity: Entity, description: str) -> Any:
             return error_result(error)
         return Done()
 
-    return _field(delete, {"id": strawberry.ID, "return": DeleteResult}, description)
+    return _field(delete, {"id": _id(entity), "return": DeleteResult}, description)
 
 
 def _through_approval(entity: Entity, type_: type[RowType]) -> dict[str, Any]:
     async def propose(
-        info: strawberry.Info, action: Action, key: Any, values: Any, comments: str
+        info: strawberry.Info, action: ApprovalAction, key: Any, values: Any, comments: str
     ) -> Any:
         try:
             row = await writes.propose(
@@ -165,35 +186,39 @@ def _through_approval(entity: Entity, type_: type[RowType]) -> dict[str, Any]:
         return await approval_object(info, row)
 
     async def add(info: strawberry.Info, input: Any, comments: str = "") -> Any:
-        return await propose(info, Action.ADD, None, given(input), comments)
+        return await propose(info, ApprovalAction.ADD, None, given(input), comments)
 
     async def change(info: strawberry.Info, id: Any, input: Any, comments: str = "") -> Any:
-        return await propose(info, Action.CHANGE, id, given(input), comments)
+        return await propose(info, ApprovalAction.CHANGE, id, given(input), comments)
 
     async def deletion(info: strawberry.Info, id: Any, comments: str = "") -> Any:
-        return await propose(info, Action.DELETE, id, None, comments)
+        return await propose(info, ApprovalAction.DELETE, id, None, comments)
 
     name = to_snake_case(type_.__name__)
     what = entity.name.lower()
     return {
         f"propose_{name}": _field(
             add,
-            {"input": input_type(entity, change=False), "comments": str, "return": ApprovalResult},
+            {
+                "input": _input(entity, change=False),
+                "comments": _COMMENTS,
+                "return": ApprovalResult,
+            },
             f"Propose a new {what} (reviewed before it exists).",
         ),
         f"propose_{name}_change": _field(
             change,
             {
-                "id": strawberry.ID,
-                "input": input_type(entity, change=True),
-                "comments": str,
+                "id": _id(entity),
+                "input": _input(entity, change=True),
+                "comments": _COMMENTS,
                 "return": ApprovalResult,
             },
             f"Propose changes to a {what}.",
         ),
         f"propose_{name}_deletion": _field(
             deletion,
-            {"id": strawberry.ID, "comments": str, "return": ApprovalResult},
+            {"id": _id(entity), "comments": _COMMENTS, "return": ApprovalResult},
             f"Propose deleting a {what}.",
         ),
         f"delete_{name}": _delete(entity, f"Delete a {what} outright (administrators only)."),

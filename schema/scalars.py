@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+import uuid
 from datetime import datetime
 from typing import NewType
 
 import strawberry
+from strawberry.schema.types.base_scalars import UUIDDefinition
 from strawberry.types.scalar import ScalarDefinition
 
 BigInt = NewType("BigInt", int)
@@ -40,6 +43,9 @@ SCALAR_MAP: dict[object, ScalarDefinition] = {
         ),
         serialize=str,
         parse_value=_parse_bigint,
+    ),
+    uuid.UUID: dataclasses.replace(
+        UUIDDefinition, description="A UUID, e.g. 3f2c9a4e-8b1d-4c6e-9f0a-2d7b5e1c4a93."
     ),
     datetime: strawberry.scalar(
         name="DateTime",

@@ -11,6 +11,8 @@ their own signatures is declared here by name; the rest exist only in :data:`TYP
 from __future__ import annotations
 
 import datetime as dt
+from enum import Enum
+from functools import cache
 from typing import Any, Optional
 
 import strawberry
@@ -18,9 +20,10 @@ from sqlalchemy import JSON, BigInteger, Boolean, Date, DateTime, Float, Integer
 from strawberry.scalars import JSON as JSONScalar
 
 from resolvers import catalog
-from resolvers.query import Entity
+from resolvers.query import Attribute, Entity
 from resolvers.relations import ToOne
 from schema.filters import inputs_of
+from schema.listing import window_arguments
 from schema.relations import RowType, followed
 from schema.scalars import BigInt
 
@@ -52,6 +55,36 @@ def column_scalar(column: Any, *, nullable: bool | None = None) -> Any:
     return Optional[found] if optional else found  # noqa: UP045
 
 
+def choices_enum(name: str, description: str, choices: tuple[tuple[str, str], ...]) -> Any:
+    """A GraphQL enum of stored values (``choices``: value, meaning): members named by the
+    value upper-cased (``PENDING``), holding the value itself (``"Pending"``), so a field
+    that reads the stored string answers the member."""
+    members = {
+        value.upper(): strawberry.enum_value(value, description=meaning)
+        for value, meaning in choices
+    }
+    return strawberry.enum(Enum(name, members), description=description)  # type: ignore[misc, call-overload]
+
+
+@cache
+def _attribute_enum(entity: Entity, name: str) -> Any:
+    attribute = entity.attributes[name]
+    enum_name = type_name(entity) + "".join(part.title() for part in name.split("_"))
+    return choices_enum(enum_name, attribute.description, attribute.choices)
+
+
+def attribute_type(entity: Entity, name: str, *, nullable: bool | None = None) -> Any:
+    """The GraphQL type of an attribute: the enum of its choices when it declares them,
+    else its column's scalar."""
+    column = entity.table.c[name]
+    attribute: Attribute = entity.attributes[name]
+    if not attribute.choices:
+        return column_scalar(column, nullable=nullable)
+    optional = column.nullable if nullable is None else nullable
+    found = _attribute_enum(entity, name)
+    return Optional[found] if optional else found  # noqa: UP045
+
+
 def _to_many_field(name: str, target: Entity, target_type: type, description: str) -> Any:
     where, order = inputs_of(target)
 
@@ -69,10 +102,7 @@ def _to_many_field(name: str, target: Entity, target_type: type, description: st
     resolve.__annotations__ = {
         "self": Any,
         "info": strawberry.Info,
-        "where": Optional[where],  # noqa: UP045
-        "order_by": Optional[list[order]],  # type: ignore[valid-type]  # noqa: UP045
-        "limit": Optional[int],  # noqa: UP045
-        "offset": int,
+        **window_arguments(where, order),
         "return": list[target_type],  # type: ignore[valid-type]
     }
     return strawberry.field(resolver=resolve, description=description)
@@ -83,7 +113,7 @@ def _fill(cls: type[RowType], entity: Entity, classes: dict[str, type[RowType]])
     cls.entity = entity
     annotations: dict[str, Any] = {}
     for name, attribute in entity.attributes.items():
-        annotations[name] = column_scalar(entity.table.c[name])
+        annotations[name] = attribute_type(entity, name)
         setattr(cls, name, strawberry.field(description=attribute.description))
     for name, relation in entity.relations.items():
         target = catalog.ENTITIES[relation.target]

@@ -77,9 +77,33 @@ async def test_a_write_refused_by_the_domain_is_a_typed_result(gateway: Gateway,
     assert viewer["__typename"] == "PermissionDeniedError"
     invalid = await mutate(
         gateway, lab, "alice", CREATE_SUBJECT,
-        input={"nickname": "X", "sex": "Q", "projectIds": [lab.ids["open_project"]]},
+        input={"nickname": " ", "projectIds": [lab.ids["open_project"]]},
     )  # fmt: skip
-    assert (invalid["__typename"], invalid["field"]) == ("ValidationError", "sex")
+    assert (invalid["__typename"], invalid["field"]) == ("ValidationError", "nickname")
+
+
+async def test_sex_and_status_are_enums_stored_as_their_values(gateway: Gateway, lab: Lab) -> None:
+    query = CREATE_SUBJECT.replace(SUBJECT_FIELDS, f"{SUBJECT_FIELDS} status")
+    created = await mutate(
+        gateway, lab, "alice", query,
+        input={"nickname": "NEW02", "sex": "M", "status": "DECEASED",
+               "projectIds": [lab.ids["open_project"]]},
+    )  # fmt: skip
+    assert (created["sex"], created["status"]) == ("M", "DECEASED")
+    record = await Caller(gateway, lab).ok(
+        "GET", f"/api/private/stem/subject/{created['id']}/", "alice"
+    )
+    assert (record["subject"]["sex"], record["subject"]["status"]) == ("M", "deceased")
+    refused = await gateway.client.post(
+        "/graphql",
+        json={
+            "query": query,
+            "variables": {"input": {"nickname": "X", "sex": "Q", "projectIds": []}},
+        },
+        headers=lab.headers("alice"),
+    )
+    (error,) = refused.json()["errors"]
+    assert "SubjectSex" in error["message"]
 
 
 async def test_an_update_changes_only_the_fields_given_and_null_clears_one(

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 from gateway.db.models import Laboratory, User, table
 from resolvers.catalog.fields import attributes, columns
-from resolvers.query import Entity, Order
+from resolvers.query import Entity, FieldSpec, Kind, Order
 
 _lab, _user = table(Laboratory), table(User)
+# Filtered and sorted on, not shown: when the account or laboratory was created.
+_CREATED = "When it was created (UTC)."
 
 LABORATORY = Entity(
     "Laboratory",
     _lab,
-    columns(_lab, "id", "name", "institution", "timezone", "created_at"),
+    {
+        **columns(_lab, "id", "name", "institution", "timezone"),
+        "created_at": FieldSpec(_lab.c.created_at, Kind.DATETIME, description=_CREATED),
+    },
     default_order=(Order("name"),),
     description="A laboratory (Alyx ``labs``).",
     plural="laboratories",
@@ -28,7 +33,10 @@ LABORATORY = Entity(
 USER = Entity(
     "User",
     _user,
-    columns(_user, "id", "username", "first_name", "last_name", "created_at"),
+    {
+        **columns(_user, "id", "username", "first_name", "last_name"),
+        "created_at": FieldSpec(_user.c.created_at, Kind.DATETIME, description=_CREATED),
+    },
     default_order=(Order("username"),),
     description="A person with an account (their public profile).",
     plural="users",

@@ -35,13 +35,16 @@ FILE_UPLOAD = Entity(
         ),
         # Alyx's dataset filters (DOMAIN.md §2.3): who uploaded it, and its session's subject.
         "uploader_username": FieldSpec(
-            related_value(_user.c.username, _user.c.id, _upload.c.uploader_id), Kind.STRING
+            related_value(_user.c.username, _user.c.id, _upload.c.uploader_id),
+            Kind.STRING,
+            description="The username of who uploaded it.",
         ),
         "subject_nickname": FieldSpec(
             select(_subject.c.nickname)
             .where(_session.c.id == _upload.c.session_id, _subject.c.id == _session.c.subject_id)
             .scalar_subquery(),
             Kind.STRING,
+            description="The nickname of its session's subject.",
         ),
     },
     default_order=(Order("created_at", descending=True),),
@@ -86,10 +89,16 @@ BRAIN = Entity(
             "created_at",
             "updated_at",
         ),
-        "species_scientific_name": FieldSpec(_brain_species, Kind.STRING),
-        "species_slug": scientific_slug(_brain_species),
+        "species_scientific_name": FieldSpec(
+            _brain_species, Kind.STRING, description="The scientific name of its species."
+        ),
+        "species_slug": scientific_slug(
+            _brain_species, "Its species' scientific name as a slug, e.g. mus-musculus."
+        ),
         # BrainMaps' ``?category=`` filter (compared with ``iexact``).
-        "category_name": FieldSpec(category_name(_brain), Kind.STRING, sortable=False),
+        "category_name": FieldSpec(
+            category_name(_brain), Kind.STRING, False, "The name of its category."
+        ),
     },
     default_order=(Order("created_at", descending=True),),
     search=BRAIN_SEARCH,

@@ -11,7 +11,7 @@ from gateway.db.models import (
     table,
 )
 from resolvers.catalog.fields import attributes, columns
-from resolvers.query import Entity, Order
+from resolvers.query import Entity, FieldSpec, Kind, Order
 from resolvers.relations import ToMany, ToOne
 
 _dataset, _materialization = table(ConnectomeDataset), table(Materialization)
@@ -130,7 +130,15 @@ CONNECTION = Entity(
 SEGMENT_PROPERTY = Entity(
     "SegmentProperty",
     _property,
-    columns(_property, "segment_id", "materialization_id", "name"),
+    {
+        "segment_id": FieldSpec(
+            _property.c.segment_id, Kind.BIGINT, description="The root id of its segment."
+        ),
+        "materialization_id": FieldSpec(
+            _property.c.materialization_id, Kind.INT, description="The id of its snapshot."
+        ),
+        **columns(_property, "name"),
+    },
     default_order=(Order("name"),),
     key="segment_id",
     description="A named property of a segment (nucleus, soma, mitochondria, ...).",

@@ -18,8 +18,8 @@ from gateway.db.models import (
     User,
     table,
 )
-from gateway.db.models.experiments import Cohort, CohortSubject
-from resolvers.catalog.fields import attributes, columns, related_value, to_many
+from gateway.db.models.experiments import Cohort, CohortSubject, SubjectSex, SubjectStatus
+from resolvers.catalog.fields import attributes, choices, columns, related_value, to_many
 from resolvers.query import Attribute, Entity, FieldSpec, Kind, Order, Writes
 from resolvers.relations import Link, ToMany, ToOne
 
@@ -43,13 +43,17 @@ def _project_names(row: Table, links: Table, link_key: str) -> FieldSpec:
             and_(links.c[link_key] == row.c.id, _project.c.id == links.c.project_id),
         ),
         kind=Kind.STRING,
+        description="The name of a project it is in (owned by or linked to).",
     )
 
 
 def _in_project(row: Table, links: Table, link_key: str) -> FieldSpec:
     """Its owning project or any project it is linked to (BrainSTEM ``projects.id``)."""
     return to_many(
-        row.c.id, (row.c.project_id, None), (links.c.project_id, links.c[link_key] == row.c.id)
+        row.c.id,
+        (row.c.project_id, None),
+        (links.c.project_id, links.c[link_key] == row.c.id),
+        description="The id of a project it is in (owned by or linked to).",
     )
 
 
@@ -65,7 +69,11 @@ def _projects(links: Table, link_key: str) -> ToMany:
 
 
 def _lab_name(row: Table) -> FieldSpec:
-    return FieldSpec(related_value(_lab.c.name, _lab.c.id, row.c.lab_id), Kind.STRING)
+    return FieldSpec(
+        related_value(_lab.c.name, _lab.c.id, row.c.lab_id),
+        Kind.STRING,
+        description="The name of its laboratory.",
+    )
 
 
 PROJECT = Entity(
@@ -78,11 +86,13 @@ PROJECT = Entity(
             _project.c.id,
             (_subject.c.id, _subject.c.project_id == _project.c.id),
             (_subject_links.c.subject_id, _subject_links.c.project_id == _project.c.id),
+            description="The id of a subject it owns or is linked to.",
         ),
         "has_session": to_many(
             _project.c.id,
             (_session.c.id, _session.c.project_id == _project.c.id),
             (_session_links.c.session_id, _session_links.c.project_id == _project.c.id),
+            description="The id of a session it owns or is linked to.",
         ),
     },
     default_order=(Order("name"),),
@@ -143,14 +153,19 @@ SUBJECT = Entity(
         # Names the Alyx shim filters on (DOMAIN.md §2.1): related rows' names.
         "lab_name": _lab_name(_subject),
         "species_name": FieldSpec(
-            related_value(_species.c.name, _species.c.id, _subject.c.species_id), Kind.STRING
+            related_value(_species.c.name, _species.c.id, _subject.c.species_id),
+            Kind.STRING,
+            description="The name of its species.",
         ),
         "strain_name": FieldSpec(
-            related_value(_strain.c.name, _strain.c.id, _subject.c.strain_id), Kind.STRING
+            related_value(_strain.c.name, _strain.c.id, _subject.c.strain_id),
+            Kind.STRING,
+            description="The name of its strain.",
         ),
         "responsible_username": FieldSpec(
             related_value(_user.c.username, _user.c.id, _subject.c.responsible_user_id),
             Kind.STRING,
+            description="The username of who is responsible for it.",
         ),
         "project_name": _project_names(_subject, _subject_links, "subject_id"),
         "in_project": _in_project(_subject, _subject_links, "subject_id"),
@@ -181,13 +196,27 @@ SUBJECT = Entity(
         id="Its id.",
         nickname=Attribute("Its unique nickname (BrainSTEM name).", True, True),
         description=Attribute("Notes on it.", writable=True),
-        sex=Attribute("M, F or U (unknown).", writable=True),
+        sex=Attribute(
+            "Its sex.",
+            writable=True,
+            choices=choices(SubjectSex, M="Male.", F="Female.", U="Unknown or not recorded."),
+        ),
         birth_date=Attribute("When it was born.", writable=True),
         death_date=Attribute("When it died, if it has.", writable=True),
         genotype=Attribute("Its genotype.", writable=True),
         genetic_line=Attribute("Its genetic line.", writable=True),
         status=Attribute(
-            "planned, active, inactive, transferred, deceased or unknown.", writable=True
+            "Where it is in its life in the lab.",
+            writable=True,
+            choices=choices(
+                SubjectStatus,
+                PLANNED="Planned, not yet in the lab.",
+                ACTIVE="In the lab and in use.",
+                INACTIVE="In the lab, not in use.",
+                TRANSFERRED="Moved to another lab.",
+                DECEASED="Dead.",
+                UNKNOWN="Not known.",
+            ),
         ),
         extra_fields=Attribute(_EXTRA, writable=True),
         created_at=_CREATED,
@@ -223,6 +252,7 @@ SESSION = Entity(
             .where(_subject.c.id == _session.c.subject_id)
             .scalar_subquery(),
             Kind.STRING,
+            description="The nickname of its subject.",
         ),
         "lab_name": _lab_name(_session),
         "project_name": _project_names(_session, _session_links, "session_id"),
@@ -236,14 +266,19 @@ SESSION = Entity(
                 ),
             ),
             kind=Kind.STRING,
+            description="The username of one of its experimenters.",
         ),
         "dataset_name": to_many(
-            _session.c.id, (_upload.c.name, _upload.c.session_id == _session.c.id), kind=Kind.STRING
+            _session.c.id,
+            (_upload.c.name, _upload.c.session_id == _session.c.id),
+            kind=Kind.STRING,
+            description="The name of a file registered to it.",
         ),
         "dataset_type": to_many(
             _session.c.id,
             (_upload.c.dataset_type, _upload.c.session_id == _session.c.id),
             kind=Kind.STRING,
+            description="The dataset type of a file registered to it.",
         ),
         "in_project": _in_project(_session, _session_links, "session_id"),
     },

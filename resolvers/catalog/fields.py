@@ -4,6 +4,7 @@ from the column), filter-only fields on related values, and related values thems
 from __future__ import annotations
 
 from collections.abc import Sequence
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -65,6 +66,14 @@ def attributes(table: Table, **declared: str | Attribute) -> dict[str, Attribute
     }
 
 
+def choices(values: type[StrEnum], **meanings: str) -> tuple[tuple[str, str], ...]:
+    """Every stored value of ``values`` with what it means (``meanings`` by member name): an
+    :class:`Attribute`'s ``choices``. A member left undescribed is an error here, at import."""
+    if set(meanings) != {member.name for member in values}:
+        raise ValueError(f"Describe exactly the members of {values.__name__}: {list(values)}.")
+    return tuple((member.value, meanings[member.name]) for member in values)
+
+
 # (the related value's column, how it is reached from the row: None for a column of the row)
 Path = tuple[ColumnElement[Any], ColumnElement[bool] | None]
 
@@ -100,11 +109,13 @@ class _AnyRelated(TypeDecorator[Any]):
             return related.some(op, *other, **kw)
 
 
-def to_many(key: ColumnElement[Any], *paths: Path, kind: Kind = Kind.UUID) -> FieldSpec:
+def to_many(
+    key: ColumnElement[Any], *paths: Path, kind: Kind = Kind.UUID, description: str
+) -> FieldSpec:
     """A filter-only field on related values (ids unless ``kind`` says otherwise): ``eq``/``in``
     (and the text operators) match rows related to the value(s) through any of ``paths``,
     ``ne`` rows related to none, ``isnull`` rows related to nothing."""
-    return FieldSpec(type_coerce(key, _AnyRelated(paths)), kind, sortable=False)
+    return FieldSpec(type_coerce(key, _AnyRelated(paths)), kind, False, description)
 
 
 def related_value(
@@ -114,10 +125,11 @@ def related_value(
     return select(column).where(key == of).scalar_subquery()
 
 
-def scientific_slug(expr: ColumnElement[Any]) -> FieldSpec:
+def scientific_slug(expr: ColumnElement[Any], description: str) -> FieldSpec:
     """A filter-only field: a scientific name lower-cased with its spaces as hyphens
     (``mus-musculus``); compare it with :func:`slug_of_scientific_name` of the value."""
-    return FieldSpec(func.replace(func.lower(expr), " ", "-"), Kind.STRING, sortable=False)
+    slug = func.replace(func.lower(expr), " ", "-")
+    return FieldSpec(slug, Kind.STRING, sortable=False, description=description)
 
 
 def slug_of_scientific_name(value: str) -> str:

@@ -8,7 +8,14 @@ from sqlalchemy import ColumnElement, Table
 
 from gateway.db.models import Approval, Category, Species, Strain, table
 from gateway.db.models.search import CATEGORY_SEARCH, SPECIES_SEARCH
-from resolvers.catalog.fields import attributes, columns, related_value, scientific_slug
+from gateway.db.models.taxonomy import ApprovalAction, ApprovalModel, ApprovalStatus
+from resolvers.catalog.fields import (
+    attributes,
+    choices,
+    columns,
+    related_value,
+    scientific_slug,
+)
 from resolvers.query import Attribute, Entity, FieldSpec, Kind, Order, Writes
 from resolvers.relations import ToMany, ToOne
 
@@ -68,9 +75,13 @@ SPECIES = Entity(
             "created_at",
             "updated_at",
         ),
-        "category_name": FieldSpec(category_name(_species), Kind.STRING),
+        "category_name": FieldSpec(
+            category_name(_species), Kind.STRING, description="The name of its category."
+        ),
         # BrainMaps' filter on the scientific name as seed 000's slug ``mus-musculus``.
-        "scientific_name_slug": scientific_slug(_species.c.scientific_name),
+        "scientific_name_slug": scientific_slug(
+            _species.c.scientific_name, "Its scientific name as a slug, e.g. mus-musculus."
+        ),
     },
     default_order=(Order("name"),),
     search=SPECIES_SEARCH,
@@ -143,11 +154,32 @@ APPROVAL = Entity(
     attributes=attributes(
         _approval,
         id="Its id.",
-        model="The kind of record it changes: species, strain or category.",
-        action="Add, Change or Delete.",
+        model=Attribute(
+            "The kind of record it changes.",
+            choices=choices(
+                ApprovalModel, SPECIES="A species.", STRAIN="A strain.", CATEGORY="A category."
+            ),
+        ),
+        action=Attribute(
+            "What it does to the record.",
+            choices=choices(
+                ApprovalAction,
+                ADD="Creates a new record from the proposed values.",
+                CHANGE="Changes the proposed fields of an existing record.",
+                DELETE="Deletes an existing record.",
+            ),
+        ),
         instance_id="The id of the record it changes (none for Add).",
         proposed="The proposed values of the record's fields.",
-        status="Pending, Accepted or Rejected.",
+        status=Attribute(
+            "Where it is in its review.",
+            choices=choices(
+                ApprovalStatus,
+                PENDING="Waiting for a reviewer.",
+                ACCEPTED="A reviewer accepted it and the change was applied.",
+                REJECTED="A reviewer rejected it; nothing changed.",
+            ),
+        ),
         comments="The submitter's notes for the reviewers.",
         review_comment="The reviewer's answer.",
         created_at="When it was proposed (UTC).",

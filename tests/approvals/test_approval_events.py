@@ -82,9 +82,9 @@ async def test_reviewers_and_submitters_hear_what_concerns_them(
             approval_id = proposed["proposeSpecies"]["id"]
             event = await next_event(rita)
             assert event == {
-                "kind": "proposed",
+                "kind": "PROPOSED",
                 "approval": {
-                    "status": "Pending",
+                    "status": "PENDING",
                     "proposed": {"name": "Ferret"},
                     "submitter": {"username": "alice"},
                     "reviewer": None,
@@ -93,14 +93,14 @@ async def test_reviewers_and_submitters_hear_what_concerns_them(
             await _call(client, tokens["rita"], REVIEW, id=approval_id, d="ACCEPT")
             for ws in (rita, alice):
                 decided = await next_event(ws)
-                assert decided["kind"] == "accepted"
-                assert decided["approval"]["status"] == "Accepted"
+                assert decided["kind"] == "ACCEPTED"
+                assert decided["approval"]["status"] == "ACCEPTED"
                 assert decided["approval"]["reviewer"] == {"username": "rita"}
             # Bob heard nothing of Alice's approval: his first event is about his own.
             own = await _call(client, tokens["bob"], PROPOSE, name="Quokka")
             await _call(client, tokens["rita"], REVIEW, id=own["proposeSpecies"]["id"], d="REJECT")
             first = await next_event(bob)
-            assert first["kind"] == "rejected"
+            assert first["kind"] == "REJECTED"
             assert first["approval"]["proposed"] == {"name": "Quokka"}
             assert first["approval"]["submitter"] == {"username": "bob"}
 

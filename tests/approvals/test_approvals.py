@@ -109,8 +109,8 @@ async def test_a_proposed_species_exists_only_after_a_reviewer_accepts_it(
         comments="for V1 development",
     )
     assert proposed["__typename"] == "Approval"
-    assert proposed["status"] == "Pending"
-    assert proposed["action"] == "Add" and proposed["model"] == "species"
+    assert proposed["status"] == "PENDING"
+    assert proposed["action"] == "ADD" and proposed["model"] == "SPECIES"
     assert proposed["instanceId"] is None
     assert proposed["proposed"] == {
         "name": "Ferret",
@@ -121,7 +121,7 @@ async def test_a_proposed_species_exists_only_after_a_reviewer_accepts_it(
     assert await _count(sessionmaker, Species, name="Ferret") == 0
 
     accepted = await review(gateway, actors["rita"], proposed["id"], "ACCEPT", "welcome")
-    assert accepted["status"] == "Accepted"
+    assert accepted["status"] == "ACCEPTED"
     assert accepted["reviewer"] == {"username": "rita"}
     assert accepted["reviewComment"] == "welcome"
     assert await _count(sessionmaker, Species, name="Ferret") == 1
@@ -135,7 +135,7 @@ async def test_a_rejected_proposal_changes_nothing(
 ) -> None:
     proposed = await propose_species(gateway, actors["alice"], name="Digimon")
     rejected = await review(gateway, actors["rita"], proposed["id"], "REJECT", "not real")
-    assert rejected["status"] == "Rejected"
+    assert rejected["status"] == "REJECTED"
     assert await _count(sessionmaker, Species, name="Digimon") == 0
 
 
@@ -157,7 +157,7 @@ async def test_a_species_change_applies_only_the_proposed_fields_on_accept(
         "$id: ID!, $d: String!",
         {"id": rat, "d": "Rattus norvegicus"},
     )
-    assert proposed["action"] == "Change" and proposed["instanceId"] == rat
+    assert proposed["action"] == "CHANGE" and proposed["instanceId"] == rat
     before = await gql_data(gateway, '{ speciesByName(name: "Rat") { description } }')
     assert before["speciesByName"]["description"] == "Rattus"
     await review(gateway, actors["ada"], proposed["id"], "ACCEPT")
@@ -175,7 +175,7 @@ async def test_a_species_deletion_removes_it_on_accept(
         "$id: ID!",
         {"id": rat},
     )
-    assert proposed["action"] == "Delete" and proposed["status"] == "Pending"
+    assert proposed["action"] == "DELETE" and proposed["status"] == "PENDING"
     assert await _count(sessionmaker, Species, name="Rat") == 1
     await review(gateway, actors["rita"], proposed["id"], "ACCEPT")
     assert await _count(sessionmaker, Species, name="Rat") == 0
@@ -253,7 +253,7 @@ async def test_only_reviewers_and_admins_may_review(
         # The submitter and other users: not allowed (Bob may not even see it).
         assert refused["__typename"] in {"PermissionDeniedError"}, refused
     assert await _count(sessionmaker, Approval, status="Pending") == 1
-    assert (await review(gateway, actors["ada"], proposed["id"], "ACCEPT"))["status"] == "Accepted"
+    assert (await review(gateway, actors["ada"], proposed["id"], "ACCEPT"))["status"] == "ACCEPTED"
 
 
 async def test_only_admins_delete_taxonomy_outright(
@@ -336,7 +336,7 @@ async def test_proposals_are_validated_again_when_accepted(
         {"id": second["id"]},
         actors["rita"],
     )
-    assert pending["approval"] == {"status": "Pending", "reviewer": None}
+    assert pending["approval"] == {"status": "PENDING", "reviewer": None}
 
 
 async def test_changing_or_deleting_an_unknown_record_is_not_found(
@@ -415,8 +415,8 @@ async def test_approvals_list_filters_by_status_model_and_submitter(
     pending = await gql_data(
         gateway, query, {"where": {"status": {"eq": "Pending"}}}, actors["rita"]
     )
-    assert [a["model"] for a in pending["approvals"]] == ["species", "strain"]
+    assert [a["model"] for a in pending["approvals"]] == ["SPECIES", "STRAIN"]
     strains = await gql_data(gateway, query, {"where": {"model": {"eq": "strain"}}}, actors["rita"])
-    assert [a["model"] for a in strains["approvals"]] == ["strain"]
+    assert [a["model"] for a in strains["approvals"]] == ["STRAIN"]
     mine = await gql_data(gateway, query, {}, actors["alice"])  # alice proposed the Rat only
-    assert [(a["model"], a["status"]) for a in mine["approvals"]] == [("species", "Accepted")]
+    assert [(a["model"], a["status"]) for a in mine["approvals"]] == [("SPECIES", "ACCEPTED")]

@@ -67,7 +67,7 @@ async def test_the_stock_graphql_ws_client_in_node_receives_an_approval_event(
                 process.kill()
                 await process.wait()
     event = message["result"]["data"]["approvalEvents"]
-    assert event["kind"] == "proposed"
-    assert event["approval"]["status"] == "Pending"
+    assert event["kind"] == "PROPOSED"
+    assert event["approval"]["status"] == "PENDING"
     assert event["approval"]["submitter"] == {"username": "alice"}
     assert event["approval"]["proposed"]["name"].startswith("Axolotl")

@@ -93,6 +93,6 @@ def test_a_page_on_another_origin_hears_approval_events_with_the_stock_graphql_w
         attempt += 1
         time.sleep(0.3)
     event = json.loads(text_of(chromium, "result"))["data"]["approvalEvents"]
-    assert event["kind"] == "proposed"
+    assert event["kind"] == "PROPOSED"
     assert event["approval"]["submitter"] == {"username": "browser"}
     assert event["approval"]["proposed"]["name"].startswith("Tuatara")

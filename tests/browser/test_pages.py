@@ -95,11 +95,11 @@ def test_graphiql_subscribes_with_the_token_typed_in_its_header_editor(
             headers={"Authorization": f"Bearer {live_demo.token}"},
         )
         assert "errors" not in answer.json(), answer.text
-        if "proposed" in response.text:
+        if "PROPOSED" in response.text:
             break
         time.sleep(0.3)
     chromium.save_screenshot(str(tmp_path / "graphiql-subscription.png"))
-    assert '"kind": "proposed"' in response.text
+    assert '"kind": "PROPOSED"' in response.text
     assert "Kea" in response.text
     urls = requested_urls(chromium)
     assert other_hosts(urls, live_demo.base) == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import DateTime, Index
@@ -38,6 +39,25 @@ class ProjectMember(SQLModel, table=True):
     is_owner: bool = Field(default=False)
 
 
+class SubjectSex(StrEnum):
+    """A subject's recorded sex (``Subject.sex``)."""
+
+    M = "M"
+    F = "F"
+    U = "U"
+
+
+class SubjectStatus(StrEnum):
+    """Where a subject is in its life in the lab (``Subject.status``)."""
+
+    PLANNED = "planned"
+    ACTIVE = "active"
+    INACTIVE = "inactive"
+    TRANSFERRED = "transferred"
+    DECEASED = "deceased"
+    UNKNOWN = "unknown"
+
+
 class Subject(SQLModel, table=True):
     """An experimental animal. ``project_id`` is the owning project, which decides visibility."""
 
@@ -47,12 +67,12 @@ class Subject(SQLModel, table=True):
     id: uuid.UUID = uuid_pk()
     nickname: str = Field(max_length=100, unique=True, index=True)
     description: str = Field(default="")
-    sex: str = Field(default="U", max_length=1)
+    sex: str = Field(default=SubjectSex.U.value, max_length=1)
     birth_date: date | None = None
     death_date: date | None = None
     genotype: str = Field(default="", max_length=200)
     genetic_line: str = Field(default="", max_length=100)
-    status: str = Field(default="active", max_length=16)
+    status: str = Field(default=SubjectStatus.ACTIVE.value, max_length=16)
     project_id: uuid.UUID = Field(foreign_key="project.id", index=True, ondelete="CASCADE")
     species_id: uuid.UUID | None = Field(
         default=None, foreign_key="species.id", index=True, ondelete="SET NULL"

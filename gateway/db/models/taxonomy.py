@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import DateTime
@@ -56,6 +57,30 @@ class Strain(SQLModel, table=True):
     updated_at: datetime = updated_at()
 
 
+class ApprovalModel(StrEnum):
+    """The kinds of record an approval changes (``Approval.model``)."""
+
+    SPECIES = "species"
+    STRAIN = "strain"
+    CATEGORY = "category"
+
+
+class ApprovalAction(StrEnum):
+    """What an approval does to its record (``Approval.action``)."""
+
+    ADD = "Add"
+    CHANGE = "Change"
+    DELETE = "Delete"
+
+
+class ApprovalStatus(StrEnum):
+    """Where an approval is in its review (``Approval.status``)."""
+
+    PENDING = "Pending"
+    ACCEPTED = "Accepted"
+    REJECTED = "Rejected"
+
+
 class Approval(SQLModel, table=True):
     """A proposed Add / Change / Delete of a taxonomy record, waiting for a reviewer."""
 
@@ -63,11 +88,11 @@ class Approval(SQLModel, table=True):
     __table_args__ = seen_by(Seen.APPROVALS)
 
     id: uuid.UUID = uuid_pk()
-    model: str = Field(max_length=32, index=True)  # species, strain, category
-    action: str = Field(max_length=16)  # Add, Change, Delete
+    model: str = Field(max_length=32, index=True)  # an ApprovalModel
+    action: str = Field(max_length=16)  # an ApprovalAction
     instance_id: str | None = Field(default=None, max_length=64)
     proposed: dict[str, Any] = json_field({})
-    status: str = Field(default="Pending", max_length=16, index=True)
+    status: str = Field(default=ApprovalStatus.PENDING.value, max_length=16, index=True)
     comments: str = Field(default="")
     review_comment: str = Field(default="")
     submitter_id: int = Field(foreign_key="user_account.id", index=True, ondelete="CASCADE")

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import Row
 
+from gateway.db.models.taxonomy import ApprovalAction
 from gateway.errors import BadRequest, MethodNotAllowed, NotFound
 from gateway.rest.brainstem.models import (
     SPECIES_APPROVAL,
@@ -19,7 +20,7 @@ from gateway.rest.brainstem.models import (
     Writes,
 )
 from resolvers import approvals, experiments
-from resolvers.approvals import Action, Decision
+from resolvers.approvals import Decision
 from resolvers.context import Context
 from resolvers.experiments import Mode
 
@@ -97,7 +98,9 @@ async def create(ctx: Context, model: Model, body: Mapping[str, Any]) -> Written
         if model.writes is Writes.EXPERIMENT:
             row = await _EXPERIMENTS[model.name].create(ctx, values=values)
             return Written(model, row, 201)
-        row = await approvals.propose(ctx, model=model.name, action=Action.ADD, proposed=values)
+        row = await approvals.propose(
+            ctx, model=model.name, action=ApprovalAction.ADD, proposed=values
+        )
         return Written(_APPROVALS[model.name], row, 201)
 
 
@@ -116,7 +119,7 @@ async def update(
             row = await experiment.update(ctx, **{experiment.key: key}, values=values, mode=mode)
             return Written(model, row)
         row = await approvals.propose(
-            ctx, model=model.name, action=Action.CHANGE, instance_id=key, proposed=values
+            ctx, model=model.name, action=ApprovalAction.CHANGE, instance_id=key, proposed=values
         )
         return Written(_APPROVALS[model.name], row)
 

@@ -191,7 +191,7 @@ async def _accepted(gateway: Gateway, atlas: Atlas, mutation: str, **variables: 
     proposed = await gql_data(gateway, mutation, variables, atlas.headers("alice"))
     approval_id = next(iter(proposed.values()))["id"]
     review = await gql_data(gateway, ACCEPT, {"id": approval_id}, atlas.headers("rita"))
-    assert review["reviewApproval"]["status"] == "Accepted", review
+    assert review["reviewApproval"]["status"] == "ACCEPTED", review
     return review["reviewApproval"]
 
 
