@@ -7,8 +7,8 @@ and species is 11,000 fields, some 30 ms, more than reading the page from the da
 
 Most fields of a page are *plain*: they read one attribute of a row object (see
 :func:`read_plain_fields_directly`) and need no info, no arguments and no awaiting. When every
-field selected under a list's items is plain (to-one relations included, whose objects the
-list resolver has already set, see ``schema.relations``), :class:`PlainListExecutor` completes
+field selected under a list's items is plain (to-one relations included, whose nodes the read
+path has already set, see ``resolvers.read``), :class:`PlainListExecutor` completes
 the list in one pass: it plans the selection once (graphql-core's own field collection, so
 fragments, aliases and ``@skip``/``@include`` count as they always do), then per item reads
 each attribute and coerces each leaf with the type's own ``coerce_output_value``.

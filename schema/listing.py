@@ -1,6 +1,6 @@
 """The fields every entity gets: a list (limit/offset), a Relay connection (first/after) and
 lookups by a unique key. One factory writes them all, so every entity pages, filters, counts
-and prefetches the same way."""
+and reads what is selected under it the same way (``resolvers.read``)."""
 
 import base64
 from collections.abc import Sequence
