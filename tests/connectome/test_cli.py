@@ -13,7 +13,7 @@ from sqlalchemy import select
 from gateway.cli import main
 from gateway.connectome.synthetic import generate
 from gateway.db.engine import create_engine
-from gateway.db.models import Materialization, table
+from gateway.db.models import ConnectomeDataset, Materialization, table
 
 
 @pytest.fixture
@@ -110,3 +110,34 @@ def test_generating_reports_progress_as_rows_are_drawn_and_written(tmp_path: Pat
     generate(tmp_path, neurons=10_000, connections=210_000, gzipped=False, progress=reports.append)
     assert sum(reports) == 2 * 210_000  # drawn, then written
     assert len(reports) > 4  # step by step (rows are drawn and written in batches)
+
+
+def test_a_failed_first_import_leaves_no_dataset_behind(database: str, tmp_path: Path) -> None:
+    out = tmp_path / "set"
+    runner = CliRunner()
+    assert runner.invoke(
+        main, ["generate-connectome", "--neurons", "50", "--connections", "500", "--out", str(out)]
+    ).exit_code == 0
+    lines = gzip.decompress((out / "connections.csv.gz").read_bytes()).decode().splitlines()
+    lines[20] = "720575940600000001,720575940600000002,AL_L,12"  # one field short
+    (tmp_path / "bad.csv").write_text("\n".join(lines) + "\n")
+    bad = runner.invoke(
+        main,
+        ["import-connectome", "newfly", "--neurons", str(out / "neurons.csv.gz"),
+         "--connections", str(tmp_path / "bad.csv"), "--quiet"],
+    )  # fmt: skip
+    assert bad.exit_code == 1
+    assert _datasets(database) == []  # no ghost that lists but 404s
+
+
+def _datasets(url: str) -> list[str]:
+    async def run() -> list[str]:
+        engine = create_engine(url)
+        try:
+            async with engine.connect() as conn:
+                names = select(table(ConnectomeDataset).c.name)
+                return list((await conn.execute(names)).scalars())
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
