@@ -21,17 +21,13 @@ from sqlalchemy import Table
 @dataclass(frozen=True, slots=True)
 class ToOne:
     """The ``target`` row whose key equals this row's ``fk``; ``writable`` when writes may
-    set it (by its key, as the value ``fk``), ``required`` when a new row must."""
+    set it (by its key, as the value named ``fk``), ``required`` when a new row must."""
 
     target: str
     fk: str
     description: str = ""
     writable: bool = False
     required: bool = False
-
-    @property
-    def written_as(self) -> str:
-        return self.fk
 
 
 @dataclass(frozen=True, slots=True)

@@ -151,7 +151,7 @@ def _with_parent(tbl: Table) -> Rule:
     return rule
 
 
-def everyone(_rows: Any, _principal: Principal) -> None:
+def _everyone(_rows: Any, _principal: Principal) -> None:
     """Public reference data and profiles: every row (secret columns are never read)."""
     return None
 
@@ -161,7 +161,7 @@ def _nothing(_rows: Any, _principal: Principal) -> Predicate:
 
 
 _RULES: dict[Seen, Rule] = {
-    Seen.EVERYONE: everyone,
+    Seen.EVERYONE: _everyone,
     Seen.NOBODY: _nothing,
     Seen.PROJECTS: _project_visible,
     Seen.IN_PROJECT: _in_visible_project,
