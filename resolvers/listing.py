@@ -301,8 +301,10 @@ def _window_bounds(rank: Any, window: Window) -> ColumnElement[bool]:
 
 @lru_cache(maxsize=1024)
 def _pairs(parent: Entity, relation: ToMany, target: Entity, view: Principal) -> Any:
-    """(parent key ``p``, target key ``k``) for every pair ``relation`` relates, its
-    link rows under their visibility rule, each pair once; keys bound as ``:parents``."""
+    """(parent key ``p``, target key ``k``, ``owned``) for every pair ``relation`` relates,
+    its link rows under their visibility rule, each pair once; ``owned`` is 0 for the pair
+    the parent's own column names (it comes first), 1 for the others. Parent keys are bound
+    as ``:parents``."""
     parents: Any = bindparam("parents", expanding=True)
     branches = []
     for fk in relation.fks:
@@ -319,15 +321,25 @@ def _pairs(parent: Entity, relation: ToMany, target: Entity, view: Principal) ->
         )
         rule = visible(link.table, view, alias=rows)
         branches.append(stmt if rule is None else stmt.where(rule))
+    branches = [branch.add_columns(literal(1).label("owned")) for branch in branches]
     if relation.own is not None:
         rows = parent.table.alias()
         own = rows.c[relation.own]
-        branches.append(
-            select(rows.c[parent.key].label("p"), own.label("k")).where(
+        branches.insert(
+            0,
+            select(rows.c[parent.key].label("p"), own.label("k"), literal(0).label("owned")).where(
                 rows.c[parent.key].in_(parents), own.is_not(None)
-            )
+            ),
         )
-    return (branches[0] if len(branches) == 1 else union(*branches)).subquery()
+    if len(branches) == 1:
+        return branches[0].subquery()
+    found = union(*branches).subquery()
+    # A pair both owned and linked is the owned one.
+    return (
+        select(found.c.p, found.c.k, func.min(found.c.owned).label("owned"))
+        .group_by(found.c.p, found.c.k)
+        .subquery()
+    )
 
 
 async def related_rows(
@@ -341,8 +353,9 @@ async def related_rows(
 ) -> tuple[tuple[str, ...], dict[Any, list[tuple[Any, ...]]]]:
     """The visible ``target`` rows ``relation`` relates to each parent key (a tuple for
     composite keys), matching ``spec``'s filter, in its order (then the target's default
-    order), one window per parent: one statement for every parent (per 10,000 keys). Answers
-    the rows' column names (the key, then ``columns``) and the rows by parent key."""
+    order; the one the parent's ``own`` column names first), one window per parent: one
+    statement for every parent (per 10,000 keys). Answers the rows' column names (the key,
+    then ``columns``) and the rows by parent key."""
     view = _view(ctx)
     window = spec.window or Window(limit=ctx.settings.max_page_size)
     check_window(window, max_page_size=ctx.settings.max_page_size)
@@ -362,6 +375,8 @@ async def related_rows(
         inner = select(pairs.c.p, *selected).select_from(
             pairs.join(table, table.c[target.key] == pairs.c.k)
         )
+        if relation.own is not None:  # the owned one first (see the relation)
+            order = [pairs.c.owned, *order]
     rank = func.row_number().over(partition_by=parent_cols, order_by=order).label("_rank")
     inner = inner.add_columns(rank)
     rule = visible(table, view)

@@ -139,3 +139,23 @@ async def test_a_link_shows_only_to_those_who_may_see_both_ends(gateway: Gateway
     assert ids["secret_run"] not in await sessions_of(None, "open_project")
     assert ids["secret_run"] in await sessions_of("alice", "open_project")
     assert await sessions_of("ada", "secret_project") == {ids["secret_run"]}
+
+
+async def test_the_owning_project_comes_first_on_every_surface(gateway: Gateway, lab: Lab) -> None:
+    """A session's projects are its owner, then the others ('foreign_project' sorts before
+    its owner 'open_project' by name, so an order by name alone would fail this)."""
+    ids, session = lab.ids, lab.ids["open_morning"]
+    owner_first = [ids["open_project"], ids["foreign_project"]]
+    headers = {**lab.headers("mallory"), "X-Neurogate-Portal": "private"}
+    query = f'{{ session(id: "{session}") {{ projects {{ id }} }} }}'
+    response = await gateway.client.post("/graphql", json={"query": query}, headers=headers)
+    assert [p["id"] for p in response.json()["data"]["session"]["projects"]] == owner_first
+    caller = Caller(gateway, lab)
+    url = f"/api/private/stem/session/{session}/"
+    assert (await caller.ok("GET", url, "mallory"))["session"]["projects"] == owner_first
+    body = await caller.ok("GET", url + "?include[]=projects.*", "mallory")
+    assert [p["id"] for p in body["session"]["projects"]] == owner_first
+    alyx = await gateway.client.get(
+        f"/sessions/{session}", headers={"Authorization": f"Token {lab.tokens['mallory']}"}
+    )
+    assert alyx.json()["projects"] == ["open_project", "foreign_project"]

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from gateway.db.models import Laboratory, User, table
+from gateway.db.models import LabMembership, Laboratory, User, table
 from resolvers.catalog.fields import attributes, columns
 from resolvers.query import Entity, FieldSpec, Kind, Order
+from resolvers.relations import Link, ToMany
 
-_lab, _user = table(Laboratory), table(User)
+_lab, _user, _lab_members = table(Laboratory), table(User), table(LabMembership)
 # Filtered and sorted on, not shown: when the account or laboratory was created.
 _CREATED = "When it was created (UTC)."
 
@@ -38,6 +39,18 @@ USER = Entity(
         "created_at": FieldSpec(_user.c.created_at, Kind.DATETIME, description=_CREATED),
     },
     default_order=(Order("username"),),
+    relations={
+        "laboratories": ToMany(
+            "Laboratory",
+            links=(Link(_lab_members, "user_id", "lab_id"),),
+            description="The laboratories they belong to, by name.",
+        ),
+        "responsible_for": ToMany(
+            "Subject",
+            ("responsible_user_id",),
+            description="The subjects they are responsible for, by nickname.",
+        ),
+    },
     description="A person with an account (their public profile).",
     plural="users",
     lookups=("id",),

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from sqlalchemy import Table, and_, select
 
+from gateway.auth.permissions import ProjectRole
 from gateway.db.models import (
     FileUpload,
     Laboratory,
     Project,
+    ProjectMember,
     Session,
     SessionProject,
     SessionUser,
@@ -28,6 +30,7 @@ _subject_links, _session_links = table(SubjectProject), table(SessionProject)
 _lab, _user, _strain, _species = table(Laboratory), table(User), table(Strain), table(Species)
 _upload, _session_users = table(FileUpload), table(SessionUser)
 _cohort, _cohort_subjects = table(Cohort), table(CohortSubject)
+_members = table(ProjectMember)
 _CREATED = "When it was created (UTC)."
 _UPDATED = "When it last changed (UTC)."
 _EXTRA = "Free-form fields: names matching ^[A-Za-z][A-Za-z0-9_]*$, text or number values."
@@ -110,6 +113,9 @@ PROJECT = Entity(
             description="Subjects it owns and subjects linked to it, by nickname.",
         ),
         "cohorts": ToMany("Cohort", ("project_id",), description="Its cohorts, by name."),
+        "members": ToMany(
+            "ProjectMember", ("project_id",), description="Who is in it, and their roles."
+        ),
     },
     description="A project: groups subjects and sessions and sets who may see them.",
     plural="projects",
@@ -125,6 +131,31 @@ PROJECT = Entity(
         extra_fields=Attribute(_EXTRA, writable=True),
         created_at=_CREATED,
         updated_at=_UPDATED,
+    ),
+)
+PROJECT_MEMBER = Entity(
+    "ProjectMember",
+    _members,
+    columns(_members, "project_id", "user_id", "role", "is_owner"),
+    default_order=(Order("user_id"),),
+    key="user_id",
+    relations={
+        "project": ToOne("Project", "project_id", "The project."),
+        "user": ToOne("User", "user_id", "The member."),
+    },
+    description="A user's membership of a project: the role it gives them.",
+    attributes=attributes(
+        _members,
+        role=Attribute(
+            "What they may do in the project.",
+            choices=choices(
+                ProjectRole,
+                VIEWER="See what it holds.",
+                EDITOR="Also change what it holds.",
+                MANAGER="Also change who is in it.",
+            ),
+        ),
+        is_owner=Attribute("Whether they own it."),
     ),
 )
 SUBJECT = Entity(
@@ -347,4 +378,4 @@ COHORT = Entity(
 )
 
 # This domain's entities, in the order surfaces list them.
-ENTITIES = (PROJECT, SUBJECT, SESSION, COHORT)
+ENTITIES = (PROJECT, PROJECT_MEMBER, SUBJECT, SESSION, COHORT)
