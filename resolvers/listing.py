@@ -16,7 +16,6 @@ their cache keys anew is a measurable share of a list request.
 
 from __future__ import annotations
 
-from collections import namedtuple
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache, lru_cache
@@ -71,26 +70,16 @@ class Join:
 
 
 @dataclass(frozen=True, slots=True)
-class Source:
-    """Related keys held in ``table``: the ``value`` of its rows whose ``parent`` is a row's
-    key."""
-
-    table: Table
-    parent: str
-    value: str
-
-
-@dataclass(frozen=True, slots=True)
 class RelatedIds:
-    """A to-many relation read in a list's own statement as the keys it names: for each row,
-    the keys of the visible rows of ``target`` that its ``own`` column (if any) and each of
-    ``sources`` name, as one JSON array of key texts the database builds: the own one first,
-    then the others by key, each once, at most ``limit``. Source rows the caller may not see
-    name nothing."""
+    """The keys a to-many ``relation`` of ``parent`` names, read in a statement's own rows:
+    for each row, the keys of the visible ``target`` rows it relates, as one JSON array of
+    key texts the database builds, each key once, at most ``limit``: the owned one (the
+    parent's ``own`` column) first, then those whose foreign key names the parent, then the
+    linked ones, each group by key. Link rows the caller may not see name nothing."""
 
+    parent: Entity
+    relation: ToMany
     target: Entity
-    sources: tuple[Source, ...]
-    own: str | None = None
     limit: int = 10_000
 
 
@@ -128,9 +117,11 @@ def _alias(table: Table, index: int) -> Any:
 
 
 @lru_cache(maxsize=1024)
-def _related_ids(entity: Entity, related: RelatedIds, view: Principal) -> ColumnElement[str]:
-    """The JSON array of :class:`RelatedIds` for each row of ``entity``: a scalar subquery."""
-    outer, target, key = entity.table, related.target.table, related.target.key
+def _related_ids(related: RelatedIds, view: Principal) -> ColumnElement[str]:
+    """The JSON array of :class:`RelatedIds` for each row of its parent: a scalar subquery
+    correlated with the parent's table."""
+    relation, outer = related.relation, related.parent.table
+    target, key = related.target.table, related.target.key
 
     def checked(stmt: Any, source: Table, value: Any, rank: int) -> Any:
         """``stmt`` keeping only ``value`` naming a visible target row, unless every visible
@@ -143,20 +134,24 @@ def _related_ids(entity: Entity, related: RelatedIds, view: Principal) -> Column
         return stmt.join(named, named.c[key] == value).where(rule)
 
     branches = []
-    if related.own is not None:
-        own = outer.c[related.own]
+    if relation.own is not None:
+        own = outer.c[relation.own]
         branches.append(checked(select(own.label("k")).where(own.is_not(None)), outer, own, 0))
-    for rank, source in enumerate(related.sources, 1):
-        link = source.table.alias()
-        value = link.c[source.value]
-        stmt = select(value.label("k")).where(link.c[source.parent] == outer.c[entity.key])
-        rule = visible(source.table, view, alias=link)
+    (fk,) = relation.fks or (None,)  # id lists are of single-column keys
+    if fk is not None:  # the target's own rows: their rule applies directly
+        rows = target.alias()
+        stmt = select(rows.c[key].label("k"), literal(1).label("src"))
+        stmt = stmt.where(rows.c[fk] == outer.c[related.parent.key])
+        rule = visible(target, view, alias=rows)
+        branches.append(stmt if rule is None else stmt.where(rule))
+    for rank, link in enumerate(relation.links, 2):
+        rows = link.table.alias()
+        value = rows.c[link.far]
+        stmt = select(value.label("k")).where(rows.c[link.near] == outer.c[related.parent.key])
+        rule = visible(link.table, view, alias=rows)
         if rule is not None:
             stmt = stmt.where(rule)
-        if source.table is target and source.value == key:  # the target's own rows
-            branches.append(stmt.add_columns(literal(rank).label("src")))
-        else:
-            branches.append(checked(stmt, source.table, value, rank))
+        branches.append(checked(stmt, link.table, value, rank))
     found = union_all(*(branch.correlate(outer) for branch in branches)).subquery()
     first = func.min(found.c.src)
     ranked = (
@@ -218,18 +213,6 @@ def _split(
     return own, joined
 
 
-@cache
-def _row_class(names: tuple[str, ...]) -> Any:
-    return namedtuple("Row", names)
-
-
-def named(names: Sequence[str], rows: Sequence[tuple[Any, ...] | None]) -> list[Any]:
-    """Tuples of ``names`` (a joined page's rows, or one join's) as named tuples, read by
-    attribute and ``_fields`` as Core rows are; None stays None."""
-    make = _row_class(tuple(names))._make
-    return [None if row is None else make(row) for row in rows]
-
-
 async def list_rows(
     ctx: Context,
     entity: Entity,
@@ -252,7 +235,7 @@ async def list_rows(
     view = _view(ctx)
     matching = entity.apply(_visible_select(entity, columns, view), spec, view)
     stmt = matching.add_columns(
-        *(_related_ids(entity, ids, view).label(name) for name, ids in (related or {}).items())
+        *(_related_ids(ids, view).label(name) for name, ids in (related or {}).items())
     )
     if joins:
         source, joined_columns = _joined(entity, tuple(joins), view)
@@ -350,18 +333,26 @@ async def related_rows(
     keys: Sequence[Any],
     spec: QuerySpec,
     columns: tuple[str, ...],
+    related: Mapping[str, RelatedIds] | None = None,
+    max_page_size: int | None = None,
 ) -> tuple[tuple[str, ...], dict[Any, list[tuple[Any, ...]]]]:
     """The visible ``target`` rows ``relation`` relates to each parent key (a tuple for
     composite keys), matching ``spec``'s filter, in its order (then the target's default
     order; the one the parent's ``own`` column names first), one window per parent: one
-    statement for every parent (per 10,000 keys). Answers the rows' column names (the key,
-    then ``columns``) and the rows by parent key."""
+    statement for every parent (per 10,000 keys). Rows carry the JSON key arrays of
+    ``related`` too, as :func:`list_rows`'s do. Answers the rows' column names (the key,
+    then ``columns``, then ``related``) and the rows by parent key. Windows hold at most
+    ``max_page_size`` rows (default: the gateway's setting)."""
     view = _view(ctx)
-    window = spec.window or Window(limit=ctx.settings.max_page_size)
-    check_window(window, max_page_size=ctx.settings.max_page_size)
+    max_size = max_page_size or ctx.settings.max_page_size
+    window = spec.window or Window(limit=max_size)
+    check_window(window, max_page_size=max_size)
     table = target.table
     order = target.compile_order(spec.order)
-    selected = readable_columns(table, (target.key, *columns))
+    selected = [
+        *readable_columns(table, (target.key, *columns)),
+        *(_related_ids(ids, view).label(name) for name, ids in (related or {}).items()),
+    ]
     if relation.is_reverse:
         parent_cols = [table.c[fk] for fk in relation.fks]
         inner = select(*parent_cols, *selected)

@@ -8,10 +8,12 @@ syntax (GraphQL from the selection as graphql-core collects it, BrainSTEM from `
 an Alyx endpoint from its declaration). :func:`read` plans it: to-one relations under the
 root are folded into the root's statement (outer joins under the visibility rule); each
 to-many relation is one statement per level for all parents at once (windowed per parent);
-to-one relations under those are one statement per level too.
+to-one relations under those are one statement per level too. Id-only relations ride in
+the statement of their level, as a JSON array the database builds per row.
 
 Nodes carry the columns read and, under each follow's key, the related node (to-one, None
-when missing or hidden) or list of nodes (to-many).
+when missing or hidden) or list of nodes (to-many); under the name of each id-only relation,
+the JSON text of its keys (:class:`resolvers.listing.RelatedIds`).
 """
 
 from __future__ import annotations
@@ -22,31 +24,36 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
+from loaders.rows import MAX_KEYS_PER_STATEMENT
 from resolvers.catalog import ENTITIES
 from resolvers.context import Context
-from resolvers.listing import Join, Page, list_rows, related_rows
-from resolvers.query import Entity, QuerySpec, Window
+from resolvers.listing import Join, Page, RelatedIds, list_rows, related_rows
+from resolvers.query import Entity, Filter, QuerySpec, Window
 from resolvers.relations import ToMany, ToOne
 
 
 @dataclass(frozen=True, slots=True)
 class Include:
-    """What to read of each row: ``columns`` (the key always) and relations to follow."""
+    """What to read of each row: ``columns`` (the key always), relations to follow, and
+    to-many relations of which only the keys are read (``ids``)."""
 
     columns: tuple[str, ...] = ()
     follow: tuple[Follow, ...] = ()
+    ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class Follow:
     """Follow ``relation``, reading ``include`` of the related rows, into the node attribute
     ``key`` (default: the relation's name). A to-many relation is filtered, ordered and
-    windowed per parent by ``spec``."""
+    windowed per parent by ``spec``, a window holding at most ``max_size`` rows (default: the
+    gateway's page size)."""
 
     relation: str
     include: Include = field(default_factory=Include)
     key: str = ""
     spec: QuerySpec = field(default_factory=QuerySpec)
+    max_size: int | None = None
 
     @property
     def attribute(self) -> str:
@@ -106,6 +113,17 @@ def columns_for(entity: Entity, include: Include, *, folding: bool) -> tuple[str
     return tuple(sorted(needed))
 
 
+def ids_of(entity: Entity, include: Include) -> dict[str, RelatedIds]:
+    """The id-only relations of ``include``, by name, as a statement of ``entity`` reads them."""
+    found = {}
+    for name in include.ids:
+        relation, target = relation_of(entity, name)
+        if not isinstance(relation, ToMany):
+            raise TypeError(f"{entity.name}.{name} is not a to-many relation.")
+        found[name] = RelatedIds(entity, relation, target)
+    return found
+
+
 @dataclass(frozen=True, slots=True)
 class _Fold:
     follow: Follow
@@ -121,8 +139,8 @@ def _folds(entity: Entity, include: Include) -> list[_Fold]:
     def walk(entity: Entity, include: Include, parent: int) -> None:
         for follow in include.follow:
             relation, target = relation_of(entity, follow.relation)
-            if not isinstance(relation, ToOne):
-                continue
+            if not isinstance(relation, ToOne) or follow.include.ids:
+                continue  # id lists are read with the related rows' own statement
             columns = columns_for(target, follow.include, folding=True)
             folds.append(_Fold(follow, target, Join(target, relation.fk, columns, parent)))
             walk(target, follow.include, len(folds) - 1)
@@ -150,6 +168,7 @@ async def read(
         with_total=with_total,
         columns=columns_for(entity, include, folding=True),
         joins=[fold.join for fold in folds],
+        related=ids_of(entity, include),
         max_page_size=max_page_size,
     )
     nodes = _page_nodes(entity, page)
@@ -210,22 +229,25 @@ async def follow(
 async def _follow_one(ctx: Context, entity: Entity, nodes: list[Any], item: Follow) -> None:
     relation, target = relation_of(entity, item.relation)
     attribute = item.attribute
+    columns = columns_for(target, item.include, folding=False)
     if isinstance(relation, ToOne):
-        columns = columns_for(target, item.include, folding=False)
         keys = [getattr(node, relation.fk) for node in nodes]
-        distinct = {key for key in keys if key is not None}
-        loader = ctx.loaders.by_key(target.table, target.key, columns)
-        rows = await loader.fill(distinct)
-        found = [row for key in distinct if (row := rows[key]) is not None]
-        children = nodes_of(target, found[0]._fields, found) if found else []
+        children = await _by_key(ctx, target, {key for key in keys if key is not None}, item)
         by_key = {getattr(child, target.key): child for child in children}
         for node, key in zip(nodes, keys, strict=True):
             node.__dict__[attribute] = by_key.get(key)
     else:
-        columns = columns_for(target, item.include, folding=False)
         keys = [_key(node, relation.keys) for node in nodes]
         names, grouped = await related_rows(
-            ctx, entity, relation, target, list(dict.fromkeys(keys)), item.spec, columns
+            ctx,
+            entity,
+            relation,
+            target,
+            list(dict.fromkeys(keys)),
+            item.spec,
+            columns,
+            ids_of(target, item.include),
+            item.max_size,
         )
         children = []
         for node, key in zip(nodes, keys, strict=True):
@@ -233,6 +255,32 @@ async def _follow_one(ctx: Context, entity: Entity, nodes: list[Any], item: Foll
             node.__dict__[attribute] = mine
             children.extend(mine)
     await follow(ctx, target, children, item.include)
+
+
+async def _by_key(ctx: Context, target: Entity, keys: set[Any], item: Follow) -> list[Any]:
+    """The visible ``target`` rows under ``keys`` as nodes: through the request's loader, or,
+    with id lists to read, in statements of their own (per 10,000 keys)."""
+    columns = columns_for(target, item.include, folding=False)
+    related = ids_of(target, item.include)
+    if not related:
+        rows = await ctx.loaders.by_key(target.table, target.key, columns).fill(keys)
+        found = [row for key in keys if (row := rows[key]) is not None]
+        return nodes_of(target, found[0]._fields, found) if found else []
+    children: list[Any] = []
+    wanted = list(keys)
+    for start in range(0, len(wanted), MAX_KEYS_PER_STATEMENT):
+        chunk = wanted[start : start + MAX_KEYS_PER_STATEMENT]
+        page = await list_rows(
+            ctx,
+            target,
+            QuerySpec(where=Filter(target.key, "in", chunk)),
+            with_total=False,
+            columns=columns,
+            related=related,
+            max_page_size=len(chunk),
+        )
+        children += _page_nodes(target, page)
+    return children
 
 
 def _key(node: Any, names: tuple[str, ...]) -> Any:

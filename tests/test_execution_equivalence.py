@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 import strawberry
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import and_, case, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from strawberry.schema.config import StrawberryConfig
 
@@ -121,8 +121,9 @@ class RSession:
     async def projects(self, info: strawberry.Info) -> list[RProject]:
         linked = select(_links.c.project_id).where(_links.c.session_id == self.id)
         mine = or_(_projects.c.id == self.project_id, _projects.c.id.in_(linked))
+        owner_first = case((_projects.c.id == self.project_id, 0), else_=1)
         stmt = select(_projects).where(and_(mine, _visible(_projects))).order_by(
-            _projects.c.name, _projects.c.id
+            owner_first, _projects.c.name, _projects.c.id
         )
         return [RProject.of(row) for row in await _rows(info, stmt)]
 

@@ -11,61 +11,25 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 
-from sqlalchemy import Table
-
-from gateway.db.models import (
-    ProjectMember,
-    table,
-)
 from resolvers import catalog
-from resolvers import relations as graph
-from resolvers.listing import Source
 from resolvers.query import Entity
+from resolvers.relations import Relation, ToOne
 
 
-@dataclass(frozen=True)
-class ToOne:
-    """A related record named by the row's ``column`` (a foreign key); ``target`` is the
-    related entity's name."""
-
-    target: str
-    column: str
-
-
-@dataclass(frozen=True)
-class ToMany:
-    """Related records: the one the row's ``own`` column names (if any), then those found in
-    each source; only those the caller may see. ``target`` is the related entity's name."""
-
-    target: str
-    sources: tuple[Source, ...]
-    own: str | None = None
-
-
-def shown(entity: Entity, **fields: str) -> dict[str, ToOne | ToMany]:
+def shown(entity: Entity, **fields: str) -> dict[str, str]:
     """The entity graph's relations a BrainSTEM model shows, by BrainSTEM field name
-    (``projects="projects"``): each means what the graph says, on every surface."""
-    return {name: _of(entity.relations[relation]) for name, relation in fields.items()}
+    (``projects="projects"``): each means what the graph says, on every surface. Naming a
+    relation the entity does not have fails here, at import."""
+    for relation in fields.values():
+        if relation not in entity.relations:
+            raise ValueError(f"{entity.name} has no relation '{relation}'.")
+    return fields
 
 
-def _of(relation: graph.ToOne | graph.ToMany) -> ToOne | ToMany:
-    if isinstance(relation, graph.ToOne):
-        return ToOne(relation.target, relation.fk)
-    target = catalog.ENTITIES[relation.target]
-    (fk,) = relation.fks or (None,)  # ids of a single-column key, as BrainSTEM's are
-    own_rows = () if fk is None else (Source(target.table, fk, target.key),)
-    linked = tuple(Source(link.table, link.near, link.far) for link in relation.links)
-    return ToMany(relation.target, own_rows + linked, relation.own)
-
-
-@dataclass(frozen=True)
-class Members:
-    """A project's ``users``: ``{username: {can_change, is_manager, is_owner}}``."""
-
-    table: Table
-
-
-Relation = ToOne | ToMany | Members
+def is_members(relation: Relation) -> bool:
+    """Whether ``relation`` is a project's memberships, which BrainSTEM shows as ``users``:
+    ``{username: {can_change, is_manager, is_owner}}``."""
+    return relation.target == "ProjectMember"
 
 
 class Writes(Enum):
@@ -86,7 +50,8 @@ class Model:
     entity: Entity
     fields: Mapping[str, str]  # BrainSTEM field -> row column (rendered; filterable if listed)
     filters: Mapping[str, str] = field(default_factory=dict)  # more filter names -> entity field
-    relations: Mapping[str, Relation] = field(default_factory=dict)
+    # BrainSTEM field -> the entity graph relation it shows (:func:`shown`).
+    relations: Mapping[str, str] = field(default_factory=dict)
     # Documented relations the gateway holds no records of: included as empty lists.
     unmodelled: frozenset[str] = frozenset()
     writes: Writes = Writes.NONE
@@ -104,19 +69,25 @@ class Model:
         column = self.filter_field(name)
         return column if column is not None and self.entity.fields[column].sortable else None
 
+    def relation(self, name: str) -> Relation:
+        """The graph relation the BrainSTEM field ``name`` shows."""
+        return self.entity.relations[self.relations[name]]
+
     @property
-    def columns(self) -> tuple[str, ...] | None:
+    def related(self) -> dict[str, Relation]:
+        """The graph relation each BrainSTEM relation field shows, by field name."""
+        return {name: self.relation(name) for name in self.relations}
+
+    @property
+    def columns(self) -> tuple[str, ...]:
         """The row columns besides the key that its records are built from (a list reads no
-        more); None, every readable column, for approvals, which show a proposal over the
-        current record."""
-        if self.approval_of is not None:
-            return None
+        more); approvals read the columns of the proposal they show too."""
         needed = set(self.fields.values())
-        for relation in self.relations.values():
+        if self.approval_of is not None:
+            needed.update(("model", "proposed"))
+        for relation in self.related.values():
             if isinstance(relation, ToOne):
-                needed.add(relation.column)
-            elif isinstance(relation, ToMany) and relation.own is not None:
-                needed.add(relation.own)
+                needed.add(relation.fk)
         needed.discard(self.entity.key)
         return tuple(sorted(needed))
 
@@ -152,10 +123,13 @@ PROJECT = Model(
         "subjects.id": "has_subject",
         **_CREATED,
     },
-    relations={
-        **shown(catalog.PROJECT, sessions="sessions", subjects="subjects", cohorts="cohorts"),
-        "users": Members(table(ProjectMember)),
-    },
+    relations=shown(
+        catalog.PROJECT,
+        sessions="sessions",
+        subjects="subjects",
+        cohorts="cohorts",
+        users="members",
+    ),
     unmodelled=frozenset({"collections", "publications"}),
     writes=Writes.EXPERIMENT,
     writable={

@@ -28,10 +28,11 @@ from gateway.http.openapi import (
     ref,
 )
 from gateway.rest.brainstem import auth, device
-from gateway.rest.brainstem.models import BY_ENTITY, MODELS, Members, Model, ToMany, ToOne, Writes
+from gateway.rest.brainstem.models import BY_ENTITY, MODELS, Model, Writes, is_members
 from gateway.rest.brainstem.query import DEFAULT_LIMIT, MAX_INCLUDE_DEPTH
 from resolvers.approvals import Decision
 from resolvers.query import FieldSpec
+from resolvers.relations import Relation, ToMany
 
 TAG = "BrainSTEM"
 PREFIX = "Brainstem"
@@ -111,9 +112,9 @@ def _filter_parameters(model: Model) -> Iterator[Schema]:
 def _include_paths(model: Model, depth: int = MAX_INCLUDE_DEPTH) -> Iterator[str]:
     """Every relation path ``include[]`` takes from ``model`` (as :func:`parse_include`
     checks them): related records are expanded further, members and unmodelled ones not."""
-    for name, relation in model.relations.items():
+    for name, relation in model.related.items():
         yield name
-        if isinstance(relation, ToOne | ToMany) and depth > 1:
+        if not is_members(relation) and depth > 1:
             for path in _include_paths(BY_ENTITY[relation.target], depth - 1):
                 yield f"{name}.{path}"
     yield from sorted(model.unmodelled)
@@ -149,8 +150,8 @@ def _list_parameters(model: Model, max_page_size: int) -> list[Schema]:
 # --- schemas -----------------------------------------------------------------------------------
 
 
-def _relation_schema(relation: ToOne | ToMany | Members) -> Schema:
-    if isinstance(relation, Members):
+def _relation_schema(relation: Relation) -> Schema:
+    if is_members(relation):
         member = {
             "type": "object",
             "properties": {
@@ -178,7 +179,7 @@ def _record(model: Model) -> Schema:
     if model.approval_of is not None:
         # An approval shows the record it proposes, in the taxonomy model's fields.
         properties.update({name: {} for name in MODELS[model.approval_of].writable})
-    properties.update({name: _relation_schema(r) for name, r in model.relations.items()})
+    properties.update({name: _relation_schema(r) for name, r in model.related.items()})
     unmodelled = {"type": "array", "maxItems": 0, "description": "Not kept by neurogate."}
     properties.update({name: unmodelled for name in sorted(model.unmodelled)})
     return {
@@ -191,19 +192,19 @@ def _record(model: Model) -> Schema:
 def _body(model: Model) -> Schema:
     properties: dict[str, Schema] = {}
     for name, value in model.writable.items():
-        relation = model.relations.get(name)
-        if isinstance(relation, ToOne | ToMany):
+        relation = model.related.get(name)
+        if relation is not None and is_members(relation):
+            properties[name] = {
+                "type": "object",
+                "description": 'Members by email or username; {"remove": true} drops one.',
+            }
+        elif relation is not None:
             target = _id_schema(BY_ENTITY[relation.target])
             properties[name] = (
                 {"type": "array", "items": target}
                 if isinstance(relation, ToMany)
                 else nullable(target)
             )
-        elif isinstance(relation, Members):
-            properties[name] = {
-                "type": "object",
-                "description": 'Members by email or username; {"remove": true} drops one.',
-            }
         else:
             spec = model.entity.fields.get(value)
             properties[name] = nullable(dict(KIND_SCHEMAS[spec.kind])) if spec else {}

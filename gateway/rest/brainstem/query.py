@@ -14,7 +14,7 @@ from starlette.datastructures import QueryParams
 
 from gateway.errors import QueryError
 from gateway.http.pagination import offset_window
-from gateway.rest.brainstem.models import BY_ENTITY, Members, Model, ToMany, ToOne
+from gateway.rest.brainstem.models import BY_ENTITY, Model, is_members
 from resolvers.query import ALL_OPS, AllOf, Condition, FieldSpec, Filter, Order, QuerySpec
 
 Include = dict[str, "Include"]  # relation name -> what to include under it
@@ -92,18 +92,22 @@ def parse_include(model: Model, values: list[str]) -> Include:
             raise QueryError(f"include[] goes at most {MAX_INCLUDE_DEPTH} relations deep.")
         here, node = model, tree
         for index, step in enumerate(steps):
-            relation = here.relations.get(step)
             last = index == len(steps) - 1
-            if relation is None and not (step in here.unmodelled and last):
+            if step not in here.relations:
+                if step in here.unmodelled and last:
+                    node.setdefault(step, {})
+                    continue
                 known = ", ".join(sorted({*here.relations, *here.unmodelled}))
                 raise QueryError(
                     f"Unknown relation '{step}' for {here.name}. Relations: {known or 'none'}."
                 )
-            if isinstance(relation, Members) and not last:
-                raise QueryError(f"'{step}' of {here.name} cannot be expanded further.")
+            relation = here.relation(step)
             node = node.setdefault(step, {})
-            if isinstance(relation, ToOne | ToMany):
-                here = BY_ENTITY[relation.target]
+            if is_members(relation):
+                if not last:
+                    raise QueryError(f"'{step}' of {here.name} cannot be expanded further.")
+                continue
+            here = BY_ENTITY[relation.target]
     return tree
 
 

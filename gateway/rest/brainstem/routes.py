@@ -27,10 +27,8 @@ from gateway.http.requests import context_of, json_body, principal_of
 from gateway.rest.brainstem import BrainstemRoute, auth, device, writes
 from gateway.rest.brainstem.models import BY_URL_NAME, Model
 from gateway.rest.brainstem.query import parse_include, parse_list
-from gateway.rest.brainstem.records import folds, id_lists, render, render_page
+from gateway.rest.brainstem.records import read_record, read_records, scope
 from resolvers.context import Context
-from resolvers.listing import get_row, list_rows
-from resolvers.query import Filter
 
 READS = frozenset({"GET", "HEAD"})
 ACTIONS = frozenset({"accept", "reject"})
@@ -48,49 +46,26 @@ def _key(model: Model, raw: str) -> Any:
     return model.entity.field_spec("id").coerce("id", raw)
 
 
-def _scope(model: Model) -> Filter | None:
-    """What the endpoint itself selects: an approvals endpoint, one taxonomy model's."""
-    return None if model.approval_of is None else Filter("model", "eq", model.approval_of)
-
-
-async def _get(ctx: Context, model: Model, key: Any) -> Any:
-    row = await get_row(ctx, model.entity, "id", key)
-    if model.approval_of is not None and row.model != model.approval_of:
-        raise NotFound(f"{model.singular} not found.")
-    return row
-
-
-async def _one(ctx: Context, model: Model, row: Any, status: int = 200) -> Response:
-    (record,) = await render(ctx, model, [row], {})
+async def _one(ctx: Context, model: Model, key: Any, status: int = 200) -> Response:
+    record = await read_record(ctx, model, key, {})
     return json_response({model.singular: record}, status)
 
 
 async def list_records(request: Request, ctx: Context, model: Model) -> Response:
     spec, include = parse_list(
-        model, request.query_params, max_limit=ctx.settings.max_page_size, base=_scope(model)
+        model, request.query_params, max_limit=ctx.settings.max_page_size, base=scope(model)
     )
-    joins = folds(model, include)
-    page = await list_rows(
-        ctx,
-        model.entity,
-        spec,
-        columns=model.columns,
-        joins=[*joins.values()],
-        related=id_lists(model),
-    )
-    assert page.total is not None
-    records = await render_page(ctx, model, page, include, joins)
-    following, previous = offset_links(request.url, page.window, page.total)
+    records, found = await read_records(ctx, model, spec, include, with_total=True)
+    assert found.total is not None
+    following, previous = offset_links(request.url, found.window, found.total)
     return json_response(
-        {model.plural: records, "count": page.total, "next": following, "previous": previous}
+        {model.plural: records, "count": found.total, "next": following, "previous": previous}
     )
 
 
-async def read_record(request: Request, ctx: Context, model: Model, key: Any) -> Response:
+async def _read_one(request: Request, ctx: Context, model: Model, key: Any) -> Response:
     include = parse_include(model, request.query_params.getlist("include[]"))
-    row = await _get(ctx, model, key)
-    (record,) = await render(ctx, model, [row], include)
-    return json_response({model.singular: record})
+    return json_response({model.singular: await read_record(ctx, model, key, include)})
 
 
 async def _collection(request: Request, ctx: Context, model: Model) -> Response:
@@ -98,18 +73,18 @@ async def _collection(request: Request, ctx: Context, model: Model) -> Response:
         return await list_records(request, ctx, model)
     if request.method == "POST":
         written = await writes.create(ctx, model, await json_body(request))
-        return await _one(ctx, written.model, written.row, written.status)
+        return await _one(ctx, written.model, written.row.id, written.status)
     raise MethodNotAllowed(f'Method "{request.method}" not allowed.')
 
 
 async def _item(request: Request, ctx: Context, model: Model, key: Any) -> Response:
     method = request.method
     if method in READS:
-        return await read_record(request, ctx, model, key)
+        return await _read_one(request, ctx, model, key)
     if method in ("PATCH", "PUT"):
         body = await json_body(request)
         written = await writes.update(ctx, model, key, body, replace=method == "PUT")
-        return await _one(ctx, written.model, written.row, written.status)
+        return await _one(ctx, written.model, written.row.id, written.status)
     if method == "DELETE":
         await writes.delete(ctx, model, key)
         return Response(status_code=204)
@@ -123,7 +98,7 @@ async def _action(request: Request, ctx: Context, model: Model, key: Any, action
     if request.method not in ("PATCH", "POST"):
         raise MethodNotAllowed(f'Method "{request.method}" not allowed.')
     written = await writes.review(ctx, model, key, action)
-    return await _one(ctx, written.model, written.row)
+    return await _one(ctx, written.model, written.row.id)
 
 
 async def _dispatch(request: Request, portal: Portal) -> Response:
