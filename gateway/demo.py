@@ -255,6 +255,7 @@ async def seed_demo(session: AsyncSession, *, storage: Storage, seed: int = 7) -
                 model="species",
                 action="Change",
                 instance_id=str(species["Rat"].id),
+                species_id=species["Rat"].id,
                 submitter_id=_pk(users["anne"]),
                 proposed={"description": "Brown rat, common lab rat"},
             ),

@@ -61,6 +61,11 @@ class TaxonomyModel:
     table: Table
     fields: Mapping[str, FieldRule]
 
+    @property
+    def record(self) -> str:
+        """The approval column that names the record an approval changes."""
+        return f"{self.name}_id"
+
 
 MODELS: Mapping[str, TaxonomyModel] = {
     ApprovalModel.SPECIES: TaxonomyModel(
@@ -224,6 +229,7 @@ async def propose(
                 model=spec.name,
                 action=action.value,
                 instance_id=None if key is None else str(key),
+                **({} if key is None else {spec.record: key}),
                 proposed=values,
                 status=ApprovalStatus.PENDING.value,
                 comments=comments.strip(),
@@ -269,10 +275,11 @@ async def review(
         if status is ApprovalStatus.ACCEPTED:
             instance = await _apply(conn, approval)
             if instance is not None:
+                record = taxonomy_model(approval.model).record
                 await conn.execute(
                     update(_approvals)
                     .where(_approvals.c.id == key)
-                    .values(instance_id=str(instance))
+                    .values({"instance_id": str(instance), record: instance})
                 )
         row = await _read_approval(conn, key)
     kind = (

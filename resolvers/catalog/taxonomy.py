@@ -23,6 +23,8 @@ _category, _species, _strain = table(Category), table(Species), table(Strain)
 _approval = table(Approval)
 _CREATED = "When it was created (UTC)."
 _UPDATED = "When it last changed (UTC)."
+_CHANGES = "The {} it changes, while that exists (for an Add: once accepted)."
+_APPROVALS = "Proposed changes to it, newest first."
 # What species and strains share (BrainSTEM taxonomy entries).
 _TAXON: dict[str, str | Attribute] = {
     "description": Attribute("What it is.", writable=True),
@@ -47,6 +49,7 @@ CATEGORY = Entity(
     relations={
         "species": ToMany("Species", ("category_id",), description="Species in it, by name."),
         "brains": ToMany("Brain", ("category_id",), description="Brain scans in it, newest first."),
+        "approvals": ToMany("Approval", ("category_id",), description=_APPROVALS),
     },
     description="A BrainMaps grouping of species, e.g. Rodents or Cephalopods.",
     plural="categories",
@@ -92,6 +95,7 @@ SPECIES = Entity(
         "strains": ToMany("Strain", ("species_id",), description="Its strains, by name."),
         "subjects": ToMany("Subject", ("species_id",), description="Its subjects, by nickname."),
         "brains": ToMany("Brain", ("species_id",), description="Its brain scans, newest first."),
+        "approvals": ToMany("Approval", ("species_id",), description=_APPROVALS),
     },
     description="A species (BrainSTEM taxonomy, BrainMaps species).",
     plural="species",
@@ -115,6 +119,7 @@ STRAIN = Entity(
             "Species", "species_id", "The species it is a strain of.", True, required=True
         ),
         "subjects": ToMany("Subject", ("strain_id",), description="Its subjects, by nickname."),
+        "approvals": ToMany("Approval", ("strain_id",), description=_APPROVALS),
     },
     description="A strain of a species.",
     plural="strains",
@@ -136,6 +141,9 @@ APPROVAL = Entity(
         "model",
         "action",
         "instance_id",
+        "species_id",
+        "strain_id",
+        "category_id",
         "status",
         "submitter_id",
         "reviewer_id",
@@ -147,6 +155,9 @@ APPROVAL = Entity(
     relations={
         "submitter": ToOne("User", "submitter_id", "Who proposed the change."),
         "reviewer": ToOne("User", "reviewer_id", "Who accepted or rejected it."),
+        "species": ToOne("Species", "species_id", _CHANGES.format("species")),
+        "strain": ToOne("Strain", "strain_id", _CHANGES.format("strain")),
+        "category": ToOne("Category", "category_id", _CHANGES.format("category")),
     },
     description="A proposed change to a taxonomy record, waiting for review.",
     plural="approvals",

@@ -90,7 +90,17 @@ class Approval(SQLModel, table=True):
     id: uuid.UUID = uuid_pk()
     model: str = Field(max_length=32, index=True)  # an ApprovalModel
     action: str = Field(max_length=16)  # an ApprovalAction
-    instance_id: str | None = Field(default=None, max_length=64)
+    instance_id: str | None = Field(default=None, max_length=64)  # as filed, for good
+    # The record it changes, while that exists (one of them, by ``model``; Add: once accepted).
+    species_id: uuid.UUID | None = Field(
+        default=None, foreign_key="species.id", index=True, ondelete="SET NULL"
+    )
+    strain_id: uuid.UUID | None = Field(
+        default=None, foreign_key="strain.id", index=True, ondelete="SET NULL"
+    )
+    category_id: int | None = Field(
+        default=None, foreign_key="category.id", index=True, ondelete="SET NULL"
+    )
     proposed: dict[str, Any] = json_field({})
     status: str = Field(default=ApprovalStatus.PENDING.value, max_length=16, index=True)
     comments: str = Field(default="")

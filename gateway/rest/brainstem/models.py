@@ -84,7 +84,7 @@ class Model:
         more); approvals read the columns of the proposal they show too."""
         needed = set(self.fields.values())
         if self.approval_of is not None:
-            needed.update(("model", "proposed"))
+            needed.add("proposed")
         for relation in self.related.values():
             if isinstance(relation, ToOne):
                 needed.add(relation.fk)

@@ -11,7 +11,7 @@ rows. Rendering (:func:`render`) is then a pure function of the nodes read.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -33,6 +33,8 @@ Record = dict[str, Any]
 RELATED_MAX = 10_000
 # A project's members as BrainSTEM shows them: role, ownership, username.
 _MEMBERS = read.Include(("is_owner", "role"), (Follow("user", read.Include(("username",))),))
+# Where an approval's node holds the current record it changes.
+_CURRENT = "current_record"
 
 
 def _timestamp(value: datetime) -> str:
@@ -56,6 +58,9 @@ def include_of(model: Model, tree: Include) -> read.Include:
     the included relations as records (with their own id lists), the ids of the others, and
     a project's members."""
     follows, ids = [], []
+    if model.approval_of is not None:  # the record it changes, to show the proposal over
+        current = read.Include(tuple(MODELS[model.approval_of].writable.values()))
+        follows.append(Follow(model.approval_of, current, _CURRENT))
     for name, relation_name in model.relations.items():
         relation = model.relation(name)
         if is_members(relation):
@@ -78,10 +83,7 @@ async def read_records(
 ) -> tuple[list[Record], Read]:
     """The records of ``model`` matching ``spec``, with ``tree`` included, and the read."""
     found = await read.read(ctx, model.entity, spec, include_of(model, tree), with_total=with_total)
-    current: Mapping[uuid.UUID, Any] = {}
-    if model.approval_of is not None:
-        current = await _proposed_over(ctx, MODELS[model.approval_of], found.nodes)
-    return render(model, found.nodes, tree, current), found
+    return render(model, found.nodes, tree), found
 
 
 async def read_record(ctx: Context, model: Model, key: Any, tree: Include) -> Record:
@@ -97,14 +99,8 @@ async def read_record(ctx: Context, model: Model, key: Any, tree: Include) -> Re
     return records[0]
 
 
-def render(
-    model: Model,
-    nodes: Sequence[Any],
-    tree: Include,
-    current: Mapping[uuid.UUID, Any] | None = None,
-) -> list[Record]:
-    """``nodes`` of ``model`` (read with :func:`include_of`) as BrainSTEM records;
-    approvals show the proposal over the ``current`` record it changes, by key."""
+def render(model: Model, nodes: Sequence[Any], tree: Include) -> list[Record]:
+    """``nodes`` of ``model`` (read with :func:`include_of`) as BrainSTEM records."""
     fields = tuple(model.fields.items())
     records = [{name: plain(node.__dict__[column]) for name, column in fields} for node in nodes]
     for name, relation_name in model.relations.items():
@@ -125,10 +121,8 @@ def render(
             record[name] = []
     if model.approval_of is not None:
         taxonomy = MODELS[model.approval_of]
-        return [
-            _proposal(taxonomy, node, record, current or {})
-            for node, record in zip(nodes, records, strict=True)
-        ]
+        pairs = zip(nodes, records, strict=True)
+        return [_proposal(taxonomy, node, record) for node, record in pairs]
     return records
 
 
@@ -165,35 +159,10 @@ def _members(members: Sequence[Any]) -> dict[str, Any]:
     }
 
 
-def _instance_key(approval: Any) -> uuid.UUID | None:
-    try:
-        return None if approval.instance_id is None else uuid.UUID(approval.instance_id)
-    except ValueError:
-        return None
-
-
-async def _proposed_over(
-    ctx: Context, taxonomy: Model, approvals: Sequence[Any]
-) -> dict[uuid.UUID, Any]:
-    """The current records the ``approvals`` change, by key."""
-    keys = list({key for node in approvals if (key := _instance_key(node)) is not None})
-    if not keys:
-        return {}
-    found = await read.read(
-        ctx,
-        taxonomy.entity,
-        QuerySpec(where=Filter(taxonomy.entity.key, "in", keys)),
-        read.Include(tuple(taxonomy.writable.values())),
-        max_page_size=len(keys),
-    )
-    return {node.id: node for node in found.nodes}
-
-
-def _proposal(taxonomy: Model, approval: Any, record: Record, current: Mapping[Any, Any]) -> Record:
+def _proposal(taxonomy: Model, approval: Any, record: Record) -> Record:
     """An approval shows the record it proposes, in the taxonomy model's fields: the proposed
     values over the current ones of the record it changes (a change proposes only some)."""
-    key = _instance_key(approval)
-    instance = current.get(key) if key is not None else None
+    instance = getattr(approval, _CURRENT)
     proposal: Record = {}
     for field_name, column in taxonomy.writable.items():
         if column in approval.proposed:
