@@ -1,7 +1,8 @@
 """Every relation means the same on every surface: for each caller, GraphQL nesting,
 BrainSTEM id lists and ``include[]``, and Alyx's slug lists name the same related records,
 including sessions and subjects linked to a second project (public rows linked to a private
-project, private rows linked to a public one)."""
+project, private rows linked to a public one) and cohorts holding subjects their callers may
+not all see."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gateway.db.models import SessionProject, SubjectProject
+from gateway.db.models.experiments import Cohort, CohortSubject
+from gateway.rest.brainstem.models import MODELS, is_members
 from tests.conftest import Gateway
 from tests.factories import build
 from tests.rest.brainstem.support import Caller, Lab, arrange
@@ -19,15 +22,21 @@ from tests.rest.brainstem.support import Caller, Lab, arrange
 PORTAL_OF = {None: "public", "alice": "private", "mallory": "private", "ada": "super"}
 CALLERS = list(PORTAL_OF)
 
-# (GraphQL list, relation field, BrainSTEM app/model, BrainSTEM field)
+
+def _camel(name: str) -> str:
+    first, *rest = name.split("_")
+    return first + "".join(part.title() for part in rest)
+
+
+# (GraphQL list, relation field, BrainSTEM app/model, BrainSTEM field): every relation a
+# BrainSTEM model shows as ids or records (a project's members are keyed by username instead:
+# see the BrainSTEM tests).
 RELATIONS = [
-    ("projects", "sessions", "stem/project", "sessions"),
-    ("projects", "subjects", "stem/project", "subjects"),
-    ("sessions", "projects", "stem/session", "projects"),
-    ("subjects", "projects", "stem/subject", "projects"),
-    ("subjects", "strain", "stem/subject", "strain"),
-    ("subjects", "species", "stem/subject", "species"),
-    ("strains", "species", "taxonomies/strain", "species"),
+    (model.entity.plural, _camel(name), f"{min(model.apps)}/{model.name}", field)
+    for model in MODELS.values()
+    if model.approval_of is None
+    for field, name in model.relations.items()
+    if not is_members(model.relation(field))
 ]
 Related = dict[str, set[str]]
 
@@ -42,6 +51,15 @@ async def lab(sessionmaker: async_sessionmaker[AsyncSession]) -> Lab:
             SessionProject(session_id=ids["open_morning"], project_id=ids["foreign_project"])
         )
         await world.add(SubjectProject(subject_id=ids["M001"], project_id=ids["foreign_project"]))
+        # Cohorts in a public and a private project, each holding a subject the other's
+        # callers may not see.
+        for name, project, subjects in (
+            ("open_cohort", "open_project", ("M001", "M002")),
+            ("foreign_cohort", "foreign_project", ("R001", "M001")),
+        ):
+            cohort = await world.add(Cohort(name=name, project_id=ids[project]))
+            for nickname in subjects:
+                await world.add(CohortSubject(cohort_id=cohort.id, subject_id=ids[nickname]))
 
     await build(sessionmaker, link_public_rows_to_a_private_project)
     return lab
@@ -159,3 +177,24 @@ async def test_the_owning_project_comes_first_on_every_surface(gateway: Gateway,
         f"/sessions/{session}", headers={"Authorization": f"Token {lab.tokens['mallory']}"}
     )
     assert alyx.json()["projects"] == ["open_project", "foreign_project"]
+
+
+async def test_cohorts_relate_only_what_their_callers_may_see(gateway: Gateway, lab: Lab) -> None:
+    """The cohort cases the parity above rests on, spelled out."""
+    ids = lab.ids
+
+    async def cohorts(who: str | None) -> dict[str, set[str]]:
+        headers = {**lab.headers(who), "X-Neurogate-Portal": PORTAL_OF[who]}
+        query = "{ cohorts { name subjects { nickname } } }"
+        response = await gateway.client.post("/graphql", json={"query": query}, headers=headers)
+        rows = response.json()["data"]["cohorts"]
+        return {row["name"]: {s["nickname"] for s in row["subjects"]} for row in rows}
+
+    # M002 belongs to a private project mallory is not in (linked to a public one).
+    assert await cohorts("mallory") == {
+        "open_cohort": {"M001"},
+        "foreign_cohort": {"R001", "M001"},
+    }
+    # alice cannot see the private project's cohort, nor its subject R001.
+    assert await cohorts("alice") == {"open_cohort": {"M001", "M002"}}
+    assert ids["R001"] not in (await graphql_related(gateway, lab, "alice", "subjects", "cohorts"))
