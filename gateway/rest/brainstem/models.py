@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import cached_property
 
 from resolvers import catalog
 from resolvers.query import Entity
-from resolvers.relations import Relation, ToOne
+from resolvers.relations import Relation, ToMany, ToOne
 
 
 def shown(entity: Entity, **fields: str) -> dict[str, str]:
@@ -55,7 +56,8 @@ class Model:
     # Documented relations the gateway holds no records of: included as empty lists.
     unmodelled: frozenset[str] = frozenset()
     writes: Writes = Writes.NONE
-    writable: Mapping[str, str] = field(default_factory=dict)  # body field -> domain value
+    # Body fields a write takes besides those the graph marks writable (:attr:`writable`).
+    also_writable: Mapping[str, str] = field(default_factory=dict)
     read_only: frozenset[str] = frozenset()  # body fields a write ignores (as DRF does)
     aliases: tuple[str, ...] = ()  # other URL names
     approval_of: str | None = None  # approvals: the taxonomy model they change
@@ -68,6 +70,25 @@ class Model:
     def sort_field(self, name: str) -> str | None:
         column = self.filter_field(name)
         return column if column is not None and self.entity.fields[column].sortable else None
+
+    @cached_property
+    def writable(self) -> dict[str, str]:
+        """Body field -> the domain value a write sets: the fields and relations the entity
+        graph marks writable, under their BrainSTEM names, and :attr:`also_writable`."""
+        if self.writes is Writes.NONE:
+            return {}
+        found = {
+            name: column
+            for name, column in self.fields.items()
+            if (attribute := self.entity.attributes.get(column)) is not None and attribute.writable
+        }
+        for name in self.relations:
+            relation = self.relation(name)
+            if isinstance(relation, ToOne) and relation.writable:
+                found[name] = relation.fk
+            elif isinstance(relation, ToMany) and relation.writable:
+                found[name] = relation.written_as
+        return {**found, **self.also_writable}
 
     def relation(self, name: str) -> Relation:
         """The graph relation the BrainSTEM field ``name`` shows."""
@@ -132,14 +153,7 @@ PROJECT = Model(
     ),
     unmodelled=frozenset({"collections", "publications"}),
     writes=Writes.EXPERIMENT,
-    writable={
-        "name": "name",
-        "description": "description",
-        "is_public": "is_public",
-        "tags": "tags",
-        "extra_fields": "extra_fields",
-        "users": "members",
-    },
+    also_writable={"users": "members"},  # {username: role}: see resolvers.experiments
     read_only=frozenset({"id", "sessions", "subjects", "collections", "cohorts", "links"}),
 )
 SUBJECT = Model(
@@ -172,20 +186,6 @@ SUBJECT = Model(
     relations=shown(catalog.SUBJECT, projects="projects", strain="strain", species="species"),
     unmodelled=frozenset({"procedures", "subjectlogs", "licenses", "cohorts"}),
     writes=Writes.EXPERIMENT,
-    writable={
-        "name": "nickname",
-        "description": "description",
-        "projects": "project_ids",
-        "strain": "strain_id",
-        "species": "species_id",
-        "sex": "sex",
-        "genetic_line": "genetic_line",
-        "genotype": "genotype",
-        "birth_date": "birth_date",
-        "death_date": "death_date",
-        "status": "status",
-        "extra_fields": "extra_fields",
-    },
     read_only=frozenset({"id", "procedures", "subjectlogs", "links", "name_used_in_storage"}),
 )
 SESSION = Model(
@@ -207,13 +207,6 @@ SESSION = Model(
         {"dataacquisition", "behaviors", "manipulations", "epochs", "datastorage", "collections"}
     ),
     writes=Writes.EXPERIMENT,
-    writable={
-        "name": "name",
-        "description": "narrative",
-        "projects": "project_ids",
-        "date_time": "start_time",
-        "extra_fields": "extra_fields",
-    },
     read_only=frozenset(
         {
             "id",
@@ -241,13 +234,6 @@ SPECIES = Model(
         "rrid": "rrid",
     },
     writes=Writes.TAXONOMY,
-    writable={
-        "name": "name",
-        "description": "description",
-        "comments": "comments",
-        "scientific_name": "scientific_name",
-        "rrid": "rrid",
-    },
     read_only=frozenset({"id", "rrid_url"}),
 )
 STRAIN = Model(
@@ -266,13 +252,6 @@ STRAIN = Model(
     filters={"species": "species_id", "species.id": "species_id"},
     relations=shown(catalog.STRAIN, species="species"),
     writes=Writes.TAXONOMY,
-    writable={
-        "name": "name",
-        "description": "description",
-        "comments": "comments",
-        "rrid": "rrid",
-        "species": "species_id",
-    },
     read_only=frozenset({"id", "rrid_url"}),
 )
 _APPROVAL_FIELDS = {
