@@ -24,11 +24,12 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
+from gateway.errors import NotFound
 from loaders.rows import MAX_KEYS_PER_STATEMENT
 from resolvers.catalog import ENTITIES
 from resolvers.context import Context
 from resolvers.listing import Join, Page, RelatedIds, list_rows, related_rows
-from resolvers.query import Entity, Filter, QuerySpec, Window
+from resolvers.query import AllOf, Condition, Entity, Filter, QuerySpec, Window
 from resolvers.relations import ToMany, ToOne
 
 
@@ -193,6 +194,28 @@ async def read(
         *(follow(ctx, *level) for level in levels),
     )
     return Read(nodes, page.total, page.window)
+
+
+async def read_one(
+    ctx: Context,
+    entity: Entity,
+    field: str,
+    value: Any,
+    include: Include,
+    *,
+    where: Condition | None = None,
+    missing: str = "",
+) -> Any:
+    """The node of the one visible row of ``entity`` whose unique ``field`` equals ``value``
+    (and matching ``where``); missing and hidden rows are the same :class:`NotFound` (its
+    message ``missing``, by default "<Entity> not found."), so keys cannot be probed."""
+    condition: Condition = Filter(field, "eq", entity.field_spec(field).coerce(field, value))
+    if where is not None:
+        condition = AllOf((condition, where))
+    found = await read(ctx, entity, QuerySpec(where=condition), include, max_page_size=1)
+    if not found.nodes:
+        raise NotFound(missing or f"{entity.name} not found.")
+    return found.nodes[0]
 
 
 def _folded_under(folds: Sequence[_Fold], parent: int) -> frozenset[str]:

@@ -1,20 +1,17 @@
-"""BrainMaps' JSON records (seed 000, DOMAIN.md §1.5, §1.8, §1.11, §1.12), built from rows.
-
-Related names (a species' category, a brain's species) are fetched for a whole page at once
-through the request's loaders, never row by row.
+"""BrainMaps' JSON records (seed 000, DOMAIN.md §1.5, §1.8, §1.11, §1.12): what each reads
+through the entity graph's one read path (``*_INCLUDE``: a species' category and a brain's
+species are folded into the list's own statement), and pure functions of the nodes read.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row
 from starlette.requests import Request
 
-from gateway.db.models import Category, Species, table
-from resolvers.context import Context
+from resolvers.read import Follow, Include
 
 BYTES_PER_MB = 1024 * 1024
 
@@ -29,58 +26,61 @@ def file_url(request: Request, upload_id: int | None) -> str | None:
     return None if upload_id is None else f"{str(request.base_url).rstrip('/')}/files/{upload_id}"
 
 
-async def _names(
-    ctx: Context, model: Any, column: str, ids: Sequence[Any]
-) -> dict[Any, str | None]:
-    wanted = sorted({i for i in ids if i is not None}, key=str)
-    rows = await ctx.loaders.by_key(table(model), "id").load_many(wanted)
+CATEGORY_INCLUDE = Include(("name", "description"))
+SPECIES_INCLUDE = Include(
+    ("name", "scientific_name", "description"),
+    (Follow("category", Include(("name",))),),
+)
+BRAIN_INCLUDE = Include(
+    (
+        "readable_id",
+        "uuid",
+        "name",
+        "description",
+        "category_id",
+        "uploader_id",
+        "verified",
+        "is_reference",
+        "website",
+        "created_at",
+        "updated_at",
+        "file_id",
+    ),
+    (Follow("species", Include(("scientific_name",))),),
+)
+
+
+def category_json(node: Any) -> dict[str, Any]:
+    return {"id": node.id, "name": node.name, "description": node.description}
+
+
+def species_json(node: Any) -> dict[str, Any]:
     return {
-        key: (None if row is None else getattr(row, column))
-        for key, row in zip(wanted, rows, strict=True)
+        "id": str(node.id),
+        "name": node.name,
+        "scientific_name": node.scientific_name,
+        "description": node.description,
+        "category": None if node.category is None else node.category.name,
     }
 
 
-def category_json(row: Row[Any]) -> dict[str, Any]:
-    return {"id": row.id, "name": row.name, "description": row.description}
-
-
-async def species_json(ctx: Context, rows: Sequence[Row[Any]]) -> list[dict[str, Any]]:
-    categories = await _names(ctx, Category, "name", [row.category_id for row in rows])
-    return [
-        {
-            "id": str(row.id),
-            "name": row.name,
-            "scientific_name": row.scientific_name,
-            "description": row.description,
-            "category": categories.get(row.category_id),
-        }
-        for row in rows
-    ]
-
-
-async def brains_json(
-    request: Request, ctx: Context, rows: Sequence[Row[Any]]
-) -> list[dict[str, Any]]:
-    species = await _names(ctx, Species, "scientific_name", [row.species_id for row in rows])
-    return [
-        {
-            "id": row.id,
-            "uuid": str(row.uuid),
-            "readable_id": row.readable_id,
-            "name": row.name,
-            "description": row.description,
-            "species": species.get(row.species_id),
-            "category": row.category_id,
-            "uploader": row.uploader_id,
-            "verified": row.verified,
-            "is_reference": row.is_reference,
-            "website": row.website,
-            "date_uploaded": _iso(row.created_at),
-            "updated_at": _iso(row.updated_at),
-            "file": file_url(request, row.file_id),
-        }
-        for row in rows
-    ]
+def brain_json(request: Request, node: Any) -> dict[str, Any]:
+    return {
+        "id": node.id,
+        "uuid": str(node.uuid),
+        "readable_id": node.readable_id,
+        "name": node.name,
+        "description": node.description,
+        "species": None if node.species is None else node.species.scientific_name,
+        "category": node.category_id,
+        "uploader": node.uploader_id,
+        "verified": node.verified,
+        "is_reference": node.is_reference,
+        "website": node.website,
+        "date_uploaded": _iso(node.created_at),
+        "updated_at": _iso(node.updated_at),
+        "file": file_url(request, node.file_id),
+    }
 
 
 def upload_json(request: Request, row: Row[Any]) -> dict[str, Any]:

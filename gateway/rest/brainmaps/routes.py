@@ -37,8 +37,9 @@ from gateway.rest.brainmaps.query import (
 from gateway.storage import StagedFile, Storage
 from resolvers import brains, catalog
 from resolvers.context import Context
-from resolvers.listing import Page, get_row, list_rows
+from resolvers.listing import Page, get_row
 from resolvers.query import Entity, Window
+from resolvers.read import Include, Read, read, read_one
 
 # What PATCH /api/brains/{id}/ may change, and the type each value must have.
 BRAIN_CHANGES: Mapping[str, type] = {
@@ -57,7 +58,7 @@ UPLOAD_PARTS = ("file",)
 UPLOAD_PARAMS = ListParams(filters={}, searchable=False)
 
 
-def _paginated(request: Request, page: Page, results: list[Any]) -> Response:
+def _paginated(request: Request, page: Page | Read, results: list[Any]) -> Response:
     count = page.total if page.total is not None else len(results)
     following, previous = page_links(request.url, page.window, count)
     return json_response(
@@ -65,40 +66,50 @@ def _paginated(request: Request, page: Page, results: list[Any]) -> Response:
     )
 
 
-async def _list(request: Request, entity: Entity, accepted: ListParams) -> tuple[Context, Page]:
+async def _list(
+    request: Request, entity: Entity, accepted: ListParams, include: Include
+) -> Read:
     ctx = context_of(request)
     spec = list_spec(request.query_params, accepted, max_page_size=ctx.settings.max_page_size)
-    return ctx, await list_rows(ctx, entity, spec)
+    return await read(ctx, entity, spec, include, with_total=True)
 
 
 async def list_categories(request: Request) -> Response:
-    _, page = await _list(request, catalog.CATEGORY, CATEGORY_PARAMS)
-    return _paginated(request, page, [records.category_json(row) for row in page.rows])
+    found = await _list(request, catalog.CATEGORY, CATEGORY_PARAMS, records.CATEGORY_INCLUDE)
+    return _paginated(request, found, [records.category_json(node) for node in found.nodes])
 
 
 async def get_category(request: Request) -> Response:
-    row = await get_row(context_of(request), catalog.CATEGORY, "name", request.path_params["name"])
-    return json_response(records.category_json(row))
+    name = request.path_params["name"]
+    node = await read_one(
+        context_of(request), catalog.CATEGORY, "name", name, records.CATEGORY_INCLUDE
+    )
+    return json_response(records.category_json(node))
 
 
 async def list_species(request: Request) -> Response:
-    ctx, page = await _list(request, catalog.SPECIES, SPECIES_PARAMS)
-    return _paginated(request, page, await records.species_json(ctx, page.rows))
+    found = await _list(request, catalog.SPECIES, SPECIES_PARAMS, records.SPECIES_INCLUDE)
+    return _paginated(request, found, [records.species_json(node) for node in found.nodes])
 
 
 async def get_species(request: Request) -> Response:
+    name = request.path_params["name"]
     ctx = context_of(request)
-    row = await get_row(ctx, catalog.SPECIES, "name", request.path_params["name"])
-    return json_response((await records.species_json(ctx, [row]))[0])
+    node = await read_one(ctx, catalog.SPECIES, "name", name, records.SPECIES_INCLUDE)
+    return json_response(records.species_json(node))
 
 
 async def list_brains(request: Request) -> Response:
-    ctx, page = await _list(request, catalog.BRAIN, BRAIN_PARAMS)
-    return _paginated(request, page, await records.brains_json(request, ctx, page.rows))
+    found = await _list(request, catalog.BRAIN, BRAIN_PARAMS, records.BRAIN_INCLUDE)
+    results = [records.brain_json(request, node) for node in found.nodes]
+    return _paginated(request, found, results)
 
 
-async def _brain_response(request: Request, ctx: Context, row: Any, status: int = 200) -> Response:
-    return json_response((await records.brains_json(request, ctx, [row]))[0], status)
+async def _brain_response(
+    request: Request, ctx: Context, field: str, value: Any, status: int = 200
+) -> Response:
+    node = await read_one(ctx, catalog.BRAIN, field, value, records.BRAIN_INCLUDE)
+    return json_response(records.brain_json(request, node), status)
 
 
 async def brain_by_readable_id(request: Request) -> Response:
@@ -106,10 +117,7 @@ async def brain_by_readable_id(request: Request) -> Response:
     readable_id = request.query_params.get("readable_id", "").strip()
     if unknown or not readable_id:
         raise BadRequest("Give the brain's readable_id, and nothing else: ?readable_id=...")
-    ctx = context_of(request)
-    return await _brain_response(
-        request, ctx, await get_row(ctx, catalog.BRAIN, "readable_id", readable_id)
-    )
+    return await _brain_response(request, context_of(request), "readable_id", readable_id)
 
 
 def _brain_id(request: Request) -> int:
@@ -121,10 +129,7 @@ def _brain_id(request: Request) -> int:
 
 
 async def get_brain(request: Request) -> Response:
-    ctx = context_of(request)
-    return await _brain_response(
-        request, ctx, await get_row(ctx, catalog.BRAIN, "id", _brain_id(request))
-    )
+    return await _brain_response(request, context_of(request), "id", _brain_id(request))
 
 
 async def _read_upload(
@@ -173,7 +178,7 @@ async def create_brain(request: Request) -> Response:
             description=fields.get("description", ""),
             website=fields.get("website", ""),
         )
-        return await _brain_response(request, ctx, row, 201)
+        return await _brain_response(request, ctx, "id", row.id, 201)
     finally:
         for file in staged:  # received but not kept
             file.path.unlink(missing_ok=True)
@@ -194,7 +199,7 @@ async def update_brain(request: Request) -> Response:
         changes[name] = value
     ctx = context_of(request)
     row = await brains.update_brain(ctx, brain_id=brain_id, **changes)
-    return await _brain_response(request, ctx, row)
+    return await _brain_response(request, ctx, "id", row.id)
 
 
 async def delete_brain(request: Request) -> Response:

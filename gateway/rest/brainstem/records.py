@@ -18,12 +18,11 @@ from typing import Any
 import orjson
 
 from gateway.auth.permissions import EDITING_ROLES, ProjectRole
-from gateway.errors import NotFound
 from gateway.rest.brainstem.models import BY_ENTITY, MODELS, Model, is_members
 from gateway.rest.brainstem.query import Include
 from resolvers import read
 from resolvers.context import Context
-from resolvers.query import AllOf, Condition, Filter, QuerySpec
+from resolvers.query import Filter, QuerySpec
 from resolvers.read import Follow, Read
 from resolvers.relations import Relation, ToOne
 
@@ -89,14 +88,12 @@ async def read_records(
 async def read_record(ctx: Context, model: Model, key: Any, tree: Include) -> Record:
     """The one visible record of ``model`` under ``key``; missing and hidden are the same
     404, so ids cannot be probed."""
-    parts: tuple[Condition, ...] = (Filter(model.entity.key, "eq", key),)
-    if (endpoint := scope(model)) is not None:
-        parts += (endpoint,)
-    records, _ = await read_records(ctx, model, QuerySpec(where=AllOf(parts)), tree)
-    if not records:
-        name = model.entity.name if model.approval_of is None else model.singular
-        raise NotFound(f"{name} not found.")
-    return records[0]
+    missing = "" if model.approval_of is None else f"{model.singular} not found."
+    include = include_of(model, tree)
+    node = await read.read_one(
+        ctx, model.entity, model.entity.key, key, include, where=scope(model), missing=missing
+    )
+    return render(model, [node], tree)[0]
 
 
 def render(model: Model, nodes: Sequence[Any], tree: Include) -> list[Record]:
