@@ -15,10 +15,11 @@ from typing import Any
 from sqlalchemy import Row, and_, select
 
 from gateway.db.engine import read_connection
+from gateway.db.id_lists import among
 from gateway.db.models import ConnectomeDataset, Materialization, Segment, SegmentProperty, table
 from gateway.errors import BadRequest, NotFound
 from resolvers.context import Context
-from resolvers.partners import Direction, among, partners_batch
+from resolvers.partners import Direction, partners_batch
 
 _datasets, _materializations = table(ConnectomeDataset), table(Materialization)
 _segments, _properties = table(Segment), table(SegmentProperty)
@@ -148,7 +149,7 @@ async def get_segments(
     columns = [_segments.c[name] for name in SEGMENT_COLUMNS]
     stmt = select(*columns).where(
         _segments.c.materialization_id == materialization.id,
-        among(ctx, _segments.c.id, ids),
+        among(ctx.sessionmaker, _segments.c.id, ids),
     )
     async with read_connection(ctx.sessionmaker) as conn:
         rows = (await conn.execute(stmt)).all()
@@ -167,7 +168,7 @@ async def stored_properties(
         return found
     condition = and_(
         _properties.c.materialization_id == materialization.id,
-        among(ctx, _properties.c.segment_id, ids),
+        among(ctx.sessionmaker, _properties.c.segment_id, ids),
     )
     if names is not None:
         condition = and_(condition, _properties.c.name.in_(list(names)))
