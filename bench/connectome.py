@@ -70,8 +70,9 @@ BATCH_QUERY = """query ($ids: [BigInt!]!) { dataset(name: "%s") { segments(ids: 
   unknownIds } } }"""
 
 # The statements the gateway sends for those two questions, for the floors.
-SQL_MATERIALIZATION = """SELECT materialization.id, materialization.version,
-  materialization.timestamp FROM materialization JOIN connectome_dataset
+SQL_MATERIALIZATION = """SELECT materialization.id, materialization.dataset_id,
+  materialization.version, materialization.timestamp, materialization.valid,
+  materialization.created_at FROM materialization JOIN connectome_dataset
   ON connectome_dataset.id = materialization.dataset_id
   WHERE connectome_dataset.name = ? AND materialization.valid IS 1
   ORDER BY materialization.version DESC LIMIT 1"""

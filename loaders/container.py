@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, Table
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gateway.auth.principal import Principal
+from loaders.partners import Direction, PartnerLoader
 from loaders.rows import ChildrenLoader, RowLoader
 
 
@@ -19,6 +20,7 @@ class Loaders:
     principal: Principal
     _by_key: dict[tuple[Any, ...], RowLoader] = field(default_factory=dict)
     _children: dict[tuple[Any, ...], ChildrenLoader] = field(default_factory=dict)
+    _partners: dict[tuple[Any, ...], PartnerLoader] = field(default_factory=dict)
 
     def by_key(
         self, table: Table, key: str = "id", columns: tuple[str, ...] | None = None
@@ -56,4 +58,28 @@ class Loaders:
                 columns=columns,
             )
             self._children[cache_key] = loader
+        return loader
+
+    def partners(
+        self,
+        materialization_id: int,
+        direction: Direction,
+        *,
+        first: int | None,
+        min_synapses: int,
+    ) -> PartnerLoader:
+        """The loader of segments' partners in ``materialization_id``, one per ranking asked
+        for: every segment of a response asking the same one shares its statement."""
+        cache_key = (materialization_id, direction, first, min_synapses)
+        loader = self._partners.get(cache_key)
+        if loader is None:
+            loader = PartnerLoader(
+                self.sessionmaker,
+                self.principal,
+                materialization_id,
+                direction,
+                first=first,
+                min_synapses=min_synapses,
+            )
+            self._partners[cache_key] = loader
         return loader

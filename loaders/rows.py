@@ -26,7 +26,7 @@ MAX_KEYS_PER_STATEMENT = 10_000
 V = TypeVar("V")
 
 
-class _FillableLoader(DataLoader, Generic[V]):  # type: ignore[misc]
+class FillableLoader(DataLoader, Generic[V]):  # type: ignore[misc]
     """A DataLoader whose results are also kept in a plain dict for bulk, synchronous reuse."""
 
     def __init__(self) -> None:
@@ -57,7 +57,7 @@ class _FillableLoader(DataLoader, Generic[V]):  # type: ignore[misc]
         raise NotImplementedError
 
 
-class RowLoader(_FillableLoader[Row[Any] | None]):
+class RowLoader(FillableLoader[Row[Any] | None]):
     """Visible rows of ``table`` by a unique key column (default: the primary key)."""
 
     def __init__(
@@ -90,7 +90,7 @@ class RowLoader(_FillableLoader[Row[Any] | None]):
         return {getattr(row, self.key): row for row in rows}
 
 
-class ChildrenLoader(_FillableLoader[list[Row[Any]]]):
+class ChildrenLoader(FillableLoader[list[Row[Any]]]):
     """Visible rows of ``table`` grouped by a parent key (one or more columns), at most
     ``limit`` per parent in ``order_by`` order: one windowed statement for every parent."""
 

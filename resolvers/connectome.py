@@ -15,10 +15,11 @@ from typing import Any
 from sqlalchemy import Row, and_, select
 
 from gateway.db.engine import read_connection
+from gateway.db.id_lists import among
 from gateway.db.models import ConnectomeDataset, Materialization, Segment, SegmentProperty, table
 from gateway.errors import BadRequest, NotFound
 from resolvers.context import Context
-from resolvers.partners import Direction, among, partners_batch
+from resolvers.partners import Direction, partners_batch
 
 _datasets, _materializations = table(ConnectomeDataset), table(Materialization)
 _segments, _properties = table(Segment), table(SegmentProperty)
@@ -37,6 +38,7 @@ PROPERTIES = (
     *STORED_PROPERTIES,
 )
 SEGMENT_COLUMNS = (
+    "materialization_id",
     "id",
     "cell_group",
     "nt_type",
@@ -54,12 +56,18 @@ SEGMENT_COLUMNS = (
 
 @dataclass(frozen=True, slots=True)
 class MaterializationRef:
-    """One published (``valid``) materialization of a dataset."""
+    """One published (``valid``) materialization of a dataset, and its ``row`` (every
+    column: what a surface shows of it)."""
 
     dataset: str
     id: int
     version: int
     timestamp: datetime  # naive UTC
+    row: Row[Any]
+
+    @classmethod
+    def of(cls, dataset: str, row: Row[Any]) -> MaterializationRef:
+        return cls(dataset, row.id, row.version, row.timestamp, row)
 
     @property
     def unix_timestamp(self) -> int:
@@ -69,11 +77,7 @@ class MaterializationRef:
 
 def _materializations_of(name: str) -> Any:
     return (
-        select(
-            _materializations.c.id,
-            _materializations.c.version,
-            _materializations.c.timestamp,
-        )
+        select(_materializations)
         .join(_datasets, _datasets.c.id == _materializations.c.dataset_id)
         .where(_datasets.c.name == name, _materializations.c.valid.is_(True))
     )
@@ -113,7 +117,7 @@ async def resolve_materialization(
         if timestamp is not None:
             raise NotFound(f"Dataset {dataset!r} has no materialization at or before {timestamp}.")
         raise NotFound(f"Dataset {dataset!r} not found.")
-    return MaterializationRef(dataset, row.id, row.version, row.timestamp)
+    return MaterializationRef.of(dataset, row)
 
 
 async def list_materializations(ctx: Context, dataset: str) -> list[MaterializationRef]:
@@ -121,7 +125,7 @@ async def list_materializations(ctx: Context, dataset: str) -> list[Materializat
     stmt = _materializations_of(dataset).order_by(_materializations.c.version.desc())
     async with read_connection(ctx.sessionmaker) as conn:
         rows = (await conn.execute(stmt)).all()
-    return [MaterializationRef(dataset, row.id, row.version, row.timestamp) for row in rows]
+    return [MaterializationRef.of(dataset, row) for row in rows]
 
 
 def checked_ids(ids: Iterable[Any], *, field: str = "segments") -> list[int]:
@@ -148,7 +152,7 @@ async def get_segments(
     columns = [_segments.c[name] for name in SEGMENT_COLUMNS]
     stmt = select(*columns).where(
         _segments.c.materialization_id == materialization.id,
-        among(ctx, _segments.c.id, ids),
+        among(ctx.sessionmaker, _segments.c.id, ids),
     )
     async with read_connection(ctx.sessionmaker) as conn:
         rows = (await conn.execute(stmt)).all()
@@ -167,7 +171,7 @@ async def stored_properties(
         return found
     condition = and_(
         _properties.c.materialization_id == materialization.id,
-        among(ctx, _properties.c.segment_id, ids),
+        among(ctx.sessionmaker, _properties.c.segment_id, ids),
     )
     if names is not None:
         condition = and_(condition, _properties.c.name.in_(list(names)))

@@ -10,7 +10,7 @@ arguments, into the attribute of that key (:func:`followed`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
 import strawberry
@@ -35,11 +35,14 @@ class RowType:
     """Mixin for Strawberry types whose objects are nodes of the entity graph's ``entity``."""
 
     entity: ClassVar[Entity]
+    # The columns each field with a resolver of its own (by Python name) reads of its node,
+    # beyond the key: read whenever the field is selected.
+    reads: ClassVar[Mapping[str, tuple[str, ...]]] = {}
 
 
 class Registry:
     """The row types of one schema by GraphQL type name, with what each GraphQL field of
-    theirs reads: a column or a relation of the entity."""
+    theirs reads: a column or a relation of the entity, or the columns a resolver reads."""
 
     def __init__(self, types: Iterable[type[RowType]]) -> None:
         self.types = {t.__name__: t for t in types}
@@ -49,6 +52,10 @@ class Registry:
         }
         self.relation_of = {
             name: {to_camel_case(rel): rel for rel in t.entity.relations}
+            for name, t in self.types.items()
+        }
+        self.reads_of = {
+            name: {to_camel_case(field): columns for field, columns in t.reads.items()}
             for name, t in self.types.items()
         }
 
@@ -120,6 +127,7 @@ def _include(
     object_type = _object_type(info, type_name)
     entity = registry.types[type_name].entity
     columns_here, relations_here = registry.column_of[type_name], registry.relation_of[type_name]
+    reads_here = registry.reads_of[type_name]
     columns: set[str] = set()
     to_one: dict[str, FieldDetailsList] = {}
     follows: list[Follow] = []
@@ -127,6 +135,9 @@ def _include(
         name = found[0].node.name.value
         if name in columns_here:
             columns.add(columns_here[name])
+            continue
+        if name in reads_here:
+            columns.update(reads_here[name])
             continue
         relation_name = relations_here.get(name)
         if relation_name is None:

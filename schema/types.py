@@ -5,7 +5,9 @@ described as declared) and per relation: a to-one relation is the related object
 when missing or hidden), a to-many relation a list with its own ``where``, ``orderBy``,
 ``limit`` and ``offset``. Objects are the read path's nodes (:mod:`resolvers.read`): plain
 fields read attributes, relation fields what was followed. A type other modules name in
-their own signatures is declared here by name; the rest exist only in :data:`TYPES`.
+their own signatures is declared here by name; the rest exist only in :data:`TYPES`. A named
+type may also gain fields with resolvers of their own from a base class declaring them
+(``Segment``'s partner lists, from :mod:`schema.segments`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any, Optional
 import strawberry
 from sqlalchemy import JSON, BigInteger, Boolean, Date, DateTime, Float, Integer, Uuid
 from strawberry.scalars import JSON as JSONScalar
+from strawberry.types.field import StrawberryField
 
 from resolvers import catalog
 from resolvers.query import Attribute, Entity
@@ -26,6 +29,7 @@ from schema.filters import inputs_of
 from schema.listing import window_arguments
 from schema.relations import RowType, followed
 from schema.scalars import BigInt
+from schema.segments import SegmentFields
 
 # GraphQL's name of an entity's type, where it differs from the entity's own.
 TYPE_NAMES = {"Connection": "SynapseConnection"}
@@ -109,8 +113,15 @@ def _to_many_field(name: str, target: Entity, target_type: type, description: st
 
 
 def _fill(cls: type[RowType], entity: Entity, classes: dict[str, type[RowType]]) -> None:
-    """Give ``cls`` a field per attribute and per relation of ``entity``."""
+    """Give ``cls`` a field per attribute and per relation of ``entity``, and the fields its
+    base classes declare."""
     cls.entity = entity
+    for base in reversed(cls.__mro__[1:]):
+        for name, value in vars(base).items():
+            if isinstance(value, StrawberryField):
+                if name in entity.attributes or name in entity.relations:
+                    raise TypeError(f"{entity.name}.{name} is declared twice.")
+                setattr(cls, name, value)
     annotations: dict[str, Any] = {}
     for name, attribute in entity.attributes.items():
         annotations[name] = attribute_type(entity, name)
@@ -138,8 +149,16 @@ class FileUpload(RowType):
     """Named here: other modules return it (file uploads)."""
 
 
+class Materialization(RowType):
+    """Named here: the connectome view returns it (the materialization it reads)."""
+
+
+class Segment(SegmentFields, RowType):
+    """Named here: the connectome view returns it; it gains partner lists and scores."""
+
+
 def _build() -> dict[str, type[RowType]]:
-    named = {cls.__name__: cls for cls in (Approval, Brain, FileUpload)}
+    named = {cls.__name__: cls for cls in (Approval, Brain, FileUpload, Materialization, Segment)}
     classes = {
         entity.name: named.get(entity.name)
         or type(type_name(entity), (RowType,), {"__module__": __name__})

@@ -5,6 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from gateway.db.models import SegmentProperty, table
 from tests.conftest import Gateway
 from tests.connectome.conftest import DATASET, ConnectomeFiles, Expected, load
 
@@ -30,7 +34,7 @@ query ($ids: [BigInt!]!) {
     segments(ids: $ids) {
       segments {
         id nrPre ntScores { ach gaba }
-        properties
+        properties { name value }
         downstream(first: 3) { ids synapseCounts total }
         upstream(first: 3, minSynapses: 2) { ids total }
       }
@@ -117,7 +121,7 @@ async def test_a_batch_keeps_the_order_asked_and_reports_unknown_ids(
             "ids": [str(p) for p, _ in strong_upstream[:3]],
             "total": len(strong_upstream),
         }
-        assert segment["properties"] == {}
+        assert segment["properties"] == []
 
 
 async def test_a_batch_of_150_costs_the_statements_a_batch_of_5_does(
@@ -134,7 +138,7 @@ async def test_a_batch_of_150_costs_the_statements_a_batch_of_5_does(
         counts.append(gateway.statements.count)
 
     assert counts[0] == counts[1]
-    # materialization, segments, downstream, upstream, named properties
+    # materialization, segments, downstream, upstream, properties
     assert counts[1] <= 5, gateway.statements.statements
 
 
@@ -214,3 +218,78 @@ async def test_an_unknown_dataset_or_segment(
     assert missing["errors"][0]["extensions"]["code"] == "NOT_FOUND"
     assert missing["data"] == {"dataset": None}
     assert segment == {"dataset": {"segment": None}}
+
+
+async def test_a_segment_is_the_graphs_segment_with_its_properties_and_materialization(
+    gateway: Gateway,
+    database_url: str,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    small_set: ConnectomeFiles,
+    expected: Expected,
+) -> None:
+    done = await load(database_url, small_set)
+    hub, quiet = expected.by_degree()[-1], expected.by_degree()[0]
+    async with sessionmaker() as session:
+        await session.execute(
+            insert(table(SegmentProperty)),
+            [
+                {"materialization_id": done.materialization_id, "segment_id": hub, **values}
+                for values in (
+                    {"name": "nucleus", "value": {"id": 7}},
+                    {"name": "soma", "value": {"position": [1, 2, 3]}},
+                )
+            ],
+        )
+        await session.commit()
+    query = """query ($ids: [BigInt!]!) { dataset(name: "fruitfly_fafb_flywire") {
+      materialization { __typename version valid dataset { name } }
+      segments(ids: $ids) { segments {
+        __typename id achAvg ntScores { ach }
+        materialization { version }
+        properties(where: {name: {in: ["soma", "dcv"]}}) { name value }
+        all: properties { name }
+      } } } }"""
+
+    data = await gateway.data(query, {"ids": [str(hub), str(quiet)]})
+
+    view = data["dataset"]
+    assert view["materialization"] == {
+        "__typename": "Materialization",
+        "version": 1,
+        "valid": True,
+        "dataset": {"name": DATASET},
+    }
+    first, second = view["segments"]["segments"]
+    assert first["__typename"] == "Segment"
+    assert first["ntScores"] == {"ach": first["achAvg"]}
+    assert first["materialization"] == {"version": 1}
+    assert first["properties"] == [{"name": "soma", "value": {"position": [1, 2, 3]}}]
+    assert first["all"] == [{"name": "nucleus"}, {"name": "soma"}]
+    assert (second["properties"], second["all"]) == ([], [])
+
+
+async def test_segments_listed_at_the_root_rank_their_partners_at_a_fixed_cost(
+    make_gateway: Any, database_url: str, small_set: ConnectomeFiles, expected: Expected
+) -> None:
+    await load(database_url, small_set)
+    gateway = await make_gateway(max_page_size=1000)
+    query = """query ($limit: Int!) { segments(limit: $limit, orderBy: [{field: ID}]) {
+      id ntScores { ach } downstream(first: 2) { ids total } upstream { total }
+      properties { name } } }"""
+
+    counts = []
+    for limit in (5, 150):
+        gateway.statements.reset()
+        data = await gateway.data(query, {"limit": limit})
+        assert len(data["segments"]) == limit
+        counts.append(gateway.statements.count)
+
+    for segment in data["segments"]:
+        segment_id = int(segment["id"])
+        assert segment["downstream"] == {
+            "ids": [str(p) for p, _ in expected.downstream(segment_id)[:2]],
+            "total": len(expected.downstream(segment_id)),
+        }
+        assert segment["upstream"] == {"total": len(expected.upstream(segment_id))}
+    # segments, downstream, upstream, properties
+    assert counts == [4, 4], gateway.statements.statements
