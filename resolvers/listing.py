@@ -355,10 +355,13 @@ async def related_rows(
     composite keys), matching ``spec``'s filter, in its order (then the target's default
     order; the one the parent's ``own`` column names first), one window per parent: one
     statement for every parent (per 10,000 keys). Answers the rows' column names (the key,
-    then ``columns``) and the rows by parent key."""
+    then ``columns``) and the rows by parent key. ``spec``'s window is its surface's: bounded
+    there (GraphQL refuses an out-of-range ``limit`` argument, an Alyx record declares how
+    many related rows it lists), as the gateway's page size would cut an Alyx session's
+    datasets short."""
     view = _view(ctx)
     window = spec.window or Window(limit=ctx.settings.max_page_size)
-    check_window(window, max_page_size=ctx.settings.max_page_size)
+    check_window(window, max_page_size=max(window.limit, ctx.settings.max_page_size))
     table = target.table
     order = target.compile_order(spec.order)
     selected = readable_columns(table, (target.key, *columns))
