@@ -122,7 +122,8 @@ def _collection(endpoint: Endpoint) -> Handler:
             fields = endpoint.writes.fields
             values = await fields.values(ctx, await form_or_json(request))
             row = await fields.run(endpoint.writes.create(ctx, values))
-            node = await _one(ctx, endpoint, endpoint.detail.include, entity.key, row.id)
+            key = getattr(row, entity.key)
+            node = await _one(ctx, endpoint, endpoint.detail.include, entity.key, key)
             return json_response(endpoint.detail.render(node, _env(request, ctx)), 201)
         spec = endpoint.filters.parse(request.query_params, base=endpoint.scope)
         page = await _list(ctx, endpoint, spec)
