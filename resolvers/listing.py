@@ -333,26 +333,21 @@ async def related_rows(
     keys: Sequence[Any],
     spec: QuerySpec,
     columns: tuple[str, ...],
-    related: Mapping[str, RelatedIds] | None = None,
-    max_page_size: int | None = None,
 ) -> tuple[tuple[str, ...], dict[Any, list[tuple[Any, ...]]]]:
     """The visible ``target`` rows ``relation`` relates to each parent key (a tuple for
     composite keys), matching ``spec``'s filter, in its order (then the target's default
     order; the one the parent's ``own`` column names first), one window per parent: one
-    statement for every parent (per 10,000 keys). Rows carry the JSON key arrays of
-    ``related`` too, as :func:`list_rows`'s do. Answers the rows' column names (the key,
-    then ``columns``, then ``related``) and the rows by parent key. Windows hold at most
-    ``max_page_size`` rows (default: the gateway's setting)."""
+    statement for every parent (per 10,000 keys). Answers the rows' column names (the key,
+    then ``columns``) and the rows by parent key. ``spec``'s window is its surface's: bounded
+    there (GraphQL refuses an out-of-range ``limit`` argument, an Alyx record declares how
+    many related rows it lists), as the gateway's page size would cut an Alyx session's
+    datasets short."""
     view = _view(ctx)
-    max_size = max_page_size or ctx.settings.max_page_size
-    window = spec.window or Window(limit=max_size)
-    check_window(window, max_page_size=max_size)
+    window = spec.window or Window(limit=ctx.settings.max_page_size)
+    check_window(window, max_page_size=max(window.limit, ctx.settings.max_page_size))
     table = target.table
     order = target.compile_order(spec.order)
-    selected = [
-        *readable_columns(table, (target.key, *columns)),
-        *(_related_ids(ids, view).label(name) for name, ids in (related or {}).items()),
-    ]
+    selected = readable_columns(table, (target.key, *columns))
     if relation.is_reverse:
         parent_cols = [table.c[fk] for fk in relation.fks]
         inner = select(*parent_cols, *selected)

@@ -8,8 +8,9 @@ syntax (GraphQL from the selection as graphql-core collects it, BrainSTEM from `
 an Alyx endpoint from its declaration). :func:`read` plans it: to-one relations under the
 root are folded into the root's statement (outer joins under the visibility rule); each
 to-many relation is one statement per level for all parents at once (windowed per parent);
-to-one relations under those are one statement per level too. Id-only relations ride in
-the statement of their level, as a JSON array the database builds per row.
+to-one relations under those are one statement per level too. Id-only relations are a JSON
+array the database builds per row: in the root's own statement, and below the root in one
+statement per level for the distinct rows of that level.
 
 Nodes carry the columns read and, under each follow's key, the related node (to-one, None
 when missing or hidden) or list of nodes (to-many); under the name of each id-only relation,
@@ -47,14 +48,12 @@ class Include:
 class Follow:
     """Follow ``relation``, reading ``include`` of the related rows, into the node attribute
     ``key`` (default: the relation's name). A to-many relation is filtered, ordered and
-    windowed per parent by ``spec``, a window holding at most ``max_size`` rows (default: the
-    gateway's page size)."""
+    windowed per parent by ``spec`` (default window: the gateway's page size)."""
 
     relation: str
     include: Include = field(default_factory=Include)
     key: str = ""
     spec: QuerySpec = field(default_factory=QuerySpec)
-    max_size: int | None = None
 
     @property
     def attribute(self) -> str:
@@ -117,6 +116,8 @@ def columns_for(entity: Entity, include: Include, *, folding: bool) -> tuple[str
 def ids_of(entity: Entity, include: Include) -> dict[str, RelatedIds]:
     """The id-only relations of ``include``, by name, as a statement of ``entity`` reads them."""
     found = {}
+    if include.ids and not _unique_key(entity):
+        raise TypeError(f"Id lists are read for rows of a unique key, not {entity.name}'s.")
     for name in include.ids:
         relation, target = relation_of(entity, name)
         if not isinstance(relation, ToMany):
@@ -140,8 +141,8 @@ def _folds(entity: Entity, include: Include) -> list[_Fold]:
     def walk(entity: Entity, include: Include, parent: int) -> None:
         for follow in include.follow:
             relation, target = relation_of(entity, follow.relation)
-            if not isinstance(relation, ToOne) or follow.include.ids:
-                continue  # id lists are read with the related rows' own statement
+            if not isinstance(relation, ToOne):
+                continue
             columns = columns_for(target, follow.include, folding=True)
             folds.append(_Fold(follow, target, Join(target, relation.fk, columns, parent)))
             walk(target, follow.include, len(folds) - 1)
@@ -192,6 +193,11 @@ async def read(
     await asyncio.gather(
         follow(ctx, entity, nodes, include, _folded_under(folds, -1)),
         *(follow(ctx, *level) for level in levels),
+        *(
+            _read_ids(ctx, target, built, ids_of(target, below))
+            for target, built, below, _ in levels
+            if below.ids and built
+        ),
     )
     return Read(nodes, page.total, page.window)
 
@@ -255,55 +261,76 @@ async def _follow_one(ctx: Context, entity: Entity, nodes: list[Any], item: Foll
     columns = columns_for(target, item.include, folding=False)
     if isinstance(relation, ToOne):
         keys = [getattr(node, relation.fk) for node in nodes]
-        children = await _by_key(ctx, target, {key for key in keys if key is not None}, item)
+        distinct = {key for key in keys if key is not None}
+        rows = await ctx.loaders.by_key(target.table, target.key, columns).fill(distinct)
+        found = [row for key in distinct if (row := rows[key]) is not None]
+        children = nodes_of(target, found[0]._fields, found) if found else []
         by_key = {getattr(child, target.key): child for child in children}
         for node, key in zip(nodes, keys, strict=True):
             node.__dict__[attribute] = by_key.get(key)
     else:
         keys = [_key(node, relation.keys) for node in nodes]
         names, grouped = await related_rows(
-            ctx,
-            entity,
-            relation,
-            target,
-            list(dict.fromkeys(keys)),
-            item.spec,
-            columns,
-            ids_of(target, item.include),
-            item.max_size,
+            ctx, entity, relation, target, list(dict.fromkeys(keys)), item.spec, columns
         )
-        children = []
-        for node, key in zip(nodes, keys, strict=True):
-            mine = nodes_of(target, names, grouped.get(key, ()))
-            node.__dict__[attribute] = mine
-            children.extend(mine)
+        children = _related_nodes(target, names, nodes, keys, grouped, attribute)
+    if item.include.ids:
+        await _read_ids(ctx, target, children, ids_of(target, item.include))
     await follow(ctx, target, children, item.include)
 
 
-async def _by_key(ctx: Context, target: Entity, keys: set[Any], item: Follow) -> list[Any]:
-    """The visible ``target`` rows under ``keys`` as nodes: through the request's loader, or,
-    with id lists to read, in statements of their own (per 10,000 keys)."""
-    columns = columns_for(target, item.include, folding=False)
-    related = ids_of(target, item.include)
-    if not related:
-        rows = await ctx.loaders.by_key(target.table, target.key, columns).fill(keys)
-        found = [row for key in keys if (row := rows[key]) is not None]
-        return nodes_of(target, found[0]._fields, found) if found else []
-    children: list[Any] = []
-    wanted = list(keys)
+def _related_nodes(
+    target: Entity,
+    names: tuple[str, ...],
+    nodes: list[Any],
+    keys: list[Any],
+    grouped: dict[Any, list[tuple[Any, ...]]],
+    attribute: str,
+) -> list[Any]:
+    """Each parent's related rows as nodes under ``attribute``; a row related to several
+    parents is one node (when the target's key is unique), so what is read under it is read
+    once. Answers the distinct nodes."""
+    if not _unique_key(target):
+        children = []
+        for node, key in zip(nodes, keys, strict=True):
+            node.__dict__[attribute] = mine = nodes_of(target, names, grouped.get(key, ()))
+            children.extend(mine)
+        return children
+    shared: dict[Any, Any] = {}
+    for rows in grouped.values():
+        fresh = [row for row in rows if row[0] not in shared]
+        shared.update(zip((row[0] for row in fresh), nodes_of(target, names, fresh), strict=True))
+    for node, key in zip(nodes, keys, strict=True):
+        node.__dict__[attribute] = [shared[row[0]] for row in grouped.get(key, ())]
+    return list(shared.values())
+
+
+@cache
+def _unique_key(entity: Entity) -> bool:
+    primary = entity.table.primary_key.columns
+    return len(primary) == 1 and entity.key in primary
+
+
+async def _read_ids(
+    ctx: Context, entity: Entity, nodes: list[Any], related: dict[str, RelatedIds]
+) -> None:
+    """The id lists of ``related`` for ``nodes`` (of a unique key) below the root: one
+    statement per 10,000 distinct rows."""
+    by_key = {getattr(node, entity.key): node for node in nodes}
+    wanted = list(by_key)
     for start in range(0, len(wanted), MAX_KEYS_PER_STATEMENT):
         chunk = wanted[start : start + MAX_KEYS_PER_STATEMENT]
         page = await list_rows(
             ctx,
-            target,
-            QuerySpec(where=Filter(target.key, "in", chunk)),
+            entity,
+            QuerySpec(where=Filter(entity.key, "in", chunk)),
             with_total=False,
-            columns=columns,
+            columns=(),
             related=related,
             max_page_size=len(chunk),
         )
-        children += _page_nodes(target, page)
-    return children
+        for row in page.rows:
+            by_key[row[0]].__dict__.update(zip(page.names[1:], row[1:], strict=True))
 
 
 def _key(node: Any, names: tuple[str, ...]) -> Any:

@@ -1,4 +1,5 @@
-"""The OpenAPI 3 document at ``/api/schema``, built from the endpoint declarations.
+"""The OpenAPI 3 document at ``/api/schema``, built from the endpoint declarations (their
+records' fields from the mapping tables).
 
 ONE reads it before its first ``rest()`` call (CLIENTS.md): the first path segment is the
 endpoint; the methods are its actions (GET list, GET ``{key}`` read, POST create, PUT update,
@@ -31,6 +32,7 @@ from gateway.http.openapi import json_content as _json
 from gateway.http.openapi import ref as _ref
 from gateway.rest.alyx import auth
 from gateway.rest.alyx.endpoints import ACTION_TYPES, ENDPOINTS, Endpoint
+from gateway.rest.alyx.fields import Shape
 from gateway.rest.alyx.query import DEFAULT_LIMIT, MAX_LIMIT
 
 TAG = "Alyx"
@@ -149,10 +151,23 @@ def _paths(endpoint: Endpoint) -> dict[str, Schema]:
     return {f"/{name}": collection, f"/{name}/{{{endpoint.key}}}": item}
 
 
+def _record(shape: Shape, description: str) -> Schema:
+    """A record's fields, from its mapping table: every one always present (blank is null)."""
+    names = list(shape.fields)
+    return {
+        "type": "object",
+        "description": description,
+        "required": names,
+        "properties": {name: {"nullable": True} for name in names},
+    }
+
+
 def _schemas(endpoint: Endpoint) -> dict[str, Schema]:
     record = endpoint.record_name
+    summary = f"{record}Summary" if endpoint.summary is not endpoint.detail else record
     schemas: dict[str, Schema] = {
-        record: {"type": "object", "additionalProperties": True},
+        record: _record(endpoint.detail, f"One of the {endpoint.name}."),
+        summary: _record(endpoint.summary, f"One of the {endpoint.name}, as lists show it."),
         f"Paginated{record}List": {
             "type": "object",
             "required": ["count", "results"],
@@ -160,7 +175,7 @@ def _schemas(endpoint: Endpoint) -> dict[str, Schema]:
                 "count": {"type": "integer"},
                 "next": {"type": "string", "format": "uri", "nullable": True},
                 "previous": {"type": "string", "format": "uri", "nullable": True},
-                "results": {"type": "array", "items": _ref(record)},
+                "results": {"type": "array", "items": _ref(summary)},
             },
         },
     }

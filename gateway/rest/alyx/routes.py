@@ -3,10 +3,12 @@
 actions``, the root endpoint listing the endpoint categories, and the OpenAPI document at
 ``/api/schema``. ``POST /auth-token`` lives in :mod:`.auth`.
 
-Thin by design: the query string is parsed into the shared query spec (:mod:`.query`),
-reads and writes go to the resolvers GraphQL uses, rows come back as Alyx records
-(:mod:`.records`) in Django REST framework's page ``{"count", "next", "previous",
-"results"}``. Visibility and permissions are the resolvers'. Paths work with and without a
+Thin by design: the query string is parsed into the shared query spec (:mod:`.query`); a
+list, a record and the record a write returns are read through the entity graph's one read
+function with the endpoint's include tree (:mod:`.endpoints`), and the nodes it returns are
+rendered by the endpoint's mapping tables (:mod:`.records`), without I/O, in Django REST
+framework's page ``{"count", "next", "previous", "results"}``; writes go to the resolvers
+GraphQL uses. Visibility and permissions are the resolvers'. Paths work with and without a
 trailing slash; ``Accept: application/vnd.alyx.v1+json`` is served, any other Alyx version is
 refused with 406.
 """
@@ -22,7 +24,7 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
-from gateway.errors import QueryError
+from gateway.errors import NotFound, QueryError
 from gateway.http import files
 from gateway.http.errors import json_response
 from gateway.http.openapi import openapi_media
@@ -36,12 +38,14 @@ from gateway.rest.alyx.endpoints import (
     SESSIONS,
     Endpoint,
 )
-from gateway.rest.alyx.query import DEFAULT_LIMIT, MAX_LIMIT, PAGING
-from gateway.rest.alyx.records import Urls
+from gateway.rest.alyx.fields import Env, Record, Shape, Urls
+from gateway.rest.alyx.query import DEFAULT_LIMIT, MAX_LIMIT, PAGING, typed
 from resolvers import catalog
+from resolvers.context import Context
 from resolvers.experiments import Mode
-from resolvers.listing import Page, get_row
-from resolvers.query import Filter, QuerySpec
+from resolvers.listing import get_row
+from resolvers.query import AllOf, Filter, QuerySpec, Window
+from resolvers.read import Include, Read, read
 
 Handler = Callable[[Request], Awaitable[Response]]
 
@@ -67,11 +71,11 @@ def _negotiated(handler: Handler) -> Handler:
     return endpoint
 
 
-def _urls(request: Request) -> Urls:
-    return Urls(str(request.base_url).rstrip("/"))
+def _env(request: Request, ctx: Context) -> Env:
+    return Env(Urls(str(request.base_url).rstrip("/")), ctx.now().date())
 
 
-def _page(request: Request, page: Page, records: list[Any]) -> Response:
+def _page(request: Request, page: Read, records: list[Record]) -> Response:
     assert page.total is not None
     following, previous = offset_links(request.url, page.window, page.total)
     return json_response(
@@ -79,39 +83,75 @@ def _page(request: Request, page: Page, records: list[Any]) -> Response:
     )
 
 
-# --- one endpoint's collection and items -------------------------------------------------------
+# --- one endpoint's collection and items, through the entity graph's read path ----------------
+
+
+async def _list(ctx: Context, endpoint: Endpoint, spec: QuerySpec) -> Read:
+    return await read(
+        ctx,
+        endpoint.entity,
+        spec,
+        endpoint.summary.include,
+        with_total=True,
+        max_page_size=MAX_LIMIT,
+    )
+
+
+async def _one(ctx: Context, endpoint: Endpoint, include: Include, field: str, value: Any) -> Any:
+    """The node of the one visible record whose ``field`` is ``value``; missing and hidden
+    records are the same 404, so keys cannot be probed."""
+    match = Filter(field, "eq", value)
+    where = match if endpoint.scope is None else AllOf((match, endpoint.scope))
+    found = await read(ctx, endpoint.entity, QuerySpec(where=where, window=Window(1)), include)
+    if not found.nodes:
+        raise NotFound(f"{endpoint.record_name} not found.")
+    return found.nodes[0]
+
+
+def _render(shape: Shape, nodes: list[Any], env: Env) -> list[Record]:
+    render = shape.render
+    return [render(node, env) for node in nodes]
 
 
 def _collection(endpoint: Endpoint) -> Handler:
+    entity = endpoint.entity
+
     async def handle(request: Request) -> Response:
-        ctx, urls = context_of(request), _urls(request)
+        ctx = context_of(request)
         if request.method == "POST" and endpoint.writes is not None:
             fields = endpoint.writes.fields
             values = await fields.values(ctx, await form_or_json(request))
             row = await fields.run(endpoint.writes.create(ctx, values))
-            (record,) = await endpoint.details(ctx, urls, [row])
-            return json_response(record, 201)
-        spec = endpoint.filters.parse(request.query_params)
-        page = await endpoint.list(ctx, spec)
-        return _page(request, page, await endpoint.summaries(ctx, urls, page.rows))
+            key = getattr(row, entity.key)
+            node = await _one(ctx, endpoint, endpoint.detail.include, entity.key, key)
+            return json_response(endpoint.detail.render(node, _env(request, ctx)), 201)
+        spec = endpoint.filters.parse(request.query_params, base=endpoint.scope)
+        page = await _list(ctx, endpoint, spec)
+        return _page(request, page, _render(endpoint.summary, page.nodes, _env(request, ctx)))
 
     return handle
 
 
 def _item(endpoint: Endpoint) -> Handler:
+    entity, detail = endpoint.entity, endpoint.detail
+
     async def handle(request: Request) -> Response:
-        ctx, urls = context_of(request), _urls(request)
-        row = await endpoint.get(ctx, request.path_params[endpoint.key])
-        if request.method in ("PUT", "PATCH") and endpoint.writes is not None:
-            fields = endpoint.writes.fields
-            values = await fields.values(ctx, await form_or_json(request))
-            mode = Mode.REPLACE if request.method == "PUT" else Mode.PATCH
-            row = await fields.run(endpoint.writes.update(ctx, row, values, mode))
-        elif request.method == "DELETE" and endpoint.writes is not None:
-            await endpoint.writes.delete(ctx, row)
+        ctx = context_of(request)
+        value = typed(entity, endpoint.lookup, endpoint.key, request.path_params[endpoint.key])
+        if request.method == "GET" or endpoint.writes is None:
+            node = await _one(ctx, endpoint, detail.include, endpoint.lookup, value)
+            return json_response(detail.render(node, _env(request, ctx)))
+        target = await _one(ctx, endpoint, Include(), endpoint.lookup, value)
+        key = getattr(target, entity.key)
+        if request.method == "DELETE":
+            await endpoint.writes.delete(ctx, key)
             return Response(status_code=204)
-        (record,) = await endpoint.details(ctx, urls, [row])
-        return json_response(record)
+        fields = endpoint.writes.fields
+        values = await fields.values(ctx, await form_or_json(request))
+        mode = Mode.REPLACE if request.method == "PUT" else Mode.PATCH
+        await fields.run(endpoint.writes.update(ctx, key, values, mode))
+        node = await _one(ctx, endpoint, detail.include, entity.key, key)
+        return json_response(detail.render(node, _env(request, ctx)))
 
     return handle
 
@@ -137,7 +177,7 @@ async def user_actions(request: Request) -> Response:
     """A user's actions of one ``type``. Sessions are the only actions neurogate records
     (type ``experiment`` or ``session``, or no type); every other Alyx action type answers an
     empty page."""
-    ctx, urls = context_of(request), _urls(request)
+    ctx = context_of(request)
     params = request.query_params
     unknown = set(params) - {"type", *PAGING}
     if unknown:
@@ -150,15 +190,15 @@ async def user_actions(request: Request) -> Response:
     window = offset_window(params, default_limit=DEFAULT_LIMIT, max_limit=MAX_LIMIT)
     user = await get_row(ctx, catalog.USER, "username", request.path_params["username"])
     if kind not in SESSION_ACTIONS:
-        return _page(request, Page(rows=[], total=0, window=window), [])
+        return _page(request, Read(nodes=[], total=0, window=window), [])
     spec = QuerySpec(where=Filter("username", "eq", user.username), window=window)
-    page = await SESSIONS.list(ctx, spec)
-    return _page(request, page, await SESSIONS.summaries(ctx, urls, page.rows))
+    page = await _list(ctx, SESSIONS, spec)
+    return _page(request, page, _render(SESSIONS.summary, page.nodes, _env(request, ctx)))
 
 
 async def root(request: Request) -> Response:
     """The endpoint categories the API supports, with their absolute URLs (seed 003)."""
-    base = _urls(request).base
+    base = str(request.base_url).rstrip("/")
     names = ["auth-token", *(e.name for e in ENDPOINTS), "api/schema"]
     return json_response({name: f"{base}/{name}" for name in names})
 

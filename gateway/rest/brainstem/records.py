@@ -22,7 +22,7 @@ from gateway.rest.brainstem.models import BY_ENTITY, MODELS, Model, is_members
 from gateway.rest.brainstem.query import Include
 from resolvers import read
 from resolvers.context import Context
-from resolvers.query import Filter, QuerySpec
+from resolvers.query import Filter, QuerySpec, Window
 from resolvers.read import Follow, Read
 from resolvers.relations import Relation, ToOne
 
@@ -30,6 +30,7 @@ Record = dict[str, Any]
 
 # The most related records one record lists per relation (a project's sessions, say).
 RELATED_MAX = 10_000
+_ALL_RELATED = QuerySpec(window=Window(limit=RELATED_MAX))
 # A project's members as BrainSTEM shows them: role, ownership, username.
 _MEMBERS = read.Include(("is_owner", "role"), (Follow("user", read.Include(("username",))),))
 # Where an approval's node holds the current record it changes.
@@ -63,10 +64,10 @@ def include_of(model: Model, tree: Include) -> read.Include:
     for name, relation_name in model.relations.items():
         relation = model.relation(name)
         if is_members(relation):
-            follows.append(Follow(relation_name, _MEMBERS, name, max_size=RELATED_MAX))
+            follows.append(Follow(relation_name, _MEMBERS, name, _ALL_RELATED))
         elif name in tree:
             embedded = include_of(BY_ENTITY[relation.target], tree[name])
-            follows.append(Follow(relation_name, embedded, name, max_size=RELATED_MAX))
+            follows.append(Follow(relation_name, embedded, name, _ALL_RELATED))
         elif not isinstance(relation, ToOne):
             ids.append(relation_name)
     return read.Include(model.columns, tuple(follows), tuple(ids))

@@ -122,3 +122,20 @@ async def test_every_documented_path_is_served(call: Caller, document: dict[str,
             response = await call("GET", url, "alice")
             assert response.status_code in (200, 404), (path, response.text)
             assert response.json().get("status_code") in (None, 404)
+
+
+async def test_the_record_schemas_list_the_fields_records_show(
+    call: Caller, document: dict[str, Any]
+) -> None:
+    """The record schemas come from the same mapping tables as the records."""
+    schemas = document["components"]["schemas"]
+    listed = (await call.ok("GET", "/sessions?limit=1", "alice"))["results"][0]
+    assert list(schemas["SessionSummary"]["properties"]) == list(listed)
+    assert schemas["PaginatedSessionList"]["properties"]["results"]["items"] == {
+        "$ref": "#/components/schemas/SessionSummary"
+    }
+    detail = await call.ok("GET", f"/sessions/{listed['id']}", "alice")
+    assert list(schemas["Session"]["properties"]) == list(detail)
+    assert schemas["Session"]["required"] == list(detail)
+    subject = await call.ok("GET", "/subjects/EJ001", "alice")
+    assert list(schemas["Subject"]["properties"]) == list(subject)

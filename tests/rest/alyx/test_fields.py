@@ -1,0 +1,84 @@
+"""The Alyx mapping tables (gateway/rest/alyx/fields.py, records.py): paths checked against the
+entity graph at declaration, include trees derived from them, and records rendered from the
+read path's nodes alone."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+import pytest
+
+from gateway.rest.alyx.endpoints import ENDPOINTS
+from gateway.rest.alyx.fields import Each, Env, Shape, Urls, Value
+from gateway.rest.alyx.records import SESSION_SUMMARY
+from resolvers.catalog import ENTITIES
+from resolvers.read import Include, node_class
+
+SESSION = ENTITIES["Session"]
+
+
+@pytest.mark.parametrize(
+    "field",
+    [
+        Value("subject.nickame"),  # no such column
+        Value("subjekt.nickname"),  # no such relation
+        Value("projects.name"),  # many rows: an Each
+        Each("subject.nickname"),  # one row: a Value
+    ],
+)
+def test_a_field_the_graph_does_not_have_is_refused_at_declaration(field: Any) -> None:
+    with pytest.raises((KeyError, ValueError)):
+        Shape(SESSION, {"x": field})
+
+
+def _relations(include: Include) -> set[str]:
+    return {f.relation for f in include.follow} | {
+        f"{f.relation}.{inner}" for f in include.follow for inner in _relations(f.include)
+    }
+
+
+def test_each_endpoint_reads_what_its_records_show() -> None:
+    follows = {endpoint.name: _relations(endpoint.detail.include) for endpoint in ENDPOINTS}
+    assert follows["sessions"] == {"subject", "lab", "projects", "users", "datasets"}
+    assert follows["subjects"] == {
+        *("responsible_user", "species", "strain", "lab", "projects", "sessions"),
+        "sessions.projects",
+    }
+    assert follows["datasets"] == {"uploader", "session", "session.subject", "session.lab"}
+    assert follows["projects"] == {"members", "members.user"}
+    assert follows["users"] == {"responsible_for", "laboratories"}
+    assert follows["labs"] == set()
+
+
+def _node(entity: str, **values: Any) -> Any:
+    node = object.__new__(node_class(ENTITIES[entity]))
+    node.__dict__.update(values)
+    return node
+
+
+def test_a_record_renders_from_its_nodes_alone() -> None:
+    key = uuid.uuid4()
+    session = _node(
+        "Session",
+        id=key,
+        start_time=None,
+        created_at=datetime(2024, 3, 1, 9, 30),
+        number=2,
+        task_protocol="",
+        subject=_node("Subject", nickname="EJ001"),
+        lab=None,  # missing or hidden
+        projects=[_node("Project", name="owner"), _node("Project", name="linked")],
+    )
+    env = Env(Urls("http://lab.org/alyx"), date(2024, 6, 1))
+    assert SESSION_SUMMARY.render(session, env) == {
+        "id": str(key),
+        "subject": "EJ001",
+        "start_time": "2024-03-01T09:30:00Z",
+        "number": 2,
+        "lab": None,
+        "projects": ["owner", "linked"],
+        "url": f"http://lab.org/alyx/sessions/{key}",
+        "task_protocol": None,
+    }
