@@ -3,6 +3,6 @@ lookup into one statement."""
 
 from loaders.container import Loaders
 from loaders.partners import Direction, PartnerLoader, Partners
-from loaders.rows import ChildrenLoader, RowLoader
+from loaders.rows import RowLoader
 
-__all__ = ["ChildrenLoader", "Direction", "Loaders", "PartnerLoader", "Partners", "RowLoader"]
+__all__ = ["Direction", "Loaders", "PartnerLoader", "Partners", "RowLoader"]

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table
+from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gateway.auth.principal import Principal
 from loaders.partners import Direction, PartnerLoader
-from loaders.rows import ChildrenLoader, RowLoader
+from loaders.rows import RowLoader
 
 
 @dataclass
@@ -19,7 +18,6 @@ class Loaders:
     sessionmaker: async_sessionmaker[AsyncSession]
     principal: Principal
     _by_key: dict[tuple[Any, ...], RowLoader] = field(default_factory=dict)
-    _children: dict[tuple[Any, ...], ChildrenLoader] = field(default_factory=dict)
     _partners: dict[tuple[Any, ...], PartnerLoader] = field(default_factory=dict)
 
     def by_key(
@@ -32,32 +30,6 @@ class Loaders:
         if loader is None:
             loader = RowLoader(self.sessionmaker, self.principal, table, key, columns)
             self._by_key[cache_key] = loader
-        return loader
-
-    def children(
-        self,
-        table: Table,
-        parent: tuple[str, ...],
-        *,
-        limit: int,
-        order_by: Sequence[ColumnElement[Any]],
-        columns: tuple[str, ...] | None = None,
-    ) -> ChildrenLoader:
-        """The loader of ``table``'s visible rows grouped by the ``parent`` columns."""
-        order = tuple(str(c) for c in order_by)
-        cache_key = (table.name, parent, limit, order, columns)
-        loader = self._children.get(cache_key)
-        if loader is None:
-            loader = ChildrenLoader(
-                self.sessionmaker,
-                self.principal,
-                table,
-                parent,
-                limit=limit,
-                order_by=order_by,
-                columns=columns,
-            )
-            self._children[cache_key] = loader
         return loader
 
     def partners(

@@ -1,19 +1,19 @@
-"""Batch functions that fetch visible rows by key: one to-one kind, one to-many kind.
+"""The batch function that fetches visible rows by key (related rows in general are read by
+:mod:`resolvers.read`, which uses it for to-one relations below the root).
 
-Both answer in key order (``None`` / ``[]`` for misses), apply the visibility rule, open their
-own database session, and can be *filled* in bulk: ``fill(keys)`` fetches every key not yet
+It answers in key order (``None`` for misses), applies the visibility rule, opens its own
+database session, and can be *filled* in bulk: ``fill(keys)`` fetches every key not yet
 known in one statement and primes the loader, so nested fields of rows already loaded need no
 per-item async work.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Hashable, Iterable, Sequence
 from typing import Any, Generic, TypeVar
 
 from aiodataloader import DataLoader
-from sqlalchemy import ColumnElement, Row, Table, bindparam, func, select, tuple_
+from sqlalchemy import Row, Table, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gateway.auth.principal import Principal
@@ -88,68 +88,3 @@ class RowLoader(FillableLoader[Row[Any] | None]):
         async with read_connection(self.sessionmaker) as conn:
             rows = (await conn.execute(stmt, {"keys": list(keys)})).all()
         return {getattr(row, self.key): row for row in rows}
-
-
-class ChildrenLoader(FillableLoader[list[Row[Any]]]):
-    """Visible rows of ``table`` grouped by a parent key (one or more columns), at most
-    ``limit`` per parent in ``order_by`` order: one windowed statement for every parent."""
-
-    def __init__(
-        self,
-        sessionmaker: async_sessionmaker[AsyncSession],
-        principal: Principal,
-        table: Table,
-        parent: tuple[str, ...],
-        *,
-        limit: int,
-        order_by: Sequence[ColumnElement[Any]],
-        columns: tuple[str, ...] | None = None,
-    ) -> None:
-        super().__init__()
-        self.sessionmaker = sessionmaker
-        self.principal = principal
-        self.table = table
-        self.parent = parent
-        self.limit = limit
-        self.order_by = list(order_by)
-        names = [c.name for c in table.c] if columns is None else columns
-        self.columns = readable_columns(table, (*parent, *names))  # the parent columns first
-
-    def empty(self) -> list[Row[Any]]:
-        return []
-
-    async def fetch(self, keys: Sequence[Hashable]) -> dict[Hashable, list[Row[Any]]]:
-        parent_cols = [self.table.c[name] for name in self.parent]
-        values: dict[str, Any] = {}
-        if len(parent_cols) == 1:
-            # One bound list, not a bound value per key built into the statement.
-            match = parent_cols[0].in_(bindparam("keys", expanding=True))
-            values["keys"] = list(keys)
-        else:
-            match = tuple_(*parent_cols).in_(keys)
-        rank = (
-            func.row_number().over(partition_by=parent_cols, order_by=self.order_by).label("_rank")
-        )
-        inner = select(*self.columns, rank).where(match)
-        rule = visible(self.table, self.principal)
-        if rule is not None:
-            inner = inner.where(rule)
-        ranked = inner.subquery()
-        stmt = (
-            select(*(ranked.c[c.name] for c in self.columns))
-            .where(ranked.c._rank <= self.limit)
-            .order_by(*(ranked.c[name] for name in self.parent), ranked.c._rank)
-        )
-        async with read_connection(self.sessionmaker) as conn:
-            rows = (await conn.execute(stmt, values)).all()
-        # The parent columns come first in each row: group by position, not by name (a page
-        # of related ids can be tens of thousands of rows).
-        grouped: dict[Hashable, list[Row[Any]]] = defaultdict(list)
-        width = len(self.parent)
-        if width == 1:
-            for row in rows:
-                grouped[row[0]].append(row)
-        else:
-            for row in rows:
-                grouped[tuple(row[:width])].append(row)
-        return grouped
