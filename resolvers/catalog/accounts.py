@@ -29,6 +29,7 @@ LABORATORY = Entity(
         institution="The institution it belongs to.",
         address="Its postal address.",
         timezone="The time zone its sessions are recorded in.",
+        json_data="Free-form fields (Alyx's json).",
     ),
 )
 USER = Entity(

@@ -502,3 +502,22 @@ def test_checking_an_answer_catches_an_undocumented_shape(document: dict[str, An
     teapot = httpx.Response(418, json={"detail": "no"}, request=request)
     with pytest.raises(AssertionError, match="418 is undocumented"):
         check(document, "/api/categories/", teapot)
+
+
+def test_alyx_record_fields_are_typed_and_described_from_the_entity_graph(
+    document: dict[str, Any],
+) -> None:
+    schemas = document["components"]["schemas"]
+    records = ["Subject", "SubjectSummary", "Session", "SessionSummary", "Dataset", "Lab"]
+    records += ["Project", "User"]
+    for name in records:
+        for field, prop in schemas[f"Alyx{name}"]["properties"].items():
+            assert prop.get("description"), (name, field)
+    props = schemas["AlyxSession"]["properties"]
+    assert props["start_time"]["format"] == "date-time"
+    assert props["number"]["type"] == "integer"
+    assert props["url"]["format"] == "uri"
+    assert props["projects"]["type"] == "array"
+    nested = props["data_dataset_session_related"]["items"]["properties"]
+    assert nested["file_size"]["type"] == "integer"
+    assert schemas["AlyxSubject"]["properties"]["nickname"]["description"].startswith("Its unique")

@@ -14,7 +14,9 @@ Alyx's order, to what it shows of a node the entity graph's read path returns
 
 Paths are checked against the entity graph at import. A shape's include tree is derived from
 its paths, so what a record shows and what is read cannot drift apart; rendering is a pure
-function of the nodes: no I/O.
+function of the nodes: no I/O. So is a shape's OpenAPI schema (:meth:`Shape.schema`): each
+field typed from its column (or what its format says it returns, :func:`returns`) and
+described as the entity graph describes the attribute it shows.
 """
 
 from __future__ import annotations
@@ -22,10 +24,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 from urllib.parse import quote
 
+from gateway.http.openapi import KIND_SCHEMAS, Schema, nullable
 from resolvers.catalog import ENTITIES
+from resolvers.catalog.fields import kind_of
 from resolvers.query import Entity, QuerySpec, Window
 from resolvers.read import Follow, Include
 from resolvers.relations import ToMany
@@ -68,11 +72,38 @@ Getter = Callable[[Any, Env], Any]
 
 
 class Shows(Protocol):
-    """One Alyx field's meaning: what it reads of ``entity`` and how it renders a node."""
+    """One Alyx field's meaning: what it reads of ``entity``, how it renders a node, and its
+    OpenAPI schema."""
 
     def include(self, entity: Entity) -> Include: ...
 
     def getter(self, entity: Entity) -> Getter: ...
+
+    def schema(self, entity: Entity) -> Schema: ...
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def returns(schema: Schema | None) -> Callable[[F], F]:
+    """Declare the OpenAPI schema of what a format or computed field returns (None: the
+    value's own type, as its column gives it)."""
+
+    def mark(function: F) -> F:
+        function.returns = schema  # type: ignore[attr-defined]
+        return function
+
+    return mark
+
+
+def _column_schema(holder: Entity, column: str, returned: Any = None) -> Schema:
+    """What a column shows: typed as its format returns (or as the column itself), and
+    described as the entity graph describes it."""
+    if returned is None:
+        returned = KIND_SCHEMAS[kind_of(holder.table.c[column])]
+    attribute = holder.attributes.get(column)
+    described = {"description": attribute.description} if attribute else {}
+    return nullable({**returned, **described})
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +174,7 @@ def _walk(steps: Sequence[_Step], column: str) -> Callable[[Any], Any]:
     return get
 
 
+@returns(None)
 def _same(value: Any) -> Any:
     return value
 
@@ -164,6 +196,10 @@ class Value:
             raise ValueError(f"{self.path!r} reaches many rows: declare it as Each.")
         get, format = _walk(steps, column), self.format
         return lambda node, env: format(get(node))
+
+    def schema(self, entity: Entity) -> Schema:
+        _, column, holder = _steps(entity, self.path)
+        return _column_schema(holder, column, getattr(self.format, "returns", {}))
 
 
 @dataclass(frozen=True)
@@ -199,6 +235,11 @@ class Each:
 
         return get
 
+    def schema(self, entity: Entity) -> Schema:
+        _, column, holder = _steps(entity, self.path)
+        item = _column_schema(holder, column)
+        return {"type": "array", "items": item, "description": f"Each: {item['description']}"}
+
 
 @dataclass(frozen=True)
 class Link:
@@ -221,6 +262,10 @@ class Link:
 
         return link
 
+    def schema(self, entity: Entity) -> Schema:
+        text = f"The absolute URL of the {self.kind} (no trailing slash)."
+        return {"type": "string", "format": "uri", "nullable": True, "description": text}
+
 
 @dataclass(frozen=True)
 class Const:
@@ -237,6 +282,12 @@ class Const:
             return lambda node, env: []
         value = self.value
         return lambda node, env: value
+
+    def schema(self, entity: Entity) -> Schema:
+        text = "Not kept by neurogate."
+        if isinstance(self.value, list):
+            return {"type": "array", "maxItems": 0, "description": text}
+        return {"nullable": True, "description": text}
 
 
 NULL = Const(None)
@@ -257,6 +308,11 @@ class Computed:
         for path in self.reads:
             _steps(entity, path)
         return self.function
+
+    def schema(self, entity: Entity) -> Schema:
+        doc = (self.function.__doc__ or "").strip().split("\n\n")[0]
+        described = {"description": " ".join(doc.split())} if doc else {}
+        return nullable({**getattr(self.function, "returns", {}), **described})
 
 
 @dataclass(frozen=True)
@@ -289,6 +345,14 @@ class Nested:
 
         return nested
 
+    def schema(self, entity: Entity) -> Schema:
+        relation = entity.relations[self.relation]
+        return {
+            "type": "array",
+            "items": self._shape(entity).schema(),
+            "description": relation.description,
+        }
+
 
 @dataclass(frozen=True)
 class Shape:
@@ -308,6 +372,14 @@ class Shape:
 
     def render(self, node: Any, env: Env) -> Record:
         return {name: get(node, env) for name, get in self._getters}
+
+    def schema(self) -> Schema:
+        """The OpenAPI schema of its records: every field always present (blank is null)."""
+        return {
+            "type": "object",
+            "required": list(self.fields),
+            "properties": {name: f.schema(self.entity) for name, f in self.fields.items()},
+        }
 
     def extended(self, **fields: Shows) -> Shape:
         """This shape with ``fields`` replaced in place, or added at the end."""

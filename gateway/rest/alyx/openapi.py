@@ -152,14 +152,8 @@ def _paths(endpoint: Endpoint) -> dict[str, Schema]:
 
 
 def _record(shape: Shape, description: str) -> Schema:
-    """A record's fields, from its mapping table: every one always present (blank is null)."""
-    names = list(shape.fields)
-    return {
-        "type": "object",
-        "description": description,
-        "required": names,
-        "properties": {name: {"nullable": True} for name in names},
-    }
+    """A record's fields, from its mapping table (:meth:`Shape.schema`)."""
+    return {**shape.schema(), "description": description}
 
 
 def _schemas(endpoint: Endpoint) -> dict[str, Schema]:

@@ -27,6 +27,7 @@ from gateway.rest.alyx.fields import (
     Shape,
     Shows,
     Value,
+    returns,
 )
 from resolvers.catalog import ENTITIES
 from resolvers.query import Order, QuerySpec, Window
@@ -39,34 +40,41 @@ DATASETS_PER_SESSION = 10_000  # the most datasets one session's record lists
 # --- formats ----------------------------------------------------------------------------------
 
 
+@returns({"type": "string", "format": "date-time"})
 def timestamp(value: datetime | None) -> str | None:
     """Stored naive UTC, sent as ISO 8601 with a ``Z`` (seed 003)."""
     return None if value is None else value.isoformat() + "Z"
 
 
+@returns({"type": "string", "format": "date"})
 def day(value: date | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
+@returns(None)
 def blank(value: Any) -> Any:
     """Blank fields are null, never omitted and never ``""`` (seed 003)."""
     return None if value == "" else value
 
 
+@returns({"type": "string"})
 def text(value: Any) -> str | None:
     """A key (a UUID) as text."""
     return None if value is None else str(value)
 
 
+@returns({"type": "object"})
 def or_null(value: Any) -> Any:
     """An empty JSON object is null, as Alyx shows a ``json`` field never set."""
     return value or None
 
 
+@returns({"type": "string", "enum": sorted(QC_NAMES.values())})
 def qc_name(value: int | None) -> str | None:
     return None if value is None else QC_NAMES.get(value, str(value))
 
 
+@returns({"type": "string"})
 def data_format(name: str) -> str | None:
     stem, dot, extension = name.rpartition(".")
     return extension.lower() if dot and stem else None
@@ -76,22 +84,27 @@ def absent(value: Any) -> bool:
     return value is None
 
 
+@returns({"type": "array", "items": {"type": "string"}})
 def alleles(genotype: str | None) -> list[str]:
     return [genotype] if genotype else []
 
 
+@returns({"type": "array", "items": {"type": "object"}})
 def allele_records(genotype: str | None) -> list[Record]:
     """The detail view's genotype: ``{allele, zygosity}`` items (zygosity not recorded)."""
     return [{"allele": allele, "zygosity": None} for allele in alleles(genotype)]
 
 
+@returns({"type": "string", "format": "date-time"})
 def start_time(node: Any, env: Env) -> str | None:
     """A session without a start time shows when it was recorded, as Alyx defaults it: ONE
     parses every listed session's ``start_time`` and fails on a null one."""
     return timestamp(node.start_time or node.created_at)
 
 
+@returns({"type": "integer"})
 def age_weeks(node: Any, env: Env) -> int | None:
+    """Its age in whole weeks: from birth to its death, or to today."""
     if node.birth_date is None:
         return None
     return ((node.death_date or env.today) - node.birth_date).days // 7
@@ -125,8 +138,9 @@ def alf_path(session: Any, upload: Any) -> str:
     return "/".join(quote(part, safe="") for part in parts)
 
 
+@returns({"type": "array", "items": {"type": "object"}})
 def _file_records(upload: Any, env: Env) -> list[Record]:
-    """The one file record of a dataset (its upload, stored here)."""
+    """Where the dataset's file is kept: one record, its upload, stored here."""
     urls = env.urls
     data_url = urls.file(upload.id, alf_path(upload.session, upload))
     return [
@@ -141,8 +155,9 @@ def _file_records(upload: Any, env: Env) -> list[Record]:
     ]
 
 
+@returns({"type": "string", "format": "uri"})
 def _nested_data_url(upload: Any, env: Env) -> str:
-    """A session's dataset lives under that session (the record it is nested in)."""
+    """Where the file is downloaded (under the session the dataset is nested in)."""
     return env.urls.file(upload.id, alf_path(env.parent, upload))
 
 
