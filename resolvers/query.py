@@ -7,6 +7,7 @@ listed is a :class:`QueryError`, never a query on that column.
 
 from __future__ import annotations
 
+import math
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -96,24 +97,70 @@ def _parse_uuid(value: Any) -> uuid.UUID:
     return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value).strip())
 
 
-def _parse_int(value: Any) -> int:
-    if isinstance(value, bool):
-        raise ValueError("expected an integer")
-    if isinstance(value, int):
-        return value
-    return int(str(value).strip())
+# The integers a column of each kind holds. A value outside them names no row, and the
+# databases refuse to compare with it (SQLite past 64 bits, PostgreSQL past the column's own
+# width), so it is refused where it is parsed: a 400, never a failed statement.
+INT_RANGES: Mapping[Kind, tuple[int, int]] = {
+    Kind.INT: (-(2**31), 2**31 - 1),
+    Kind.BIGINT: (-(2**63), 2**63 - 1),
+}
+
+
+def _integer_of(kind: Kind) -> Callable[[Any], int]:
+    low, high = INT_RANGES[kind]
+
+    def parse(value: Any) -> int:
+        if isinstance(value, bool):
+            raise ValueError("expected an integer")
+        number = value if isinstance(value, int) else int(str(value).strip())
+        if not low <= number <= high:
+            raise ValueError("out of range")
+        return number
+
+    return parse
+
+
+def _parse_float(value: Any) -> float:
+    number = float(value)
+    if not math.isfinite(number):
+        raise ValueError("not a finite number")
+    return number
 
 
 _PARSERS: Mapping[Kind, Callable[[Any], Any]] = {
     Kind.STRING: str,
-    Kind.INT: _parse_int,
-    Kind.BIGINT: _parse_int,
-    Kind.FLOAT: float,
+    Kind.INT: _integer_of(Kind.INT),
+    Kind.BIGINT: _integer_of(Kind.BIGINT),
+    Kind.FLOAT: _parse_float,
     Kind.BOOL: _parse_bool,
     Kind.DATETIME: _parse_datetime,
     Kind.DATE: _parse_date,
     Kind.UUID: _parse_uuid,
 }
+# What a value of each kind must be, as a refusal says it (:func:`expected`).
+_EXPECTED: Mapping[Kind, str] = {
+    **{kind: kind.value for kind in Kind},
+    **{kind: f"an integer from {low} to {high}" for kind, (low, high) in INT_RANGES.items()},
+    Kind.FLOAT: "a finite number",
+}
+
+
+def expected(kind: Kind) -> str:
+    """What a value of ``kind`` must be, for a refusal: ``an integer from ... to ...``."""
+    return _EXPECTED[kind]
+
+
+def parse_value(kind: Kind, name: str, value: Any) -> Any:
+    """``value`` (as a surface gave it) as a value of ``kind``: every filter value, key and
+    lookup a request carries is parsed here. :class:`QueryError` naming ``name`` for one
+    that is not of ``kind`` or out of its range."""
+    try:
+        return _PARSERS[kind](value)
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise QueryError(
+            f"Invalid value {value!r} for field '{name}': expected {_EXPECTED[kind]}.",
+            field=name,
+        ) from exc
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,13 +178,7 @@ class FieldSpec:
         return OPS_BY_KIND[self.kind]
 
     def coerce(self, name: str, value: Any) -> Any:
-        try:
-            return _PARSERS[self.kind](value)
-        except (TypeError, ValueError) as exc:
-            raise QueryError(
-                f"Invalid value {value!r} for field '{name}': expected {self.kind.value}.",
-                field=name,
-            ) from exc
+        return parse_value(self.kind, name, value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,6 +220,11 @@ Condition = Filter | AllOf | AnyOf | Not | Related
 class Order:
     field: str
     descending: bool = False
+
+
+# The furthest a page may start: GraphQL's ``offset`` is an Int (32 bits), and every surface
+# shares its bound. Offsets are summed with page sizes in SQL, so they stay far from 64 bits.
+MAX_OFFSET = 2**31 - 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -362,6 +408,8 @@ def check_window(window: Window | None, *, max_page_size: int) -> None:
         return
     if window.limit < 0 or window.offset < 0:
         raise QueryError("limit and offset must not be negative.")
+    if window.offset > MAX_OFFSET:
+        raise QueryError(f"offset {window.offset} is over the maximum of {MAX_OFFSET}.")
     if window.limit > max_page_size:
         raise QueryError(
             f"Page size {window.limit} is over the maximum of {max_page_size}; "
