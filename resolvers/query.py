@@ -164,10 +164,21 @@ def parse_value(kind: Kind, name: str, value: Any) -> Any:
 
 
 @dataclass(frozen=True, slots=True)
-class FieldSpec:
-    """One filterable (and possibly sortable) field of an entity."""
+class AsSeen:
+    """A field computed from other rows than its entity's own: its SQL as a viewer sees it,
+    reading only the rows that viewer may see (built by :mod:`resolvers.catalog.fields`).
+    A filter on it then matches nothing through a hidden row, so it cannot tell whether one
+    exists."""
 
-    expr: ColumnElement[Any]
+    build: Callable[[Principal], ColumnElement[Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class FieldSpec:
+    """One filterable (and possibly sortable) field of an entity: a column of its table (or
+    an expression of its columns), or a value of related rows as the viewer sees them."""
+
+    expr: ColumnElement[Any] | AsSeen
     kind: Kind
     sortable: bool = True
     # What it holds, for a field that is not one of the entity's attributes (those say it).
@@ -176,6 +187,10 @@ class FieldSpec:
     @property
     def ops(self) -> frozenset[str]:
         return OPS_BY_KIND[self.kind]
+
+    def expression(self, view: Principal) -> ColumnElement[Any]:
+        """The field's SQL as ``view`` sees it."""
+        return self.expr.build(view) if isinstance(self.expr, AsSeen) else self.expr
 
     def coerce(self, name: str, value: Any) -> Any:
         return parse_value(self.kind, name, value)
@@ -300,7 +315,7 @@ class Entity:
         """Raise :class:`QueryError` for anything in ``spec`` this entity does not allow."""
         if spec.where is not None:
             self.compile_where(spec.where, ANONYMOUS)
-        self.compile_order(spec.order)
+        self.compile_order(spec.order, ANONYMOUS)
         check_window(spec.window, max_page_size=max_page_size)
 
     def compile_where(self, condition: Condition, view: Principal) -> ColumnElement[bool]:
@@ -321,9 +336,9 @@ class Entity:
             )
             rule = visible(rows, view)
             return found if rule is None else found.where(rule)
-        return self._compile_filter(condition)
+        return self._compile_filter(condition, view)
 
-    def _compile_filter(self, flt: Filter) -> ColumnElement[bool]:
+    def _compile_filter(self, flt: Filter, view: Principal) -> ColumnElement[bool]:
         spec = self.field_spec(flt.field)
         if flt.op not in spec.ops:
             allowed = ", ".join(sorted(spec.ops))
@@ -332,7 +347,7 @@ class Entity:
                 f"({spec.kind.value}). Allowed: {allowed}.",
                 field=flt.field,
             )
-        col = spec.expr
+        col = spec.expression(view)
         if flt.op == "isnull":
             is_null = _parse_bool(flt.value) if not isinstance(flt.value, bool) else flt.value
             return col.is_(None) if is_null else col.is_not(None)
@@ -370,7 +385,8 @@ class Entity:
             raise QueryError(f"{self.name} does not support search.")
         return matches(self.search, text)
 
-    def compile_order(self, order: Sequence[Order]) -> list[ColumnElement[Any]]:
+    def compile_order(self, order: Sequence[Order], view: Principal) -> list[ColumnElement[Any]]:
+        """``order`` (then the default order, then the key) as ``view`` sees the values."""
         clauses: list[ColumnElement[Any]] = []
         seen = set()
         # Every ordering ends on the key, so pages are stable under ties.
@@ -384,7 +400,7 @@ class Entity:
             # NULL sorts as the smallest value on every backend (PostgreSQL's default differs).
             # A column that holds no NULL is ordered plainly, so PostgreSQL can read the order
             # off an index of it (its indexes keep NULL largest).
-            expr = spec.expr
+            expr = spec.expression(view)
             if not getattr(expr, "nullable", True):
                 clauses.append(expr.desc() if item.descending else expr.asc())
             elif item.descending:
@@ -400,7 +416,7 @@ class Entity:
             stmt = stmt.where(self.compile_where(spec.where, view))
         if spec.search:
             stmt = stmt.where(self.compile_search(spec.search))
-        return stmt.order_by(*self.compile_order(spec.order))
+        return stmt.order_by(*self.compile_order(spec.order, view))
 
 
 def check_window(window: Window | None, *, max_page_size: int) -> None:
