@@ -40,6 +40,7 @@ from gateway.http.errors import (
 from gateway.http.routing import FamilyRoute, error_format
 from gateway.middleware import (
     AuthenticationMiddleware,
+    FailureMiddleware,
     RateLimitMiddleware,
     RequestIdMiddleware,
 )
@@ -112,9 +113,9 @@ async def unrouted_error(request: Request, exc: Exception) -> Response:
 
 
 async def unexpected_error(request: Request, exc: Exception) -> Response:
-    """An exception no route answered (the GraphQL view's own failures, a middleware's).
-    Starlette re-raises it to the server after this answer, and the server logs it with its
-    traceback: logging it here too would log it twice."""
+    """An exception that escaped even :class:`~gateway.middleware.FailureMiddleware` (one of
+    the two middlewares outside it). Starlette re-raises it to the server after this answer,
+    and the server logs it with its traceback: logging it here too would log it twice."""
     error = NeurogateError(INTERNAL_ERROR)
     return error_response(error_format(request.scope, request.scope.get("route")), error)
 
@@ -191,6 +192,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 expose_headers=CORS_EXPOSED_HEADERS,
             ),
             Middleware(RequestIdMiddleware),
+            # Inside the request id, so a failure's answer and its log line carry it.
+            Middleware(FailureMiddleware),
             Middleware(AuthenticationMiddleware),
             Middleware(RateLimitMiddleware),
         ],

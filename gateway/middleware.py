@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import string
 import time
 import uuid
@@ -12,10 +13,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.auth.principal import ANONYMOUS
 from gateway.errors import NeurogateError, RateLimited, Unauthenticated
-from gateway.http.errors import error_response
+from gateway.http.errors import INTERNAL_ERROR, error_response
 from gateway.http.routing import destination, error_format
 from resolvers.auth import authenticate
 from resolvers.context import Context
+
+log = logging.getLogger("neurogate")
 
 # Where credentials are exchanged for tokens, a stale Authorization header must not get in the
 # way of logging in again.
@@ -144,6 +147,7 @@ class RequestIdMiddleware:
         given = Headers(scope=scope).get(REQUEST_ID, "")
         valid = 0 < len(given) <= 128 and set(given) <= _REQUEST_ID_CHARS
         request_id = (given if valid else uuid.uuid4().hex).encode()
+        scope.setdefault("state", {})["request_id"] = request_id.decode()
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -151,3 +155,40 @@ class RequestIdMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_id)
+
+
+class FailureMiddleware:
+    """An exception no route answered (the GraphQL view's own, a middleware's) becomes a 500
+    in the format of the route the request was going to, its traceback logged once with the
+    request id. It is not re-raised: the server would then drop the connection without a
+    ``Connection: close``, failing the keep-alive client's next request too. Only a failure
+    after the answer began, which cannot be answered any more, still ends the connection."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def send_noting_start(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_noting_start)
+        except Exception as exc:
+            if started:
+                raise
+            request_id = scope.get("state", {}).get("request_id", "-")
+            log.error(
+                "unexpected error on %s %s (request %s)",
+                scope["method"],
+                scope["path"],
+                request_id,
+                exc_info=exc,
+            )
+            await refusal(scope, NeurogateError(INTERNAL_ERROR))(scope, receive, send)

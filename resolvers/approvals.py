@@ -29,6 +29,7 @@ from gateway.events import Event
 from resolvers.catalog import APPROVAL
 from resolvers.context import Context
 from resolvers.listing import get_row
+from resolvers.query import Kind, parse_value
 
 APPROVAL_TOPIC = "approvals"
 
@@ -113,7 +114,7 @@ def _instance_key(model: TaxonomyModel, instance_id: Any) -> Any:
     categories); a malformed id is simply not found."""
     try:
         if model.table.c.id.type.python_type is int:
-            return int(instance_id)
+            return parse_value(Kind.INT, "instance_id", int(instance_id))
         return instance_id if isinstance(instance_id, uuid.UUID) else uuid.UUID(str(instance_id))
     except (TypeError, ValueError) as exc:
         raise NotFound(f"{model.name.capitalize()} not found.") from exc

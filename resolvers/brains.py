@@ -28,7 +28,7 @@ from gateway.storage import Referenced, StagedFile, Storage
 from resolvers.catalog import FILE_UPLOAD
 from resolvers.context import Context
 from resolvers.listing import Page, get_row, list_rows
-from resolvers.query import Filter, QuerySpec, Window
+from resolvers.query import Filter, Kind, QuerySpec, Window, parse_value
 
 NAME_MAX = 255
 DESCRIPTION_MAX = 10_000
@@ -242,9 +242,10 @@ async def upload_brain(
 
 def _brain_id(value: Any) -> int:
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError):
         raise NotFound("Brain not found.") from None
+    return parse_value(Kind.INT, "id", number)  # type: ignore[no-any-return]
 
 
 async def _brain_to_change(conn: AsyncConnection, ctx: Context, brain_id: Any) -> Row[Any]:

@@ -16,6 +16,7 @@ naming its field. Each write is one transaction.
 
 from __future__ import annotations
 
+import math
 import re
 import uuid
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
@@ -53,6 +54,7 @@ from gateway.db.models import (
 from gateway.db.models.experiments import SubjectSex, SubjectStatus
 from gateway.errors import BadRequest, Forbidden, NotFound
 from resolvers.context import Context
+from resolvers.query import INT_RANGES, Kind
 
 Parser = Callable[[str, Any], Any]
 
@@ -106,10 +108,16 @@ def boolean(name: str, value: Any) -> bool:
 
 
 def optional_integer(name: str, value: Any) -> int | None:
+    """A whole number an INTEGER column can hold (32 bits: PostgreSQL's width)."""
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
         raise BadRequest("A valid integer is required.", field=name)
+    low, high = INT_RANGES[Kind.INT]
+    if value < low:
+        raise BadRequest(f"Ensure this value is greater than or equal to {low}.", field=name)
+    if value > high:
+        raise BadRequest(f"Ensure this value is less than or equal to {high}.", field=name)
     return value
 
 
@@ -152,6 +160,8 @@ def project_keys(name: str, value: Any) -> list[uuid.UUID]:
     if not isinstance(value, list) or not value:
         raise BadRequest("Give a non-empty list of project ids.", field=name)
     keys = [optional_key(name, item) for item in value]
+    if None in keys:
+        raise BadRequest("A project id may not be null.", field=name)
     return list(dict.fromkeys(k for k in keys if k is not None))
 
 
@@ -175,7 +185,21 @@ def extra_fields(name: str, value: Any) -> dict[str, Any]:
             )
         if isinstance(item, bool) or not isinstance(item, str | int | float):
             raise BadRequest(f"The value of '{key}' must be a string or a number.", field=name)
+        if not _storable_number(item):
+            raise BadRequest(
+                f"The value of '{key}' is out of range: numbers must fit in 64 bits.",
+                field=name,
+            )
     return dict(value)
+
+
+def _storable_number(item: str | int | float) -> bool:
+    """Whether a JSON value can be stored and sent back (a JSON encoder refuses integers
+    past 64 bits and numbers that are not finite)."""
+    if isinstance(item, int):
+        low, high = INT_RANGES[Kind.BIGINT]
+        return low <= item <= high
+    return not isinstance(item, float) or math.isfinite(item)
 
 
 def members(name: str, value: Any) -> dict[str, dict[str, Any]]:

@@ -346,7 +346,7 @@ async def related_rows(
     window = spec.window or Window(limit=ctx.settings.max_page_size)
     check_window(window, max_page_size=max(window.limit, ctx.settings.max_page_size))
     table = target.table
-    order = target.compile_order(spec.order)
+    order = target.compile_order(spec.order, view)
     selected = readable_columns(table, (target.key, *columns))
     if relation.is_reverse:
         parent_cols = [table.c[fk] for fk in relation.fks]

@@ -7,6 +7,7 @@ listed is a :class:`QueryError`, never a query on that column.
 
 from __future__ import annotations
 
+import math
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -96,31 +97,88 @@ def _parse_uuid(value: Any) -> uuid.UUID:
     return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value).strip())
 
 
-def _parse_int(value: Any) -> int:
-    if isinstance(value, bool):
-        raise ValueError("expected an integer")
-    if isinstance(value, int):
-        return value
-    return int(str(value).strip())
+# The integers a column of each kind holds. A value outside them names no row, and the
+# databases refuse to compare with it (SQLite past 64 bits, PostgreSQL past the column's own
+# width), so it is refused where it is parsed: a 400, never a failed statement.
+INT_RANGES: Mapping[Kind, tuple[int, int]] = {
+    Kind.INT: (-(2**31), 2**31 - 1),
+    Kind.BIGINT: (-(2**63), 2**63 - 1),
+}
+
+
+def _integer_of(kind: Kind) -> Callable[[Any], int]:
+    low, high = INT_RANGES[kind]
+
+    def parse(value: Any) -> int:
+        if isinstance(value, bool):
+            raise ValueError("expected an integer")
+        number = value if isinstance(value, int) else int(str(value).strip())
+        if not low <= number <= high:
+            raise ValueError("out of range")
+        return number
+
+    return parse
+
+
+def _parse_float(value: Any) -> float:
+    number = float(value)
+    if not math.isfinite(number):
+        raise ValueError("not a finite number")
+    return number
 
 
 _PARSERS: Mapping[Kind, Callable[[Any], Any]] = {
     Kind.STRING: str,
-    Kind.INT: _parse_int,
-    Kind.BIGINT: _parse_int,
-    Kind.FLOAT: float,
+    Kind.INT: _integer_of(Kind.INT),
+    Kind.BIGINT: _integer_of(Kind.BIGINT),
+    Kind.FLOAT: _parse_float,
     Kind.BOOL: _parse_bool,
     Kind.DATETIME: _parse_datetime,
     Kind.DATE: _parse_date,
     Kind.UUID: _parse_uuid,
 }
+# What a value of each kind must be, as a refusal says it (:func:`expected`).
+_EXPECTED: Mapping[Kind, str] = {
+    **{kind: kind.value for kind in Kind},
+    **{kind: f"an integer from {low} to {high}" for kind, (low, high) in INT_RANGES.items()},
+    Kind.FLOAT: "a finite number",
+}
+
+
+def expected(kind: Kind) -> str:
+    """What a value of ``kind`` must be, for a refusal: ``an integer from ... to ...``."""
+    return _EXPECTED[kind]
+
+
+def parse_value(kind: Kind, name: str, value: Any) -> Any:
+    """``value`` (as a surface gave it) as a value of ``kind``: every filter value, key and
+    lookup a request carries is parsed here. :class:`QueryError` naming ``name`` for one
+    that is not of ``kind`` or out of its range."""
+    try:
+        return _PARSERS[kind](value)
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise QueryError(
+            f"Invalid value {value!r} for field '{name}': expected {_EXPECTED[kind]}.",
+            field=name,
+        ) from exc
+
+
+@dataclass(frozen=True, slots=True)
+class AsSeen:
+    """A field computed from other rows than its entity's own: its SQL as a viewer sees it,
+    reading only the rows that viewer may see (built by :mod:`resolvers.catalog.fields`).
+    A filter on it then matches nothing through a hidden row, so it cannot tell whether one
+    exists."""
+
+    build: Callable[[Principal], ColumnElement[Any]]
 
 
 @dataclass(frozen=True, slots=True)
 class FieldSpec:
-    """One filterable (and possibly sortable) field of an entity."""
+    """One filterable (and possibly sortable) field of an entity: a column of its table (or
+    an expression of its columns), or a value of related rows as the viewer sees them."""
 
-    expr: ColumnElement[Any]
+    expr: ColumnElement[Any] | AsSeen
     kind: Kind
     sortable: bool = True
     # What it holds, for a field that is not one of the entity's attributes (those say it).
@@ -130,14 +188,12 @@ class FieldSpec:
     def ops(self) -> frozenset[str]:
         return OPS_BY_KIND[self.kind]
 
+    def expression(self, view: Principal) -> ColumnElement[Any]:
+        """The field's SQL as ``view`` sees it."""
+        return self.expr.build(view) if isinstance(self.expr, AsSeen) else self.expr
+
     def coerce(self, name: str, value: Any) -> Any:
-        try:
-            return _PARSERS[self.kind](value)
-        except (TypeError, ValueError) as exc:
-            raise QueryError(
-                f"Invalid value {value!r} for field '{name}': expected {self.kind.value}.",
-                field=name,
-            ) from exc
+        return parse_value(self.kind, name, value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,6 +235,11 @@ Condition = Filter | AllOf | AnyOf | Not | Related
 class Order:
     field: str
     descending: bool = False
+
+
+# The furthest a page may start: GraphQL's ``offset`` is an Int (32 bits), and every surface
+# shares its bound. Offsets are summed with page sizes in SQL, so they stay far from 64 bits.
+MAX_OFFSET = 2**31 - 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,7 +315,7 @@ class Entity:
         """Raise :class:`QueryError` for anything in ``spec`` this entity does not allow."""
         if spec.where is not None:
             self.compile_where(spec.where, ANONYMOUS)
-        self.compile_order(spec.order)
+        self.compile_order(spec.order, ANONYMOUS)
         check_window(spec.window, max_page_size=max_page_size)
 
     def compile_where(self, condition: Condition, view: Principal) -> ColumnElement[bool]:
@@ -275,9 +336,9 @@ class Entity:
             )
             rule = visible(rows, view)
             return found if rule is None else found.where(rule)
-        return self._compile_filter(condition)
+        return self._compile_filter(condition, view)
 
-    def _compile_filter(self, flt: Filter) -> ColumnElement[bool]:
+    def _compile_filter(self, flt: Filter, view: Principal) -> ColumnElement[bool]:
         spec = self.field_spec(flt.field)
         if flt.op not in spec.ops:
             allowed = ", ".join(sorted(spec.ops))
@@ -286,7 +347,7 @@ class Entity:
                 f"({spec.kind.value}). Allowed: {allowed}.",
                 field=flt.field,
             )
-        col = spec.expr
+        col = spec.expression(view)
         if flt.op == "isnull":
             is_null = _parse_bool(flt.value) if not isinstance(flt.value, bool) else flt.value
             return col.is_(None) if is_null else col.is_not(None)
@@ -324,7 +385,8 @@ class Entity:
             raise QueryError(f"{self.name} does not support search.")
         return matches(self.search, text)
 
-    def compile_order(self, order: Sequence[Order]) -> list[ColumnElement[Any]]:
+    def compile_order(self, order: Sequence[Order], view: Principal) -> list[ColumnElement[Any]]:
+        """``order`` (then the default order, then the key) as ``view`` sees the values."""
         clauses: list[ColumnElement[Any]] = []
         seen = set()
         # Every ordering ends on the key, so pages are stable under ties.
@@ -338,7 +400,7 @@ class Entity:
             # NULL sorts as the smallest value on every backend (PostgreSQL's default differs).
             # A column that holds no NULL is ordered plainly, so PostgreSQL can read the order
             # off an index of it (its indexes keep NULL largest).
-            expr = spec.expr
+            expr = spec.expression(view)
             if not getattr(expr, "nullable", True):
                 clauses.append(expr.desc() if item.descending else expr.asc())
             elif item.descending:
@@ -354,7 +416,7 @@ class Entity:
             stmt = stmt.where(self.compile_where(spec.where, view))
         if spec.search:
             stmt = stmt.where(self.compile_search(spec.search))
-        return stmt.order_by(*self.compile_order(spec.order))
+        return stmt.order_by(*self.compile_order(spec.order, view))
 
 
 def check_window(window: Window | None, *, max_page_size: int) -> None:
@@ -362,6 +424,8 @@ def check_window(window: Window | None, *, max_page_size: int) -> None:
         return
     if window.limit < 0 or window.offset < 0:
         raise QueryError("limit and offset must not be negative.")
+    if window.offset > MAX_OFFSET:
+        raise QueryError(f"offset {window.offset} is over the maximum of {MAX_OFFSET}.")
     if window.limit > max_page_size:
         raise QueryError(
             f"Page size {window.limit} is over the maximum of {max_page_size}; "

@@ -11,15 +11,25 @@ import strawberry
 from strawberry.schema.types.base_scalars import UUIDDefinition
 from strawberry.types.scalar import ScalarDefinition
 
+from resolvers.query import INT_RANGES, Kind
+
 BigInt = NewType("BigInt", int)
+BIGINT_MIN, BIGINT_MAX = INT_RANGES[Kind.BIGINT]
 
 
 def _parse_bigint(value: object) -> int:
+    # A literal or variable outside 64 bits fails validation (BAD_USER_INPUT) here, before
+    # it could reach a statement.
+    number: int | None = None
     if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value)
-    raise ValueError(f"BigInt must be an integer or a string of digits, got {value!r}")
+        number = value
+    elif isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        number = int(value)
+    if number is None:
+        raise ValueError(f"BigInt must be an integer or a string of digits, got {value!r}")
+    if not BIGINT_MIN <= number <= BIGINT_MAX:
+        raise ValueError(f"BigInt must be from {BIGINT_MIN} to {BIGINT_MAX}, got {value}")
+    return number
 
 
 def _serialize_datetime(value: datetime) -> str:

@@ -4,8 +4,10 @@ links.
 Two dialects: ``limit``/``offset`` (BrainSTEM, Alyx) and ``page``/``page_size`` (BrainMaps).
 Both become one :class:`~resolvers.query.Window`, checked against the family's default and
 maximum page size: asking for more than the maximum is a 400, never a silent cut (clients that
-page by ``count`` would loop forever). Links are the request's own URL with only the paging
-parameters changed, so they keep the caller's host, path, filters and ordering.
+page by ``count`` would loop forever). A page may start no further than
+:data:`~resolvers.query.MAX_OFFSET`: past it, a number is a 400 here, before it reaches SQL.
+Links are the request's own URL with only the paging parameters changed, so they keep the
+caller's host, path, filters and ordering.
 """
 
 from __future__ import annotations
@@ -15,21 +17,25 @@ from collections.abc import Mapping
 from starlette.datastructures import URL
 
 from gateway.errors import QueryError
-from resolvers.query import Window
+from resolvers.query import MAX_OFFSET, Window
 
 Links = tuple[str | None, str | None]  # (next, previous)
 
 
-def _whole_number(params: Mapping[str, str], name: str, default: int, *, minimum: int) -> int:
+def _whole_number(
+    params: Mapping[str, str], name: str, default: int, *, minimum: int, maximum: int = MAX_OFFSET
+) -> int:
     raw = params.get(name)
     if raw is None or raw == "":
         return default
     try:
         value = int(raw)
     except ValueError as exc:
-        raise QueryError(f"'{name}' must be a whole number, not {raw!r}.") from exc
+        raise QueryError(f"'{name}' must be a whole number, not {raw[:40]!r}.") from exc
     if value < minimum:
         raise QueryError(f"'{name}' must be at least {minimum}.")
+    if value > maximum:
+        raise QueryError(f"'{name}' must be at most {maximum}.")
     return value
 
 
@@ -64,10 +70,10 @@ def page_window(
     size_param: str = "page_size",
 ) -> Window:
     """The window of ``?page=&page_size=`` (pages count from 1)."""
-    page = _whole_number(params, page_param, 1, minimum=1)
     size = _at_most(
         size_param, _whole_number(params, size_param, default_size, minimum=1), max_size
     )
+    page = _whole_number(params, page_param, 1, minimum=1, maximum=MAX_OFFSET // size + 1)
     return Window(limit=size, offset=(page - 1) * size)
 
 

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import and_
 
 from gateway.db.models import Brain, FileUpload, Session, Species, Subject, User, table
 from gateway.db.models.search import BRAIN_SEARCH
-from resolvers.catalog.fields import attributes, columns, related_value, scientific_slug
+from resolvers.catalog.fields import (
+    attributes,
+    columns,
+    reached_value,
+    related_value,
+    scientific_slug,
+)
 from resolvers.catalog.taxonomy import category_name
 from resolvers.query import Attribute, Entity, FieldSpec, Kind, Order
 from resolvers.relations import ToOne
@@ -40,9 +46,11 @@ FILE_UPLOAD = Entity(
             description="The username of who uploaded it.",
         ),
         "subject_nickname": FieldSpec(
-            select(_subject.c.nickname)
-            .where(_session.c.id == _upload.c.session_id, _subject.c.id == _session.c.subject_id)
-            .scalar_subquery(),
+            reached_value(
+                _upload,
+                _subject.c.nickname,
+                and_(_session.c.id == _upload.c.session_id, _subject.c.id == _session.c.subject_id),
+            ),
             Kind.STRING,
             description="The nickname of its session's subject.",
         ),

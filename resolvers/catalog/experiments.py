@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Table, and_, select
+from sqlalchemy import Table, and_
 
 from gateway.auth.permissions import ProjectRole
 from gateway.db.models import (
@@ -279,9 +279,7 @@ SESSION = Entity(
         ),
         # Names the Alyx shim filters on (DOMAIN.md §2.2): related rows' names.
         "subject_nickname": FieldSpec(
-            select(_subject.c.nickname)
-            .where(_subject.c.id == _session.c.subject_id)
-            .scalar_subquery(),
+            related_value(_subject.c.nickname, _subject.c.id, _session.c.subject_id),
             Kind.STRING,
             description="The nickname of its subject.",
         ),

@@ -1,5 +1,9 @@
 """How entity declarations name their fields: record attributes, allowlisted columns (typed
-from the column), filter-only fields on related values, and related values themselves."""
+from the column), filter-only fields on related values, and related values themselves.
+
+A field read from other rows than the entity's own is built here, and only here, as the viewer
+sees it (:class:`~resolvers.query.AsSeen`): the rows it reads, and the row its value names,
+under their visibility rules (``tests/test_visibility.py`` walks every such field)."""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    Column,
     ColumnElement,
     Date,
     DateTime,
@@ -18,16 +23,22 @@ from sqlalchemy import (
     Table,
     TypeDecorator,
     Uuid,
+    and_,
+    case,
     exists,
     func,
     not_,
+    null,
     or_,
     select,
     type_coerce,
 )
 from sqlalchemy.sql import operators
+from sqlalchemy.sql.util import find_tables
 
-from resolvers.query import Attribute, FieldSpec, Kind
+from gateway.auth.principal import Principal
+from gateway.auth.visibility import names_visible_rows, visible
+from resolvers.query import AsSeen, Attribute, FieldSpec, Kind
 
 
 def kind_of(column: Any) -> Kind:
@@ -51,8 +62,39 @@ def kind_of(column: Any) -> Kind:
 
 
 def columns(table: Table, *names: str) -> dict[str, FieldSpec]:
-    """Allow filtering and sorting on these columns of ``table``, typed from the column."""
-    return {name: FieldSpec(table.c[name], kind_of(table.c[name])) for name in names}
+    """Allow filtering and sorting on these columns of ``table``, typed from the column (a
+    foreign key as the viewer sees it: :func:`foreign_key`)."""
+    return {name: FieldSpec(foreign_key(table.c[name]), kind_of(table.c[name])) for name in names}
+
+
+def foreign_key(column: Column[Any]) -> ColumnElement[Any] | AsSeen:
+    """``column`` as the viewer sees it: when it names a row of another table, null where
+    that row is hidden from them (as their records show it), so a filter on the hidden row's
+    id matches nothing. A column whose rows are seen only with the row it names needs no
+    check (a session's ``project_id``)."""
+    row = column.table
+    if all(names_visible_rows(row, column.name, k.column.table) for k in column.foreign_keys):
+        return column
+
+    def build(view: Principal) -> ColumnElement[Any]:
+        seen = _named_row_seen(column, view)
+        return case((and_(*seen), column), else_=null()) if seen else column
+
+    return AsSeen(build)
+
+
+def _named_row_seen(value: Column[Any], view: Principal) -> list[ColumnElement[bool]]:
+    """When ``value`` is a foreign key: that the row it names is one ``view`` may see."""
+    rules: list[ColumnElement[bool]] = []
+    for key in value.foreign_keys:
+        named = key.column.table
+        if not isinstance(named, Table) or names_visible_rows(value.table, value.name, named):
+            continue
+        rows = named.alias()
+        rule = visible(named, view, alias=rows)
+        if rule is not None:
+            rules.append(exists().where(rows.c[key.column.name] == value, rule))
+    return rules
 
 
 def attributes(table: Table, **declared: str | Attribute) -> dict[str, Attribute]:
@@ -78,24 +120,43 @@ def choices(values: type[StrEnum], **meanings: str) -> tuple[tuple[str, str], ..
 Path = tuple[ColumnElement[Any], ColumnElement[bool] | None]
 
 
+def _seen_along(row: Table, path: Path, view: Principal) -> list[ColumnElement[bool]]:
+    """What keeps a path to the rows ``view`` may see: each table it reads besides ``row``
+    (related and link rows) visible, and when its value is a foreign key, the row that value
+    names visible too. A value reached only through hidden rows then matches nothing, so a
+    filter on it cannot confirm that a hidden row exists."""
+    value, via = path
+    if not isinstance(value, Column) or not isinstance(value.table, Table):
+        raise TypeError(f"a related value is a column of a table, not {value!r}")
+    read: set[Table] = set()
+    if via is not None:
+        for tbl in {value.table, *find_tables(via)} - {row}:
+            if not isinstance(tbl, Table):  # a rule judges a table's rows, or an alias's given
+                raise TypeError(f"a path reads tables, not {tbl!r}")
+            read.add(tbl)
+    rules = [rule for rule in (visible(tbl, view) for tbl in read) if rule is not None]
+    return [*rules, *_named_row_seen(value, view)]
+
+
 class _AnyRelated(TypeDecorator[Any]):
     """The type of a to-many field: a comparison holds when it holds for some related value
-    (an EXISTS per path); ``ne`` and ``isnull`` hold when no related value is equal / any."""
+    the viewer may see (an EXISTS per path); ``ne`` and ``isnull`` hold when no such related
+    value is equal / any."""
 
     impl = Uuid
     cache_ok = False  # never reaches a statement: comparisons are rewritten below
 
-    def __init__(self, paths: Sequence[Path]) -> None:
+    def __init__(self, row: Table, paths: Sequence[Path], view: Principal) -> None:
         super().__init__()
-        self.paths = tuple(paths)
+        self.paths = tuple((path, _seen_along(row, path, view)) for path in paths)
 
     def some(self, op: Any, *other: Any, **kw: Any) -> ColumnElement[bool]:
         return or_(
             *(
-                op(value, *other, **kw)
+                and_(op(value, *other, **kw), *seen)
                 if via is None
-                else exists().where(via, op(value, *other, **kw))
-                for value, via in self.paths
+                else exists().where(via, op(value, *other, **kw), *seen)
+                for (value, via), seen in self.paths
             )
         )
 
@@ -110,26 +171,47 @@ class _AnyRelated(TypeDecorator[Any]):
 
 
 def to_many(
-    key: ColumnElement[Any], *paths: Path, kind: Kind = Kind.UUID, description: str
+    key: Column[Any], *paths: Path, kind: Kind = Kind.UUID, description: str
 ) -> FieldSpec:
-    """A filter-only field on related values (ids unless ``kind`` says otherwise): ``eq``/``in``
-    (and the text operators) match rows related to the value(s) through any of ``paths``,
-    ``ne`` rows related to none, ``isnull`` rows related to nothing."""
-    return FieldSpec(type_coerce(key, _AnyRelated(paths)), kind, False, description)
+    """A filter-only field on related values (ids unless ``kind`` says otherwise), as the
+    viewer sees them: ``eq``/``in`` (and the text operators) match rows related to the
+    value(s) through any of ``paths``, ``ne`` rows related to none, ``isnull`` rows related
+    to nothing. ``key`` is the key of the rows filtered."""
+    row = key.table
+    assert isinstance(row, Table)
+    return FieldSpec(
+        AsSeen(lambda view: type_coerce(key, _AnyRelated(row, paths, view))),
+        kind,
+        False,
+        description,
+    )
 
 
-def related_value(
-    column: ColumnElement[Any], key: ColumnElement[Any], of: ColumnElement[Any]
-) -> ColumnElement[Any]:
-    """``column`` of the row whose ``key`` is ``of`` (a scalar subquery: one related value)."""
-    return select(column).where(key == of).scalar_subquery()
+def reached_value(row: Table, column: Column[Any], via: ColumnElement[bool]) -> AsSeen:
+    """``column`` of the one row ``via`` reaches from ``row``'s (a scalar subquery), as the
+    viewer sees it: null when that row, or one on the way, is hidden."""
+    return AsSeen(
+        lambda view: select(column)
+        .where(via, *_seen_along(row, (column, via), view))
+        .scalar_subquery()
+    )
 
 
-def scientific_slug(expr: ColumnElement[Any], description: str) -> FieldSpec:
+def related_value(column: Column[Any], key: Column[Any], of: Column[Any]) -> AsSeen:
+    """``column`` of the row whose ``key`` is ``of`` (a column of the row filtered)."""
+    assert isinstance(of.table, Table)
+    return reached_value(of.table, column, key == of)
+
+
+def scientific_slug(name: ColumnElement[Any] | AsSeen, description: str) -> FieldSpec:
     """A filter-only field: a scientific name lower-cased with its spaces as hyphens
     (``mus-musculus``); compare it with :func:`slug_of_scientific_name` of the value."""
-    slug = func.replace(func.lower(expr), " ", "-")
-    return FieldSpec(slug, Kind.STRING, sortable=False, description=description)
+
+    def slug(of: ColumnElement[Any]) -> ColumnElement[Any]:
+        return func.replace(func.lower(of), " ", "-")
+
+    expr = AsSeen(lambda view: slug(name.build(view))) if isinstance(name, AsSeen) else slug(name)
+    return FieldSpec(expr, Kind.STRING, sortable=False, description=description)
 
 
 def slug_of_scientific_name(value: str) -> str:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy import ColumnElement, Table
+from sqlalchemy import Table
 
 from gateway.db.models import Approval, Category, Species, Strain, table
 from gateway.db.models.search import CATEGORY_SEARCH, SPECIES_SEARCH
@@ -16,7 +14,7 @@ from resolvers.catalog.fields import (
     related_value,
     scientific_slug,
 )
-from resolvers.query import Attribute, Entity, FieldSpec, Kind, Order, Writes
+from resolvers.query import AsSeen, Attribute, Entity, FieldSpec, Kind, Order, Writes
 from resolvers.relations import ToMany, ToOne
 
 _category, _species, _strain = table(Category), table(Species), table(Strain)
@@ -35,7 +33,7 @@ _TAXON: dict[str, str | Attribute] = {
 }
 
 
-def category_name(row: Table) -> ColumnElement[Any]:
+def category_name(row: Table) -> AsSeen:
     """The name of the category a row's ``category_id`` names."""
     return related_value(_category.c.name, _category.c.id, row.c.category_id)
 

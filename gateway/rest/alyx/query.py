@@ -21,7 +21,7 @@ from starlette.datastructures import QueryParams
 from gateway.errors import QueryError
 from gateway.http.pagination import offset_window
 from resolvers import catalog
-from resolvers.query import AllOf, Condition, Entity, Filter, QuerySpec
+from resolvers.query import AllOf, Condition, Entity, Filter, QuerySpec, expected
 
 DEFAULT_LIMIT = 250  # Alyx's PAGE_SIZE
 MAX_LIMIT = 1000  # Alyx's LimitedLimitOffsetPagination.max_limit
@@ -51,7 +51,7 @@ def typed(entity: Entity, column: str, param: str, raw: Any) -> Any:
         return spec.coerce(column, raw)
     except QueryError:
         raise QueryError(
-            f"Invalid value {raw!r} for '{param}': expected {spec.kind.value}."
+            f"Invalid value {raw!r} for '{param}': expected {expected(spec.kind)}."
         ) from None
 
 

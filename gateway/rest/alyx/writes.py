@@ -94,7 +94,11 @@ def slugs(tbl: Table, *columns: str) -> Convert:
             return []
         if isinstance(value, str):
             value = [item for item in value.split(",") if item.strip()]
-        if not isinstance(value, list):
+        # Each item names a row: null, a number or a blank is no name (and would otherwise
+        # be dropped or looked up as something it is not).
+        if not isinstance(value, list) or not all(
+            isinstance(item, str) and item.strip() for item in value
+        ):
             raise BadRequest(f"Expected a list of {columns[0]}s.", field=name)
         return [await one(ctx, name, item) for item in value]
 
