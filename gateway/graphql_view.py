@@ -12,7 +12,7 @@ from starlette.datastructures import Headers
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
-from starlette.websockets import WebSocket, WebSocketDisconnect
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData, process_result
@@ -22,6 +22,7 @@ from strawberry.types import ExecutionResult
 from gateway.accept import quality
 from gateway.auth.principal import ANONYMOUS, Portal
 from gateway.auth.visibility import in_portal
+from gateway.credential_watch import closing_when_credential_lapses
 from gateway.errors import BadRequest, NeurogateError, Unauthenticated
 from gateway.http.errors import ErrorFormat, error_response
 from gateway.http.multipart import read_graphql_multipart, refuse_unwanted_post
@@ -93,6 +94,8 @@ class _TextFrameAdapter(ASGIWebSocketAdapter):
     the stock clients refuse binary frames (browsers hand them over as Blobs)."""
 
     async def send_json(self, message: Mapping[str, object]) -> None:
+        if self.ws.application_state is WebSocketState.DISCONNECTED:
+            return  # closed from this side (a lapsed credential): nobody is left to tell
         try:
             await self.ws.send_text(orjson.dumps(message).decode())
         except WebSocketDisconnect as exc:
@@ -148,6 +151,14 @@ class GraphQLView(GraphQL[Context, None]):
             finally:
                 for file in staged:  # received but not kept by a mutation
                     file.path.unlink(missing_ok=True)
+            return
+        if scope["type"] == "websocket":
+            # The context is made here, not by Strawberry, so the credential it carries can
+            # be watched for as long as the socket is open.
+            websocket = WebSocket(scope, receive=receive, send=send)
+            context = await self.get_context(websocket, response=websocket)
+            async with closing_when_credential_lapses(websocket, context):
+                await self.run(websocket, context=context)
             return
         await super().__call__(scope, receive, send)
 

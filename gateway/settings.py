@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from limits import parse as parse_limit
 
@@ -15,15 +16,26 @@ DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./neurogate.db"
 # Signs JWTs in development only: Settings refuses it when NEUROGATE_ENV=production.
 DEVELOPMENT_SECRET_KEY = "neurogate-development-secret-key-change-me-in-production"
 
+N = TypeVar("N", int, float)
 
-def _int(env: Mapping[str, str], name: str, default: int) -> int:
+
+def _number(env: Mapping[str, str], name: str, default: N, kind: type[N]) -> N:
     raw = env.get(name)
     if raw is None or raw == "":
         return default
     try:
-        return int(raw)
+        return kind(raw)
     except ValueError as exc:
-        raise ValueError(f"{name} must be an integer, got {raw!r}") from exc
+        what = "an integer" if kind is int else "a number"
+        raise ValueError(f"{name} must be {what}, got {raw!r}") from exc
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    return _number(env, name, default, int)
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    return _number(env, name, default, float)
 
 
 def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
@@ -61,6 +73,8 @@ class Settings:
     device_poll_interval: int = 5
     rate_limit_anonymous: str = "100/minute"
     rate_limit_authenticated: str = "1000/minute"
+    # How often an open websocket re-checks the credential it was opened with (seconds).
+    subscription_recheck_seconds: float = 2.0
 
     def __post_init__(self) -> None:
         problem = url_problem(self.database_url)
@@ -74,6 +88,10 @@ class Settings:
             )
         if len(self.secret_key) < 32:
             raise ValueError("NEUROGATE_SECRET_KEY must be at least 32 characters")
+        if not 0 < self.subscription_recheck_seconds <= 3600:
+            raise ValueError(
+                "NEUROGATE_SUBSCRIPTION_RECHECK_SECONDS must be more than 0 and at most 3600"
+            )
         if self.max_upload_bytes < 1:
             raise ValueError("NEUROGATE_MAX_UPLOAD_BYTES must be a positive number of bytes")
         for name, value in (
@@ -112,5 +130,8 @@ class Settings:
             rate_limit_anonymous=env.get("NEUROGATE_RATE_LIMIT_ANONYMOUS") or "100/minute",
             rate_limit_authenticated=(
                 env.get("NEUROGATE_RATE_LIMIT_AUTHENTICATED") or "1000/minute"
+            ),
+            subscription_recheck_seconds=_float(
+                env, "NEUROGATE_SUBSCRIPTION_RECHECK_SECONDS", 2.0
             ),
         )

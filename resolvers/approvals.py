@@ -24,7 +24,7 @@ from gateway.db.engine import write_transaction
 from gateway.db.models import Approval, Category, Species, Strain, table
 from gateway.db.models._base import utcnow
 from gateway.db.models.taxonomy import ApprovalAction, ApprovalModel, ApprovalStatus
-from gateway.errors import BadRequest, Conflict, NotFound
+from gateway.errors import BadRequest, Conflict, NeurogateError, NotFound
 from gateway.events import Event
 from resolvers.catalog import APPROVAL
 from resolvers.context import Context
@@ -270,8 +270,7 @@ async def review(
             )
         )
         if claimed.rowcount != 1:  # type: ignore[attr-defined]
-            current = await get_approval(ctx, key)  # NotFound when missing or not visible
-            raise Conflict(f"This approval was already {current.status.lower()}.")
+            raise await _not_pending(conn, key)
         approval = await _read_approval(conn, key)
         if status is ApprovalStatus.ACCEPTED:
             instance = await _apply(conn, approval)
@@ -290,6 +289,16 @@ async def review(
     )
     await _publish(ctx, kind, row)
     return row
+
+
+async def _not_pending(conn: AsyncConnection, key: uuid.UUID) -> NeurogateError:
+    """Why an approval could not be claimed, read as it is now on the claiming connection
+    (a loader may hold the row as it was before a racing reviewer decided it)."""
+    status = select(_approvals.c.status).where(_approvals.c.id == key)
+    current = (await conn.execute(status)).scalar()
+    if current is None:
+        return NotFound("Approval not found.")
+    return Conflict(f"This approval was already {current.lower()}.")
 
 
 async def _apply(conn: AsyncConnection, approval: Row[Any]) -> Any:

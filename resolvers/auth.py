@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, func, or_, select, update
+from sqlalchemy import Row, Select, func, or_, select, update
 
 from gateway.auth.passwords import hash_password, verify_password
 from gateway.auth.principal import Portal, Principal
@@ -26,6 +26,7 @@ from gateway.auth.tokens import (
     new_secret,
 )
 from gateway.auth.visibility import readable_columns
+from gateway.db.engine import read_connection
 from gateway.db.models import Token, User, table
 from gateway.errors import NotFound, Unauthenticated
 from resolvers.context import Context
@@ -200,11 +201,10 @@ async def refresh_token_pair(ctx: Context, refresh: str) -> TokenPair:
     return pair
 
 
-async def authenticate(ctx: Context, credential: str) -> Principal:
-    """The principal behind any kind of token; :class:`Unauthenticated` when it is unknown,
-    expired, revoked, or its user is inactive."""
-    now = ctx.now()
-    stmt = (
+def _live_credentials() -> Select[Any]:
+    """Tokens not revoked, of active users, with what a principal is made of (the caller
+    still checks expiry: it depends on the clock)."""
+    return (
         select(
             _tokens.c.id,
             _tokens.c.kind,
@@ -215,12 +215,29 @@ async def authenticate(ctx: Context, credential: str) -> Principal:
             _users.c.is_reviewer,
         )
         .join(_users, _users.c.id == _tokens.c.user_id)
-        .where(
-            _tokens.c.revoked_at.is_(None),
-            _users.c.is_active.is_(True),
-            _tokens.c.secret_hash == hash_secret(credential),
-        )
+        .where(_tokens.c.revoked_at.is_(None), _users.c.is_active.is_(True))
     )
+
+
+def _expired(row: Row[Any], now: datetime) -> bool:
+    return row.expires_at is not None and row.expires_at <= now
+
+
+def _principal(row: Row[Any], portal: Portal = Portal.PRIVATE) -> Principal:
+    return Principal(
+        user_id=row.user_id,
+        is_admin=row.is_admin,
+        is_reviewer=row.is_reviewer,
+        portal=portal,
+        token_id=row.id,
+    )
+
+
+async def authenticate(ctx: Context, credential: str) -> Principal:
+    """The principal behind any kind of token; :class:`Unauthenticated` when it is unknown,
+    expired, revoked, or its user is inactive."""
+    now = ctx.now()
+    stmt = _live_credentials().where(_tokens.c.secret_hash == hash_secret(credential))
     if looks_like_jwt(credential):
         claims = decode_jwt(ctx.settings.secret_key, credential, now=now)
         if claims.kind is not TokenKind.ACCESS:
@@ -228,7 +245,7 @@ async def authenticate(ctx: Context, credential: str) -> Principal:
         stmt = stmt.where(_tokens.c.id == claims.jti)
     async with ctx.sessionmaker() as session:
         row = (await session.execute(stmt)).first()
-        if row is None or (row.expires_at is not None and row.expires_at <= now):
+        if row is None or _expired(row, now):
             raise Unauthenticated(INVALID_TOKEN)
         if row.kind == TokenKind.PERSONAL and (
             row.last_used_at is None or now - row.last_used_at >= SLIDING_RENEWAL
@@ -239,13 +256,22 @@ async def authenticate(ctx: Context, credential: str) -> Principal:
                 .values(last_used_at=now, expires_at=now + _lifetime(ctx, TokenKind.PERSONAL))
             )
             await session.commit()
-    return Principal(
-        user_id=row.user_id,
-        is_admin=row.is_admin,
-        is_reviewer=row.is_reviewer,
-        portal=Portal.PRIVATE,
-        token_id=row.id,
-    )
+    return _principal(row)
+
+
+async def recheck(ctx: Context, principal: Principal) -> Principal:
+    """``principal`` as its credential stands now, for a connection that outlives a request:
+    the user's current admin and reviewer flags; :class:`Unauthenticated` once the token is
+    revoked or expired or its user deactivated. One primary-key read, and nothing renewed
+    (a socket left open does not keep a sliding token alive)."""
+    if principal.token_id is None:
+        return principal  # anonymous: nothing to lapse
+    async with read_connection(ctx.sessionmaker) as conn:
+        query = _live_credentials().where(_tokens.c.id == principal.token_id)
+        row = (await conn.execute(query)).first()
+    if row is None or _expired(row, ctx.now()):
+        raise Unauthenticated(INVALID_TOKEN)
+    return _principal(row, principal.portal)
 
 
 async def revoke_token(ctx: Context, token_id: uuid.UUID) -> Row[Any]:

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.auth.permissions import editable, require_authenticated, require_reviewer
 from gateway.auth.visibility import visible
-from gateway.db.engine import read_connection
+from gateway.db.engine import read_connection, write_transaction
 from gateway.db.models import Brain, FileUpload, Species, table
 from gateway.errors import BadRequest, Conflict, Forbidden, NotFound
 from gateway.storage import Referenced, StagedFile, Storage
@@ -151,11 +151,6 @@ async def _free_readable_id(conn: AsyncConnection, name: str) -> str:
     return f"{slug}-{n}"
 
 
-def _transaction(ctx: Context) -> Any:
-    """A connection in a transaction, committed on success (Core statements only)."""
-    return ctx.sessionmaker.kw["bind"].begin()
-
-
 async def _insert_upload(
     conn: AsyncConnection, ctx: Context, staged: StagedFile, name: str, uploader_id: int
 ) -> Row[Any]:
@@ -182,7 +177,7 @@ async def upload_file(ctx: Context, *, file: Any, name: str | None = None) -> Ro
     )
 
     async def save() -> Row[Any]:
-        async with _transaction(ctx) as conn:
+        async with write_transaction(ctx.sessionmaker) as conn:
             return await _insert_upload(conn, ctx, staged, label, uploader_id)
 
     return await _storage(ctx).keep(staged, save, _referenced(ctx, staged.sha256))
@@ -214,7 +209,7 @@ async def upload_brain(
     now = ctx.now()
 
     async def insert_once() -> Row[Any]:
-        async with _transaction(ctx) as conn:
+        async with write_transaction(ctx.sessionmaker) as conn:
             upload = await _insert_upload(
                 conn, ctx, staged, display_name(staged.filename), uploader_id
             )
@@ -290,7 +285,7 @@ async def update_brain(
     if species is not None:
         found = await _find_species(ctx, species)
         changes.update(species_id=found.id, category_id=found.category_id)
-    async with _transaction(ctx) as conn:
+    async with write_transaction(ctx.sessionmaker) as conn:
         brain = await _brain_to_change(conn, ctx, brain_id)
         if not changes:
             return await _brain_row(conn, brain.id)
@@ -308,7 +303,7 @@ async def delete_brain(ctx: Context, *, brain_id: Any) -> None:
     something else uses that upload; the stored content goes when no upload refers to it."""
     require_authenticated(ctx.principal)
     released: str | None = None
-    async with _transaction(ctx) as conn:
+    async with write_transaction(ctx.sessionmaker) as conn:
         brain = await _brain_to_change(conn, ctx, brain_id)
         await conn.execute(delete(_brains).where(_brains.c.id == brain.id))
         if brain.file_id is not None:
@@ -337,7 +332,7 @@ async def verify_brain(ctx: Context, *, brain_id: Any, verified: bool = True) ->
         .values(verified=verified, updated_at=ctx.now())
         .returning(*_brains.c)
     )
-    async with _transaction(ctx) as conn:
+    async with write_transaction(ctx.sessionmaker) as conn:
         row = (await conn.execute(stmt)).first()
     if row is None:
         raise NotFound("Brain not found.")

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import strawberry
 
 from gateway.errors import NeurogateError, Unauthenticated
-from resolvers import approvals
+from resolvers import approvals, auth
 from resolvers.approvals import ApprovalEventKind, Decision
 from resolvers.catalog.fields import choices
 from resolvers.context import Context
@@ -118,11 +118,17 @@ class ApprovalSubscription:
             async for event in events:
                 payload = event.payload
                 decided = payload["kind"] in ("accepted", "rejected")
-                if not (reviewer or (decided and payload["submitter_id"] == principal.user_id)):
+                theirs = decided and payload["submitter_id"] == principal.user_id
+                if not (reviewer or theirs):
+                    continue
+                # Checked again at delivery, as the credential and the flags stand now (a
+                # lapsed credential ends the stream; the socket closes at the next check).
+                current = await auth.recheck(ctx, principal)
+                if not (current.is_reviewer or current.is_admin or theirs):
                     continue
                 # A fresh context per event: the approval has changed since it was cached.
                 fresh = Context.build(
-                    ctx.settings, ctx.sessionmaker, principal, ctx.clock, ctx.events
+                    ctx.settings, ctx.sessionmaker, current, ctx.clock, ctx.events
                 )
                 try:
                     row = await approvals.get_approval(fresh, payload["approval_id"])

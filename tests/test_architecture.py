@@ -14,6 +14,7 @@ SHELL_MODULES = (
     "gateway.cli",
     "gateway.middleware",
     "gateway.graphql_view",
+    "gateway.credential_watch",
     "gateway.rest",
     "gateway.http",
     "gateway.demo",

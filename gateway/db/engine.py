@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import weakref
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import orjson
@@ -59,10 +63,41 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
-def write_transaction(sessionmaker: async_sessionmaker[AsyncSession]) -> Any:
+# SQLite has one writer at a time. Writers of this process queue here, holding no connection
+# while they wait: waiting in SQLite's busy handler instead would hold a pooled connection each,
+# and a burst of writers could take every connection and starve the one holding the lock.
+_sqlite_writers: weakref.WeakKeyDictionary[Any, asyncio.Lock] = weakref.WeakKeyDictionary()
+
+
+def _sqlite_writer(engine: AsyncEngine) -> asyncio.Lock:
+    return _sqlite_writers.setdefault(engine.sync_engine, asyncio.Lock())
+
+
+@asynccontextmanager
+async def write_transaction(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> AsyncIterator[AsyncConnection]:
     """A connection in a transaction: committed when the block ends, rolled back if it
-    raises (so a failed write leaves nothing half-done)."""
-    return sessionmaker.kw["bind"].begin()
+    raises (so a failed write leaves nothing half-done).
+
+    On SQLite the transaction holds the database's write lock from its first statement
+    (``BEGIN IMMEDIATE``), so what it reads stays true until it commits, and concurrent
+    writers take turns (other processes wait up to the busy timeout) instead of failing with
+    "database is locked" halfway through."""
+    engine: AsyncEngine = sessionmaker.kw["bind"]
+    if not is_sqlite(engine.url.drivername):
+        async with engine.begin() as conn:
+            yield conn
+        return
+    async with _sqlite_writer(engine), engine.connect() as conn:
+        # The driver would otherwise open a deferred transaction at the first write only.
+        await conn.exec_driver_sql("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            await conn.rollback()
+            raise
+        await conn.commit()
 
 
 def read_connection(sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncConnection:
