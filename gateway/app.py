@@ -40,6 +40,7 @@ from gateway.http.errors import (
 from gateway.http.routing import FamilyRoute, error_format
 from gateway.middleware import (
     AuthenticationMiddleware,
+    BodySizeLimitMiddleware,
     RateLimitMiddleware,
     RequestIdMiddleware,
 )
@@ -124,7 +125,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
     # Fail closed: a table without a visibility rule stops the gateway here, not at a read.
     require_rules(SQLModel.metadata.tables.values())
     graphql = GraphQLView(
-        build_schema(settings), graphql_ide="graphiql" if settings.graphiql else None
+        build_schema(settings),
+        settings=settings,
+        graphql_ide="graphiql" if settings.graphiql_enabled else None,
     )
 
     @asynccontextmanager
@@ -140,7 +143,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             authenticated=parse_limit(settings.rate_limit_authenticated),
         )
         app.state.rate_limiter = FixedWindowRateLimiter(MemoryStorage())
-        if settings.graphiql and page_assets.missing():
+        if settings.graphiql_enabled and page_assets.missing():
             log.warning(
                 "the browser pages' assets are not installed (%s): run `make install`",
                 ", ".join(page_assets.missing()),
@@ -191,6 +194,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 expose_headers=CORS_EXPOSED_HEADERS,
             ),
             Middleware(RequestIdMiddleware),
+            Middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes),
             Middleware(AuthenticationMiddleware),
             Middleware(RateLimitMiddleware),
         ],

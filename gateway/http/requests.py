@@ -34,15 +34,39 @@ def require_user(request: Request) -> Principal:
     return principal
 
 
+def decode_json(raw: bytes | str, *, max_depth: int) -> Any:
+    """JSON text as Python values; a 400 for malformed JSON, and for arrays and objects
+    nested more than ``max_depth`` deep: whatever walks the value next (GraphQL's coercion
+    of variables, a filter) recurses, and must never meet a nesting the stack cannot hold."""
+    too_deep = BadRequest(f"JSON nested more than {max_depth} levels deep is refused.")
+    try:
+        value = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        if str(exc).startswith("depth limit exceeded"):  # orjson's own bound, 1024
+            raise too_deep from None
+        raise BadRequest(f"Malformed JSON: {exc}") from exc
+    if _nests_deeper(value, max_depth):
+        raise too_deep
+    return value
+
+
+def _nests_deeper(value: Any, max_depth: int) -> bool:
+    stack = [(value, 1)] if isinstance(value, (dict, list)) else []
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item
+        if depth > max_depth:
+            return True
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return False
+
+
 async def json_body(request: Request) -> dict[str, Any]:
     """The request's JSON object; a clear 400 for anything else."""
     raw = await request.body()
     if not raw.strip():
         return {}
-    try:
-        body = orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        raise BadRequest(f"Malformed JSON: {exc}") from exc
+    body = decode_json(raw, max_depth=request.app.state.settings.max_json_depth)
     if not isinstance(body, dict):
         raise BadRequest("The request body must be a JSON object.")
     return body
