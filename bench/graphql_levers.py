@@ -5,8 +5,9 @@ absence, measured in one run on the sessions benchmark's database (bench/graphql
   1,000-session query in process;
 * ``gc.freeze()`` after start-up against a heap left to the collector: what one full
   collection costs (the collector runs them now and then, in the middle of a request);
-* depth and alias limiter rules built once against built per request (the documented use,
-  which defeats the validation cache): a small query;
+* the selection limits rule (depth, aliases, expanded fields) built once against built per
+  request (how Strawberry documents its limiters, which defeats the validation cache): a
+  small query;
 * orjson against the standard library: encoding the 1,000-session answer;
 * Core rows against ORM objects: reading 1,000 sessions with every column.
 
@@ -24,7 +25,7 @@ from typing import Any
 
 import orjson
 from sqlalchemy import select
-from strawberry.extensions import AddValidationRules, MaxAliasesLimiter, QueryDepthLimiter
+from strawberry.extensions import AddValidationRules
 
 from bench._timing import Timing, measure_interleaved
 from bench.graphql_sessions import (
@@ -41,21 +42,29 @@ from gateway.db.models import Session
 from gateway.settings import Settings
 from schema import build_schema
 from schema.extensions import build_extensions
+from schema.limits import selection_limits
 
 REPS = 40
 SMALL_REPS = 300
 
 
 def _limiters_per_request(settings: Settings) -> list[Callable[[], Any]]:
-    """The gateway's extensions, but with the limiters' rules built anew for every request
-    (in place of the one ``AddValidationRules`` holding the rules built once)."""
+    """The gateway's extensions, but with the limits rule built anew for every request (in
+    place of the one ``AddValidationRules`` holding the rules built once)."""
 
     def built_once(extension: Any) -> bool:
         return isinstance(extension, partial) and extension.func is AddValidationRules
 
     per_request: list[Callable[[], Any]] = [
-        lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
-        lambda: MaxAliasesLimiter(max_alias_count=settings.max_query_aliases),
+        lambda: AddValidationRules(
+            [
+                selection_limits(
+                    max_depth=settings.max_query_depth,
+                    max_aliases=settings.max_query_aliases,
+                    max_fields=settings.max_query_fields,
+                )
+            ]
+        ),
     ]
     extensions = build_extensions(settings)
     if sum(map(built_once, extensions)) != 1:

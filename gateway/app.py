@@ -40,6 +40,7 @@ from gateway.http.errors import (
 from gateway.http.routing import FamilyRoute, error_format
 from gateway.middleware import (
     AuthenticationMiddleware,
+    BodySizeLimitMiddleware,
     FailureMiddleware,
     RateLimitMiddleware,
     RequestIdMiddleware,
@@ -125,7 +126,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
     # Fail closed: a table without a visibility rule stops the gateway here, not at a read.
     require_rules(SQLModel.metadata.tables.values())
     graphql = GraphQLView(
-        build_schema(settings), graphql_ide="graphiql" if settings.graphiql else None
+        build_schema(settings),
+        settings=settings,
+        graphql_ide="graphiql" if settings.graphiql_enabled else None,
     )
 
     @asynccontextmanager
@@ -141,7 +144,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             authenticated=parse_limit(settings.rate_limit_authenticated),
         )
         app.state.rate_limiter = FixedWindowRateLimiter(MemoryStorage())
-        if settings.graphiql and page_assets.missing():
+        if settings.graphiql_enabled and page_assets.missing():
             log.warning(
                 "the browser pages' assets are not installed (%s): run `make install`",
                 ", ".join(page_assets.missing()),
@@ -194,6 +197,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Middleware(RequestIdMiddleware),
             # Inside the request id, so a failure's answer and its log line carry it.
             Middleware(FailureMiddleware),
+            Middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes),
             Middleware(AuthenticationMiddleware),
             Middleware(RateLimitMiddleware),
         ],

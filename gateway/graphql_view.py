@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -26,7 +27,9 @@ from gateway.credential_watch import closing_when_credential_lapses
 from gateway.errors import BadRequest, NeurogateError, Unauthenticated
 from gateway.http.errors import ErrorFormat, error_response
 from gateway.http.multipart import read_graphql_multipart, refuse_unwanted_post
+from gateway.http.requests import decode_json
 from gateway.pages.routes import graphiql_page
+from gateway.settings import Settings
 from gateway.storage import StagedFile
 from resolvers.auth import authenticate
 from resolvers.context import Context
@@ -57,13 +60,14 @@ def is_request_error(result: ExecutionResult) -> bool:
     )
 
 
-def names_a_subscription(query: str | None, operation_name: str | None) -> bool:
+def names_a_subscription(query: str | None, operation_name: str | None, max_tokens: int) -> bool:
     """Whether the operation to run is a subscription (parsed only when the document says
-    ``subscription`` at all: the schema parses every document anyway, with its cache)."""
+    ``subscription`` at all: the schema parses every document anyway, with its cache; and
+    under the schema's token limit, as a long document is refused there)."""
     if not query or "subscription" not in query:
         return False
     try:
-        operation = get_operation_ast(parse(query), operation_name)
+        operation = get_operation_ast(parse(query, max_tokens=max_tokens), operation_name)
     except GraphQLError:
         return False  # the schema answers the parse error
     return operation is not None and operation.operation == OperationType.SUBSCRIPTION
@@ -106,7 +110,8 @@ class GraphQLView(GraphQL[Context, None]):
     request_adapter_class = _UploadRequestAdapter
     websocket_adapter_class = _TextFrameAdapter  # type: ignore[assignment]
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, settings: Settings, **kwargs: Any) -> None:
+        self.settings = settings
         # File uploads (the GraphQL multipart request spec), read by parse_multipart below.
         kwargs.setdefault("multipart_uploads_enabled", True)
         # Web apps on any origin may subscribe, as CORS lets them query: a subscriber signs in
@@ -116,6 +121,18 @@ class GraphQLView(GraphQL[Context, None]):
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
+
+    def parse_json(self, data: str | bytes) -> Any:
+        """A POST body or GET's variables: malformed or too deeply nested JSON is a 400 in
+        GraphQL's format (Strawberry would answer it in plain text)."""
+        return decode_json(data, max_depth=self.settings.max_json_depth)
+
+    def decode_json(self, data: str | bytes) -> object:
+        """A websocket message: Strawberry closes the socket (4400) on a JSONDecodeError."""
+        try:
+            return decode_json(data, max_depth=self.settings.max_json_depth)
+        except BadRequest as error:
+            raise json.JSONDecodeError(error.message, "", 0) from None
 
     @property
     def graphql_ide_html(self) -> str:
@@ -144,7 +161,7 @@ class GraphQLView(GraphQL[Context, None]):
             state[_STAGED] = staged
             try:
                 await super().__call__(scope, receive, send)
-            except NeurogateError as error:  # reading an upload failed: nothing was sent yet
+            except NeurogateError as error:  # reading the body failed: nothing was sent yet
                 await error_response(ErrorFormat.GRAPHQL, error)(scope, receive, send)
             except ClientDisconnect:
                 pass  # the client is gone mid-upload: nobody is left to answer
@@ -179,7 +196,8 @@ class GraphQLView(GraphQL[Context, None]):
         request_data: GraphQLRequestData,
     ) -> ExecutionResult:
         # A subscription sent as a plain HTTP request would run as a query and fail inside.
-        if names_a_subscription(request_data.query, request_data.operation_name):
+        max_tokens = self.settings.max_query_tokens
+        if names_a_subscription(request_data.query, request_data.operation_name, max_tokens):
             error = GraphQLError(SUBSCRIPTIONS_OVER_WEBSOCKET, extensions={"code": "BAD_REQUEST"})
             return ExecutionResult(data=None, errors=[error])
         return await super().execute_single(

@@ -1,4 +1,5 @@
-"""Authentication for every surface: one middleware turns any credential into one principal."""
+"""What every surface shares before routing: request ids, a bound on request bodies,
+one authentication turning any credential into one principal, rate limits."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.auth.principal import ANONYMOUS
-from gateway.errors import NeurogateError, RateLimited, Unauthenticated
+from gateway.errors import NeurogateError, PayloadTooLarge, RateLimited, Unauthenticated
 from gateway.http.errors import INTERNAL_ERROR, error_response
 from gateway.http.routing import destination, error_format
 from resolvers.auth import authenticate
@@ -192,3 +193,64 @@ class FailureMiddleware:
                 exc_info=exc,
             )
             await refusal(scope, NeurogateError(INTERNAL_ERROR))(scope, receive, send)
+
+
+UPLOAD_CONTENT_TYPE = "multipart/form-data"
+
+
+class BodySizeLimitMiddleware:
+    """Refuses a request body over ``max_bytes`` with 413, in the format of the route it was
+    going to, before it is read: at once when its declared length says so, else as soon as
+    the bytes received pass the limit (a chunked body). Uploads (multipart/form-data) are
+    bounded by their own limit, where they are streamed to storage."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        content_type = headers.get("content-type", "").split(";", 1)[0].strip().lower()
+        if content_type == UPLOAD_CONTENT_TYPE:
+            await self.app(scope, receive, send)
+            return
+        too_large = PayloadTooLarge(
+            f"The request body is larger than the limit of {self.max_bytes} bytes."
+        )
+        declared = headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > self.max_bytes:
+            await self._refuse(scope, receive, send, too_large)
+            return
+        received = 0
+        started = False
+
+        async def counted_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise too_large  # the route answers it in its format, as any domain error
+            return message
+
+        async def watched_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counted_receive, watched_send)
+        except PayloadTooLarge as error:
+            if started:
+                raise
+            await self._refuse(scope, receive, send, error)
+
+    @staticmethod
+    async def _refuse(scope: Scope, receive: Receive, send: Send, error: PayloadTooLarge) -> None:
+        response = refusal(scope, error)
+        # The rest of the body is never read: the connection cannot carry another request.
+        response.headers["connection"] = "close"
+        await response(scope, receive, send)

@@ -15,14 +15,18 @@ from gateway.db.checks import url_problem
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./neurogate.db"
 # Signs JWTs in development only: Settings refuses it when NEUROGATE_ENV=production.
 DEVELOPMENT_SECRET_KEY = "neurogate-development-secret-key-change-me-in-production"
+# NEUROGATE_MAX_QUERY_COST's default: this many lists each nested in a list, both at the
+# default page (NEUROGATE_MAX_PAGE_SIZE rows each, so page² rows): 50,000 rows with the
+# default page of 100. It grows with the page size squared, as nested lists do.
+QUERY_COST_NESTED_PAGES = 5
 
 N = TypeVar("N", int, float)
 
 
-def _number(env: Mapping[str, str], name: str, default: N, kind: type[N]) -> N:
+def _optional_number(env: Mapping[str, str], name: str, kind: type[N]) -> N | None:
     raw = env.get(name)
     if raw is None or raw == "":
-        return default
+        return None
     try:
         return kind(raw)
     except ValueError as exc:
@@ -30,18 +34,29 @@ def _number(env: Mapping[str, str], name: str, default: N, kind: type[N]) -> N:
         raise ValueError(f"{name} must be {what}, got {raw!r}") from exc
 
 
+def _optional_int(env: Mapping[str, str], name: str) -> int | None:
+    return _optional_number(env, name, int)
+
+
 def _int(env: Mapping[str, str], name: str, default: int) -> int:
-    return _number(env, name, default, int)
+    value = _optional_number(env, name, int)
+    return default if value is None else value
 
 
 def _float(env: Mapping[str, str], name: str, default: float) -> float:
-    return _number(env, name, default, float)
+    value = _optional_number(env, name, float)
+    return default if value is None else value
 
 
 def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    value = _optional_bool(env, name)
+    return default if value is None else value
+
+
+def _optional_bool(env: Mapping[str, str], name: str) -> bool | None:
     raw = env.get(name)
     if raw is None or raw == "":
-        return default
+        return None
     if raw.lower() in {"1", "true", "yes", "on"}:
         return True
     if raw.lower() in {"0", "false", "no", "off"}:
@@ -60,7 +75,26 @@ class Settings:
     max_query_depth: int = 10
     max_query_tokens: int = 5000
     max_query_aliases: int = 30
-    graphiql: bool = True
+    # The selection once every fragment spread is expanded: fields counted as spread.
+    max_query_fields: int = 2000
+    # Rows a GraphQL operation may ask for: page sizes multiplied through nesting. None:
+    # follows the page size (QUERY_COST_NESTED_PAGES), so that raising the page size does
+    # not refuse the questions it was raised for.
+    max_query_cost: int | None = None
+    # Request bodies other than uploads (multipart/form-data keeps max_upload_bytes).
+    max_body_bytes: int = 2 * 1024**2
+    max_json_depth: int = 64
+    # Input objects in a GraphQL operation's variables (each condition of a where: is one).
+    max_input_objects: int = 1000
+    # One filter (GraphQL where:, a REST family's filter parameters): its conditions, how
+    # deeply and/or/not nest, and how many values one `in` lists.
+    max_filter_conditions: int = 300
+    max_filter_depth: int = 10
+    max_filter_values: int = 1000
+    # None: on in development, off in production. GraphiQL needs introspection, so it
+    # follows it unless set.
+    introspection: bool | None = None
+    graphiql: bool | None = None
     sql_echo: bool = False
     environment: str = "development"
     secret_key: str = DEVELOPMENT_SECRET_KEY
@@ -92,8 +126,20 @@ class Settings:
             raise ValueError(
                 "NEUROGATE_SUBSCRIPTION_RECHECK_SECONDS must be more than 0 and at most 3600"
             )
-        if self.max_upload_bytes < 1:
-            raise ValueError("NEUROGATE_MAX_UPLOAD_BYTES must be a positive number of bytes")
+        bounds = (
+            ("NEUROGATE_MAX_UPLOAD_BYTES", self.max_upload_bytes),
+            ("NEUROGATE_MAX_QUERY_FIELDS", self.max_query_fields),
+            ("NEUROGATE_MAX_QUERY_COST", self.query_cost_limit),
+            ("NEUROGATE_MAX_BODY_BYTES", self.max_body_bytes),
+            ("NEUROGATE_MAX_JSON_DEPTH", self.max_json_depth),
+            ("NEUROGATE_MAX_INPUT_OBJECTS", self.max_input_objects),
+            ("NEUROGATE_MAX_FILTER_CONDITIONS", self.max_filter_conditions),
+            ("NEUROGATE_MAX_FILTER_DEPTH", self.max_filter_depth),
+            ("NEUROGATE_MAX_FILTER_VALUES", self.max_filter_values),
+        )
+        for name, bound in bounds:
+            if bound < 1:
+                raise ValueError(f"{name} must be a positive number")
         for name, value in (
             ("NEUROGATE_RATE_LIMIT_ANONYMOUS", self.rate_limit_anonymous),
             ("NEUROGATE_RATE_LIMIT_AUTHENTICATED", self.rate_limit_authenticated),
@@ -102,6 +148,23 @@ class Settings:
                 parse_limit(value)
             except ValueError as exc:
                 raise ValueError(f"{name} must look like '100/minute', got {value!r}") from exc
+
+    # The settings whose default follows others (unset: None), as they are in effect.
+    @property
+    def introspection_enabled(self) -> bool:
+        if self.introspection is None:
+            return self.environment == "development"
+        return self.introspection
+
+    @property
+    def graphiql_enabled(self) -> bool:
+        return self.introspection_enabled if self.graphiql is None else self.graphiql
+
+    @property
+    def query_cost_limit(self) -> int:
+        if self.max_query_cost is None:
+            return QUERY_COST_NESTED_PAGES * self.max_page_size**2
+        return self.max_query_cost
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -116,7 +179,16 @@ class Settings:
             max_query_depth=_int(env, "NEUROGATE_MAX_QUERY_DEPTH", 10),
             max_query_tokens=_int(env, "NEUROGATE_MAX_QUERY_TOKENS", 5000),
             max_query_aliases=_int(env, "NEUROGATE_MAX_QUERY_ALIASES", 30),
-            graphiql=_bool(env, "NEUROGATE_GRAPHIQL", True),
+            max_query_fields=_int(env, "NEUROGATE_MAX_QUERY_FIELDS", 2000),
+            max_query_cost=_optional_int(env, "NEUROGATE_MAX_QUERY_COST"),
+            max_body_bytes=_int(env, "NEUROGATE_MAX_BODY_BYTES", 2 * 1024**2),
+            max_json_depth=_int(env, "NEUROGATE_MAX_JSON_DEPTH", 64),
+            max_input_objects=_int(env, "NEUROGATE_MAX_INPUT_OBJECTS", 1000),
+            max_filter_conditions=_int(env, "NEUROGATE_MAX_FILTER_CONDITIONS", 300),
+            max_filter_depth=_int(env, "NEUROGATE_MAX_FILTER_DEPTH", 10),
+            max_filter_values=_int(env, "NEUROGATE_MAX_FILTER_VALUES", 1000),
+            introspection=_optional_bool(env, "NEUROGATE_INTROSPECTION"),
+            graphiql=_optional_bool(env, "NEUROGATE_GRAPHIQL"),
             sql_echo=_bool(env, "NEUROGATE_SQL_ECHO", False),
             environment=env.get("NEUROGATE_ENV") or "development",
             secret_key=env.get("NEUROGATE_SECRET_KEY") or DEVELOPMENT_SECRET_KEY,

@@ -45,7 +45,7 @@ from gateway.db.models._base import JsonArrayOf, UuidText
 from gateway.errors import NotFound
 from loaders.rows import MAX_KEYS_PER_STATEMENT
 from resolvers.context import Context
-from resolvers.query import Entity, QuerySpec, Window, check_window
+from resolvers.query import Entity, QuerySpec, Window, check_condition, check_window
 from resolvers.relations import ToMany
 
 # The name of the count a page's rows carry as their last column (when a total is asked for).
@@ -213,6 +213,18 @@ def _split(
     return own, joined
 
 
+def check_filter(ctx: Context, spec: QuerySpec) -> None:
+    """Refuse a filter a caller sent that is larger than the gateway's bounds (the read
+    path's own filters, such as a level's keys, are not bounded by them)."""
+    settings = ctx.settings
+    check_condition(
+        spec.where,
+        max_conditions=settings.max_filter_conditions,
+        max_depth=settings.max_filter_depth,
+        max_values=settings.max_filter_values,
+    )
+
+
 async def list_rows(
     ctx: Context,
     entity: Entity,
@@ -345,6 +357,7 @@ async def related_rows(
     view = _view(ctx)
     window = spec.window or Window(limit=ctx.settings.max_page_size)
     check_window(window, max_page_size=max(window.limit, ctx.settings.max_page_size))
+    check_filter(ctx, spec)
     table = target.table
     order = target.compile_order(spec.order, view)
     selected = readable_columns(table, (target.key, *columns))

@@ -431,3 +431,37 @@ def check_window(window: Window | None, *, max_page_size: int) -> None:
             f"Page size {window.limit} is over the maximum of {max_page_size}; "
             "ask for fewer rows and page with offset or a cursor."
         )
+
+
+def check_condition(
+    condition: Condition | None, *, max_conditions: int, max_depth: int, max_values: int
+) -> None:
+    """Raise :class:`QueryError` for a filter larger than the gateway reads: more than
+    ``max_conditions`` conditions (comparisons and the and/or/not joining them), nested more
+    than ``max_depth`` deep, or an ``in`` listing more than ``max_values`` values. Databases
+    parse a long chain of OR as deep as it is long (SQLite gives up at 1,000), and each
+    value of an ``in`` is a statement parameter (PostgreSQL takes at most 32,767)."""
+    if condition is None:
+        return
+    stack: list[tuple[Condition, int]] = [(condition, 1)]
+    count = 0
+    while stack:
+        part, depth = stack.pop()
+        count += 1
+        if count > max_conditions:
+            raise QueryError(f"A filter may hold at most {max_conditions} conditions.")
+        if depth > max_depth:
+            raise QueryError(f"A filter may nest and, or and not at most {max_depth} deep.")
+        if isinstance(part, (AllOf, AnyOf)):
+            stack.extend((inner, depth + 1) for inner in part.parts)
+        elif isinstance(part, Not):
+            stack.append((part.part, depth + 1))
+        elif isinstance(part, Related):
+            stack.append((part.condition, depth + 1))
+        elif part.op == "in":
+            values = part.value.split(",") if isinstance(part.value, str) else part.value
+            if isinstance(values, Sequence) and len(values) > max_values:
+                raise QueryError(
+                    f"'in' on {part.field} may list at most {max_values} values.",
+                    field=part.field,
+                )

@@ -29,7 +29,7 @@ from gateway.errors import NotFound
 from loaders.rows import MAX_KEYS_PER_STATEMENT
 from resolvers.catalog import ENTITIES
 from resolvers.context import Context
-from resolvers.listing import Join, Page, RelatedIds, list_rows, related_rows
+from resolvers.listing import Join, Page, RelatedIds, check_filter, list_rows, related_rows
 from resolvers.query import AllOf, Condition, Entity, Filter, QuerySpec, Window
 from resolvers.relations import ToMany, ToOne
 
@@ -162,6 +162,7 @@ async def read(
 ) -> Read:
     """The visible rows of ``entity`` matching ``spec`` (one window of them) as nodes with
     ``include`` read, and the exact number of matching rows when ``with_total``."""
+    check_filter(ctx, spec)
     folds = _folds(entity, include)
     page = await list_rows(
         ctx,

@@ -7,19 +7,18 @@ from collections.abc import Callable, Iterator
 from functools import partial
 from typing import Any
 
-from graphql import GraphQLError
+from graphql import GraphQLError, NoSchemaIntrospectionCustomRule
 from strawberry.extensions import (
     AddValidationRules,
-    MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
-    QueryDepthLimiter,
     SchemaExtension,
     ValidationCache,
 )
 
 from gateway.errors import NeurogateError
 from gateway.settings import Settings
+from schema.limits import OperationLimits, selection_limits
 
 log = logging.getLogger("neurogate.graphql")
 
@@ -60,9 +59,11 @@ def _render(error: GraphQLError) -> GraphQLError:
             error.extensions = {**(error.extensions or {}), "field": original.field}
         return error
     # No original exception, a GraphQL one, or none raised inside a field (no path): the
-    # request itself was wrong (e.g. a variable that does not coerce to its type).
+    # request itself was wrong (e.g. a variable that does not coerce to its type), unless
+    # its code says what else (a limit refusing it).
     if original is None or isinstance(original, GraphQLError) or error.path is None:
-        _set_code(error, "BAD_USER_INPUT")
+        if "code" not in (error.extensions or {}):
+            _set_code(error, "BAD_USER_INPUT")
         return error
     log.error("unexpected error in %s", error.path, exc_info=original)
     return GraphQLError(
@@ -74,18 +75,30 @@ def _render(error: GraphQLError) -> GraphQLError:
 
 
 def build_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
-    """Extension factories. The depth and alias limiters are built *once* here and their rule
-    classes reused: a limiter built per request brings new rule classes, and Strawberry's
-    validation cache (keyed by the rules) would then never hit."""
+    """Extension factories. The validation rules are built *once* here and reused: rule
+    classes built per request would be new ones each time, and Strawberry's validation
+    cache (keyed by the rules) would then never hit. Every limit that needs the document
+    alone is a rule (cached with it); the cost needs the request's variables too."""
     rules: list[Any] = [
-        *QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules,
-        *MaxAliasesLimiter(max_alias_count=settings.max_query_aliases).validation_rules,
+        selection_limits(
+            max_depth=settings.max_query_depth,
+            max_aliases=settings.max_query_aliases,
+            max_fields=settings.max_query_fields,
+        ),
     ]
+    if not settings.introspection_enabled:
+        rules.append(NoSchemaIntrospectionCustomRule)
     max_tokens = settings.max_query_tokens
     return [
         lambda: MaxTokensLimiter(max_token_count=max_tokens),
         ParserCache,
         partial(AddValidationRules, rules),
         ValidationCache,
+        partial(
+            OperationLimits,
+            max_input_objects=settings.max_input_objects,
+            max_cost=settings.query_cost_limit,
+            default_page=settings.max_page_size,
+        ),
         DomainErrors,
     ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import orjson
@@ -34,15 +35,56 @@ def require_user(request: Request) -> Principal:
     return principal
 
 
+_TWO_TO_63 = float(2**63)
+
+
+def decode_json(raw: bytes | str, *, max_depth: int) -> Any:
+    """JSON text as Python values; a 400 for malformed JSON, and for arrays and objects
+    nested more than ``max_depth`` deep: whatever walks the value next (GraphQL's coercion
+    of variables, a filter) recurses, and must never meet a nesting the stack cannot hold.
+    Integers are exact, however large (the checks of what takes them refuse those too big)."""
+    too_deep = BadRequest(f"JSON nested more than {max_depth} levels deep is refused.")
+    try:
+        value = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        if str(exc).startswith("depth limit exceeded"):  # orjson's own bound, 1024
+            raise too_deep from None
+        raise BadRequest(f"Malformed JSON: {exc}") from exc
+    nests_deeper, past_64_bits = _walk(value, max_depth)
+    if nests_deeper:
+        raise too_deep
+    if past_64_bits:
+        # orjson reads an integer past 64 bits as a float: read the text again, exactly
+        # (its nesting is bounded above, so the standard decoder cannot recurse too deep).
+        value = json.loads(raw)
+    return value
+
+
+def _walk(value: Any, max_depth: int) -> tuple[bool, bool]:
+    """Whether ``value`` nests deeper than ``max_depth``, and whether it holds a float as
+    large as a 64-bit integer (where orjson may have read an integer inexactly)."""
+    if isinstance(value, float):
+        return False, abs(value) >= _TWO_TO_63
+    stack = [(value, 1)] if isinstance(value, (dict, list)) else []
+    large = False
+    while stack:
+        item, depth = stack.pop()
+        if depth > max_depth:
+            return True, large
+        for child in item.values() if isinstance(item, dict) else item:
+            if isinstance(child, (dict, list)):
+                stack.append((child, depth + 1))
+            elif isinstance(child, float) and abs(child) >= _TWO_TO_63:
+                large = True
+    return False, large
+
+
 async def json_body(request: Request) -> dict[str, Any]:
     """The request's JSON object; a clear 400 for anything else."""
     raw = await request.body()
     if not raw.strip():
         return {}
-    try:
-        body = orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        raise BadRequest(f"Malformed JSON: {exc}") from exc
+    body = decode_json(raw, max_depth=request.app.state.settings.max_json_depth)
     if not isinstance(body, dict):
         raise BadRequest("The request body must be a JSON object.")
     return body
