@@ -34,10 +34,13 @@ def require_user(request: Request) -> Principal:
     return principal
 
 
-async def json_body(request: Request) -> dict[str, Any]:
-    """The request's JSON object; a clear 400 for anything else."""
+async def json_body(request: Request, *, required: bool = True) -> dict[str, Any]:
+    """The request's JSON object; a clear 400 for anything else, and for no body at all
+    unless the body is optional (then it reads as ``{}``)."""
     raw = await request.body()
     if not raw.strip():
+        if required:
+            raise BadRequest("A JSON object is required as the request body.")
         return {}
     try:
         body = orjson.loads(raw)
@@ -48,13 +51,13 @@ async def json_body(request: Request) -> dict[str, Any]:
     return body
 
 
-async def form_or_json(request: Request) -> dict[str, Any]:
+async def form_or_json(request: Request, *, required: bool = True) -> dict[str, Any]:
     """Form fields (urlencoded or multipart) or a JSON object, whichever was sent."""
     content_type = request.headers.get("content-type", "")
     if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
         form = await request.form()
         return {key: value for key, value in form.items() if isinstance(value, str)}
-    return await json_body(request)
+    return await json_body(request, required=required)
 
 
 def required_strings(body: dict[str, Any], *names: str) -> list[str]:
