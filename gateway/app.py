@@ -26,22 +26,15 @@ from starlette.routing import WebSocketRoute
 from gateway.auth.visibility import require_rules
 from gateway.db.engine import create_engine, session_factory
 from gateway.db.models._base import utcnow
-from gateway.errors import NeurogateError
 from gateway.events import InMemoryBroker
 from gateway.graphql_view import GraphQLView
 from gateway.http import files
-from gateway.http.errors import (
-    DEFAULT,
-    INTERNAL_ERROR,
-    ErrorFormat,
-    domain_error_of,
-    error_response,
-)
+from gateway.http.errors import DEFAULT, ErrorFormat, domain_error_of, error_response
 from gateway.http.routing import FamilyRoute, error_format
 from gateway.middleware import (
     AuthenticationMiddleware,
     RateLimitMiddleware,
-    RequestIdMiddleware,
+    RequestLogMiddleware,
 )
 from gateway.pages import assets as page_assets
 from gateway.pages import routes as pages
@@ -109,14 +102,6 @@ async def unrouted_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     errors = error_format(request.scope, request.scope.get("route"))
     return error_response(errors, domain_error_of(exc, request.method))
-
-
-async def unexpected_error(request: Request, exc: Exception) -> Response:
-    """An exception no route answered (the GraphQL view's own failures, a middleware's).
-    Starlette re-raises it to the server after this answer, and the server logs it with its
-    traceback: logging it here too would log it twice."""
-    error = NeurogateError(INTERNAL_ERROR)
-    return error_response(error_format(request.scope, request.scope.get("route")), error)
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -190,9 +175,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 allow_headers=CORS_REQUEST_HEADERS,
                 expose_headers=CORS_EXPOSED_HEADERS,
             ),
-            Middleware(RequestIdMiddleware),
+            Middleware(RequestLogMiddleware),
             Middleware(AuthenticationMiddleware),
             Middleware(RateLimitMiddleware),
         ],
-        exception_handlers={HTTPException: unrouted_error, Exception: unexpected_error},
+        # An exception nobody answered is answered (and logged) by RequestLogMiddleware.
+        exception_handlers={HTTPException: unrouted_error},
     )
