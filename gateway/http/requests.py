@@ -34,9 +34,9 @@ def require_user(request: Request) -> Principal:
     return principal
 
 
-async def json_body(request: Request, *, required: bool = True) -> dict[str, Any]:
-    """The request's JSON object; a clear 400 for anything else, and for no body at all
-    unless the body is optional (then it reads as ``{}``)."""
+async def json_body(request: Request, *, required: bool = False) -> dict[str, Any]:
+    """The request's JSON object; a clear 400 for anything else. No body at all reads as
+    ``{}`` (each missing field is then named), or is a 400 where the body is ``required``."""
     raw = await request.body()
     if not raw.strip():
         if required:
@@ -51,13 +51,13 @@ async def json_body(request: Request, *, required: bool = True) -> dict[str, Any
     return body
 
 
-async def form_or_json(request: Request, *, required: bool = True) -> dict[str, Any]:
+async def form_or_json(request: Request) -> dict[str, Any]:
     """Form fields (urlencoded or multipart) or a JSON object, whichever was sent."""
     content_type = request.headers.get("content-type", "")
     if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
         form = await request.form()
         return {key: value for key, value in form.items() if isinstance(value, str)}
-    return await json_body(request, required=required)
+    return await json_body(request)
 
 
 def required_strings(body: dict[str, Any], *names: str) -> list[str]:

@@ -147,9 +147,7 @@ def _item(endpoint: Endpoint) -> Handler:
             await endpoint.writes.delete(ctx, key)
             return Response(status_code=204)
         fields = endpoint.writes.fields
-        # Django REST framework takes a partial update without a body (it changes nothing).
-        body = await form_or_json(request, required=request.method == "PUT")
-        values = await fields.values(ctx, body)
+        values = await fields.values(ctx, await form_or_json(request))
         mode = Mode.REPLACE if request.method == "PUT" else Mode.PATCH
         await fields.run(endpoint.writes.update(ctx, key, values, mode))
         node = await _one(ctx, endpoint, detail.include, entity.key, key)

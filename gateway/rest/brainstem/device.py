@@ -35,7 +35,7 @@ PREFILL_MAX = 64
 
 async def start(request: Request) -> Response:
     """``POST /api/auth/device/`` ``{"client_name"}`` → the codes and where to enter them."""
-    client_name = (await form_or_json(request, required=False)).get("client_name", "")
+    client_name = (await form_or_json(request)).get("client_name", "")
     if not isinstance(client_name, str):
         raise BadRequest("Not a valid string.", field="client_name")
     grant = await device.start_device_login(context_of(request), client_name=client_name)
