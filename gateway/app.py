@@ -26,24 +26,16 @@ from starlette.routing import WebSocketRoute
 from gateway.auth.visibility import require_rules
 from gateway.db.engine import create_engine, session_factory
 from gateway.db.models._base import utcnow
-from gateway.errors import NeurogateError
 from gateway.events import InMemoryBroker
 from gateway.graphql_view import GraphQLView
 from gateway.http import files
-from gateway.http.errors import (
-    DEFAULT,
-    INTERNAL_ERROR,
-    ErrorFormat,
-    domain_error_of,
-    error_response,
-)
+from gateway.http.errors import DEFAULT, ErrorFormat, domain_error_of, error_response
 from gateway.http.routing import FamilyRoute, error_format
 from gateway.middleware import (
     AuthenticationMiddleware,
     BodySizeLimitMiddleware,
-    FailureMiddleware,
     RateLimitMiddleware,
-    RequestIdMiddleware,
+    RequestLogMiddleware,
 )
 from gateway.pages import assets as page_assets
 from gateway.pages import routes as pages
@@ -111,14 +103,6 @@ async def unrouted_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     errors = error_format(request.scope, request.scope.get("route"))
     return error_response(errors, domain_error_of(exc, request.method))
-
-
-async def unexpected_error(request: Request, exc: Exception) -> Response:
-    """An exception that escaped even :class:`~gateway.middleware.FailureMiddleware` (one of
-    the two middlewares outside it). Starlette re-raises it to the server after this answer,
-    and the server logs it with its traceback: logging it here too would log it twice."""
-    error = NeurogateError(INTERNAL_ERROR)
-    return error_response(error_format(request.scope, request.scope.get("route")), error)
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -194,12 +178,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 allow_headers=CORS_REQUEST_HEADERS,
                 expose_headers=CORS_EXPOSED_HEADERS,
             ),
-            Middleware(RequestIdMiddleware),
-            # Inside the request id, so a failure's answer and its log line carry it.
-            Middleware(FailureMiddleware),
+            Middleware(RequestLogMiddleware),
             Middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes),
             Middleware(AuthenticationMiddleware),
             Middleware(RateLimitMiddleware),
         ],
-        exception_handlers={HTTPException: unrouted_error, Exception: unexpected_error},
+        # An exception nobody answered is answered (and logged) by RequestLogMiddleware.
+        exception_handlers={HTTPException: unrouted_error},
     )

@@ -1,5 +1,6 @@
-"""What every surface shares before routing: request ids, a bound on request bodies,
-one authentication turning any credential into one principal, rate limits."""
+"""What every request goes through before its route: its id and log line (where any failure
+nobody expected is answered and logged, once), a bound on its body, authentication (one
+middleware turns any credential into one principal) and rate limits."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from starlette.datastructures import Headers
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from gateway import failures
 from gateway.auth.principal import ANONYMOUS
 from gateway.errors import NeurogateError, PayloadTooLarge, RateLimited, Unauthenticated
 from gateway.http.errors import INTERNAL_ERROR, error_response
@@ -131,12 +133,26 @@ class RateLimitMiddleware:
 
 REQUEST_ID = "x-request-id"
 _REQUEST_ID_CHARS = frozenset(string.ascii_letters + string.digits + "-_.:")
+MAX_REQUEST_ID = 128
+log = logging.getLogger("neurogate.requests")
 
 
-class RequestIdMiddleware:
-    """Every answer carries ``X-Request-ID``: the caller's own (up to 128 letters, digits and
-    ``-_.:``), so a web app can match an answer to what it sent, or a new one to quote in a
-    report."""
+def request_id_of(headers: Headers) -> str:
+    """The caller's own ``X-Request-ID`` (up to 128 letters, digits and ``-_.:``, so it is safe
+    to log and to send back), else a new one."""
+    given = headers.get(REQUEST_ID, "")
+    if 0 < len(given) <= MAX_REQUEST_ID and set(given) <= _REQUEST_ID_CHARS:
+        return given
+    return uuid.uuid4().hex
+
+
+class RequestLogMiddleware:
+    """Every request gets an id, answered in ``X-Request-ID`` (so a web app can match an answer
+    to what it sent, or quote it in a report), and one line in the log once answered: method,
+    path, status, duration and id. A client's error is that line and nothing more. An exception
+    nobody expected is logged here and nowhere else, with its traceback, on that line: the one
+    a route or the GraphQL schema answered and reported (:mod:`gateway.failures`), or one that
+    reached this far, answered here as a 500 in the format of the route asked."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -145,54 +161,39 @@ class RequestIdMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        given = Headers(scope=scope).get(REQUEST_ID, "")
-        valid = 0 < len(given) <= 128 and set(given) <= _REQUEST_ID_CHARS
-        request_id = (given if valid else uuid.uuid4().hex).encode()
-        scope.setdefault("state", {})["request_id"] = request_id.decode()
+        request_id = request_id_of(Headers(scope=scope))
+        started = time.perf_counter()
+        status = 0
 
         async def send_with_id(message: Message) -> None:
+            nonlocal status
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id)]
+                status = message["status"]
+                message["headers"] = [
+                    *message.get("headers", []),
+                    (b"x-request-id", request_id.encode()),
+                ]
             await send(message)
 
-        await self.app(scope, receive, send_with_id)
-
-
-class FailureMiddleware:
-    """An exception no route answered (the GraphQL view's own, a middleware's) becomes a 500
-    in the format of the route the request was going to, its traceback logged once with the
-    request id. It is not re-raised: the server would then drop the connection without a
-    ``Connection: close``, failing the keep-alive client's next request too. Only a failure
-    after the answer began, which cannot be answered any more, still ends the connection."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
+        with failures.collecting() as failed:
+            try:
+                await self.app(scope, receive, send_with_id)
+            except Exception as exc:
+                failed.append(exc)
+                if not status:  # else the answer is under way: the server closes the connection
+                    answer = refusal(scope, NeurogateError(INTERNAL_ERROR))
+                    await answer(scope, receive, send_with_id)
+        elapsed = (time.perf_counter() - started) * 1000
+        line = (scope["method"], scope["path"], status, elapsed, request_id)
+        extra = {"request_id": request_id}
+        if not failed:
+            level = logging.ERROR if status >= 500 else logging.INFO
+            log.log(level, "%s %s %d %.0fms [%s]", *line, extra=extra)
             return
-        started = False
-
-        async def send_noting_start(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_noting_start)
-        except Exception as exc:
-            if started:
-                raise
-            request_id = scope.get("state", {}).get("request_id", "-")
-            log.error(
-                "unexpected error on %s %s (request %s)",
-                scope["method"],
-                scope["path"],
-                request_id,
-                exc_info=exc,
-            )
-            await refusal(scope, NeurogateError(INTERNAL_ERROR))(scope, receive, send)
+        first, *others = failed
+        log.error("%s %s %d %.0fms [%s] failed:", *line, exc_info=first, extra=extra)
+        for other in others:  # GraphQL: another field failed in the same request
+            log.error("[%s] failed again:", request_id, exc_info=other, extra=extra)
 
 
 UPLOAD_CONTENT_TYPE = "multipart/form-data"

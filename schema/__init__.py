@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
+from strawberry.types import ExecutionContext
 
 from gateway.settings import Settings
 from schema.approvals import ApprovalMutation, ApprovalSubscription
@@ -26,13 +28,22 @@ def _merged(name: str, description: str, parts: tuple[type, ...]) -> type:
     return merged
 
 
+class GatewaySchema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        """Strawberry logs every error with its traceback, a client's mistakes too. Here a
+        client's error is the request's one log line, and an unexpected one was reported by
+        :class:`~schema.extensions.DomainErrors` to be logged once, with the request's id."""
+
+
 def build_schema(settings: Settings) -> strawberry.Schema:
     query = _merged(
         "Query",
         "Read the lab's data: lists, connections and lookups of every entity you may see.",
         (build_query(REGISTRY), AuthQuery, BrainQuery, ConnectomeQuery),
     )
-    schema = strawberry.Schema(
+    schema = GatewaySchema(
         query=query,
         mutation=_merged(
             "Mutation",

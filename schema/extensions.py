@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Iterator
 from functools import partial
 from typing import Any
@@ -16,16 +15,16 @@ from strawberry.extensions import (
     ValidationCache,
 )
 
+from gateway import failures
 from gateway.errors import NeurogateError
 from gateway.settings import Settings
 from schema.limits import OperationLimits, selection_limits
 
-log = logging.getLogger("neurogate.graphql")
-
 
 class DomainErrors(SchemaExtension):
     """Gives every error an ``extensions.code``; hides unexpected exceptions behind a generic
-    message (their traceback goes to the server log, never to the client)."""
+    message (their traceback goes to the server log, never to the client: reported to the
+    request's log line, :mod:`gateway.failures`)."""
 
     def on_execute(self) -> Iterator[None]:
         yield
@@ -65,7 +64,7 @@ def _render(error: GraphQLError) -> GraphQLError:
         if "code" not in (error.extensions or {}):
             _set_code(error, "BAD_USER_INPUT")
         return error
-    log.error("unexpected error in %s", error.path, exc_info=original)
+    failures.report(original)
     return GraphQLError(
         "Internal server error.",
         nodes=error.nodes,

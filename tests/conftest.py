@@ -100,6 +100,18 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
         await _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def settings_on_a_copy(template: Path, folder: Path) -> Settings:
+    """Settings for a gateway of its own on a copy of the migrated ``template`` database in
+    ``folder`` (a live server's, a browser's, a fuzzer's), without rate limits in the way."""
+    shutil.copyfile(template, folder / "neurogate.db")
+    return Settings(
+        database_url=f"sqlite+aiosqlite:///{folder / 'neurogate.db'}",
+        storage_dir=folder / "storage",
+        rate_limit_anonymous="1000000/minute",
+        rate_limit_authenticated="1000000/minute",
+    )
+
+
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
     # Tests make many requests from one address within a minute: rate limits are tested on

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from gateway.db.engine import create_engine, session_factory
 from gateway.db.models import (
     Category,
     Laboratory,
@@ -17,6 +20,8 @@ from gateway.db.models import (
     Subject,
     User,
 )
+from gateway.demo import seed_demo
+from gateway.storage import Storage
 
 _seq = itertools.count(1)
 
@@ -74,3 +79,20 @@ async def build(sessionmaker: async_sessionmaker[AsyncSession], recipe: Any) -> 
         result = await recipe(World(session))
         await session.commit()
         return result
+
+
+@asynccontextmanager
+async def demo_database(
+    url: str, storage: Storage
+) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """Sessions on the database at ``url`` once the demo data set is loaded into it (its
+    brains' files into ``storage``): for a live gateway serving the demo data."""
+    engine = create_engine(url)
+    try:
+        sessionmaker = session_factory(engine)
+        async with sessionmaker() as session:
+            await seed_demo(session, storage=storage)
+            await session.commit()
+        yield sessionmaker
+    finally:
+        await engine.dispose()

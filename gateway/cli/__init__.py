@@ -3,7 +3,9 @@ generate-connectome."""
 
 from __future__ import annotations
 
+import copy
 import re
+from typing import Any
 
 import click
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -43,7 +45,18 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
         workers=workers,
         ws="websockets-sansio",  # subscriptions; uvicorn's default websockets backend is deprecated
         log_level="info",
+        log_config=log_config(),
+        access_log=False,  # the gateway logs each request itself, with its X-Request-ID
     )
+
+
+def log_config() -> dict[str, Any]:
+    """uvicorn's logging, with the gateway's own lines (one per request) beside it."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["loggers"]["neurogate"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
+    return config
 
 
 @main.command()

@@ -23,6 +23,7 @@ class ErrorFormat(Enum):
     BRAINMAPS = "brainmaps"  # seed 000's {"error": <title>, "detail"}
     BRAINCIRCUITS = "braincircuits"  # {"detail"}, a field's error included
     GRAPHQL = "graphql"  # {"errors": [{"message", "extensions": {"code"}}]}
+    OAUTH = "oauth"  # a token endpoint's, RFC 6749 section 5.2: {"error", "error_description"}
 
 
 # A URL no route serves answers in this format (``{"detail": "Not found."}``): the one of
@@ -40,6 +41,8 @@ BRAINMAPS_TITLES = {
     413: "Payload too large",
     429: "Rate limit exceeded",
 }
+# An OAuth error code for an error that names none (a grant error names its own).
+OAUTH_CODES = {429: "slow_down", 500: "server_error"}
 BRAINMAPS_DETAILS = {
     401: "Please log in to access this resource",
     403: "You don't have permission to perform this action",
@@ -67,6 +70,10 @@ def error_response(errors: ErrorFormat, error: NeurogateError) -> Response:
     body: object
     if error.field and errors in (ErrorFormat.DRF, ErrorFormat.ALYX):
         body = {error.field: [error.message]}  # Django REST framework's field errors
+    elif errors is ErrorFormat.OAUTH:
+        code = error.details.get("grant_error") or OAUTH_CODES.get(status, "invalid_request")
+        body = {"error": code, "error_description": error.message}
+        headers["Cache-Control"] = "no-store"  # RFC 6749: no token endpoint answer is cached
     elif errors is ErrorFormat.GRAPHQL:
         body = {"errors": [{"message": error.message, "extensions": {"code": error.code}}]}
     elif errors is ErrorFormat.BRAINMAPS:

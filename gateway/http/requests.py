@@ -79,10 +79,13 @@ def _walk(value: Any, max_depth: int) -> tuple[bool, bool]:
     return False, large
 
 
-async def json_body(request: Request) -> dict[str, Any]:
-    """The request's JSON object; a clear 400 for anything else."""
+async def json_body(request: Request, *, required: bool = False) -> dict[str, Any]:
+    """The request's JSON object; a clear 400 for anything else. No body at all reads as
+    ``{}`` (each missing field is then named), or is a 400 where the body is ``required``."""
     raw = await request.body()
     if not raw.strip():
+        if required:
+            raise BadRequest("A JSON object is required as the request body.")
         return {}
     body = decode_json(raw, max_depth=request.app.state.settings.max_json_depth)
     if not isinstance(body, dict):

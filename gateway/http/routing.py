@@ -3,8 +3,9 @@ route, never a table of paths.
 
 Every HTTP route the gateway serves is a :class:`FamilyRoute`. Whatever goes wrong while it
 handles a request -- a domain error, one of Starlette's own refusals (a method the route does
-not take, a form it cannot parse) or an exception nobody expected (a 500, logged here once with
-its traceback; the client sees no more than "Internal server error.") -- is answered in its
+not take, a form it cannot parse) or an exception nobody expected (a 500, reported to the
+request's log, :mod:`gateway.failures`; the client sees no more than "Internal server error.")
+-- is answered in its
 family's format, by Starlette's exception middleware wrapped around the route alone: the same
 mechanism that gives a mounted application its own handlers.
 
@@ -16,7 +17,6 @@ no route serves answers in the format of the route nearest to it (:func:`error_f
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Collection
 from typing import Any
 
@@ -27,6 +27,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Match, Route
 from starlette.types import Receive, Scope, Send
 
+from gateway import failures
 from gateway.errors import NeurogateError
 from gateway.http.errors import (
     DEFAULT,
@@ -36,17 +37,15 @@ from gateway.http.errors import (
     error_response,
 )
 
-log = logging.getLogger("neurogate")
-
 
 class FamilyRoute(Route):
     """A route of one API family, answering its errors in the family's format: the one its
     family's subclass declares (``AlyxRoute``, ...) or, for a route no family owns, the one
     it is given.
 
-    ``answers_failures=False`` leaves an unexpected exception to Starlette, which answers 500
-    and re-raises it to the server (that logs it): for an endpoint that is an ASGI application
-    answering its own errors, such as the GraphQL view.
+    ``answers_failures=False`` leaves an unexpected exception to the request log middleware,
+    which answers 500 unless the answer is under way, and logs it: for an endpoint that is an
+    ASGI application answering its own errors, such as the GraphQL view.
     """
 
     errors: ErrorFormat
@@ -87,7 +86,7 @@ class FamilyRoute(Route):
         return error_response(self.errors, domain_error_of(exc, request.method))
 
     async def _failure(self, request: Request, exc: Exception) -> Response:
-        log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+        failures.report(exc)
         return error_response(self.errors, NeurogateError(INTERNAL_ERROR))
 
 

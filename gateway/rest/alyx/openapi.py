@@ -6,11 +6,11 @@ endpoint; the methods are its actions (GET list, GET ``{key}`` read, POST create
 PATCH partial_update, DELETE delete); the list operation's ``parameters[].name`` are the
 filters it lets through; a ``requestBody`` must be a ``$ref`` into ``components.schemas``.
 The collection path comes before the item path, as ONE takes the first path with a GET for
-``list``.
+``list``. Every operation also lists the errors it may answer (ONE reads no response).
 
 The same declarations are the Alyx part of ``/api/openapi.json`` (:func:`paths`,
 :func:`components`): ONE's document with its schemas prefixed, each operation tagged and given
-its security and error answers, and what ONE does not read here (the root,
+its security, and what ONE does not read here (the root,
 ``/auth-token``, ``/api/schema`` itself). ``/api/schema`` stays as ONE wants it: every key
 of a path item there is a method to ONE, and a path it does not know would be an endpoint.
 """
@@ -38,6 +38,22 @@ from gateway.rest.alyx.query import DEFAULT_LIMIT, MAX_LIMIT
 TAG = "Alyx"
 PREFIX = "Alyx"
 
+ERROR: Schema = {
+    "type": "object",
+    "description": 'Django REST framework\'s errors: {"detail", "status_code"}, or '
+    '{"<field>": ["..."]} (bad credentials: {"non_field_errors": ["..."]}).',
+    "minProperties": 1,
+    "properties": {"detail": {"type": "string"}, "status_code": {"type": "integer"}},
+    "additionalProperties": {"type": "array", "items": {"type": "string"}},
+}
+ERROR_TEXTS = {
+    400: "a filter, lookup, page or field the endpoint does not take, or bad credentials.",
+    403: 'an invalid or expired token ("Invalid token.": ONE logs in again), or not allowed.',
+    404: "no such record, or one the caller may not see (the same answer).",
+    406: "the Accept header asks only for Alyx versions other than v1.",
+    409: "the record changed underneath the request.",
+    429: "too many requests; retry after Retry-After seconds.",
+}
 _STRINGS: Schema = {"type": "array", "items": {"type": "string"}}
 # The OpenAPI schema of each writable Alyx field (a plain string unless listed).
 FIELD_SCHEMAS: dict[str, Schema] = {
@@ -79,6 +95,14 @@ _DJANGO = {
     "icontains, startswith, gt, gte, lt, lte, in, isnull; ~field excludes (exact only).",
     "schema": {"type": "string"},
 }
+
+
+def _answers(operation: Schema, path: str) -> Schema:
+    """``operation`` with the errors it may answer besides its success."""
+    statuses = {400, 403, 406, 429} | ({404} if "{" in path else set())
+    if operation["operationId"].endswith(("_create", "_update", "_delete")):
+        statuses.add(409)
+    return {**operation, "responses": {**operation["responses"], **errors(PREFIX, statuses)}}
 
 
 def _list_parameters(endpoint: Endpoint) -> list[Schema]:
@@ -148,7 +172,13 @@ def _paths(endpoint: Endpoint) -> dict[str, Schema]:
             "parameters": [key],
             "responses": {"204": {"description": "Deleted."}},
         }
-    return {f"/{name}": collection, f"/{name}/{{{endpoint.key}}}": item}
+    return {
+        path: {method: _answers(operation, path) for method, operation in operations.items()}
+        for path, operations in (
+            (f"/{name}", collection),
+            (f"/{name}/{{{endpoint.key}}}", item),
+        )
+    }
 
 
 def _record(shape: Shape, description: str) -> Schema:
@@ -208,7 +238,10 @@ def _actions() -> dict[str, Schema]:
                     },
                     *_PAGING,
                 ],
-                "responses": {"200": _json(_ref("PaginatedSessionList"), "A page of actions.")},
+                "responses": {
+                    "200": _json(_ref("PaginatedSessionList"), "A page of actions."),
+                    **errors(PREFIX, (400, 403, 404, 406, 429)),
+                },
             },
         }
     }
@@ -231,7 +264,10 @@ def document() -> Schema:
         },
         "paths": paths,
         "components": {
-            "schemas": schemas,
+            "schemas": {"Error": ERROR, **schemas},
+            "responses": error_responses(
+                PREFIX, _ref("Error"), ERROR_TEXTS, unauthenticated="Token"
+            ),
             "securitySchemes": {
                 "tokenAuth": {
                     "type": "apiKey",
@@ -247,22 +283,6 @@ def document() -> Schema:
 
 # --- the Alyx part of /api/openapi.json --------------------------------------------------------
 
-ERROR: Schema = {
-    "type": "object",
-    "description": 'Django REST framework\'s errors: {"detail", "status_code"}, or '
-    '{"<field>": ["..."]} (bad credentials: {"non_field_errors": ["..."]}).',
-    "minProperties": 1,
-    "properties": {"detail": {"type": "string"}, "status_code": {"type": "integer"}},
-    "additionalProperties": {"type": "array", "items": {"type": "string"}},
-}
-ERROR_TEXTS = {
-    400: "a filter, lookup, page or field the endpoint does not take, or bad credentials.",
-    403: 'an invalid or expired token ("Invalid token.": ONE logs in again), or not allowed.',
-    404: "no such record, or one the caller may not see (the same answer).",
-    406: "the Accept header asks only for Alyx versions other than v1.",
-    409: "the record changed underneath the request.",
-    429: "too many requests; retry after Retry-After seconds.",
-}
 _SCHEMAS = "#/components/schemas/"
 _AUXILIARY: dict[str, Schema] = {
     "/": {
@@ -335,22 +355,14 @@ def _prefixed(node: Any) -> Any:
     return node
 
 
-def _decorated(path: str, method: str, operation: Schema) -> Schema:
-    statuses = {400, 403, 406, 429} | ({404} if "{" in path else set())
-    if operation["operationId"].endswith(("_create", "_update", "_delete")):
-        statuses.add(409)
-    return {
-        **operation,
-        "tags": [TAG],
-        "security": OPTIONAL if method == "get" else SIGNED_IN,
-        "responses": {**operation["responses"], **errors(PREFIX, statuses)},
-    }
+def _decorated(method: str, operation: Schema) -> Schema:
+    return {**operation, "tags": [TAG], "security": OPTIONAL if method == "get" else SIGNED_IN}
 
 
 def paths() -> dict[str, Schema]:
     """The Alyx paths: ONE's, then the root, /api/schema and /auth-token."""
     documented: dict[str, Schema] = {
-        path: {method: _decorated(path, method, op) for method, op in item.items()}
+        path: {method: _decorated(method, op) for method, op in item.items()}
         for path, item in _prefixed(document()["paths"]).items()
     }
     documented.update(_AUXILIARY)
@@ -359,12 +371,6 @@ def paths() -> dict[str, Schema]:
 
 
 def components() -> dict[str, dict[str, Schema]]:
-    schemas = {
-        PREFIX + name: schema for name, schema in document()["components"]["schemas"].items()
-    }
-    return {
-        "schemas": {f"{PREFIX}Error": ERROR, **_prefixed(schemas)},
-        "responses": error_responses(
-            PREFIX, _ref(f"{PREFIX}Error"), ERROR_TEXTS, unauthenticated="Token"
-        ),
-    }
+    own = document()["components"]
+    schemas = {PREFIX + name: schema for name, schema in own["schemas"].items()}
+    return {"schemas": _prefixed(schemas), "responses": _prefixed(own["responses"])}

@@ -187,7 +187,7 @@ async def create_brain(request: Request) -> Response:
 async def update_brain(request: Request) -> Response:
     require_user(request)
     brain_id = _brain_id(request)
-    body = await json_body(request)
+    body = await json_body(request, required=True)  # a change that changes nothing is no 200
     changes: dict[str, Any] = {}
     for name, value in body.items():
         wanted = BRAIN_CHANGES.get(name)

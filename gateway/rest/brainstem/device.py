@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from gateway.errors import BadRequest, NotFound, Unauthenticated
-from gateway.http.errors import json_response
+from gateway.http.errors import ErrorFormat, json_response
 from gateway.http.requests import context_of, form_or_json
 from gateway.rest.brainstem import BrainstemRoute
 from resolvers import device
@@ -31,11 +31,6 @@ PAGE_HEADERS = {
 }
 # A prefilled code longer than any real one is only ever a typo or a probe: don't reflect it all.
 PREFILL_MAX = 64
-
-
-def grant_error_response(error: device.DeviceGrantError) -> Response:
-    body = {"error": error.grant_error, "error_description": error.message}
-    return json_response(body, 400, NO_STORE)
 
 
 async def start(request: Request) -> Response:
@@ -59,17 +54,12 @@ async def start(request: Request) -> Response:
 
 async def token(request: Request) -> Response:
     """``POST /api/auth/device/token/`` ``{"device_code"}``. BrainSTEM's client calls
-    ``raise_for_status()`` on every poll, so "still pending" is a 200, not RFC 8628's 400."""
+    ``raise_for_status()`` on every poll, so "still pending" is a 200, not RFC 8628's 400.
+    Its route answers every error in RFC 8628's format."""
     device_code = (await form_or_json(request)).get("device_code")
     if not isinstance(device_code, str) or not device_code.strip():
-        missing = device.DeviceGrantError("invalid_request", "device_code is required.")
-        return grant_error_response(missing)
-    try:
-        secret = await device.poll_device_login(
-            context_of(request), device_code=device_code.strip()
-        )
-    except device.DeviceGrantError as error:
-        return grant_error_response(error)
+        raise device.DeviceGrantError("invalid_request", "device_code is required.")
+    secret = await device.poll_device_login(context_of(request), device_code=device_code.strip())
     if secret is None:
         return json_response({"status": "authorization_pending"}, headers=NO_STORE)
     return json_response({"status": "success", "token": secret}, headers=NO_STORE)
@@ -238,7 +228,7 @@ DONE = Template("""<h1 class="$kind">$title</h1>
 
 ROUTES = [
     BrainstemRoute("/api/auth/device/", start, methods=["POST"]),
-    BrainstemRoute("/api/auth/device/token/", token, methods=["POST"]),
+    BrainstemRoute("/api/auth/device/token/", token, methods=["POST"], errors=ErrorFormat.OAUTH),
     BrainstemRoute("/api/auth/device/verify/", verify_page, methods=["GET"], name=VERIFY_ROUTE),
     BrainstemRoute("/api/auth/device/verify/", verify_submit, methods=["POST"]),
     BrainstemRoute("/api/auth/device/verify", verify_page, methods=["GET"]),

@@ -16,6 +16,7 @@ from typing import Any
 from gateway.auth.principal import Portal
 from gateway.http.openapi import (
     KIND_SCHEMAS,
+    RATE_LIMIT_HEADERS,
     SIGNED_IN,
     Schema,
     error_responses,
@@ -48,13 +49,13 @@ ERROR_TEXTS = {
     400: "malformed input, or a filter, ordering, include or page the model does not allow.",
     401: "an invalid or expired token (a request without one is anonymous).",
     403: "signed in, but not allowed (the super portal is for administrators).",
-    404: "no such record, or one the caller may not see (the same answer).",
+    404: "no such record, or one the caller may not see (the same answer); no such portal.",
     405: "a write on the read-only public portal, or a method the model does not take.",
     409: "the record changed underneath the request (an approval already reviewed, a "
     "record still in use).",
     429: "too many requests; retry after Retry-After seconds.",
 }
-READ_ERRORS = (400, 401, 403, 429)
+READ_ERRORS = (400, 401, 403, 404, 429)
 WRITE_ERRORS = (400, 401, 403, 404, 405, 429)
 PORTAL = path_parameter(
     "portal",
@@ -279,7 +280,7 @@ def _model_paths(model: Model, app: str, max_page_size: int) -> dict[str, Schema
             model,
             "retrieve",
             parameters=[PORTAL, key, *_include(model)],
-            responses={**_detail(model), **errors(PREFIX, (*READ_ERRORS, 404))},
+            responses={**_detail(model), **errors(PREFIX, READ_ERRORS)},
         )
     }
     paths = {base: collection, f"{base}{{id}}/": item}
@@ -360,14 +361,24 @@ def _credentials(*names: str) -> Schema:
 
 
 _PAIR = json_content(ref(f"{PREFIX}TokenPair"), "An access JWT and a refresh JWT.")
+# The device token endpoint answers every error as RFC 8628 says (ErrorFormat.OAUTH).
+_OAUTH_ERROR: Schema = {
+    "type": "object",
+    "required": ["error", "error_description"],
+    "properties": {"error": {"type": "string"}, "error_description": {"type": "string"}},
+}
 _GRANT_ERROR = json_content(
-    {
-        "type": "object",
-        "required": ["error", "error_description"],
-        "properties": {"error": {"type": "string"}, "error_description": {"type": "string"}},
-    },
-    "Bad Request: an RFC 8628 grant error (expired_token, access_denied, invalid_grant, ...).",
+    _OAUTH_ERROR,
+    "Bad Request: an RFC 8628 grant error (expired_token, access_denied, invalid_grant, "
+    "invalid_request, ...).",
 )
+_SLOW_DOWN = {
+    **json_content(_OAUTH_ERROR, "Too Many Requests: slow_down; retry after Retry-After seconds."),
+    "headers": {
+        "Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer"}},
+        **RATE_LIMIT_HEADERS,
+    },
+}
 _STRINGS = {"type": "string"}
 _LEGACY = ("access", "token", "token_id", "message")
 AUTH_OPERATIONS: dict[Any, Schema] = {
@@ -421,7 +432,7 @@ AUTH_OPERATIONS: dict[Any, Schema] = {
         "responses": {
             "200": json_content(ref(f"{PREFIX}DevicePoll"), "Pending, or approved."),
             "400": _GRANT_ERROR,
-            **errors(PREFIX, (429,)),
+            "429": _SLOW_DOWN,
         },
     },
 }

@@ -72,7 +72,7 @@ async def _collection(request: Request, ctx: Context, model: Model) -> Response:
     if request.method in READS:
         return await list_records(request, ctx, model)
     if request.method == "POST":
-        written = await writes.create(ctx, model, await json_body(request))
+        written = await writes.create(ctx, model, await json_body(request, required=True))
         return await _one(ctx, written.model, written.row.id, written.status)
     raise MethodNotAllowed(f'Method "{request.method}" not allowed.')
 
@@ -82,7 +82,7 @@ async def _item(request: Request, ctx: Context, model: Model, key: Any) -> Respo
     if method in READS:
         return await _read_one(request, ctx, model, key)
     if method in ("PATCH", "PUT"):
-        body = await json_body(request)
+        body = await json_body(request, required=True)
         written = await writes.update(ctx, model, key, body, replace=method == "PUT")
         return await _one(ctx, written.model, written.row.id, written.status)
     if method == "DELETE":

@@ -156,7 +156,14 @@ async def test_patching_someone_elses_brain_is_forbidden(
 
 @pytest.mark.parametrize(
     "body",
-    [b"{not json", b"[1, 2]", b'{"verified": true}', b'{"name": 5}', b'{"is_reference": "yes"}'],
+    [
+        b"",  # no body: the body is required, a PATCH changing nothing is not a 200
+        b"{not json",
+        b"[1, 2]",
+        b'{"verified": true}',
+        b'{"name": 5}',
+        b'{"is_reference": "yes"}',
+    ],
 )
 async def test_bad_patch_body_is_a_400(
     gateway: Gateway, sessionmaker: Sessionmaker, body: bytes

@@ -202,6 +202,26 @@ async def test_unknown_device_code_is_invalid_grant_and_a_missing_one_is_a_400(
     assert missing.json()["error"] == "invalid_request"
 
 
+@pytest.mark.parametrize(
+    ("content", "content_type"),
+    [
+        ("[null, null]", "application/json"),  # JSON, but not an object
+        ("{not json", "application/json"),
+        ("--x\r\nbroken", "multipart/form-data; boundary=x"),
+    ],
+)
+async def test_a_malformed_poll_is_an_rfc_8628_invalid_request_never_a_detail(
+    gateway: Gateway, content: str, content_type: str
+) -> None:
+    answer = await gateway.client.post(
+        "/api/auth/device/token/", content=content, headers={"Content-Type": content_type}
+    )
+    assert answer.status_code == 400
+    assert set(answer.json()) == {"error", "error_description"}
+    assert answer.json()["error"] == "invalid_request"
+    assert answer.headers["cache-control"] == "no-store"
+
+
 async def test_wrong_password_shows_the_form_again_and_leaves_the_request_pending(
     at_t0: Gateway, user_id: int
 ) -> None:

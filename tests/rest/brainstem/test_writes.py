@@ -318,6 +318,14 @@ async def test_a_body_that_is_not_a_json_object_is_a_drf_400(bs: Caller, content
     assert list(response.json()) == ["detail"]
 
 
+async def test_a_change_without_a_body_is_a_drf_400(bs: Caller, lab: Lab) -> None:
+    url = f"{PROJECTS}{lab.ids['secret_project']}/"
+    for method in ("PATCH", "PUT"):
+        response = await bs(method, url, "eve")
+        assert response.status_code == 400, (method, response.text)
+        assert list(response.json()) == ["detail"]
+
+
 async def test_writes_need_credentials(bs: Caller) -> None:
     response = await bs("POST", PROJECTS, json={"name": "anonymous"})
     assert response.status_code == 401

@@ -1,0 +1,165 @@
+"""The server's log: every request one line carrying its id; a client's error that line and
+nothing more; an unexpected failure its traceback once, with the request's id, whichever part
+answered it, and the client only the surface's 500."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from gateway import middleware
+from gateway.graphql_view import GraphQLView
+from tests.auth.support import bearer
+from tests.conftest import Gateway
+
+Sessionmaker = async_sessionmaker[AsyncSession]
+REQUEST_ID = "fuzz-run.7:case-12"
+GRAPHQL_RESPONSE = {"Accept": "application/graphql-response+json"}
+INTERNAL = {"message": "Internal server error.", "extensions": {"code": "INTERNAL"}}
+GRAPHQL_500 = {"errors": [INTERNAL]}
+
+
+async def _ask(
+    gateway: Gateway, method: str, url: str, caplog: pytest.LogCaptureFixture, **kw: Any
+) -> Any:
+    """The answer, with every record logged at INFO or above while the request ran."""
+    headers = {"X-Request-ID": REQUEST_ID, **kw.pop("headers", {})}
+    with caplog.at_level(logging.INFO):
+        response = await gateway.client.request(method, url, headers=headers, **kw)
+    return response
+
+
+def _served(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    """What the server logged (the test's HTTP client logs each request too)."""
+    return [r for r in caplog.records if not r.name.startswith(("httpx", "httpcore"))]
+
+
+def _the_line(caplog: pytest.LogCaptureFixture) -> logging.LogRecord:
+    served = _served(caplog)
+    assert len(served) == 1, [r.getMessage() for r in served]
+    return served[0]
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "kw", "status"),
+    [
+        ("GET", "/api/private/stem/nothing/", {}, 404),
+        ("GET", "/api/public/stem/project/?filter{nope}=1", {}, 400),
+        ("GET", "/api/brains/", {"headers": bearer("not-a-token")}, 401),
+        ("GET", "/subjects/nobody", {}, 404),
+        ("POST", "/graphql", {"json": {"query": "{ nothing }"}}, 200),  # a validation error
+        ("POST", "/graphql", {"json": {"query": "{ projects(limit: -1) { id } }"}}, 200),
+        ("POST", "/graphql", {"json": {"query": "{"}, "headers": GRAPHQL_RESPONSE}, 400),
+    ],
+)
+async def test_a_client_error_is_one_log_line_without_a_traceback(
+    gateway: Gateway,
+    caplog: pytest.LogCaptureFixture,
+    method: str,
+    url: str,
+    kw: dict[str, Any],
+    status: int,
+) -> None:
+    response = await _ask(gateway, method, url, caplog, **kw)
+    assert response.status_code == status, response.text
+    if url == "/graphql":
+        assert response.json()["errors"]
+    line = _the_line(caplog)
+    assert line.exc_info is None and line.levelno == logging.INFO
+    assert line.getMessage().startswith(f"{method} {url.split('?')[0]} {status} ")
+    assert REQUEST_ID in line.getMessage()
+    assert line.request_id == REQUEST_ID  # type: ignore[attr-defined]
+
+
+def _one_traceback(caplog: pytest.LogCaptureFixture, status: int) -> logging.LogRecord:
+    line = _the_line(caplog)
+    assert line.exc_info is not None and line.levelno == logging.ERROR
+    assert f" {status} " in line.getMessage()
+    assert REQUEST_ID in line.getMessage()
+    assert line.request_id == REQUEST_ID  # type: ignore[attr-defined]
+    return line
+
+
+async def test_a_routes_500_logs_its_traceback_once_with_the_request_id(
+    gateway: Gateway, sessionmaker: Sessionmaker, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with sessionmaker() as session:  # the database loses a table under the gateway
+        await session.execute(text("ALTER TABLE brain RENAME TO brain_gone"))
+        await session.commit()
+    response = await _ask(gateway, "GET", "/api/brains/", caplog)
+    assert (response.status_code, response.json()) == (
+        500,
+        {"error": "Error", "detail": "Internal server error."},
+    )
+    assert response.headers["X-Request-ID"] == REQUEST_ID
+    assert "Traceback" not in response.text and "brain" not in response.text
+    _one_traceback(caplog, 500)
+
+
+async def test_a_graphql_fields_failure_logs_its_traceback_once_with_the_request_id(
+    gateway: Gateway, sessionmaker: Sessionmaker, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with sessionmaker() as session:
+        await session.execute(text("ALTER TABLE project RENAME TO project_gone"))
+        await session.commit()
+    query = {"query": "{ projects(limit: 1) { id } }"}
+    response = await _ask(gateway, "POST", "/graphql", caplog, json=query)
+    errors = response.json()["errors"]
+    assert [e["extensions"]["code"] for e in errors] == ["INTERNAL_SERVER_ERROR"]
+    assert "project_gone" not in response.text and "Traceback" not in response.text
+    _one_traceback(caplog, 200)
+
+
+async def _broken(*_: Any) -> Any:
+    raise RuntimeError("secret internals")
+
+
+@pytest.mark.parametrize(
+    ("owner", "name", "url", "kw", "expected"),
+    [
+        # The GraphQL view leaves its own failures to what is around it.
+        (GraphQLView, "get_context", "/graphql", {"json": {"query": "{ me { id } }"}}, GRAPHQL_500),
+        # A middleware's failure, before any route: in the format of the route asked.
+        (
+            middleware,
+            "authenticate",
+            "/subjects",
+            {"headers": bearer("some-token")},
+            {"detail": "Internal server error.", "status_code": 500},
+        ),
+    ],
+    ids=["graphql-view", "middleware"],
+)
+async def test_a_failure_nothing_answered_is_a_500_in_the_surfaces_format_logged_once(
+    gateway: Gateway,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+    owner: Any,
+    name: str,
+    url: str,
+    kw: dict[str, Any],
+    expected: dict[str, Any],
+) -> None:
+    monkeypatch.setattr(owner, name, _broken)
+    method = "POST" if "json" in kw else "GET"
+    response = await _ask(gateway, method, url, caplog, **kw)
+    assert (response.status_code, response.json()) == (500, expected)
+    assert response.headers["X-Request-ID"] == REQUEST_ID
+    assert "secret" not in response.text
+    _one_traceback(caplog, 500)
+
+
+async def test_each_request_is_logged_with_its_own_id_given_or_made(
+    gateway: Gateway, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO):
+        made = await gateway.client.get("/healthz")
+        unsafe = await gateway.client.get("/healthz", headers={"X-Request-ID": "a b\tc"})
+        too_long = await gateway.client.get("/healthz", headers={"X-Request-ID": "x" * 129})
+    answered = [r.headers["X-Request-ID"] for r in (made, unsafe, too_long)]
+    assert all(len(i) == 32 for i in answered) and len(set(answered)) == 3
+    assert [r.request_id for r in _served(caplog)] == answered  # type: ignore[attr-defined]
