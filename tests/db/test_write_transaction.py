@@ -11,17 +11,15 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from gateway.db.engine import is_sqlite, read_connection, write_transaction
+from gateway.db.engine import read_connection, write_transaction
 from gateway.db.models import Project, table
 
 WRITERS = 30  # more than the connection pool holds (5 + 10 overflow)
 _projects = table(Project)
 
 
-@pytest.fixture
-def sqlite_only(database_url: str) -> None:
-    if not is_sqlite(database_url):
-        pytest.skip("about SQLite's database-wide write lock")
+# About SQLite's database-wide write lock: these run on SQLite only, whatever the backends.
+sqlite_only = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
 async def _project(sessionmaker: async_sessionmaker[AsyncSession]) -> Project:
@@ -31,8 +29,9 @@ async def _project(sessionmaker: async_sessionmaker[AsyncSession]) -> Project:
     return project
 
 
+@sqlite_only
 async def test_sqlite_writers_take_turns_so_read_then_write_loses_nothing(
-    sessionmaker: async_sessionmaker[AsyncSession], sqlite_only: None
+    sessionmaker: async_sessionmaker[AsyncSession],
 ) -> None:
     project = await _project(sessionmaker)
 
@@ -53,8 +52,9 @@ async def test_sqlite_writers_take_turns_so_read_then_write_loses_nothing(
         assert (await conn.execute(query)).scalar_one() == str(WRITERS)
 
 
+@sqlite_only
 async def test_a_burst_of_sqlite_writers_that_also_read_elsewhere_all_commit(
-    sessionmaker: async_sessionmaker[AsyncSession], sqlite_only: None
+    sessionmaker: async_sessionmaker[AsyncSession],
 ) -> None:
     """Each writer reads through a second connection while it holds the write lock: writers
     waiting for their turn must not hold the pool's every connection meanwhile."""
