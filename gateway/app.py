@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import hmac
+import ipaddress
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -13,7 +15,7 @@ from limits import RateLimitItem
 from limits import parse as parse_limit
 from limits.aio.storage import MemoryStorage
 from limits.aio.strategies import FixedWindowRateLimiter
-from sqlalchemy import text
+from sqlalchemy import event
 from sqlmodel import SQLModel
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -23,9 +25,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import WebSocketRoute
 
+from gateway import metrics, readiness, request_facts
 from gateway.auth.visibility import require_rules
 from gateway.db.engine import create_engine, session_factory
 from gateway.db.models._base import utcnow
+from gateway.errors import Forbidden
 from gateway.events import InMemoryBroker
 from gateway.graphql_view import GraphQLView
 from gateway.http import files
@@ -90,12 +94,36 @@ async def healthz(_: Request) -> JSONResponse:
 
 
 async def readyz(request: Request) -> JSONResponse:
+    """Ready when the database answers, and Redis when configured; 503 naming what is not."""
+    checks = await readiness.check(request.app.state.engine, request.app.state.redis)
+    if all(state == readiness.OK for state in checks.values()):
+        return JSONResponse({"status": "ready", "checks": checks})
+    return JSONResponse({"status": "unavailable", "checks": checks}, status_code=503)
+
+
+async def metrics_page(request: Request) -> Response:
+    """Prometheus' scrape: for those presenting NEUROGATE_METRICS_TOKEN, or without one set,
+    for clients on this host."""
+    token = request.app.state.settings.metrics_token
+    if token is None:
+        client = request.client
+        if client is None or not _loopback(client.host):
+            raise Forbidden("Metrics are served to this host only, or with the metrics token.")
+    elif not hmac.compare_digest(
+        request.headers.get("authorization", "").encode(), f"Bearer {token}".encode()
+    ):
+        raise Forbidden("Metrics need the metrics token: Authorization: Bearer <token>.")
+    # In multiprocess mode this reads every worker's files: off the event loop.
+    exposition = request.app.state.metrics.exposition
+    body, media_type = await asyncio.to_thread(exposition, request.headers.get("accept", ""))
+    return Response(body, headers={"content-type": media_type})
+
+
+def _loopback(host: str) -> bool:
     try:
-        async with request.app.state.engine.connect() as conn:
-            await conn.execute(text("SELECT 1"))
-    except Exception:
-        return JSONResponse({"status": "unavailable"}, status_code=503)
-    return JSONResponse({"status": "ready"})
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 async def unrouted_error(request: Request, exc: Exception) -> Response:
@@ -114,12 +142,16 @@ def create_app(settings: Settings | None = None) -> Starlette:
         settings=settings,
         graphql_ide="graphiql" if settings.graphiql_enabled else None,
     )
+    counted = metrics.Metrics()
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         engine = create_engine(settings.database_url, echo=settings.sql_echo)
+        event.listen(engine.sync_engine, "before_cursor_execute", request_facts.count_statement)
         app.state.settings = settings
         app.state.engine = engine
+        app.state.metrics = counted
+        app.state.redis = readiness.connect_redis(settings.redis_url)
         app.state.sessionmaker = session_factory(engine)
         app.state.clock = utcnow
         app.state.events = InMemoryBroker()
@@ -144,6 +176,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             yield
         finally:
             await engine.dispose()
+            if app.state.redis is not None:
+                await app.state.redis.aclose()
 
     routes = [
         # The view answers its own errors in GraphQL's format; its failures go to Starlette.
@@ -157,6 +191,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         WebSocketRoute("/graphql", graphql),
         FamilyRoute("/healthz", healthz, errors=DEFAULT),
         FamilyRoute("/readyz", readyz, errors=DEFAULT),
+        FamilyRoute("/metrics", metrics_page, errors=DEFAULT),
         *pages.ROUTES,  # before Alyx's "/": browsers get the landing page, API clients its JSON
         # Each family's table, its routes carrying its error format.
         *brainstem.ROUTES,

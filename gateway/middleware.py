@@ -11,13 +11,15 @@ import uuid
 
 from starlette.datastructures import Headers
 from starlette.responses import Response
+from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from gateway import failures
+from gateway import failures, request_facts
 from gateway.auth.principal import ANONYMOUS
 from gateway.errors import NeurogateError, PayloadTooLarge, RateLimited, Unauthenticated
-from gateway.http.errors import INTERNAL_ERROR, error_response
-from gateway.http.routing import destination, error_format
+from gateway.http.errors import INTERNAL_ERROR, ErrorFormat, error_response
+from gateway.http.routing import FamilyRoute, destination, error_format
+from gateway.metrics import Metrics
 from resolvers.auth import authenticate
 from resolvers.context import Context
 
@@ -33,6 +35,8 @@ CREDENTIAL_EXCHANGE = (
     "/api/auth/device",
     "/v1/api/auth/login",
 )
+# Prometheus presents NEUROGATE_METRICS_TOKEN there, not a user's credential.
+METRICS_PATH = "/metrics"
 
 
 def refusal(scope: Scope, error: NeurogateError) -> Response:
@@ -62,7 +66,11 @@ class AuthenticationMiddleware:
         principal = ANONYMOUS
         path: str = scope["path"]
         credential = credential_from(Headers(scope=scope))
-        if credential is not None and not path.startswith(CREDENTIAL_EXCHANGE):
+        if (
+            credential is not None
+            and not path.startswith(CREDENTIAL_EXCHANGE)
+            and path != METRICS_PATH
+        ):
             state = scope["app"].state
             ctx = Context.build(state.settings, state.sessionmaker, clock=state.clock)
             try:
@@ -81,7 +89,7 @@ class AuthenticationMiddleware:
 
 
 # Operations endpoints are polled by load balancers and Prometheus: never rate limited.
-UNLIMITED_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+UNLIMITED_PATHS = frozenset({"/healthz", "/readyz", METRICS_PATH})
 
 
 class RateLimitMiddleware:
@@ -101,9 +109,11 @@ class RateLimitMiddleware:
         principal = scope.get("state", {}).get("principal", ANONYMOUS)
         if principal.is_authenticated:
             limit, key = state.rate_limits.authenticated, f"user:{principal.user_id}"
+            caller = "user"
         else:
             client = scope.get("client")
             limit, key = state.rate_limits.anonymous, f"ip:{client[0] if client else '-'}"
+            caller = "address"
         allowed = await state.rate_limiter.hit(limit, key)
         stats = await state.rate_limiter.get_window_stats(limit, key)
         reset = int(stats.reset_time)
@@ -118,6 +128,7 @@ class RateLimitMiddleware:
                 f"Request was throttled. Expected available in {retry_after} seconds.",
                 retry_after=retry_after,
             )
+            state.metrics.rate_limited.labels(surface_of(destination(scope)), caller).inc()
             response = refusal(scope, error)
             response.raw_headers.extend(headers)
             await response(scope, receive, send)
@@ -136,6 +147,10 @@ _REQUEST_ID_CHARS = frozenset(string.ascii_letters + string.digits + "-_.:")
 MAX_REQUEST_ID = 128
 log = logging.getLogger("neurogate.requests")
 
+# A URL no route serves is counted under this route, never under its own path: the paths
+# clients invent must not each become a series.
+UNROUTED = "unrouted"
+
 
 def request_id_of(headers: Headers) -> str:
     """The caller's own ``X-Request-ID`` (up to 128 letters, digits and ``-_.:``, so it is safe
@@ -146,21 +161,51 @@ def request_id_of(headers: Headers) -> str:
     return uuid.uuid4().hex
 
 
+def surface_of(route: BaseRoute | None) -> str:
+    """Which API a route belongs to: its REST family (the package its route class comes from),
+    ``graphql``, ``pages``, or ``gateway`` for what belongs to none (health, metrics, files)."""
+    if route is None:
+        return UNROUTED
+    module = type(route).__module__.split(".")
+    if module[:2] == ["gateway", "rest"] and len(module) > 2:
+        return module[2]
+    if module[:2] == ["gateway", "pages"]:
+        return "pages"
+    if isinstance(route, FamilyRoute) and route.errors is ErrorFormat.GRAPHQL:
+        return "graphql"
+    return "gateway"
+
+
+def route_of(scope: Scope) -> BaseRoute | None:
+    """The route that answered, or for a request refused before routing (401, 413, 429), the
+    one it was going to."""
+    route: BaseRoute | None = scope.get("route")
+    return route if route is not None else destination(scope)
+
+
 class RequestLogMiddleware:
     """Every request gets an id, answered in ``X-Request-ID`` (so a web app can match an answer
-    to what it sent, or quote it in a report), and one line in the log once answered: method,
-    path, status, duration and id. A client's error is that line and nothing more. An exception
-    nobody expected is logged here and nowhere else, with its traceback, on that line: the one
-    a route or the GraphQL schema answered and reported (:mod:`gateway.failures`), or one that
-    reached this far, answered here as a 500 in the format of the route asked."""
+    to what it sent, or quote it in a report), one line in the log once answered and its
+    metrics. The line's message says method, path, status, duration and id; its fields (the
+    JSON formatter of ``neurogate serve`` writes them as one JSON object) add the principal's
+    user id (never a credential), surface, route template and the SQL statements it ran.
+    A client's error is that line and nothing more. An exception nobody expected is logged
+    here and nowhere else, with its traceback, on that line: the one a route or the GraphQL
+    schema answered and reported (:mod:`gateway.failures`), or one that reached this far,
+    answered here as a 500 in the format of the route asked. A websocket is not a request:
+    it is counted as a subscription connection for as long as it is open."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            await self._connection(scope, receive, send)
+            return
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        metrics: Metrics = scope["app"].state.metrics
         request_id = request_id_of(Headers(scope=scope))
         started = time.perf_counter()
         status = 0
@@ -175,7 +220,7 @@ class RequestLogMiddleware:
                 ]
             await send(message)
 
-        with failures.collecting() as failed:
+        with failures.collecting() as failed, request_facts.observing(metrics) as facts:
             try:
                 await self.app(scope, receive, send_with_id)
             except Exception as exc:
@@ -183,9 +228,27 @@ class RequestLogMiddleware:
                 if not status:  # else the answer is under way: the server closes the connection
                     answer = refusal(scope, NeurogateError(INTERNAL_ERROR))
                     await answer(scope, receive, send_with_id)
-        elapsed = (time.perf_counter() - started) * 1000
-        line = (scope["method"], scope["path"], status, elapsed, request_id)
-        extra = {"request_id": request_id}
+        elapsed = time.perf_counter() - started
+        route = route_of(scope)
+        surface, template = surface_of(route), getattr(route, "path", UNROUTED)
+        method = scope["method"]
+        metrics.requests.labels(surface, template, method, str(status)).inc()
+        metrics.request_seconds.labels(surface, template).observe(elapsed)
+        metrics.statements.labels(surface).observe(facts.statements)
+        principal = scope.get("state", {}).get("principal", ANONYMOUS)
+        line = (method, scope["path"], status, elapsed * 1000, request_id)
+        extra = {
+            "request_id": request_id,
+            "method": method,
+            "path": scope["path"],
+            "status": status,
+            "duration_ms": round(elapsed * 1000, 1),
+            "surface": surface,
+            "route": template,
+            "principal": principal.user_id,
+            "statements": facts.statements,
+            "operations": [f"{kind} {name or ''}".strip() for kind, name in facts.operations],
+        }
         if not failed:
             level = logging.ERROR if status >= 500 else logging.INFO
             log.log(level, "%s %s %d %.0fms [%s]", *line, extra=extra)
@@ -194,6 +257,25 @@ class RequestLogMiddleware:
         log.error("%s %s %d %.0fms [%s] failed:", *line, exc_info=first, extra=extra)
         for other in others:  # GraphQL: another field failed in the same request
             log.error("[%s] failed again:", request_id, exc_info=other, extra=extra)
+
+    async def _connection(self, scope: Scope, receive: Receive, send: Send) -> None:
+        metrics: Metrics = scope["app"].state.metrics
+        accepted = False
+
+        async def counted_send(message: Message) -> None:
+            nonlocal accepted
+            if message["type"] == "websocket.accept" and not accepted:
+                accepted = True
+                metrics.subscriptions.inc()
+                metrics.subscriptions_opened.inc()
+            await send(message)
+
+        try:
+            with request_facts.observing(metrics):
+                await self.app(scope, receive, counted_send)
+        finally:
+            if accepted:
+                metrics.subscriptions.dec()
 
 
 UPLOAD_CONTENT_TYPE = "multipart/form-data"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
@@ -19,6 +19,10 @@ DEVELOPMENT_SECRET_KEY = "neurogate-development-secret-key-change-me-in-producti
 # default page (NEUROGATE_MAX_PAGE_SIZE rows each, so page² rows): 50,000 rows with the
 # default page of 100. It grows with the page size squared, as nested lists do.
 QUERY_COST_NESTED_PAGES = 5
+
+# A metrics token is a shared secret in Prometheus' configuration: long enough not to guess.
+MIN_METRICS_TOKEN = 16
+REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 
 N = TypeVar("N", int, float)
 
@@ -109,6 +113,11 @@ class Settings:
     rate_limit_authenticated: str = "1000/minute"
     # How often an open websocket re-checks the credential it was opened with (seconds).
     subscription_recheck_seconds: float = 2.0
+    # What must be shared between workers and replicas; /readyz checks it when set.
+    redis_url: str | None = None
+    # Who may read /metrics: with a token, whoever presents it (Authorization: Bearer); without
+    # one, clients on this host (loopback) only.
+    metrics_token: str | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         problem = url_problem(self.database_url)
@@ -126,6 +135,12 @@ class Settings:
             raise ValueError(
                 "NEUROGATE_SUBSCRIPTION_RECHECK_SECONDS must be more than 0 and at most 3600"
             )
+        if self.metrics_token is not None and len(self.metrics_token) < MIN_METRICS_TOKEN:
+            raise ValueError(
+                f"NEUROGATE_METRICS_TOKEN must be at least {MIN_METRICS_TOKEN} characters"
+            )
+        if self.redis_url is not None and not self.redis_url.startswith(REDIS_SCHEMES):
+            raise ValueError("NEUROGATE_REDIS_URL must be a redis://, rediss:// or unix:// URL")
         bounds = (
             ("NEUROGATE_MAX_UPLOAD_BYTES", self.max_upload_bytes),
             ("NEUROGATE_MAX_QUERY_FIELDS", self.max_query_fields),
@@ -206,4 +221,6 @@ class Settings:
             subscription_recheck_seconds=_float(
                 env, "NEUROGATE_SUBSCRIPTION_RECHECK_SECONDS", 2.0
             ),
+            redis_url=env.get("NEUROGATE_REDIS_URL") or None,
+            metrics_token=env.get("NEUROGATE_METRICS_TOKEN") or None,
         )

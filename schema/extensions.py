@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 from functools import partial
 from typing import Any
 
-from graphql import GraphQLError, NoSchemaIntrospectionCustomRule
+from graphql import GraphQLError, NoSchemaIntrospectionCustomRule, get_operation_ast
 from strawberry.extensions import (
     AddValidationRules,
     MaxTokensLimiter,
@@ -15,7 +15,7 @@ from strawberry.extensions import (
     ValidationCache,
 )
 
-from gateway import failures
+from gateway import failures, request_facts
 from gateway.errors import NeurogateError
 from gateway.settings import Settings
 from schema.limits import OperationLimits, selection_limits
@@ -44,6 +44,20 @@ class DomainErrors(SchemaExtension):
         if errors:
             for error in errors:
                 _set_code(error, "GRAPHQL_VALIDATION_FAILED")
+
+
+class CountedOperations(SchemaExtension):
+    """Counts each operation that is executed (a limit refusing it first, it is not), by type
+    and name, for the metrics and the request's log line."""
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context
+        document = context.graphql_document
+        operation = get_operation_ast(document, context.operation_name) if document else None
+        if operation is not None and context.result is None:
+            name = operation.name.value if operation.name else None
+            request_facts.record_operation(operation.operation.value, name)
+        yield
 
 
 def _set_code(error: GraphQLError, code: str) -> None:
@@ -99,5 +113,6 @@ def build_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
             max_cost=settings.query_cost_limit,
             default_page=settings.max_page_size,
         ),
+        CountedOperations,  # after the limits: an operation they refuse is not executed
         DomainErrors,
     ]

@@ -13,6 +13,13 @@ import uvicorn
 from starlette.applications import Starlette
 
 
+def free_port() -> int:
+    """A port of 127.0.0.1 nobody listens on now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 @contextmanager
 def serve(app: Starlette, *, ws: str = "websockets-sansio") -> Iterator[str]:
     """Serve ``app`` in a background thread; yields its base URL."""

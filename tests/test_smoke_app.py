@@ -7,7 +7,7 @@ async def test_healthz_and_readyz_answer(gateway: Gateway) -> None:
     assert (await gateway.client.get("/healthz")).json() == {"status": "ok"}
     ready = await gateway.client.get("/readyz")
     assert ready.status_code == 200
-    assert ready.json() == {"status": "ready"}
+    assert ready.json() == {"status": "ready", "checks": {"database": "ok"}}
 
 
 async def test_graphiql_page_is_served_to_browsers(gateway: Gateway) -> None:

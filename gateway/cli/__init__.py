@@ -4,7 +4,9 @@ generate-connectome."""
 from __future__ import annotations
 
 import copy
+import os
 import re
+import tempfile
 from typing import Any
 
 import click
@@ -14,6 +16,7 @@ from gateway.cli.connectome import generate_connectome_command, import_connectom
 from gateway.cli.database import nothing, settings_from_env, with_engine
 from gateway.db.engine import session_factory
 from gateway.db.migrate import upgrade
+from gateway.metrics import MULTIPROC_DIR_ENV
 
 # Enough to catch a typo (no @, no dot in the domain, spaces); the real test is the inbox.
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
@@ -37,25 +40,42 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
     # Refused here, before uvicorn starts: an unmigrated database would answer every request
     # with an internal error.
     with_engine(settings, nothing)
-    uvicorn.run(
-        "gateway.app:create_app",
-        factory=True,
-        host=host or settings.host,
-        port=port or settings.port,
-        workers=workers,
-        ws="websockets-sansio",  # subscriptions; uvicorn's default websockets backend is deprecated
-        log_level="info",
-        log_config=log_config(),
-        access_log=False,  # the gateway logs each request itself, with its X-Request-ID
-    )
+    # Workers' metrics meet in files (prometheus-client's multiprocess mode, which the workers
+    # uvicorn starts take from their environment), in a directory of this server's own: a
+    # previous run's counters must not be added to this one's. One worker is this process,
+    # where prometheus-client is already imported: its metrics stay in memory.
+    with tempfile.TemporaryDirectory(prefix="neurogate-metrics-") as metrics_dir:
+        os.environ[MULTIPROC_DIR_ENV] = metrics_dir  # inherited by the workers uvicorn starts
+        uvicorn.run(
+            "gateway.app:create_app",
+            factory=True,
+            host=host or settings.host,
+            port=port or settings.port,
+            workers=workers,
+            ws="websockets-sansio",  # subscriptions; uvicorn's default backend is deprecated
+            log_level="info",
+            log_config=log_config(),
+            access_log=False,  # the gateway logs each request itself, with its X-Request-ID
+        )
 
 
 def log_config() -> dict[str, Any]:
-    """uvicorn's logging, with the gateway's own lines (one per request) beside it."""
+    """uvicorn's logging, with the gateway's own lines beside it: one JSON object a line (one
+    per request), its fields at the top level and a traceback, if any, inside it."""
     from uvicorn.config import LOGGING_CONFIG
 
     config = copy.deepcopy(LOGGING_CONFIG)
-    config["loggers"]["neurogate"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
+    config["formatters"]["json"] = {
+        "()": "pythonjsonlogger.json.JsonFormatter",
+        "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
+        "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+    }
+    config["handlers"]["json"] = {
+        "formatter": "json",
+        "class": "logging.StreamHandler",
+        "stream": "ext://sys.stderr",
+    }
+    config["loggers"]["neurogate"] = {"handlers": ["json"], "level": "INFO", "propagate": False}
     return config
 
 

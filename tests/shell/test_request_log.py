@@ -4,16 +4,20 @@ answered it, and the client only the surface's 500."""
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
 import pytest
+from pythonjsonlogger.json import JsonFormatter
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gateway import middleware
+from gateway.cli import log_config
+from gateway.db.models._base import utcnow
 from gateway.graphql_view import GraphQLView
-from tests.auth.support import bearer
+from tests.auth.support import bearer, make_user, personal_token
 from tests.conftest import Gateway
 
 Sessionmaker = async_sessionmaker[AsyncSession]
@@ -97,7 +101,11 @@ async def test_a_routes_500_logs_its_traceback_once_with_the_request_id(
     )
     assert response.headers["X-Request-ID"] == REQUEST_ID
     assert "Traceback" not in response.text and "brain" not in response.text
-    _one_traceback(caplog, 500)
+    # Served, the line is one JSON object with the traceback inside it.
+    line = _as_served(_one_traceback(caplog, 500))
+    assert line["level"] == "ERROR" and line["status"] == 500
+    assert line["exc_info"].count("Traceback (most recent call last)") == 1
+    assert "sqlalchemy.exc." in line["exc_info"]  # what failed: the table is gone
 
 
 async def test_a_graphql_fields_failure_logs_its_traceback_once_with_the_request_id(
@@ -163,3 +171,62 @@ async def test_each_request_is_logged_with_its_own_id_given_or_made(
     answered = [r.headers["X-Request-ID"] for r in (made, unsafe, too_long)]
     assert all(len(i) == 32 for i in answered) and len(set(answered)) == 3
     assert [r.request_id for r in _served(caplog)] == answered  # type: ignore[attr-defined]
+
+
+def _as_served(record: logging.LogRecord) -> dict[str, Any]:
+    """``record`` as `neurogate serve` writes it: one line, one JSON object."""
+    options = dict(log_config()["formatters"]["json"])
+    formatter = options.pop("()")
+    assert formatter == "pythonjsonlogger.json.JsonFormatter"
+    text = JsonFormatter(**options).format(record)
+    assert "\n" not in text
+    return json.loads(text)  # type: ignore[no-any-return]
+
+
+async def test_the_line_says_who_asked_what_where_and_how_much_it_cost(
+    gateway: Gateway, sessionmaker: Sessionmaker, caplog: pytest.LogCaptureFixture
+) -> None:
+    user = await make_user(sessionmaker, "ana@lab.org")
+    token = await personal_token(sessionmaker, user, now=utcnow())
+    gateway.statements.reset()
+    response = await _ask(
+        gateway, "GET", "/api/private/stem/project/", caplog, headers=bearer(token)
+    )
+    assert response.status_code == 200
+    line = _as_served(_the_line(caplog))
+    assert token not in json.dumps(line)  # the principal's id, never its credential
+    assert line["duration_ms"] > 0 and line["time"]
+    assert {k: v for k, v in line.items() if k not in ("duration_ms", "time")} == {
+        "level": "INFO",
+        "logger": "neurogate.requests",
+        "message": line["message"],
+        "request_id": REQUEST_ID,
+        "method": "GET",
+        "path": "/api/private/stem/project/",
+        "status": 200,
+        "surface": "brainstem",
+        "route": "/api/private/{path:path}",
+        "principal": user,
+        "statements": gateway.statements.count,
+        "operations": [],
+    }
+
+
+async def test_the_line_names_the_graphql_operation_and_an_anonymous_caller(
+    gateway: Gateway, caplog: pytest.LogCaptureFixture
+) -> None:
+    query = {"query": "query Projects { projects(limit: 1) { id } }"}
+    await _ask(gateway, "POST", "/graphql", caplog, json=query)
+    line = _as_served(_the_line(caplog))
+    assert (line["surface"], line["route"], line["status"]) == ("graphql", "/graphql", 200)
+    assert (line["principal"], line["operations"]) == (None, ["query Projects"])
+
+
+async def test_a_refusal_before_routing_names_the_route_it_was_going_to(
+    gateway: Gateway, caplog: pytest.LogCaptureFixture
+) -> None:
+    await _ask(gateway, "GET", "/subjects/x", caplog, headers=bearer("not-a-token"))
+    line = _as_served(_the_line(caplog))
+    assert (line["status"], line["surface"], line["route"]) == (403, "alyx", "/subjects/{nickname}")
+    assert "not-a-token" not in json.dumps(line)
+
