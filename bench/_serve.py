@@ -10,6 +10,7 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
+from typing import IO
 
 import httpx
 
@@ -22,13 +23,26 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system time of a process so far, all its threads (ended ones too)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @contextmanager
-def serving(args: Sequence[str], env: Mapping[str, str]) -> Iterator[tuple[str, int]]:
+def serving(
+    args: Sequence[str], env: Mapping[str, str], output: IO[bytes] | None = None
+) -> Iterator[tuple[str, int]]:
     """``python ARGS --port N`` with ``env`` added, once it answers HTTP on /healthz (any
-    status: it is up); its base URL and process id. Stopped when the block ends."""
+    status: it is up); its base URL and process id. Stopped when the block ends. Its output
+    goes to ``output`` when given (a server's request log), else to this process's."""
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, *args, "--port", str(port)], env={**os.environ, **env}, cwd=ROOT
+        [sys.executable, *args, "--port", str(port)],
+        env={**os.environ, **env},
+        cwd=ROOT,
+        stdout=output,
+        stderr=output,
     )
     base = f"http://127.0.0.1:{port}"
     try:

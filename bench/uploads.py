@@ -49,7 +49,7 @@ from pathlib import Path
 import httpx
 import orjson
 
-from bench._serve import serving, uvicorn
+from bench._serve import cpu_seconds, serving, uvicorn
 from gateway.auth.passwords import hash_password
 from gateway.auth.tokens import TokenKind, display_prefix, hash_secret, new_secret
 from gateway.db.engine import create_engine, session_factory
@@ -171,12 +171,6 @@ def _raw_sink() -> AbstractContextManager[tuple[str, int]]:
     return serving(["-c", code], {})
 
 
-def _cpu_seconds(pid: int) -> float:
-    """User + system time of a process so far, all its threads (ended ones too)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def _memory_mb(pid: int, field: str) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith(f"{field}:"):
@@ -282,9 +276,9 @@ class _Server:
 
     def upload(self, source: Path) -> None:
         _new_content(source)
-        cpu = _cpu_seconds(self.pid)
+        cpu = cpu_seconds(self.pid)
         elapsed, answer = _post(self.base, self.token, source)
-        self.cpu.append(_cpu_seconds(self.pid) - cpu)
+        self.cpu.append(cpu_seconds(self.pid) - cpu)
         self.seconds.append(elapsed)
         if self.check:
             result = orjson.loads(answer)["data"]["uploadFile"]
