@@ -62,6 +62,7 @@ from gateway.auth.passwords import hash_password
 from gateway.db.engine import create_engine, session_factory
 from gateway.db.migrate import upgrade
 from gateway.db.models import User
+from gateway.storage import Storage
 
 ADMIN_URL = os.environ.get(
     "NEUROGATE_BENCH_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
@@ -129,6 +130,10 @@ class Refused(Exception):
     """The answer was not the one the request must get."""
 
 
+def _started(_: int) -> None:
+    time.sleep(0.5)  # long enough that each generator process takes one
+
+
 def drive(plan: Plan) -> Outcome:
     return asyncio.run(_drive(plan))
 
@@ -155,7 +160,7 @@ async def _drive(plan: Plan) -> Outcome:
                 except Refused as exc:
                     outcome.errors[f"{kind}: {exc}"] += 1
                     continue
-                if wall >= plan.measure_from:
+                if plan.measure_from <= wall and time.time() <= plan.until:
                     outcome.samples.append((kind, time.perf_counter() - started))
 
         await asyncio.gather(*(one_client() for _ in range(CONCURRENCY)))
@@ -309,8 +314,11 @@ async def _add_users_and_read(url: str) -> tuple[list[str], dict[str, int]]:
         await engine.dispose()
 
 
-async def _verify(url: str, outcomes: list[Outcome]) -> dict[str, tuple[int, int]]:
-    """Acknowledged writes by kind: (acknowledged, found in the database as answered)."""
+async def _verify(
+    url: str, storage: Storage, outcomes: list[Outcome]
+) -> dict[str, tuple[int, int]]:
+    """Acknowledged writes by kind: (acknowledged, found as answered: in the database, and an
+    upload's content in storage)."""
     proposed = [uuid.UUID(i) for o in outcomes for i in o.proposed]
     reviewed = {uuid.UUID(i): s for o in outcomes for i, s in o.reviewed.items()}
     uploaded = {i: sha for o in outcomes for i, sha in o.uploaded.items()}
@@ -328,7 +336,12 @@ async def _verify(url: str, outcomes: list[Outcome]) -> dict[str, tuple[int, int
         rows = await conn.fetch(
             "SELECT id, sha256 FROM file_upload WHERE id = ANY($1)", list(uploaded)
         )
-        uploads_kept = sum(1 for row in rows if uploaded[row["id"]] == row["sha256"])
+        uploads_kept = sum(
+            1
+            for row in rows
+            if uploaded[row["id"]] == row["sha256"]
+            and storage.content_path(row["sha256"]).is_file()
+        )
     finally:
         await conn.close()
     return {
@@ -465,16 +478,18 @@ def _run(
     seconds: float = SECONDS,
     kill: bool = False,
 ) -> Run:
-    start = time.time() + 1.0  # the generators' processes start meanwhile
-    measure_from = start + WARMUP_SECONDS
-    until = measure_from + seconds
-    plans = [
-        Plan(base, path, tokens[0], tokens[1], segments, measure_from, until, seed=i)
-        for i in range(GENERATORS)
-    ]
     load_before = os.getloadavg()[0]
     run = Run(name, seconds, [], (load_before, load_before))
     with ProcessPoolExecutor(GENERATORS, mp_context=get_context("spawn")) as pool:
+        # The generators' processes are started (and have imported this module) before the
+        # clock starts: on a loaded machine that takes seconds.
+        list(pool.map(_started, range(GENERATORS)))
+        measure_from = time.time() + WARMUP_SECONDS
+        until = measure_from + seconds
+        plans = [
+            Plan(base, path, tokens[0], tokens[1], segments, measure_from, until, seed=i)
+            for i in range(GENERATORS)
+        ]
         futures = [pool.submit(drive, plan) for plan in plans]
         if kill:
             time.sleep(max(0.0, measure_from + KILL_AT * seconds - time.time()))
@@ -559,7 +574,9 @@ def main() -> None:
                 errors, _ = run.errors()
                 if errors:
                     print(f"  errors in '{run.name}': {dict(errors)}")
-            written = asyncio.run(_verify(url, [o for r in runs[1:] for o in r.outcomes]))
+            storage = Storage(workdir / "storage", max_bytes=0)
+            every = [o for r in runs[1:] for o in r.outcomes]
+            written = asyncio.run(_verify(url, storage, every))
             lost = sum(a - f for a, f in written.values())
             print(
                 "acknowledged writes found in the database: "
@@ -567,7 +584,7 @@ def main() -> None:
                 + f"; lost: {lost}"
             )
             kill_run = runs[3]
-            kill_written = asyncio.run(_verify(url, kill_run.outcomes))
+            kill_written = asyncio.run(_verify(url, storage, kill_run.outcomes))
             print(
                 "  of which in the kill run: "
                 + ", ".join(f"{k} {f}/{a}" for k, (a, f) in kill_written.items())
