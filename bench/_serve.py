@@ -31,7 +31,10 @@ def cpu_seconds(pid: int) -> float:
 
 @contextmanager
 def serving(
-    args: Sequence[str], env: Mapping[str, str], output: IO[bytes] | None = None
+    args: Sequence[str],
+    env: Mapping[str, str],
+    output: IO[bytes] | None = None,
+    start_seconds: float = 30,
 ) -> Iterator[tuple[str, int]]:
     """``python ARGS --port N`` with ``env`` added, once it answers HTTP on /healthz (any
     status: it is up); its base URL and process id. Stopped when the block ends. Its output
@@ -46,7 +49,7 @@ def serving(
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + start_seconds
         while True:
             if proc.poll() is not None:
                 raise RuntimeError(f"{args} exited with {proc.returncode}")
@@ -56,7 +59,7 @@ def serving(
             except httpx.TransportError:
                 pass
             if time.monotonic() > deadline:
-                raise RuntimeError(f"{args} did not start within 30 s")
+                raise RuntimeError(f"{args} did not start within {start_seconds} s")
             time.sleep(0.1)
         yield base, proc.pid
     finally:

@@ -526,9 +526,11 @@ def _serve(url: str, workdir: Path, workers: int) -> Iterator[tuple[str, int]]:
     }
     neurogate = str(Path(sys.executable).parent / "neurogate")
     log = workdir / f"serve-{workers}.log"
+    command = [neurogate, "serve", "--workers", str(workers)]
     with (
         log.open("ab") as out,
-        serving([neurogate, "serve", "--workers", str(workers)], env, output=out) as served,
+        # A loaded machine takes its time to start the workers.
+        serving(command, env, output=out, start_seconds=180) as served,
     ):
         if workers > 1:
             _wait_for_workers(served[1], workers)
