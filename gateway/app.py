@@ -13,6 +13,7 @@ from limits import RateLimitItem
 from limits import parse as parse_limit
 from limits.aio.storage import MemoryStorage
 from limits.aio.strategies import FixedWindowRateLimiter
+from redis.asyncio import Redis
 from sqlalchemy import text
 from sqlmodel import SQLModel
 from starlette.applications import Starlette
@@ -39,11 +40,13 @@ from gateway.middleware import (
 )
 from gateway.pages import assets as page_assets
 from gateway.pages import routes as pages
+from gateway.persisted import query_store
 from gateway.rest import openapi
 from gateway.rest.alyx import routes as alyx
 from gateway.rest.braincircuits import routes as braincircuits
 from gateway.rest.brainmaps import routes as brainmaps
 from gateway.rest.brainstem import routes as brainstem
+from gateway.safelist import load_safelist
 from gateway.settings import Settings
 from gateway.storage import Storage
 from schema import build_schema
@@ -112,6 +115,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
     graphql = GraphQLView(
         build_schema(settings),
         settings=settings,
+        # Read here, so a broken manifest stops the gateway at start-up, saying why.
+        safelist=load_safelist(settings.safelist) if settings.safelist else None,
         graphql_ide="graphiql" if settings.graphiql_enabled else None,
     )
 
@@ -123,6 +128,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
         app.state.sessionmaker = session_factory(engine)
         app.state.clock = utcnow
         app.state.events = InMemoryBroker()
+        # Connects on first use: a Redis that is down at start-up is worked around like one
+        # that goes down later.
+        redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+        app.state.redis = redis
+        app.state.query_store = query_store(settings, redis)
         app.state.rate_limits = RateLimits(
             anonymous=parse_limit(settings.rate_limit_anonymous),
             authenticated=parse_limit(settings.rate_limit_authenticated),
@@ -144,6 +154,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             yield
         finally:
             await engine.dispose()
+            if redis is not None:
+                await redis.aclose()
 
     routes = [
         # The view answers its own errors in GraphQL's format; its failures go to Starlette.
