@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -182,3 +183,54 @@ async def test_with_persisted_queries_off_a_hash_answers_not_supported(
                 "extensions": {"code": "PERSISTED_QUERY_NOT_SUPPORTED"},
             }
         ]
+
+
+async def test_a_get_query_takes_its_variables_and_operation_name_from_the_url(
+    settings: Settings,
+) -> None:
+    query = unique(
+        "query None { species(limit: 0) { name } } "
+        "query Some($n: Int!) { species(limit: $n) { name } }"
+    )
+    async with live_client(settings) as client:
+        params = {**get_params(query, with_query=True), "operationName": "Some"}
+        params["variables"] = json.dumps({"n": 5})
+        first = await client.get("/graphql", params=params)
+        assert first.json() == {"data": {"species": []}}
+        del params["query"]
+        by_hash = await client.get("/graphql", params=params)
+        assert by_hash.json() == {"data": {"species": []}}
+        assert by_hash.headers["cache-control"] == "public, max-age=60"
+        params["variables"] = json.dumps({"n": "five"})
+        wrong = await client.get("/graphql", params=params)
+        assert wrong.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+        assert wrong.headers["cache-control"] == "no-store"
+
+
+def test_the_persisted_query_settings_are_read_from_the_environment(tmp_path: Path) -> None:
+    env = {
+        "NEUROGATE_REDIS_URL": "redis://127.0.0.1:6379/3",
+        "NEUROGATE_PERSISTED_QUERIES": "false",
+        "NEUROGATE_PERSISTED_QUERY_CACHE_BYTES": "1024",
+        "NEUROGATE_PERSISTED_QUERY_TTL_SECONDS": "60",
+        "NEUROGATE_SAFELIST": str(tmp_path / "manifest.json"),
+        "NEUROGATE_GRAPHQL_GET_MAX_AGE": "0",
+    }
+    settings = Settings.from_env(env)
+    assert settings.redis_url == "redis://127.0.0.1:6379/3"
+    assert settings.persisted_queries is False
+    assert settings.persisted_query_cache_bytes == 1024
+    assert settings.persisted_query_ttl_seconds == 60
+    assert settings.safelist == tmp_path / "manifest.json"
+    assert settings.graphql_get_max_age == 0
+    defaults = Settings.from_env({})
+    assert defaults.redis_url is None and defaults.safelist is None
+    assert defaults.persisted_queries and defaults.graphql_get_max_age == 60
+    for name, value in (
+        ("NEUROGATE_PERSISTED_QUERY_CACHE_BYTES", "0"),
+        ("NEUROGATE_PERSISTED_QUERY_TTL_SECONDS", "-1"),
+        ("NEUROGATE_GRAPHQL_GET_MAX_AGE", "-5"),
+        ("NEUROGATE_PERSISTED_QUERIES", "maybe"),
+    ):
+        with pytest.raises(ValueError, match=name):
+            Settings.from_env({name: value})

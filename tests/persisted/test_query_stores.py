@@ -4,9 +4,14 @@ by every process and surviving an outage of Redis."""
 from __future__ import annotations
 
 import hashlib
+import logging
 import socket
-from collections.abc import AsyncIterator
+import subprocess
+import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
+from pathlib import Path
 
 import httpx
 import pytest
@@ -87,6 +92,58 @@ def _closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+@contextmanager
+def private_redis(port: int, folder: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """A Redis of this test's own, which it may stop (the machine's is shared)."""
+    server = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+         "--appendonly", "no", "--dir", str(folder)],
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "redis-server did not start"
+                time.sleep(0.05)
+        yield server
+    finally:
+        server.kill()
+        server.wait(10)
+
+
+async def test_persisted_queries_survive_a_redis_outage_and_come_back_with_it(
+    settings: Settings, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="neurogate")
+    port = _closed_port()
+    query = unique("{ species { name } }")
+    register = {"query": query, "extensions": persisted(query)}
+    by_hash = {"extensions": persisted(query)}
+    settings = replace(settings, redis_url=f"redis://127.0.0.1:{port}/0")
+    async with live_client(settings) as client:
+        with private_redis(port, tmp_path):
+            assert (await client.post("/graphql", json=register)).status_code == 200
+            assert (await client.post("/graphql", json=by_hash)).status_code == 200
+        # Redis is gone (its data too: it kept nothing on disk): queries still run.
+        for _ in range(3):
+            assert (await client.post("/graphql", json=register)).json() == {
+                "data": {"species": []}
+            }
+            assert (await client.post("/graphql", json=by_hash)).json()["errors"] == [NOT_FOUND]
+        with private_redis(port, tmp_path):
+            # Back without a restart: the next registration is stored and used again.
+            assert (await client.post("/graphql", json=register)).status_code == 200
+            answer = await client.post("/graphql", json=by_hash)
+            assert answer.json() == {"data": {"species": []}}
+    messages = [r.getMessage() for r in caplog.records]
+    assert sum("Redis is unreachable" in m for m in messages) == 1  # once, not per request
+    assert sum("Redis is reachable again" in m for m in messages) == 1
 
 
 async def test_without_redis_queries_still_run_and_hashes_are_unknown(
