@@ -130,7 +130,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
         app.state.events = InMemoryBroker()
         # Connects on first use: a Redis that is down at start-up is worked around like one
         # that goes down later.
-        redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+        redis = (
+            Redis.from_url(settings.redis_url, socket_connect_timeout=2)
+            if settings.redis_url
+            else None
+        )
         app.state.redis = redis
         app.state.query_store = query_store(settings, redis)
         app.state.rate_limits = RateLimits(

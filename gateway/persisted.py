@@ -12,6 +12,7 @@ nothing is registered: the names are the safelist's.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import re
@@ -31,6 +32,9 @@ log = logging.getLogger("neurogate")
 APQ_VERSION = 1
 SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 REDIS_PREFIX = "neurogate:apq:"
+# A Redis that does not answer within this is treated as down: a lookup must never hold a
+# request for longer than running it without its persisted query would.
+REDIS_TIMEOUT_SECONDS = 1.0
 
 
 def sha256_hex(text: str) -> str:
@@ -82,16 +86,25 @@ class RedisQueryStore:
     unreachable Redis turns every hash into an unknown one: clients resend their queries,
     which run unstored, and the outage is logged once, not per request."""
 
-    def __init__(self, redis: Redis, *, ttl_seconds: int, prefix: str = REDIS_PREFIX) -> None:
+    def __init__(
+        self,
+        redis: Redis,
+        *,
+        ttl_seconds: int,
+        prefix: str = REDIS_PREFIX,
+        timeout: float = REDIS_TIMEOUT_SECONDS,
+    ) -> None:
         self._redis = redis
+        self._timeout = timeout
         self._ttl = ttl_seconds
         self._prefix = prefix
         self._down = False
 
     async def get(self, sha256: str) -> str | None:
         try:
-            value = await self._redis.getex(self._prefix + sha256, ex=self._ttl)
-        except RedisError as error:
+            async with asyncio.timeout(self._timeout):
+                value = await self._redis.getex(self._prefix + sha256, ex=self._ttl)
+        except (RedisError, TimeoutError) as error:
             self._lost(error)
             return None
         self._back()
@@ -99,16 +112,20 @@ class RedisQueryStore:
 
     async def put(self, sha256: str, query: str) -> None:
         try:
-            await self._redis.set(self._prefix + sha256, query, ex=self._ttl)
-        except RedisError as error:
+            async with asyncio.timeout(self._timeout):
+                await self._redis.set(self._prefix + sha256, query, ex=self._ttl)
+        except (RedisError, TimeoutError) as error:
             self._lost(error)
             return
         self._back()
 
-    def _lost(self, error: RedisError) -> None:
+    def _lost(self, error: Exception) -> None:
         if not self._down:
             self._down = True
-            log.warning("persisted queries: Redis is unreachable, serving without it (%s)", error)
+            log.warning(
+                "persisted queries: Redis is unreachable, serving without it (%s)",
+                error or type(error).__name__,
+            )
 
     def _back(self) -> None:
         if self._down:

@@ -161,3 +161,23 @@ async def test_without_redis_queries_still_run_and_hashes_are_unknown(
             assert by_hash.json()["errors"] == [NOT_FOUND]
     outages = [r for r in caplog.records if "Redis is unreachable" in r.getMessage()]
     assert len(outages) == 1  # once per outage, not per request
+
+
+async def test_a_redis_that_never_answers_holds_no_request_past_its_timeout(
+    settings: Settings,
+) -> None:
+    query = unique("{ species { name } }")
+    with socket.socket() as silent:  # accepts connections (the kernel does), answers nothing
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        port = silent.getsockname()[1]
+        settings = replace(settings, redis_url=f"redis://127.0.0.1:{port}/0")
+        async with live_client(settings) as client:
+            started = time.monotonic()
+            by_hash = {"extensions": persisted(query)}
+            missing = await client.post("/graphql", json=by_hash, timeout=30)
+            assert missing.json()["errors"] == [NOT_FOUND]
+            body = {"query": query, "extensions": persisted(query)}
+            ran = await client.post("/graphql", json=body, timeout=30)
+            assert ran.json() == {"data": {"species": []}}
+            assert time.monotonic() - started < 10  # each lookup gives up after a second
