@@ -43,11 +43,13 @@ from gateway.middleware import (
 )
 from gateway.pages import assets as page_assets
 from gateway.pages import routes as pages
+from gateway.persisted import query_store
 from gateway.rest import openapi
 from gateway.rest.alyx import routes as alyx
 from gateway.rest.braincircuits import routes as braincircuits
 from gateway.rest.brainmaps import routes as brainmaps
 from gateway.rest.brainstem import routes as brainstem
+from gateway.safelist import load_safelist
 from gateway.settings import Settings
 from gateway.storage import Storage
 from schema import build_schema
@@ -140,6 +142,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
     graphql = GraphQLView(
         build_schema(settings),
         settings=settings,
+        # Read here, so a broken manifest stops the gateway at start-up, saying why.
+        safelist=load_safelist(settings.safelist) if settings.safelist else None,
         graphql_ide="graphiql" if settings.graphiql_enabled else None,
     )
     counted = metrics.Metrics()
@@ -155,6 +159,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         app.state.sessionmaker = session_factory(engine)
         app.state.clock = utcnow
         app.state.events = InMemoryBroker()
+        app.state.query_store = query_store(settings, app.state.redis)
         app.state.rate_limits = RateLimits(
             anonymous=parse_limit(settings.rate_limit_anonymous),
             authenticated=parse_limit(settings.rate_limit_authenticated),

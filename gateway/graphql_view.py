@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 import orjson
-from cross_web import AsyncHTTPRequestAdapter, StarletteRequestAdapter
+from cross_web import AsyncHTTPRequestAdapter, HTTPException, StarletteRequestAdapter
 from graphql import GraphQLError, GraphQLSyntaxError, OperationType, get_operation_ast, parse
 from starlette.datastructures import Headers
 from starlette.requests import ClientDisconnect, Request
@@ -17,18 +18,34 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData, process_result
+from strawberry.http.base import BaseRequestProtocol
 from strawberry.http.exceptions import WebSocketDisconnected
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+    BaseGraphQLTransportWSHandler,
+)
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import SubscribeMessage
+from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
+from strawberry.subscriptions.protocols.graphql_ws.types import StartMessage
 from strawberry.types import ExecutionResult
+from strawberry.types.unset import UNSET
 
 from gateway.accept import quality
-from gateway.auth.principal import ANONYMOUS, Portal
+from gateway.auth.principal import ANONYMOUS, Portal, Principal
 from gateway.auth.visibility import in_portal
 from gateway.credential_watch import closing_when_credential_lapses
-from gateway.errors import BadRequest, NeurogateError, Unauthenticated
+from gateway.errors import (
+    BadRequest,
+    MethodNotAllowed,
+    NeurogateError,
+    NotFound,
+    Unauthenticated,
+)
 from gateway.http.errors import ErrorFormat, error_response
 from gateway.http.multipart import read_graphql_multipart, refuse_unwanted_post
 from gateway.http.requests import decode_json
 from gateway.pages.routes import graphiql_page
+from gateway.persisted import PersistedQueries, PersistedQueryRefused
+from gateway.safelist import NOT_REGISTERED, NOT_REGISTERED_CODE, Safelist
 from gateway.settings import Settings
 from gateway.storage import StagedFile
 from resolvers.auth import authenticate
@@ -73,6 +90,22 @@ def names_a_subscription(query: str | None, operation_name: str | None, max_toke
     return operation is not None and operation.operation == OperationType.SUBSCRIPTION
 
 
+def cache_control(*, principal: Principal, failed: bool, max_age: int) -> str:
+    """The Cache-Control of a query's answer to GET. Only an anonymous caller's answer may
+    sit in a shared cache: it is the public view, the same for every anonymous caller. A
+    signed-in caller's answer is theirs alone, and is not kept even by their browser (a
+    revoked token or a lost membership must take effect at once). An error is never kept: a
+    cached ``PersistedQueryNotFound`` would outlive the registration that answers it."""
+    if failed:
+        return "no-store"
+    if principal.is_authenticated:
+        return "private, no-store"
+    return f"public, max-age={max_age}" if max_age else "no-cache"
+
+
+# What a GET answer depends on besides its URL (a shared cache keys on these too).
+GET_VARIES_ON = "Accept, Authorization, X-Neurogate-Portal"
+
 SUBSCRIPTIONS_OVER_WEBSOCKET = (
     "Subscriptions are served over WebSocket at /graphql (the graphql-transport-ws protocol), "
     "not over plain HTTP."
@@ -106,12 +139,50 @@ class _TextFrameAdapter(ASGIWebSocketAdapter):
             raise WebSocketDisconnected from exc
 
 
+def not_in_safelist(view: object, query: object) -> GraphQLError | None:
+    """The error refusing a websocket operation the view's safelist does not register."""
+    assert isinstance(view, GraphQLView)
+    if view.safelist is None or not isinstance(query, str):
+        return None
+    if view.safelist.allows(query, max_tokens=view.settings.max_query_tokens):
+        return None
+    return GraphQLError(NOT_REGISTERED, extensions={"code": NOT_REGISTERED_CODE})
+
+
+class _SafelistedTransportWS(BaseGraphQLTransportWSHandler[Context, None]):
+    async def handle_subscribe(self, message: SubscribeMessage) -> None:
+        error = not_in_safelist(self.view, message["payload"].get("query"))
+        if error is None or not self.connection_acknowledged:
+            await super().handle_subscribe(message)
+            return
+        await self.send_message(
+            {"id": message["id"], "type": "error", "payload": [error.formatted]}
+        )
+
+
+class _SafelistedLegacyWS(BaseGraphQLWSHandler[Context, None]):
+    async def handle_start(self, message: StartMessage) -> None:
+        error = not_in_safelist(self.view, message["payload"].get("query"))
+        if error is None or not self.connection_acknowledged:
+            await super().handle_start(message)
+            return
+        await self.send_message(
+            {"type": "error", "id": message["id"], "payload": {"message": error.message}}
+        )
+
+
 class GraphQLView(GraphQL[Context, None]):
     request_adapter_class = _UploadRequestAdapter
     websocket_adapter_class = _TextFrameAdapter  # type: ignore[assignment]
+    # With a safelist, the websocket runs registered operations only, as HTTP does.
+    graphql_transport_ws_handler_class = _SafelistedTransportWS
+    graphql_ws_handler_class = _SafelistedLegacyWS
 
-    def __init__(self, *args: Any, settings: Settings, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, settings: Settings, safelist: Safelist | None = None, **kwargs: Any
+    ) -> None:
         self.settings = settings
+        self.safelist = safelist
         # File uploads (the GraphQL multipart request spec), read by parse_multipart below.
         kwargs.setdefault("multipart_uploads_enabled", True)
         # Web apps on any origin may subscribe, as CORS lets them query: a subscriber signs in
@@ -133,6 +204,12 @@ class GraphQLView(GraphQL[Context, None]):
             return decode_json(data, max_depth=self.settings.max_json_depth)
         except BadRequest as error:
             raise json.JSONDecodeError(error.message, "", 0) from None
+
+    def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
+        """Not for a GET naming a persisted query (it has no ``query`` parameter)."""
+        return "extensions" not in request.query_params and super().should_render_graphql_ide(
+            request
+        )
 
     @property
     def graphql_ide_html(self) -> str:
@@ -179,6 +256,22 @@ class GraphQLView(GraphQL[Context, None]):
             return
         await super().__call__(scope, receive, send)
 
+    async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
+        """Strawberry's own refusals (a mutation over GET, a body that is not JSON) answered
+        in GraphQL's format, as every other error here (Strawberry answers them in plain
+        text)."""
+        try:
+            return await super().run(request, context, root_value)
+        except HTTPException as refusal:
+            error: NeurogateError
+            if refusal.status_code == 405:
+                error = MethodNotAllowed(refusal.reason)
+            elif refusal.status_code == 404:
+                error = NotFound(refusal.reason)
+            else:
+                error = BadRequest(refusal.reason)
+            raise error from None
+
     async def parse_multipart(self, request: AsyncHTTPRequestAdapter) -> dict[str, str]:
         """Stream the files of a multipart request straight into the storage directory
         (Strawberry's default would spool them to memory and temporary files first)."""
@@ -195,14 +288,26 @@ class GraphQLView(GraphQL[Context, None]):
         root_value: None,
         request_data: GraphQLRequestData,
     ) -> ExecutionResult:
-        # A subscription sent as a plain HTTP request would run as a query and fail inside.
         max_tokens = self.settings.max_query_tokens
+        persisted = PersistedQueries(request.app.state.query_store, self.safelist, max_tokens)
+        try:
+            resolved = await persisted.resolve(request_data.query, request_data.extensions)
+        except PersistedQueryRefused as refusal:
+            sub_response.status_code = refusal.status
+            error = GraphQLError(refusal.message, extensions={"code": refusal.code})
+            return ExecutionResult(data=None, errors=[error])
+        request_data = replace(request_data, query=resolved.query)
+        # A subscription sent as a plain HTTP request would run as a query and fail inside.
         if names_a_subscription(request_data.query, request_data.operation_name, max_tokens):
             error = GraphQLError(SUBSCRIPTIONS_OVER_WEBSOCKET, extensions={"code": "BAD_REQUEST"})
             return ExecutionResult(data=None, errors=[error])
-        return await super().execute_single(
+        result = await super().execute_single(
             request, request_adapter, sub_response, context, root_value, request_data
         )
+        # Stored only once it proved executable: every limit on documents applied first.
+        if not is_request_error(result):
+            await persisted.register(resolved)
+        return result
 
     async def get_sub_response(self, request: Request | WebSocket) -> Response:
         sub_response = await super().get_sub_response(request)
@@ -219,13 +324,18 @@ class GraphQLView(GraphQL[Context, None]):
         _mark_parse_errors(result.errors or [])
         body = process_result(result)
         sub_response = getattr(request.state, "graphql_sub_response", None)
-        if (
-            sub_response is not None
-            and sub_response.media_type == GRAPHQL_RESPONSE_JSON
-            and is_request_error(result)
-        ):
+        if sub_response is None:
+            return body
+        if sub_response.media_type == GRAPHQL_RESPONSE_JSON and is_request_error(result):
             body.pop("data", None)
-            sub_response.status_code = 400
+            sub_response.status_code = sub_response.status_code or 400
+        if request.method == "GET":
+            sub_response.headers["Cache-Control"] = cache_control(
+                principal=getattr(request.state, "principal", ANONYMOUS),
+                failed=bool(result.errors),
+                max_age=self.settings.graphql_get_max_age,
+            )
+            sub_response.headers["Vary"] = GET_VARIES_ON
         return body
 
     def create_response(

@@ -113,11 +113,23 @@ class Settings:
     rate_limit_authenticated: str = "1000/minute"
     # How often an open websocket re-checks the credential it was opened with (seconds).
     subscription_recheck_seconds: float = 2.0
-    # What must be shared between workers and replicas; /readyz checks it when set.
+    # What must be shared across processes lives in Redis when this is set (None: each
+    # process keeps its own, in memory); /readyz checks it.
     redis_url: str | None = None
     # Who may read /metrics: with a token, whoever presents it (Authorization: Bearer); without
     # one, clients on this host (loopback) only.
     metrics_token: str | None = field(default=None, repr=False)
+    # Automatic persisted queries (Apollo's protocol), kept in Redis when redis_url is set
+    # (each entry expiring after persisted_query_ttl_seconds without use), else in this
+    # process's LRU holding at most persisted_query_cache_bytes of query text.
+    persisted_queries: bool = True
+    persisted_query_cache_bytes: int = 16 * 1024**2
+    persisted_query_ttl_seconds: int = 7 * 24 * 3600
+    # A manifest (JSON) or a directory of .graphql files: when set, only the operations it
+    # registers run, and GraphiQL is off unless asked for.
+    safelist: Path | None = None
+    # How long shared caches may keep an anonymous GET query's answer (0: revalidate).
+    graphql_get_max_age: int = 60
 
     def __post_init__(self) -> None:
         problem = url_problem(self.database_url)
@@ -151,10 +163,14 @@ class Settings:
             ("NEUROGATE_MAX_FILTER_CONDITIONS", self.max_filter_conditions),
             ("NEUROGATE_MAX_FILTER_DEPTH", self.max_filter_depth),
             ("NEUROGATE_MAX_FILTER_VALUES", self.max_filter_values),
+            ("NEUROGATE_PERSISTED_QUERY_CACHE_BYTES", self.persisted_query_cache_bytes),
+            ("NEUROGATE_PERSISTED_QUERY_TTL_SECONDS", self.persisted_query_ttl_seconds),
         )
         for name, bound in bounds:
             if bound < 1:
                 raise ValueError(f"{name} must be a positive number")
+        if self.graphql_get_max_age < 0:
+            raise ValueError("NEUROGATE_GRAPHQL_GET_MAX_AGE must be 0 or more seconds")
         for name, value in (
             ("NEUROGATE_RATE_LIMIT_ANONYMOUS", self.rate_limit_anonymous),
             ("NEUROGATE_RATE_LIMIT_AUTHENTICATED", self.rate_limit_authenticated),
@@ -173,7 +189,10 @@ class Settings:
 
     @property
     def graphiql_enabled(self) -> bool:
-        return self.introspection_enabled if self.graphiql is None else self.graphiql
+        # A safelist lets GraphiQL run nothing it was not built with: off unless asked for.
+        if self.graphiql is None:
+            return self.introspection_enabled and self.safelist is None
+        return self.graphiql
 
     @property
     def query_cost_limit(self) -> int:
@@ -223,4 +242,13 @@ class Settings:
             ),
             redis_url=env.get("NEUROGATE_REDIS_URL") or None,
             metrics_token=env.get("NEUROGATE_METRICS_TOKEN") or None,
+            persisted_queries=_bool(env, "NEUROGATE_PERSISTED_QUERIES", True),
+            persisted_query_cache_bytes=_int(
+                env, "NEUROGATE_PERSISTED_QUERY_CACHE_BYTES", 16 * 1024**2
+            ),
+            persisted_query_ttl_seconds=_int(
+                env, "NEUROGATE_PERSISTED_QUERY_TTL_SECONDS", 7 * 24 * 3600
+            ),
+            safelist=Path(env["NEUROGATE_SAFELIST"]) if env.get("NEUROGATE_SAFELIST") else None,
+            graphql_get_max_age=_int(env, "NEUROGATE_GRAPHQL_GET_MAX_AGE", 60),
         )

@@ -14,7 +14,10 @@ NODE_MODULES = JS / "node_modules"
 
 def node_modules() -> Path:
     """tests/js/node_modules, installed from the lock file if it is not there yet."""
-    if not (NODE_MODULES / ".package-lock.json").is_file():
+    installed = NODE_MODULES / ".package-lock.json"
+    # Installed anew when the lock file changed since (a client added or upgraded).
+    lock = JS / "package-lock.json"
+    if not installed.is_file() or installed.stat().st_mtime < lock.stat().st_mtime:
         npm = shutil.which("npm")
         assert npm, "the JavaScript client tests need Node.js and npm"
         subprocess.run(

@@ -1,5 +1,5 @@
 """The ``neurogate`` command: serve, migrate, seed-demo, createuser, import-connectome,
-generate-connectome."""
+generate-connectome, export-schema."""
 
 from __future__ import annotations
 
@@ -172,6 +172,19 @@ def createuser(email: str, username: str, password: str, admin: bool, reviewer: 
     if user_id is None:
         raise click.ClickException(f"a user with email {email} or username {username} exists")
     click.echo(f"created user {username} (id {user_id})")
+
+
+@main.command("export-schema")
+def export_schema() -> None:
+    """Print the GraphQL schema (SDL) the gateway serves."""
+    from schema import build_schema
+
+    click.echo(schema_sdl(build_schema(settings_from_env())), nl=False)
+
+
+def schema_sdl(schema: Any) -> str:
+    """The SDL as committed in schema.graphql: what `export-schema` prints."""
+    return f"{schema.as_str()}\n"
 
 
 main.add_command(import_connectome_command)
