@@ -11,21 +11,24 @@
   through uvicorn costs before the gateway does any work).
 * bounds, to tell what caps the gateway: the same client sending to a raw TCP sink that speaks
   just enough HTTP to answer (what the client and the loopback can carry: if the HTTP floor were
-  near it, the client would be capping the measurement), and sha256 of as many bytes in memory
-  on one core (hashlib; every byte of an upload is hashed once, so no upload can beat it).
+  near it, the client would be capping the measurement), and sha256 of the uploaded file's bytes
+  on one core (hashlib over the file mapped from the page cache; every byte of an upload is
+  hashed once, so no upload can beat it). The digest it finds must be the one the gateway
+  answered.
 * the server's peak resident memory during the uploads (``VmHWM`` of the uvicorn process, reset
   through ``/proc/<pid>/clear_refs`` once the app has started), and while it started; and the
-  CPU seconds (user + system, all threads) each server spends per upload, a cost the other
-  processes on a shared machine cannot blur the way they blur wall time.
+  CPU seconds (user + system, all threads) each server spends per upload, and the hashing its
+  own: a cost the other processes on a shared machine cannot blur the way they blur wall time.
 
 Both uvicorns use the fastest implementations uvicorn has (``--loop uvloop --http httptools``,
 which ``uvicorn[standard]`` installs; uvicorn's ``auto`` picks them too) and run side by side,
-the floor's and the gateway's uploads taking turns, so both meet the same load. The client
-streams the body from disk with ``sendfile`` (it never holds the file, and spends next to no
-CPU, which matters when client and server share a small machine); every timing is the median of
-5. Targets (the issue's; reported, never enforced): throughput at least half of ``cp``'s, peak
-memory under 150 MB whatever the file size. ``NEUROGATE_BENCH_UPLOAD_MIB`` changes the size;
-``NEUROGATE_BENCH_HTTPX=1`` uploads with httpx (a generator body) instead.
+the floor's upload, the gateway's and the hashing taking turns, so all meet the same load. The
+client streams the body from disk with ``sendfile`` (it never holds the file, and spends next to
+no CPU, which matters when client and server share a small machine); every timing is the median
+of 5. Targets (the issue's; reported, never enforced): throughput at least 0.7 of the bound (the
+slower of the HTTP floor and sha256), peak memory under 150 MB whatever the file size.
+``NEUROGATE_BENCH_UPLOAD_MIB`` changes the size; ``NEUROGATE_BENCH_HTTPX=1`` uploads with httpx
+(a generator body) instead.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import http.client
+import mmap
 import os
 import shutil
 import socket
@@ -62,7 +66,7 @@ REPS = 5
 READ_BYTES = 1 << 20
 # Both servers: the fastest event loop and HTTP parser uvicorn offers.
 UVICORN_SPEED = ["--loop", "uvloop", "--http", "httptools"]
-TARGET_RATIO = 0.5
+TARGET_RATIO = 0.7
 TARGET_PEAK_MB = 150.0
 UPLOAD = """mutation($file: Upload!) {
   uploadFile(file: $file) { __typename ... on FileUpload { id size sha256 } }
@@ -253,16 +257,19 @@ def _time_raw_sink(source: Path) -> float:
         return statistics.median(_post(base, "-", source)[0] for _ in range(REPS))
 
 
-def _time_sha256(size: int) -> float:
-    block = os.urandom(2 * READ_BYTES)
-    samples = []
-    for _ in range(REPS):
-        digest = hashlib.sha256()
-        start = time.perf_counter()
-        for _ in range(size // len(block)):
-            digest.update(block)
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
+def _sha256_of(source: Path) -> tuple[float, float, str]:
+    """Seconds (wall, then CPU) hashlib takes over the file's bytes, and the digest: the gateway
+    hashes every byte it receives once, so no upload beats this. The bytes are mapped from the
+    page cache and faulted in before the clock starts, so the time is the hashing's alone."""
+    flags = mmap.MAP_SHARED | mmap.MAP_POPULATE
+    with (
+        source.open("rb") as f,
+        mmap.mmap(f.fileno(), 0, flags, mmap.PROT_READ) as mapped,
+        memoryview(mapped) as view,
+    ):
+        start, cpu = time.perf_counter(), time.thread_time()
+        digest = hashlib.sha256(view).hexdigest()
+        return time.perf_counter() - start, time.thread_time() - cpu, digest
 
 
 @dataclass
@@ -270,19 +277,16 @@ class _Server:
     base: str
     pid: int
     token: str
-    check: bool
     seconds: list[float] = field(default_factory=list)
     cpu: list[float] = field(default_factory=list)
 
-    def upload(self, source: Path) -> None:
+    def upload(self, source: Path) -> bytes:
         _new_content(source)
         cpu = cpu_seconds(self.pid)
         elapsed, answer = _post(self.base, self.token, source)
         self.cpu.append(cpu_seconds(self.pid) - cpu)
         self.seconds.append(elapsed)
-        if self.check:
-            result = orjson.loads(answer)["data"]["uploadFile"]
-            assert result["size"] == source.stat().st_size, result
+        return answer
 
 
 def _new_content(source: Path) -> None:
@@ -300,7 +304,6 @@ def run(workdir: Path) -> None:
     cp = _time_cp(source, workdir, fsync=False)
     cp_fsync = _time_cp(source, workdir, fsync=True)
     raw = _time_raw_sink(source)
-    sha = _time_sha256(size)
     url = f"sqlite+aiosqlite:///{workdir / 'bench.db'}"
     token = asyncio.run(_prepare_database(url))
     storage = workdir / "storage"
@@ -314,39 +317,53 @@ def run(workdir: Path) -> None:
         _uvicorn(["bench.uploads:discard_body"], {}) as (floor_base, floor_pid),
         _uvicorn(["gateway.app:create_app", "--factory"], env) as (base, pid),
     ):
-        floor = _Server(floor_base, floor_pid, "-", check=False)
-        gateway = _Server(base, pid, token, check=True)
+        floor = _Server(floor_base, floor_pid, "-")
+        gateway = _Server(base, pid, token)
+        hashing: list[float] = []
+        hashing_cpu: list[float] = []
         idle_mb = _memory_mb(pid, "VmRSS")
         startup_peak_mb = _memory_mb(pid, "VmHWM")
         # Start the peak afresh: what the uploads need, not what building the app needed.
         Path(f"/proc/{pid}/clear_refs").write_text("5")
-        for _ in range(REPS):  # in turns: both meet the same load from the rest of the machine
+        for _ in range(REPS):  # in turns: all three meet the same load from the rest of the machine
             floor.upload(source)
-            gateway.upload(source)
+            result = orjson.loads(gateway.upload(source))["data"]["uploadFile"]
+            seconds, cpu, digest = _sha256_of(source)
+            hashing.append(seconds)
+            hashing_cpu.append(cpu)
+            # The size is a BigInt: a string in the JSON.
+            assert (int(result["size"]), result["sha256"]) == (size, digest), result
         peak_mb = _memory_mb(pid, "VmHWM")
     http_floor = statistics.median(floor.seconds)
     upload = statistics.median(gateway.seconds)
+    sha = statistics.median(hashing)
 
     def row(name: str, seconds: float, cpu: list[float] | None = None) -> str:
         line = f"{name:<44} median {seconds:7.3f} s {size / 1e6 / seconds:8.1f} MB/s"
-        return line if cpu is None else f"{line}   server CPU {statistics.median(cpu):5.2f} s"
+        return line if cpu is None else f"{line}   CPU {statistics.median(cpu):5.2f} s"
 
     client = "httpx generator" if os.environ.get("NEUROGATE_BENCH_HTTPX") else "sendfile"
     print(row("cp, same disk (no fsync)", cp))
     print(row("cp + fsync of the copy", cp_fsync))
     print(row(f"raw TCP sink, no HTTP ({client})", raw))
-    print(row("sha256 in memory (hashlib, one core)", sha))
+    print(row("sha256 of the file (hashlib, one core)", sha, hashing_cpu))
     print(row(f"HTTP floor (uvicorn, body dropped; {client})", http_floor, floor.cpu))
     print(row(f"gateway uploadFile ({client})", upload, gateway.cpu))
-    ratio = cp / upload  # throughput ratio: (size / upload) / (size / cp)
-    verdict = "ok" if ratio >= TARGET_RATIO else "MISSED"
-    print(f"throughput / cp                  {ratio:5.2f}   target >= {TARGET_RATIO}  {verdict}")
+    extra_cpu = statistics.median(gateway.cpu) - statistics.median(floor.cpu)
+    print(
+        f"gateway CPU beyond the HTTP floor's: {extra_cpu:.2f} s "
+        f"(of which sha256 needs {statistics.median(hashing_cpu):.2f} s)"
+    )
+    print(f"throughput / cp                  {cp / upload:5.2f}")
     print(f"throughput / (cp + fsync)        {cp_fsync / upload:5.2f}")
     print(f"throughput / HTTP floor          {http_floor / upload:5.2f}")
+    # No upload here beats the slower of the HTTP floor and sha256.
     bound = max(http_floor, sha)
+    ratio = bound / upload  # throughput ratio: (size / upload) / (size / bound)
+    verdict = "ok" if ratio >= TARGET_RATIO else "MISSED"
     print(
-        f"no upload here beats the slower of the HTTP floor and sha256: {bound:.3f} s = "
-        f"{cp / bound:.2f} x cp"
+        f"throughput / bound               {ratio:5.2f}   target >= {TARGET_RATIO}  {verdict}"
+        f"   (bound: the slower of the HTTP floor and sha256, {bound:.3f} s)"
     )
     verdict = "ok" if peak_mb < TARGET_PEAK_MB else "MISSED"
     print(

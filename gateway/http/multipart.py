@@ -3,8 +3,8 @@ straight into the storage directory's temporary files, hashed on the way.
 
 Starlette's own form parser would first spool every file into an anonymous temporary file,
 which the storage would then read and write once more; here each byte is written once.
-Memory stays flat whatever the file size: the storage writer holds the network chunks it was
-given until its thread has written them, a few batches of 2 MiB at most.
+Memory stays flat whatever the file size: the storage writer copies the network chunks into a
+few buffers of its own (2 MiB each) and stops taking more until its thread has written one.
 
 The part boundaries are found by python-multipart, which looks for them with ``bytes.find``
 over each whole network chunk (C speed, some 4 GB/s), not byte by byte.
@@ -29,7 +29,8 @@ from starlette.types import Scope
 
 from gateway.auth.principal import ANONYMOUS
 from gateway.errors import BadRequest, PayloadTooLarge, Unauthenticated
-from gateway.storage import StagedFile, Storage, Writer
+from gateway.staging import StagedFile, Writer
+from gateway.storage import Storage
 
 # Room in a body, besides its files, for fields, part headers and boundaries.
 FORM_OVERHEAD_BYTES = 1 << 20
@@ -97,8 +98,8 @@ class _Events:
         }
 
     def _part_data(self, data: bytes, start: int, end: int) -> None:
-        # A view, not a copy: the chunk is immutable bytes, and the storage writer keeps
-        # large pieces by reference until they are written.
+        # A view, not a copy: the chunk is immutable bytes, and the storage writer copies it
+        # into its own buffer once, when this event is handled.
         piece = memoryview(data)[start:end] if isinstance(data, bytes) else bytes(data[start:end])
         self.queue.append(("data", piece))
 

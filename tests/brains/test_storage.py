@@ -4,8 +4,10 @@ and removing temporaries on every failure."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
 import hashlib
+import itertools
 import os
 import threading
 import time
@@ -16,15 +18,8 @@ import pytest
 
 from gateway.errors import PayloadTooLarge
 from gateway.settings import Settings
-from gateway.storage import (
-    ABANDONED_AFTER_SECONDS,
-    BATCHES,
-    CHUNK_BYTES,
-    Piece,
-    Referenced,
-    Storage,
-    Writer,
-)
+from gateway.staging import BATCHES, CHUNK_BYTES, Writer
+from gateway.storage import ABANDONED_AFTER_SECONDS, Referenced, Storage
 from tests.brains.support import eventually, stored_files, temporaries
 from tests.conftest import start_gateway
 
@@ -41,17 +36,51 @@ def _never_referenced() -> Referenced:
     return referenced
 
 
-async def test_staging_hashes_and_writes_every_byte_in_order(tmp_path: Path) -> None:
-    storage = Storage(tmp_path, max_bytes=10 * CHUNK_BYTES)
-    pieces = [bytes([i]) * (CHUNK_BYTES // 3 + i) for i in range(7)]  # crosses buffer edges
-    content = b"".join(pieces)
+# Sizes around the edges of the writer's buffers and of the disk's blocks: a file written with
+# O_DIRECT ends with a piece that is not a whole block.
+SIZES = [0, 1, 4095, 4096, 4097, CHUNK_BYTES - 1, CHUNK_BYTES, CHUNK_BYTES + 1, 3 * CHUNK_BYTES + 7]
+
+
+@pytest.mark.parametrize("direct_io", [True, False], ids=["direct", "page-cache"])
+@pytest.mark.parametrize("size", SIZES)
+async def test_staging_hashes_and_writes_every_byte_in_order(
+    tmp_path: Path, direct_io: bool, size: int
+) -> None:
+    storage = Storage(tmp_path, max_bytes=10 * CHUNK_BYTES, direct_io=direct_io)
+    content = os.urandom(size)
+    # Pieces of uneven sizes, some much smaller than a block, some crossing buffer edges.
+    cuts = [0, *sorted({min(size, c) for c in (1, 5000, CHUNK_BYTES // 3, 2 * CHUNK_BYTES)}), size]
+    pieces = [content[a:b] for a, b in itertools.pairwise(cuts) if b > a]
 
     staged = await storage.stage(_chunks(*pieces), filename="f", content_type="t/x")
 
     assert staged.sha256 == hashlib.sha256(content).hexdigest()
-    assert staged.size == len(content)
+    assert staged.size == size
     assert staged.path.parent == tmp_path / "tmp"
     assert staged.path.read_bytes() == content
+
+
+def _open_flags(path: Path) -> int:
+    """The flags this process opened ``path`` with (from /proc, as the kernel sees them)."""
+    for fd in Path("/proc/self/fd").iterdir():
+        with contextlib.suppress(FileNotFoundError):
+            if fd.readlink() == path:
+                fdinfo = Path(f"/proc/self/fdinfo/{fd.name}").read_text()
+                return int(fdinfo.split("flags:")[1].split()[0], 8)
+    raise LookupError(path)
+
+
+async def test_uploads_are_written_around_the_page_cache_where_the_file_system_allows(
+    tmp_path: Path,
+) -> None:
+    direct = Storage(tmp_path, max_bytes=CHUNK_BYTES).writer()
+    buffered = Storage(tmp_path, max_bytes=CHUNK_BYTES, direct_io=False).writer()
+    try:
+        assert _open_flags(direct.path) & os.O_DIRECT
+        assert not _open_flags(buffered.path) & os.O_DIRECT
+    finally:
+        direct.abort()
+        buffered.abort()
 
 
 async def test_identical_content_is_placed_once(tmp_path: Path) -> None:
@@ -158,12 +187,12 @@ def _disk_full_after(monkeypatch: pytest.MonkeyPatch, good_bytes: int) -> None:
     real_write = Writer._write
     written = 0
 
-    def write(self: Writer, pieces: list[Piece]) -> None:
+    def write(self: Writer, data: memoryview) -> None:
         nonlocal written
         if written >= good_bytes:
             raise OSError(errno.ENOSPC, "No space left on device")
-        written += sum(len(piece) for piece in pieces)
-        real_write(self, pieces)
+        written += len(data)
+        real_write(self, data)
 
     monkeypatch.setattr(Writer, "_write", write)
 
@@ -211,9 +240,9 @@ def _lagging_disk(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
     real_write = Writer._write
     disk = threading.Event()
 
-    def write(self: Writer, pieces: list[Piece]) -> None:
+    def write(self: Writer, data: memoryview) -> None:
         assert disk.wait(10)
-        real_write(self, pieces)
+        real_write(self, data)
 
     monkeypatch.setattr(Writer, "_write", write)
     return disk

@@ -22,7 +22,8 @@ from gateway.app import create_app
 from gateway.auth.principal import Portal, Principal
 from gateway.db.models._base import utcnow
 from gateway.settings import Settings
-from gateway.storage import CHUNK_BYTES, Piece, Storage, Writer
+from gateway.staging import CHUNK_BYTES, Writer
+from gateway.storage import Storage
 from resolvers import brains
 from resolvers.context import Context
 from tests.auth.support import T0, bearer, make_user, personal_token
@@ -127,12 +128,12 @@ async def test_a_disk_failing_mid_upload_fails_the_request_and_leaves_no_row_and
     real_write = Writer._write
     written = 0
 
-    def write_until_the_disk_is_full(self: Writer, pieces: list[Piece]) -> None:
+    def write_until_the_disk_is_full(self: Writer, data: memoryview) -> None:
         nonlocal written
         if written >= CHUNK_BYTES:  # in the writer thread, with more of the body to come
             raise OSError(errno.ENOSPC, "No space left on device")
-        written += sum(len(piece) for piece in pieces)
-        real_write(self, pieces)
+        written += len(data)
+        real_write(self, data)
 
     monkeypatch.setattr(Writer, "_write", write_until_the_disk_is_full)
     headers, body = _encoded(who.alice, os.urandom(8 * CHUNK_BYTES))

@@ -1,0 +1,318 @@
+"""One upload on its way to disk: received on the event loop, hashed and written by a thread
+of its own, fsynced, and then a :class:`StagedFile` in the storage directory's ``tmp/``.
+
+The bytes are written with ``O_DIRECT`` where the file system allows it: the disk reads them
+from the writer's own buffers, so they are never copied into the page cache, and there is no
+writeback left for the final fsync. Through the page cache, the kernel's copy and writeback of a
+1 GiB upload cost more CPU than receiving it over HTTP (see ``bench/uploads.py``). ``O_DIRECT``
+needs buffers, offsets and lengths aligned to the disk's blocks: the received pieces (any size,
+anywhere in memory) are copied once into page-aligned buffers, while they are still in the
+CPU's cache, and only the end of the last buffer is written through the page cache. A file
+system that refuses ``O_DIRECT`` gets the same buffers through the page cache.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ctypes
+import errno
+import fcntl
+import functools
+import hashlib
+import mmap
+import os
+import threading
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from gateway.errors import PayloadTooLarge
+
+# One buffer: what is handed to the writer thread and written with one write. Large enough that
+# the hand-off costs nothing next to the work, small enough to stay in the CPU's cache.
+CHUNK_BYTES = 2 << 20
+# Buffers per upload. When all are full and waiting for the thread, the receiving side waits
+# (and so stops reading the socket) until one is written: memory stays flat, and short stalls
+# on either side (a slow write, a burst from the network) don't stop the other.
+BATCHES = 4
+# O_DIRECT offsets and lengths are multiples of the logical block size, 4096 at most on Linux;
+# buffers from mmap are page-aligned.
+_DIRECT_ALIGNMENT = 4096
+# Through the page cache: bytes written between two requests to the kernel to start writing
+# them to disk.
+_WRITEBACK_BYTES = 8 << 20
+
+Piece = bytes | bytearray | memoryview
+
+
+@dataclass(frozen=True, slots=True)
+class StagedFile:
+    """Content fully received, hashed and fsynced, waiting in ``tmp/`` to be kept."""
+
+    path: Path
+    sha256: str
+    size: int
+    filename: str  # as the client named it: shown to people, never used as a path
+    content_type: str
+
+
+def open_direct(fd: int) -> bool:
+    """Switch ``fd`` to ``O_DIRECT``; False where the platform or file system refuses."""
+    direct = getattr(os, "O_DIRECT", 0)
+    if not direct:
+        return False
+    try:
+        fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) | direct)
+    except OSError:
+        return False
+    return True
+
+
+@dataclass(slots=True)
+class _Batch:
+    buffer: mmap.mmap | None  # None: nothing more, only the end of the upload
+    length: int
+    last: bool
+
+
+class Writer:
+    """The event loop copies the received pieces into the upload's buffers and queues each full
+    one for the upload's thread, which hashes and writes it and gives the buffer back: receiving,
+    hashing and writing overlap, with one hand-off per buffer and none per network chunk.
+
+    Every writer ends in :meth:`finish` or :meth:`abort`."""
+
+    def __init__(
+        self,
+        fd: int,
+        path: Path,
+        *,
+        max_bytes: int,
+        filename: str,
+        content_type: str,
+        direct: bool,
+    ):
+        self.path = path
+        self.filename = filename
+        self.content_type = content_type
+        self._fd = fd
+        self._max_bytes = max_bytes
+        self._size = 0
+        self._filling: mmap.mmap | None = None  # the event loop's
+        self._filled = 0
+        self._buffers = 0  # made so far, at most BATCHES
+        self._thread: threading.Thread | None = None
+        # Shared with the thread, under _lock (held for a few instructions, never during I/O):
+        self._lock = threading.Lock()
+        self._queued = threading.Condition(self._lock)
+        self._queue: deque[_Batch] = deque()
+        self._free: list[mmap.mmap] = []  # written, ready to be filled again
+        # The event loop waiting for the thread: for a buffer to come back, or for the end.
+        self._waiter: asyncio.Future[None] | None = None
+        self._finished: asyncio.Future[None] | None = None
+        self._error: BaseException | None = None
+        self._aborted = False
+        # The thread's own:
+        self._hash = hashlib.sha256()
+        self._direct = direct
+        self._written = 0
+        self._writeback_from = 0
+
+    @property
+    def size(self) -> int:
+        return self._size
+
+    async def write(self, data: Piece) -> None:
+        """Add ``data`` (copied before this returns: the caller may reuse it)."""
+        if self._size + len(data) > self._max_bytes:
+            raise PayloadTooLarge(f"The upload exceeds the limit of {self._max_bytes} bytes.")
+        self._size += len(data)
+        view = memoryview(data)
+        while view:
+            if self._filling is None:
+                self._filling = await self._empty_buffer()
+            taken = min(len(view), CHUNK_BYTES - self._filled)
+            self._filling[self._filled : self._filled + taken] = view[:taken]
+            self._filled += taken
+            view = view[taken:]
+            if self._filled == CHUNK_BYTES:
+                self._send(last=False)
+
+    async def finish(self) -> StagedFile:
+        """Write what is left, fsync, close: the content is complete on disk."""
+        finished = self._send(last=True)
+        assert finished is not None
+        await finished
+        return StagedFile(
+            self.path, self._hash.hexdigest(), self._size, self.filename, self.content_type
+        )
+
+    def abort(self) -> None:
+        """Forget the upload: the temporary file goes at once (a thread still writing goes on
+        into a file without a name, and closes it when done)."""
+        with self._lock:
+            self._aborted = True
+            self._queue.clear()
+            self._free.clear()
+            self._queued.notify()
+            started = self._thread is not None
+        self._filling = None
+        self.path.unlink(missing_ok=True)
+        if not started:  # else the descriptor is the thread's to close
+            self._close()
+
+    async def _empty_buffer(self) -> mmap.mmap:
+        while True:
+            with self._lock:
+                self._raise_if_stopped()
+                if self._free:
+                    return self._free.pop()
+                if self._buffers < BATCHES:
+                    self._buffers += 1
+                    return mmap.mmap(-1, CHUNK_BYTES)
+                waiter = self._waiter = asyncio.get_running_loop().create_future()
+            await waiter
+
+    def _send(self, *, last: bool) -> asyncio.Future[None] | None:
+        """Queue the buffer being filled; when ``last``, the future the thread settles once
+        the file is complete."""
+        batch = _Batch(self._filling, self._filled, last)
+        self._filling, self._filled = None, 0
+        finished = None
+        with self._lock:
+            self._raise_if_stopped()
+            self._queue.append(batch)
+            if last:
+                finished = self._finished = asyncio.get_running_loop().create_future()
+            self._queued.notify()
+        if self._thread is None:
+            thread = threading.Thread(target=self._run, name="upload-writer", daemon=True)
+            thread.start()
+            self._thread = thread  # (not before: a thread that never started closes nothing)
+        return finished
+
+    def _raise_if_stopped(self) -> None:
+        if self._error is not None:
+            raise self._error
+        if self._aborted:
+            raise RuntimeError("the upload was aborted")
+
+    def _run(self) -> None:
+        failed = False
+        try:
+            while True:
+                with self._lock:
+                    while not self._queue and not self._aborted:
+                        self._queued.wait()
+                    if self._aborted:
+                        return
+                    batch = self._queue.popleft()
+                if batch.buffer is not None:
+                    with memoryview(batch.buffer) as view:
+                        self._write(view[: batch.length])
+                if batch.last:
+                    os.fsync(self._fd)
+                with self._lock:
+                    if batch.buffer is not None and not self._aborted:
+                        self._free.append(batch.buffer)
+                    waiters = [self._waiter, self._finished if batch.last else None]
+                    self._waiter = None
+                    if batch.last:
+                        self._finished = None
+                for future in waiters:
+                    if future is not None:
+                        _settle(future, None)
+                if batch.last:
+                    return
+        except BaseException as exc:  # a failed write or fsync: the upload fails with it
+            failed = True
+            with self._lock:
+                self._error = exc
+                waiters = [self._waiter, self._finished]
+                self._waiter = self._finished = None
+            for future in waiters:
+                if future is not None:
+                    _settle(future, exc)
+        finally:
+            with self._lock:
+                self._queue.clear()
+                self._free.clear()
+            self._close()
+            if failed:
+                self.path.unlink(missing_ok=True)
+
+    def _write(self, data: memoryview) -> None:
+        self._hash.update(data)
+        done = 0
+        while done < len(data):
+            left = len(data) - done
+            if self._direct and (left < _DIRECT_ALIGNMENT or self._written % _DIRECT_ALIGNMENT):
+                self._stop_direct()  # the end of the file, or after a short write
+            end = len(data)
+            if self._direct:
+                end = done + left // _DIRECT_ALIGNMENT * _DIRECT_ALIGNMENT
+            try:
+                written = os.write(self._fd, data[done:end])
+            except OSError as exc:
+                if exc.errno != errno.EINVAL or not self._direct:
+                    raise
+                self._stop_direct()  # a file system that takes the flag but not the writes
+                continue
+            done += written
+            self._written += written
+        if not self._direct and self._written - self._writeback_from >= _WRITEBACK_BYTES:
+            _start_writeback(self._fd, self._writeback_from, self._written - self._writeback_from)
+            self._writeback_from = self._written
+
+    def _stop_direct(self) -> None:
+        fcntl.fcntl(self._fd, fcntl.F_SETFL, fcntl.fcntl(self._fd, fcntl.F_GETFL) & ~os.O_DIRECT)
+        self._direct = False
+
+    def _close(self) -> None:
+        if self._fd >= 0:
+            fd, self._fd = self._fd, -1
+            os.close(fd)
+
+
+def _settle(waiter: asyncio.Future[None], error: BaseException | None) -> None:
+    """Wake the event loop waiting on ``waiter`` (called from the writer thread)."""
+
+    def settle() -> None:
+        if waiter.done():  # its request was cancelled
+            return
+        if error is None:
+            waiter.set_result(None)
+        else:
+            waiter.set_exception(error)
+
+    with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits any more
+        waiter.get_loop().call_soon_threadsafe(settle)
+
+
+def _start_writeback(fd: int, offset: int, length: int) -> None:
+    """Have the kernel start writing this range of the file to disk now, not when the fsync
+    at the end asks for all of it at once: the disk then works while the rest of the upload
+    arrives, and the fsync finds little left to do. Durability still rests on that fsync
+    alone: this only starts the writes, and does nothing where ``sync_file_range`` (Linux) is
+    missing."""
+    sync_file_range = _sync_file_range()
+    if sync_file_range is not None:
+        sync_file_range(fd, offset, length, _SYNC_FILE_RANGE_WRITE)
+
+
+_SYNC_FILE_RANGE_WRITE = 2  # <fcntl.h>: start writeback of dirty pages, don't wait
+
+
+@functools.cache
+def _sync_file_range() -> Callable[[int, int, int, int], int] | None:
+    # Not in the os module. posix_fadvise(POSIX_FADV_DONTNEED) would also start writeback, but
+    # on pages still dirty it then has the kernel drain the page lists of every CPU, each call.
+    try:
+        function = ctypes.CDLL(None, use_errno=True).sync_file_range
+    except (AttributeError, OSError):
+        return None
+    function.argtypes = [ctypes.c_int, ctypes.c_int64, ctypes.c_int64, ctypes.c_uint]
+    function.restype = ctypes.c_int
+    return function  # type: ignore[no-any-return]
