@@ -29,14 +29,9 @@ MAX_SEGMENT_ID = 2**63 - 1
 NEUROTRANSMITTERS = ("ach", "gaba", "glut", "oct", "ser", "da")
 # Properties stored as named JSON documents rather than as columns of their own.
 STORED_PROPERTIES = ("nucleus", "soma", "mitochondria", "dcv")
-PROPERTIES = (
-    "size",
-    "link_pre",
-    "link_post",
-    "neurotransmitter",
-    "connectivity",
-    *STORED_PROPERTIES,
-)
+# Properties derived from the connection import's columns and partner table.
+COMPUTED_PROPERTIES = ("size", "link_pre", "link_post", "neurotransmitter", "connectivity")
+PROPERTIES = (*COMPUTED_PROPERTIES, *STORED_PROPERTIES)
 SEGMENT_COLUMNS = (
     "materialization_id",
     "id",

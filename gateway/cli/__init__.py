@@ -1,5 +1,5 @@
 """The ``neurogate`` command: serve, migrate, seed-demo, createuser, import-connectome,
-generate-connectome."""
+import-segment-properties, generate-connectome."""
 
 from __future__ import annotations
 
@@ -10,7 +10,11 @@ from typing import Any
 import click
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from gateway.cli.connectome import generate_connectome_command, import_connectome_command
+from gateway.cli.connectome import (
+    generate_connectome_command,
+    import_connectome_command,
+    import_segment_properties_command,
+)
 from gateway.cli.database import nothing, settings_from_env, with_engine
 from gateway.db.engine import session_factory
 from gateway.db.migrate import upgrade
@@ -156,3 +160,4 @@ def createuser(email: str, username: str, password: str, admin: bool, reviewer: 
 
 main.add_command(import_connectome_command)
 main.add_command(generate_connectome_command)
+main.add_command(import_segment_properties_command)

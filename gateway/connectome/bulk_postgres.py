@@ -17,8 +17,9 @@ from sqlalchemy.engine import make_url
 from gateway.connectome import statements as sql
 from gateway.connectome.files import Block
 from gateway.connectome.importer import Target
+from gateway.connectome.property_files import PropertyBlock
 from gateway.db.models._base import utcnow
-from gateway.errors import Conflict
+from gateway.errors import Conflict, NotFound
 
 SEGMENT_LOAD_COLUMNS = [name.strip() for name in sql.SEGMENT_COLUMNS.split(",")]
 
@@ -27,6 +28,7 @@ class PostgresBulk:
     def __init__(self, conn: asyncpg.Connection) -> None:
         self.conn = conn
         self.m: int | None = None
+        self._owned = False  # whether discard() removes the materialization
         self._transaction: asyncpg.transaction.Transaction | None = None
         self._first_connection_id = 0
 
@@ -73,13 +75,52 @@ class PostgresBulk:
                 target.timestamp,
                 now,
             )
-        self._transaction = conn.transaction()
+        self._owned = True
+        await self._begin()
+        return self.materialization, version
+
+    async def _begin(self) -> None:
+        self._transaction = self.conn.transaction()
         await self._transaction.start()
         # Sorts for the GROUP BY and the index builds stay in memory.
-        await conn.execute("SET LOCAL work_mem = '256MB'")
-        await conn.execute("SET LOCAL maintenance_work_mem = '512MB'")
-        await conn.execute("SET LOCAL synchronous_commit = OFF")
+        await self.conn.execute("SET LOCAL work_mem = '256MB'")
+        await self.conn.execute("SET LOCAL maintenance_work_mem = '512MB'")
+        await self.conn.execute("SET LOCAL synchronous_commit = OFF")
+
+    async def _current(self, dataset: str) -> tuple[int, int]:
+        found = await self.conn.fetchrow(sql.current_materialization("$1"), dataset)
+        if found is None:
+            raise NotFound(f"Dataset {dataset!r} has no published materialization.")
+        return int(found[0]), int(found[1])
+
+    async def attach(self, dataset: str) -> tuple[int, int]:
+        self.m, version = await self._current(dataset)
+        await self._begin()
         return self.materialization, version
+
+    async def copy_materialization(self, target: Target) -> tuple[int, int]:
+        source, _ = await self._current(target.dataset)
+        created = await self.create_materialization(target)
+        for statement in sql.copy_rows(source, self.materialization):
+            await self.conn.execute(statement)
+        return created
+
+    async def load_properties(self, name: str, blocks: Iterator[PropertyBlock]) -> int:
+        """Copied into the import's transaction (the old rows of the property deleted first):
+        readers see the old rows or all the new ones once it commits."""
+        conn, m, rows = self.conn, self.materialization, 0
+        await conn.execute(
+            "DELETE FROM segment_property WHERE materialization_id = $1 AND name = $2", m, name
+        )
+        for block in blocks:
+            n = len(block)
+            await conn.copy_records_to_table(
+                "segment_property",
+                records=zip(repeat(m, n), block.ids, repeat(name, n), block.values, strict=True),
+                columns=["materialization_id", "segment_id", "name", "value"],
+            )
+            rows += n
+        return rows
 
     async def load_segments(self, blocks: Iterator[Block]) -> None:
         m = self.materialization
@@ -147,7 +188,7 @@ class PostgresBulk:
         if self._transaction is not None:
             await self._transaction.rollback()
             self._transaction = None
-        if self.m is not None:
+        if self.m is not None and self._owned:
             async with self.conn.transaction():
                 for statement in sql.delete_rows(self.m):
                     await self.conn.execute(statement)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import Dialect, Index
 from sqlalchemy.schema import CreateIndex
+from sqlmodel import SQLModel
 
 from gateway.db.models import Partnership, table
 
@@ -97,6 +98,54 @@ def delete_rows(materialization_id: int) -> list[str]:
         # created with its first materialization, in one transaction, so no other is empty).
         "DELETE FROM connectome_dataset WHERE NOT EXISTS "
         "(SELECT 1 FROM materialization WHERE materialization.dataset_id = connectome_dataset.id)",
+    ]
+
+
+def current_materialization(name_placeholder: str) -> str:
+    """The newest published materialization of a dataset, (id, version); the dataset's name
+    is the statement's one parameter."""
+    return (
+        "SELECT materialization.id, materialization.version FROM materialization "
+        "JOIN connectome_dataset ON connectome_dataset.id = materialization.dataset_id "
+        f"WHERE connectome_dataset.name = {name_placeholder} AND materialization.valid "
+        "ORDER BY materialization.version DESC LIMIT 1"
+    )
+
+
+def copy_rows(source: int, target: int) -> list[str]:
+    """Every row of materialization ``source`` again, as rows of ``target`` (a new
+    materialization that starts as the current one and then gains a property table)."""
+    statements = []
+    for name in reversed(MATERIALIZED_TABLES):
+        # Connection ids come from the table's own sequence: the copies get new ones.
+        skipped = {"materialization_id", "id"} if name == "connection" else {"materialization_id"}
+        columns = SQLModel.metadata.tables[name].columns
+        listed = ", ".join(column.name for column in columns if column.name not in skipped)
+        statements.append(
+            f"INSERT INTO {name} (materialization_id, {listed}) "
+            f"SELECT {target}, {listed} FROM {name} WHERE materialization_id = {source}"
+        )
+    return statements
+
+
+def _literal(text: str) -> str:
+    # Property names are checked words (property_files.checked_name); quoted all the same.
+    return "'" + text.replace("'", "''") + "'"
+
+
+def staged_property(name: str) -> str:
+    """The rows of property ``name`` staged in SQLite's temporary ``property_load``."""
+    return f"(SELECT segment_id, value FROM property_load WHERE name = {_literal(name)})"
+
+
+def replace_property(materialization_id: int, name: str, staged: str) -> list[str]:
+    """Property ``name`` of a materialization, replaced by the rows ``staged`` selects
+    (``segment_id, value``)."""
+    m, literal = materialization_id, _literal(name)
+    return [
+        f"DELETE FROM segment_property WHERE materialization_id = {m} AND name = {literal}",
+        "INSERT INTO segment_property (materialization_id, segment_id, name, value) "
+        f"SELECT {m}, segment_id, {literal}, value FROM {staged} AS staged",
     ]
 
 
