@@ -1,5 +1,5 @@
 """The ``neurogate`` command: serve, migrate, seed-demo, createuser, import-connectome,
-import-segment-properties, generate-connectome."""
+import-segment-properties, connectome-access, generate-connectome."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import click
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.cli.connectome import (
+    connectome_access_command,
     generate_connectome_command,
     import_connectome_command,
     import_segment_properties_command,
@@ -161,3 +162,4 @@ def createuser(email: str, username: str, password: str, admin: bool, reviewer: 
 main.add_command(import_connectome_command)
 main.add_command(generate_connectome_command)
 main.add_command(import_segment_properties_command)
+main.add_command(connectome_access_command)

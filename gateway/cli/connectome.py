@@ -229,6 +229,67 @@ def import_connectome_command(
     )
 
 
+@click.command("connectome-access")
+@click.argument("dataset")
+@click.option(
+    "--project",
+    help="Seen with this project (a private project: by its members only).",
+)
+@click.option("--public", is_flag=True, help="Seen by everyone (no project).")
+@click.option(
+    "--cave-managed/--not-cave-managed",
+    default=None,
+    help="Whether BrainCircuits requests need an Authorization-Cave header.",
+)
+def connectome_access_command(
+    dataset: str, project: str | None, public: bool, cave_managed: bool | None
+) -> None:
+    """Who may read DATASET: everyone (--public) or a project's members (--project NAME,
+    a private project), and whether it is CAVE-managed."""
+    from sqlalchemy import select, update
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
+    from gateway.db.models import ConnectomeDataset, Project, table
+
+    if public and project:
+        raise click.UsageError("--public and --project exclude each other.")
+    datasets, projects = table(ConnectomeDataset), table(Project)
+
+    async def work(engine: AsyncEngine) -> str:
+        async with engine.begin() as conn:
+            changes: dict[str, Any] = {}
+            if project is not None:
+                found = await conn.scalar(select(projects.c.id).where(projects.c.name == project))
+                if found is None:
+                    raise click.ClickException(f"No project named {project!r}.")
+                changes["project_id"] = found
+            elif public:
+                changes["project_id"] = None
+            if cave_managed is not None:
+                changes["cave_managed"] = cave_managed
+            stmt = update(datasets).where(datasets.c.name == dataset)
+            if changes and (await conn.execute(stmt.values(**changes))).rowcount == 0:
+                raise click.ClickException(f"No connectome dataset named {dataset!r}.")
+            row = (
+                await conn.execute(
+                    select(projects.c.name, projects.c.is_public, datasets.c.cave_managed)
+                    .select_from(datasets.outerjoin(projects))
+                    .where(datasets.c.name == dataset)
+                )
+            ).first()
+        if row is None:
+            raise click.ClickException(f"No connectome dataset named {dataset!r}.")
+        seen = (
+            "everyone"
+            if row.name is None or row.is_public
+            else f"the members of project {row.name}"
+        )
+        cave = "CAVE-managed" if row.cave_managed else "not CAVE-managed"
+        return f"{dataset}: seen by {seen}; {cave}"
+
+    click.echo(with_engine(settings_from_env(), work))
+
+
 @click.command("generate-connectome")
 @click.option("--neurons", default=140_000, show_default=True, help="Number of neurons.")
 @click.option("--connections", default=3_000_000, show_default=True, help="Connection rows.")

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from gateway.cli import main
 from gateway.connectome.synthetic import generate
@@ -186,3 +186,49 @@ def test_positions_with_the_import_then_property_tables_with_progress(
     assert "'size' is computed from the connection import" in computed.output
     assert unknown.exit_code == 1
     assert "Dataset 'nofly' has no published materialization." in unknown.output
+
+
+def test_connectome_access_makes_a_dataset_private_to_a_project_and_cave_managed(
+    database: str, tmp_path: Path
+) -> None:
+    from gateway.db.models import Project
+
+    runner = CliRunner()
+    out = tmp_path / "set"
+    runner.invoke(
+        main, ["generate-connectome", "--neurons", "40", "--connections", "300", "--out", str(out)]
+    )
+    runner.invoke(
+        main,
+        ["import-connectome", "fly", "--neurons", str(out / "neurons.csv.gz"),
+         "--connections", str(out / "connections.csv.gz"), "--quiet"],
+    )  # fmt: skip
+
+    async def add_project() -> None:
+        engine = create_engine(database)
+        try:
+            async with engine.begin() as conn:
+                await conn.execute(insert(table(Project)).values(name="lab", is_public=False))
+        finally:
+            await engine.dispose()
+
+    asyncio.run(add_project())
+
+    private = runner.invoke(
+        main, ["connectome-access", "fly", "--project", "lab", "--cave-managed"]
+    )
+    shown = runner.invoke(main, ["connectome-access", "fly"])
+    public = runner.invoke(main, ["connectome-access", "fly", "--public", "--not-cave-managed"])
+    no_project = runner.invoke(main, ["connectome-access", "fly", "--project", "nolab"])
+    no_dataset = runner.invoke(main, ["connectome-access", "nofly", "--public"])
+    both = runner.invoke(main, ["connectome-access", "fly", "--public", "--project", "lab"])
+
+    assert private.exit_code == 0, private.output
+    assert private.output == "fly: seen by the members of project lab; CAVE-managed\n"
+    assert shown.output == private.output
+    assert public.output == "fly: seen by everyone; not CAVE-managed\n"
+    assert (no_project.exit_code, no_dataset.exit_code, both.exit_code) == (1, 1, 2)
+    assert "No project named 'nolab'." in no_project.output
+    assert "No connectome dataset named 'nofly'." in no_dataset.output
+    stmt = select(table(ConnectomeDataset).c.project_id, table(ConnectomeDataset).c.cave_managed)
+    assert _rows(database, stmt) == [(None, False)]
