@@ -194,10 +194,10 @@ async def import_connectome(
             await bulk.load_connections(
                 _tracked("connections", connection_rows, progress, connection_blocks)
             )
-            for name, path in properties:
-                await load_property_file(bulk, name, path, progress)
             progress.phase("partners and aggregates", 0)
             segments, partnerships = await bulk.derive()
+            for name, path in properties:
+                await load_property_file(bulk, name, path, progress)
             await bulk.publish()
         except BaseException:
             await bulk.discard()

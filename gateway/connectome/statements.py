@@ -48,12 +48,27 @@ def upsert_cell_stats(materialization_id: int) -> tuple[str, str, str]:
     )
 
 
-def insert_partnerships(materialization_id: int, first_connection_id: int) -> str:
+def partition_indexes(partition: str, dialect: Dialect) -> list[str]:
+    """The DDL of ``partnership``'s key and indexes for one of its partitions (PostgreSQL):
+    the model's own, so attaching the partition adopts them instead of building them."""
+    statements = [
+        f"ALTER TABLE {partition} ADD PRIMARY KEY (materialization_id, pre_id, post_id)"
+    ]
+    for index in table(Partnership).indexes:
+        ddl = create_index(index, dialect)
+        named = f"{partition}_{index.name} ON {partition} "
+        statements.append(ddl.replace(f"{index.name} ON partnership ", named))
+    return statements
+
+
+def insert_partnerships(
+    materialization_id: int, first_connection_id: int, into: str = "partnership"
+) -> str:
     """Per-pair totals. The id bound skips older materializations' rows without an index
     (a materialization's connection rows are appended, so its ids are the newest)."""
     m = materialization_id
     return (
-        "INSERT INTO partnership (materialization_id, pre_id, post_id, syn_count) "
+        f"INSERT INTO {into} (materialization_id, pre_id, post_id, syn_count) "
         f"SELECT {m}, pre_id, post_id, SUM(syn_count) FROM connection "
         f"WHERE id >= {first_connection_id} AND materialization_id = {m} "
         "GROUP BY pre_id, post_id"
@@ -83,6 +98,26 @@ def aggregate_segments(materialization_id: int) -> list[str]:
         "ON CONFLICT (materialization_id, id) DO UPDATE SET "
         "nr_post = excluded.nr_post, nr_upstream_partner = excluded.nr_upstream_partner",
     ]
+
+
+def aggregate_segments_once(materialization_id: int, source: str) -> str:
+    """:func:`aggregate_segments` as one statement (PostgreSQL): both sides joined, so each
+    segment row is rewritten once, not twice (an update writes a new row version there)."""
+    m = materialization_id
+    blank = f"{m}, COALESCE(down.id, up.id), '', '', NULL, NULL, NULL, NULL, NULL, NULL, NULL"
+    return (
+        f"WITH down AS (SELECT pre_id AS id, SUM(syn_count) AS synapses, COUNT(*) AS partners "
+        f"FROM {source} GROUP BY pre_id), "
+        f"up AS (SELECT post_id AS id, SUM(syn_count) AS synapses, COUNT(*) AS partners "
+        f"FROM {source} GROUP BY post_id) "
+        f"INSERT INTO segment ({SEGMENT_COLUMNS}) "
+        f"SELECT {blank}, COALESCE(down.synapses, 0), COALESCE(up.synapses, 0), "
+        "COALESCE(up.partners, 0), COALESCE(down.partners, 0) "
+        "FROM down FULL JOIN up ON down.id = up.id "
+        "ON CONFLICT (materialization_id, id) DO UPDATE SET nr_pre = excluded.nr_pre, "
+        "nr_post = excluded.nr_post, nr_upstream_partner = excluded.nr_upstream_partner, "
+        "nr_downstream_partner = excluded.nr_downstream_partner"
+    )
 
 
 def count_segments(materialization_id: int) -> str:

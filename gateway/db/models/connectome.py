@@ -113,6 +113,14 @@ class Connection(SQLModel, table=True):
     nt_type: str = Field(default="", max_length=16)
 
 
+# The partitions of ``partnership`` on PostgreSQL: made by migrations and imports, not models.
+PARTNERSHIP_PARTITION_PREFIX = "partnership_"
+
+
+def partnership_partition(materialization_id: int) -> str:
+    return f"{PARTNERSHIP_PARTITION_PREFIX}m{materialization_id}"
+
+
 class Partnership(SQLModel, table=True):
     """Synapses from ``pre_id`` to ``post_id`` summed over neuropils, as of one materialization.
     Written once by the import, from the per-neuropil :class:`Connection` rows.
@@ -126,7 +134,13 @@ class Partnership(SQLModel, table=True):
 
     __tablename__ = "partnership"
     __table_args__ = (
-        {"sqlite_with_rowid": False, **seen_by(Seen.WITH_PARENT, parent=_OF_MATERIALIZATION)},
+        {
+            "sqlite_with_rowid": False,
+            # PostgreSQL: a partition per import (``partnership_m<id>``, indexed after its
+            # load and then attached) and a default one for rows written any other way.
+            "postgresql_partition_by": "LIST (materialization_id)",
+            **seen_by(Seen.WITH_PARENT, parent=_OF_MATERIALIZATION),
+        },
     )
 
     materialization_id: int = Field(
