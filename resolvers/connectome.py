@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Row, and_, not_, select
 
-from gateway.auth.visibility import sees_private, visible
+from gateway.auth.visibility import visible
 from gateway.db.engine import read_connection
 from gateway.db.id_lists import among
 from gateway.db.models import ConnectomeDataset, Materialization, Segment, SegmentProperty, table
@@ -87,7 +87,7 @@ async def _refuse_unseen(ctx: Context, dataset: str) -> None:
     """A private dataset asked for without credentials is a 401 (send a token), as
     BrainCircuits answers; to a signed-in caller who may not see it, it does not exist."""
     seen = visible(_datasets, ctx.principal)
-    if sees_private(ctx.principal) or seen is None:
+    if ctx.principal.is_authenticated or seen is None:
         return
     hidden = select(_datasets.c.id).where(_datasets.c.name == dataset, not_(seen))
     async with read_connection(ctx.sessionmaker) as conn:
