@@ -4,12 +4,14 @@ batches, each against the raw floor measured in the same run.
 * data: ``neurogate generate-connectome`` defaults (140,000 neurons, 3,000,000 connection rows,
   heavy-tailed degrees), generated once into ``bench/data/connectome-flywire`` and reused;
 * import: ``neurogate import-connectome`` as a child process into a freshly migrated SQLite
-  file, ``IMPORT_RUNS`` times: connection rows/s (as the import reports it, from opening the
+  file, then into a fresh PostgreSQL database (``NEUROGATE_BENCH_POSTGRES_URL``; empty to
+  skip), ``IMPORT_RUNS`` times each: connection rows/s (as the import reports it, from opening the
   files to publishing) and peak RSS of the importing process and of its parsing child;
 * queries, on the last import: the floor is the same SQL the gateway sends, through the stdlib
   ``sqlite3`` driver with no Python around it; then the domain functions (what the REST
   endpoint calls), GraphQL in process (``schema.execute`` + orjson), and HTTP to a live
-  uvicorn (``create_app`` via ``--factory``) over a keep-alive ``http.client`` connection.
+  uvicorn (``create_app`` via ``--factory``) over a keep-alive ``http.client`` connection;
+  on PostgreSQL the top-100 rankings against asyncpg running the same statements.
 
 Figures are medians of repeated runs. Run with ``python -m bench connectome``;
 ``NEUROGATE_BENCH_IMPORT_RUNS`` changes the number of imports (default 3).
@@ -35,11 +37,18 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import asyncpg
 import orjson
+from sqlalchemy.engine import make_url
 
 from bench._timing import Timing, measure, measure_async
 from bench.graphql_sessions import uvicorn_server
-from gateway.connectome.synthetic import FLYWIRE_CONNECTIONS, FLYWIRE_NEURONS, generate
+from gateway.connectome.synthetic import (
+    FLYWIRE_CONNECTIONS,
+    FLYWIRE_NEURONS,
+    file_names,
+    generate,
+)
 from gateway.db.engine import create_engine, session_factory
 from gateway.db.migrate import upgrade
 from gateway.settings import Settings
@@ -50,6 +59,12 @@ from schema import build_schema
 
 DATASET = "fruitfly_fafb_flywire"
 IMPORT_RUNS = int(os.environ.get("NEUROGATE_BENCH_IMPORT_RUNS", "3"))
+# The PostgreSQL the second half runs on: its database is dropped and created for each import.
+# Empty: SQLite only.
+POSTGRES_URL = os.environ.get(
+    "NEUROGATE_BENCH_POSTGRES_URL",
+    "postgresql+asyncpg://postgres@127.0.0.1:5432/ng_bench_connectome",
+)
 BATCH = 1_000
 TOP = 100
 WARMUP, REPS, BATCH_REPS = 20, 300, 60
@@ -87,7 +102,7 @@ SQL_COUNT = """SELECT count(*) FROM partnership WHERE materialization_id = ? AND
 
 def _data_dir() -> Path:
     data = Path(__file__).resolve().parent / "data" / "connectome-flywire"
-    if not (data / "connections.csv.gz").exists():
+    if not all((data / name).exists() for name in file_names().values()):
         started = time.perf_counter()
         summary = generate(data, neurons=FLYWIRE_NEURONS, connections=FLYWIRE_CONNECTIONS)
         print(
@@ -147,9 +162,7 @@ class MemorySampler:
         self._thread.join()
 
 
-def _migrated(path: Path) -> str:
-    url = f"sqlite+aiosqlite:///{path}"
-
+def _migrated(url: str) -> str:
     async def run() -> None:
         engine = create_engine(url)
         try:
@@ -203,35 +216,68 @@ def _import_once(data: Path, url: str) -> dict[str, float]:
     }
 
 
-def bench_import(data: Path, workdir: Path) -> tuple[str, str]:
-    template = workdir / "template.db"
-    _migrated(template)
+def bench_import(data: Path, fresh: Callable[[], str], label: str) -> tuple[str, str, str]:
+    """``IMPORT_RUNS`` imports, each into a freshly migrated database ``fresh()`` gives;
+    returns the summary, the verdict and the database of the last import."""
     runs = []
     for run in range(IMPORT_RUNS):
-        path = workdir / "connectome.db"
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-        shutil.copyfile(template, path)
-        runs.append(_import_once(data, f"sqlite+aiosqlite:///{path}"))
+        url = fresh()
+        runs.append(_import_once(data, url))
         print(
-            f"  import {run + 1}: {runs[-1]['seconds']:.2f} s, "
+            f"  {label} import {run + 1}: {runs[-1]['seconds']:.2f} s, "
             f"{runs[-1]['rows_per_s']:,.0f} rows/s, peak RSS {runs[-1]['total_rss_mib']:.0f} MiB "
             f"(importer {runs[-1]['rss_mib']:.0f}, parser {runs[-1]['parser_rss_mib']:.0f})",
             flush=True,
         )
     median = {key: statistics.median(run[key] for run in runs) for key in runs[0]}
     summary = (
-        f"import {FLYWIRE_CONNECTIONS:,} connection rows (median of {IMPORT_RUNS}): "
+        f"{label} import {FLYWIRE_CONNECTIONS:,} connection rows (median of {IMPORT_RUNS}): "
         f"{median['seconds']:.2f} s = {median['rows_per_s']:,.0f} rows/s "
         f"(process wall {median['wall']:.2f} s); peak RSS {median['total_rss_mib']:.0f} MiB "
         f"(importer {median['rss_mib']:.0f} MiB, parser {median['parser_rss_mib']:.0f} MiB)"
     )
     verdict = (
-        f"import rows/s: {median['rows_per_s']:,.0f} "
-        f"(target >= {TARGET_IMPORT_ROWS_PER_S:,}: "
-        f"{'met' if median['rows_per_s'] >= TARGET_IMPORT_ROWS_PER_S else 'NOT met'})"
+        f"{label} import rows/s: {median['rows_per_s']:,.0f} "
+        f"(target >= {TARGET_IMPORT_ROWS_PER_S:,} on a quiet machine: "
+        f"{'met' if median['rows_per_s'] >= TARGET_IMPORT_ROWS_PER_S else 'NOT met'} here)"
     )
-    return summary, verdict
+    return summary, verdict, url
+
+
+def sqlite_databases(workdir: Path) -> Callable[[], str]:
+    template = workdir / "template.db"
+    _migrated(f"sqlite+aiosqlite:///{template}")
+    path = workdir / "connectome.db"
+
+    def fresh() -> str:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        shutil.copyfile(template, path)
+        return f"sqlite+aiosqlite:///{path}"
+
+    return fresh
+
+
+def postgres_databases() -> Callable[[], str]:
+    """A database of its own on the PostgreSQL server of ``POSTGRES_URL``, dropped and
+    created again (and migrated) for each import."""
+    url = make_url(POSTGRES_URL)
+    name = url.database or "ng_bench_connectome"
+    admin = url.set(drivername="postgresql", database="postgres")
+
+    def fresh() -> str:
+        async def recreate() -> None:
+            conn = await asyncpg.connect(admin.render_as_string(hide_password=False))
+            try:
+                await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                await conn.execute(f'CREATE DATABASE "{name}"')
+            finally:
+                await conn.close()
+
+        asyncio.run(recreate())
+        return _migrated(POSTGRES_URL)
+
+    return fresh
 
 
 # -- queries -------------------------------------------------------------------------------------
@@ -396,18 +442,97 @@ async def bench_queries(db: Path) -> list[tuple[str, list[Timing]]]:
     return results
 
 
+# The gateway's statements for the top-100 question on PostgreSQL, for its floor.
+PG_MATERIALIZATION = SQL_MATERIALIZATION.replace("?", "$1").replace("IS 1", "IS true")
+PG_SEGMENTS = f"""SELECT {SEGMENT_COLUMNS} FROM segment WHERE materialization_id = $1
+  AND id = ANY($2::bigint[])"""
+PG_TOP = SQL_TOP.replace("= ?", "= $1", 1).replace("pre_id = ?", "pre_id = $2").replace(
+    "LIMIT ?", "LIMIT $3"
+)
+PG_COUNT = SQL_COUNT.replace("= ?", "= $1", 1).replace("pre_id = ?", "pre_id = $2")
+
+
+async def bench_postgres_top(url: str) -> list[tuple[str, list[Timing]]]:
+    """Top-100 downstream partners of a median and of a hub segment: asyncpg with the
+    gateway's statements (the floor), the domain functions, and GraphQL over HTTP."""
+    conn = await asyncpg.connect(make_url(url).set(drivername="postgresql").render_as_string(
+        hide_password=False
+    ))
+    m = await conn.fetchval("SELECT max(id) FROM materialization WHERE valid")
+    ranked = [
+        row[0]
+        for row in await conn.fetch(
+            "SELECT id FROM segment WHERE materialization_id = $1 "
+            "ORDER BY nr_downstream_partner, id",
+            m,
+        )
+    ]
+    settings = Settings(database_url=url, graphiql=False)
+    engine = create_engine(url)
+    sessionmaker = session_factory(engine)
+    top_query = TOP_QUERY % DATASET
+
+    async def floor(segment_id: int) -> list[Any]:
+        await conn.fetchrow(PG_MATERIALIZATION, DATASET)
+        await conn.fetch(PG_SEGMENTS, m, [segment_id])
+        rows = await conn.fetch(PG_TOP, m, segment_id, TOP + 1)
+        if len(rows) > TOP:
+            await conn.fetchval(PG_COUNT, m, segment_id)
+        return rows[:TOP]
+
+    async def domain(segment_id: int) -> Any:
+        ctx = Context.build(settings, sessionmaker)
+        ref = await connectome.resolve_materialization(ctx, DATASET)
+        await connectome.get_segments(ctx, ref, [segment_id])
+        return await partners(ctx, ref.id, segment_id, Direction.DOWNSTREAM, first=TOP)
+
+    results: list[tuple[str, list[Timing]]] = []
+    picks = (("median", ranked[len(ranked) // 2]), ("hub", ranked[-1]))
+    for label, segment_id in picks:
+        expected = [row[0] for row in await floor(segment_id)]
+        found = await domain(segment_id)
+        assert found.ids == expected
+        timings = [
+            await _async("raw asyncpg (floor)", lambda s=segment_id: floor(s), REPS),
+            await _async("domain functions", lambda s=segment_id: domain(s), REPS),
+        ]
+        title = f"PostgreSQL: top-{TOP} downstream partners, {label} segment ({found.total:,})"
+        results.append((title, timings))
+    await engine.dispose()
+    await conn.close()
+    os.environ["NEUROGATE_RATE_LIMIT_ANONYMOUS"] = "1000000000/minute"
+    with uvicorn_server(url) as base:
+        client = Http(base)
+        for (_, timings), (_, segment_id) in zip(results, picks, strict=True):
+            variables = {"id": str(segment_id), "first": TOP}
+            timings.append(
+                measure(
+                    "HTTP (uvicorn, 127.0.0.1)",
+                    lambda v=variables: client.post(top_query, v),
+                    warmup=WARMUP,
+                    reps=REPS,
+                )
+            )
+        client.conn.close()
+    return results
+
+
 async def _async(name: str, fn: Callable[[], Awaitable[object]], reps: int) -> Timing:
     return await measure_async(name, fn, warmup=min(WARMUP, reps), reps=reps)
 
 
-def report(results: list[tuple[str, list[Timing]]]) -> list[str]:
-    verdicts = []
+def print_results(results: list[tuple[str, list[Timing]]]) -> None:
     for title, timings in results:
         print(f"\n{title}")
         floor = timings[0] if timings[0].name.startswith("raw") else None
         for timing in timings:
             ratio = f"   {timing.median / floor.median:6.2f}x floor" if floor else ""
             print(f"  {timing.row()}{ratio}")
+
+
+def report(results: list[tuple[str, list[Timing]]]) -> list[str]:
+    print_results(results)
+    verdicts = []
     median_http = results[0][1][-1].median * 1e3
     batch_graphql = results[2][1][2].median * 1e3
     verdicts.append(
@@ -426,13 +551,27 @@ def report(results: list[tuple[str, list[Timing]]]) -> list[str]:
 def main() -> None:
     data = _data_dir()
     workdir_root = Path(__file__).resolve().parent / "data"
+    verdicts: list[str] = []
     with tempfile.TemporaryDirectory(dir=workdir_root) as workdir:
-        summary, import_verdict = bench_import(data, Path(workdir))
+        summary, verdict, _ = bench_import(data, sqlite_databases(Path(workdir)), "SQLite")
         print(summary, flush=True)
+        verdicts.append(verdict)
         results = asyncio.run(bench_queries(Path(workdir) / "connectome.db"))
-        verdicts = report(results)
+        verdicts += report(results)
+    if POSTGRES_URL:
+        summary, verdict, url = bench_import(data, postgres_databases(), "PostgreSQL")
+        print(summary, flush=True)
+        verdicts.append(verdict)
+        pg_results = asyncio.run(bench_postgres_top(url))
+        print_results(pg_results)
+        http = pg_results[0][1][-1].median * 1e3
+        met = "met" if http < TARGET_TOP_HTTP_MS else "NOT met"
+        verdicts.append(
+            f"PostgreSQL top-{TOP} of a median segment over HTTP: {http:.2f} ms "
+            f"(target < {TARGET_TOP_HTTP_MS:g} ms: {met})"
+        )
     print()
-    for line in (import_verdict, *verdicts):
+    for line in verdicts:
         print(line)
 
 

@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Row, and_, select
+from sqlalchemy import Row, and_, not_, select
 
+from gateway.auth.visibility import visible
 from gateway.db.engine import read_connection
 from gateway.db.id_lists import among
 from gateway.db.models import ConnectomeDataset, Materialization, Segment, SegmentProperty, table
-from gateway.errors import BadRequest, NotFound
+from gateway.errors import BadRequest, NotFound, Unauthenticated
 from resolvers.context import Context
 from resolvers.partners import Direction, partners_batch
 
@@ -29,14 +30,9 @@ MAX_SEGMENT_ID = 2**63 - 1
 NEUROTRANSMITTERS = ("ach", "gaba", "glut", "oct", "ser", "da")
 # Properties stored as named JSON documents rather than as columns of their own.
 STORED_PROPERTIES = ("nucleus", "soma", "mitochondria", "dcv")
-PROPERTIES = (
-    "size",
-    "link_pre",
-    "link_post",
-    "neurotransmitter",
-    "connectivity",
-    *STORED_PROPERTIES,
-)
+# Properties derived from the connection import's columns and partner table.
+COMPUTED_PROPERTIES = ("size", "link_pre", "link_post", "neurotransmitter", "connectivity")
+PROPERTIES = (*COMPUTED_PROPERTIES, *STORED_PROPERTIES)
 SEGMENT_COLUMNS = (
     "materialization_id",
     "id",
@@ -64,10 +60,11 @@ class MaterializationRef:
     version: int
     timestamp: datetime  # naive UTC
     row: Row[Any]
+    cave_managed: bool = False  # its dataset's: BrainCircuits requests need a CAVE token
 
     @classmethod
     def of(cls, dataset: str, row: Row[Any]) -> MaterializationRef:
-        return cls(dataset, row.id, row.version, row.timestamp, row)
+        return cls(dataset, row.id, row.version, row.timestamp, row, row.dataset_cave_managed)
 
     @property
     def unix_timestamp(self) -> int:
@@ -75,12 +72,28 @@ class MaterializationRef:
         return int(self.timestamp.replace(tzinfo=UTC).timestamp())
 
 
-def _materializations_of(name: str) -> Any:
-    return (
-        select(_materializations)
+def _materializations_of(ctx: Context, name: str) -> Any:
+    """The published materializations of dataset ``name``, if the caller may see it."""
+    stmt = (
+        select(_materializations, _datasets.c.cave_managed.label("dataset_cave_managed"))
         .join(_datasets, _datasets.c.id == _materializations.c.dataset_id)
         .where(_datasets.c.name == name, _materializations.c.valid.is_(True))
     )
+    seen = visible(_datasets, ctx.principal)
+    return stmt if seen is None else stmt.where(seen)
+
+
+async def _refuse_unseen(ctx: Context, dataset: str) -> None:
+    """A private dataset asked for without credentials is a 401 (send a token), as
+    BrainCircuits answers; to a signed-in caller who may not see it, it does not exist."""
+    seen = visible(_datasets, ctx.principal)
+    if ctx.principal.is_authenticated or seen is None:
+        return
+    hidden = select(_datasets.c.id).where(_datasets.c.name == dataset, not_(seen))
+    async with read_connection(ctx.sessionmaker) as conn:
+        exists = await conn.scalar(hidden)
+    if exists is not None:
+        raise Unauthenticated(f"Dataset {dataset!r} is private: send an access token.")
 
 
 def _naive_utc(value: datetime) -> datetime:
@@ -97,10 +110,11 @@ async def resolve_materialization(
 ) -> MaterializationRef:
     """The materialization a question is about: ``version``; or the newest published at or
     before ``timestamp`` (time travel); or else the newest published. Unpublished ones (an
-    import still running, or failed) are never visible."""
+    import still running, or failed) are never visible, nor are datasets the caller may not
+    see (the visibility rule of ``connectome_dataset``: seen with its project)."""
     if version is not None and timestamp is not None:
         raise BadRequest("Give a materialization version or a timestamp, not both.")
-    stmt = _materializations_of(dataset)
+    stmt = _materializations_of(ctx, dataset)
     if version is not None:
         stmt = stmt.where(_materializations.c.version == version)
     if timestamp is not None:
@@ -112,6 +126,7 @@ async def resolve_materialization(
     async with read_connection(ctx.sessionmaker) as conn:
         row = (await conn.execute(stmt.limit(1))).first()
     if row is None:
+        await _refuse_unseen(ctx, dataset)
         if version is not None:
             raise NotFound(f"Dataset {dataset!r} has no materialization {version}.")
         if timestamp is not None:
@@ -122,7 +137,7 @@ async def resolve_materialization(
 
 async def list_materializations(ctx: Context, dataset: str) -> list[MaterializationRef]:
     """The published materializations of ``dataset``, newest first."""
-    stmt = _materializations_of(dataset).order_by(_materializations.c.version.desc())
+    stmt = _materializations_of(ctx, dataset).order_by(_materializations.c.version.desc())
     async with read_connection(ctx.sessionmaker) as conn:
         rows = (await conn.execute(stmt)).all()
     return [MaterializationRef.of(dataset, row) for row in rows]
@@ -250,6 +265,7 @@ async def segment_properties(
     version: int | None = None,
     timestamp: datetime | None = None,
     connectivity_limit: int | None = None,
+    cave_token: str | None = None,
 ) -> SegmentProperties:
     """BrainCircuits' segment properties for a batch of ids, in at most five statements
     whatever the batch size: the materialization, the segment rows, the stored properties,
@@ -261,12 +277,19 @@ async def segment_properties(
     ``neurotransmitter`` {nt_type, nt_type_score, scores: {ach, gaba, glut, oct, ser, da}};
     ``connectivity`` {downstream, upstream: [{segmentid (a string), synaptic_count}]};
     ``nucleus``, ``soma``, ``mitochondria``, ``dcv``: the stored JSON, or null.
+
+    A CAVE-managed dataset needs ``cave_token`` (BrainCircuits' ``Authorization-Cave``);
+    its value is not checked, there being no CAVE server here to ask.
     """
     wanted = checked_properties(properties)
     segment_ids = checked_ids(ids)
     materialization = await resolve_materialization(
         ctx, dataset, version=version, timestamp=timestamp
     )
+    if materialization.cave_managed and not (cave_token and cave_token.strip()):
+        raise Unauthenticated(
+            f"Dataset {dataset!r} is managed by CAVE: send an Authorization-Cave header."
+        )
     rows = await get_segments(ctx, materialization, segment_ids)
     known = [segment_id for segment_id in segment_ids if segment_id in rows]
     results: dict[int, dict[str, Any]] = {segment_id: {} for segment_id in known}

@@ -39,6 +39,7 @@ from gateway.auth.permissions import (
 from gateway.auth.visibility import readable_columns, visible
 from gateway.db.engine import write_transaction
 from gateway.db.models import (
+    ConnectomeDataset,
     Laboratory,
     Project,
     ProjectMember,
@@ -52,7 +53,7 @@ from gateway.db.models import (
     table,
 )
 from gateway.db.models.experiments import SubjectSex, SubjectStatus
-from gateway.errors import BadRequest, Forbidden, NotFound
+from gateway.errors import BadRequest, Conflict, Forbidden, NotFound
 from resolvers.context import Context
 from resolvers.query import INT_RANGES, Kind
 
@@ -507,6 +508,14 @@ async def delete_project(ctx: Context, *, project_id: Any) -> None:
     async with write_transaction(ctx.sessionmaker) as conn:
         await _visible(conn, ctx, PROJECT, key)
         await _require_manager(conn, ctx, key)
+        # A connectome dataset private to the project would turn public without it.
+        datasets = table(ConnectomeDataset)
+        held = select(datasets.c.name).where(datasets.c.project_id == key).limit(1)
+        if (name := await conn.scalar(held)) is not None:
+            raise Conflict(
+                f"The project holds connectome dataset {name!r}: give it another project or "
+                "make it public first (neurogate connectome-access)."
+            )
         await conn.execute(delete(_projects).where(_projects.c.id == key))
 
 

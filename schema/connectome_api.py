@@ -43,6 +43,13 @@ class ConnectomeView:
     name: str = strawberry.field(description="The dataset's name.")
     ref: strawberry.Private[MaterializationRef]
 
+    @strawberry.field(
+        description="When the materialization everything under it reads was taken, in UNIX "
+        "seconds (BrainCircuits' materialized_timestamp)."
+    )
+    def materialized_timestamp(self) -> int:
+        return self.ref.unix_timestamp
+
     @strawberry.field(description="The materialization everything under it reads.")
     async def materialization(self, info: Info) -> Materialization:
         (found,) = await as_objects(info, REGISTRY, Materialization, [self.ref.row])
@@ -84,7 +91,9 @@ class ConnectomeQuery:
         description=(
             "A connectome dataset (BrainCircuits' project, e.g. fruitfly_fafb_flywire) as of "
             "materialization `materialization`, or as it was at `timestamp` (the newest "
-            "materialization at or before it), or else its newest."
+            "materialization at or before it), or else its newest; `materializedTimestamp` "
+            "says which answered. A private dataset (of a private project) is seen by its "
+            "project's members only; asked for without a token it is UNAUTHENTICATED."
         )
     )
     async def dataset(

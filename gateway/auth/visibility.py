@@ -93,6 +93,11 @@ def _in_visible_project(rows: Any, principal: Principal) -> Predicate:
     return exists().where(_owner.c.id == rows.c.project_id, _project_visible(_owner, principal))
 
 
+def _in_visible_project_if_any(rows: Any, principal: Principal) -> Predicate:
+    """Rows that may belong to a project (connectome datasets): public without one."""
+    return or_(rows.c.project_id.is_(None), _in_visible_project(rows, principal))
+
+
 def _uploaded_by_caller(rows: Any, principal: Principal) -> Predicate:
     return rows.c.uploader_id == principal.user_id if sees_private(principal) else false()
 
@@ -165,6 +170,7 @@ _RULES: dict[Seen, Rule] = {
     Seen.NOBODY: _nothing,
     Seen.PROJECTS: _project_visible,
     Seen.IN_PROJECT: _in_visible_project,
+    Seen.IN_PROJECT_IF_ANY: _in_visible_project_if_any,
     Seen.BRAINS: _brains_rule,
     Seen.FILES: _file_uploads_rule,
     Seen.APPROVALS: _approvals_rule,

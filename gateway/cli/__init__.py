@@ -1,5 +1,5 @@
 """The ``neurogate`` command: serve, migrate, seed-demo, createuser, import-connectome,
-generate-connectome, export-schema."""
+import-segment-properties, connectome-access, generate-connectome, export-schema."""
 
 from __future__ import annotations
 
@@ -12,7 +12,12 @@ from typing import Any
 import click
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from gateway.cli.connectome import generate_connectome_command, import_connectome_command
+from gateway.cli.connectome import (
+    connectome_access_command,
+    generate_connectome_command,
+    import_connectome_command,
+    import_segment_properties_command,
+)
 from gateway.cli.database import nothing, settings_from_env, with_engine
 from gateway.db.engine import session_factory
 from gateway.db.migrate import upgrade
@@ -189,3 +194,5 @@ def schema_sdl(schema: Any) -> str:
 
 main.add_command(import_connectome_command)
 main.add_command(generate_connectome_command)
+main.add_command(import_segment_properties_command)
+main.add_command(connectome_access_command)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from datetime import datetime
-from itertools import chain
+from itertools import chain, repeat
 
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.engine import make_url
@@ -23,9 +23,10 @@ from sqlalchemy.engine import make_url
 from gateway.connectome import statements as sql
 from gateway.connectome.files import Block
 from gateway.connectome.importer import Target
+from gateway.connectome.property_files import PropertyBlock
 from gateway.db.engine import SQLITE_BUSY_TIMEOUT_MS
 from gateway.db.models._base import utcnow
-from gateway.errors import Conflict
+from gateway.errors import Conflict, NotFound
 
 ROWS_PER_STATEMENT = 100
 LOAD_CACHE_KIB = 64 * 1024
@@ -45,6 +46,8 @@ class SqliteBulk:
             path, isolation_level=None, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000
         )
         self.m: int | None = None
+        self._owned = False  # whether discard() removes the materialization
+        self._staged: list[str] = []  # properties waiting in property_load for publish()
         self._first_connection_id = 0
         for pragma in (
             "journal_mode=WAL",
@@ -94,8 +97,51 @@ class SqliteBulk:
         except BaseException:
             conn.execute("ROLLBACK")
             raise
-        self.m = cursor.lastrowid
+        self.m, self._owned = cursor.lastrowid, True
         return self.materialization, version
+
+    def _current(self, dataset: str) -> tuple[int, int]:
+        found = self.conn.execute(sql.current_materialization("?"), (dataset,)).fetchone()
+        if found is None:
+            raise NotFound(f"Dataset {dataset!r} has no published materialization.")
+        return int(found[0]), int(found[1])
+
+    async def attach(self, dataset: str) -> tuple[int, int]:
+        self.m, version = self._current(dataset)
+        return self.materialization, version
+
+    async def copy_materialization(self, target: Target) -> tuple[int, int]:
+        source, _ = self._current(target.dataset)
+        created = await self.create_materialization(target)
+        conn = self.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in sql.copy_rows(source, self.materialization):
+                conn.execute(statement)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        return created
+
+    async def load_properties(self, name: str, blocks: Iterator[PropertyBlock]) -> int:
+        """Staged in a temporary table, swapped in by :meth:`publish` in the transaction that
+        publishes: readers see the old rows of every property or all the new ones."""
+        conn, rows = self.conn, 0
+        conn.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS property_load (name TEXT, segment_id INTEGER, value)"
+        )
+        conn.execute("DELETE FROM property_load WHERE name = ?", (name,))
+        for block in blocks:
+            conn.execute("BEGIN")
+            conn.executemany(
+                "INSERT INTO property_load VALUES (?, ?, ?)",
+                zip(repeat(name), block.ids, block.values),
+            )
+            conn.execute("COMMIT")
+            rows += len(block)
+        self._staged.append(name)
+        return rows
 
     def _insert(self, blocks: Iterator[Block], head: str, values: str, tail: str = "") -> None:
         """``head VALUES values [, values ...] tail`` for every row, 100 rows a statement, one
@@ -167,13 +213,24 @@ class SqliteBulk:
         # Durable before visible: sync what was written with synchronous=OFF.
         self.conn.execute("PRAGMA synchronous=NORMAL")
         self.conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
-        self.conn.execute(sql.publish(self.materialization))
+        conn = self.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for name in self._staged:
+                staged = sql.staged_property(name)
+                for statement in sql.replace_property(self.materialization, name, staged):
+                    conn.execute(statement)
+            conn.execute(sql.publish(self.materialization))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
 
     async def discard(self) -> None:
         conn = self.conn
         if conn.in_transaction:
             conn.execute("ROLLBACK")
-        if self.m is not None:
+        if self.m is not None and self._owned:
             conn.execute("BEGIN IMMEDIATE")
             for statement in sql.delete_rows(self.m):
                 conn.execute(statement)

@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import csv
 import gzip
-import io
 from array import array
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import Enum
 from itertools import repeat
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 # SQLite and PostgreSQL both store 64-bit *signed* integers.
 MAX_ID = 2**63 - 1
@@ -186,23 +186,36 @@ def _fast_column(column: Column, values: list[bytes]) -> Sequence[Any]:
     return [int(v) if v else None for v in values]
 
 
-class Reader:
-    """Blocks of one file. ``bytes_read`` follows the file on disk (compressed, for a gzipped
-    file), so a progress bar can run over ``size``."""
+class CountedFile:
+    """A file read as a stream of records: ``bytes_read`` follows the file on disk
+    (compressed, for a gzipped file), so a progress bar can run over ``size``."""
 
-    def __init__(self, path: Path, layout: Layout, *, block_bytes: int = BLOCK_BYTES) -> None:
+    def __init__(self, path: Path) -> None:
         self.path = path
-        self.layout = layout
-        self.block_bytes = block_bytes
         self.size = path.stat().st_size
         self.rows_read = 0
         self.bytes_read = 0
 
-    def blocks(self) -> Iterator[Block]:
+    @contextmanager
+    def opened(self) -> Iterator[tuple[IO[bytes], IO[bytes]]]:
+        """The file on disk, and its content (decompressed when it is gzipped)."""
         with self.path.open("rb") as raw:
             gzipped = raw.read(2) == b"\x1f\x8b"
             raw.seek(0)
-            stream: io.BufferedIOBase = gzip.GzipFile(fileobj=raw, mode="rb") if gzipped else raw
+            stream: Any = gzip.GzipFile(fileobj=raw, mode="rb") if gzipped else raw
+            yield raw, stream
+
+
+class Reader(CountedFile):
+    """Blocks of one file of a layout."""
+
+    def __init__(self, path: Path, layout: Layout, *, block_bytes: int = BLOCK_BYTES) -> None:
+        super().__init__(path)
+        self.layout = layout
+        self.block_bytes = block_bytes
+
+    def blocks(self) -> Iterator[Block]:
+        with self.opened() as (raw, stream):
             picks = self._header(stream.readline())
             line = 2
             while data := stream.read(self.block_bytes):

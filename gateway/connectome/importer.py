@@ -21,14 +21,22 @@ least 5 synapses), duplicate rows add up, and an autapse (pre = post) counts on 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TypeVar
 
-from gateway.connectome.files import CELL_STATS, CONNECTIONS, NEURONS, Block, Reader
+from gateway.connectome.files import (
+    CELL_STATS,
+    CONNECTIONS,
+    NEURONS,
+    Block,
+    CountedFile,
+    Reader,
+)
 from gateway.connectome.parsing_process import ChildParser
+from gateway.connectome.property_files import PropertyBlock, PropertyReader
 from gateway.db.engine import is_sqlite
 
 
@@ -82,6 +90,18 @@ class Bulk(Protocol):
 
     async def load_connections(self, blocks: Iterator[Block]) -> None: ...
 
+    async def attach(self, dataset: str) -> tuple[int, int]:
+        """Write into the current (published) materialization of ``dataset``."""
+        ...
+
+    async def copy_materialization(self, target: Target) -> tuple[int, int]:
+        """A new, unpublished materialization holding a copy of the current one's rows."""
+        ...
+
+    async def load_properties(self, name: str, blocks: Iterator[PropertyBlock]) -> int:
+        """Replace property ``name`` of the materialization; returns the rows written."""
+        ...
+
     async def derive(self) -> tuple[int, int]:
         """Partnerships and segment aggregates; returns (segments, partnerships)."""
         ...
@@ -103,8 +123,13 @@ async def open_bulk(database_url: str) -> Bulk:
     return await PostgresBulk.connect(database_url)
 
 
-def _tracked(reader: Reader, progress: Progress, blocks: Iterator[Block]) -> Iterator[Block]:
-    progress.phase(reader.layout.name, reader.size)
+_B = TypeVar("_B")
+
+
+def _tracked(
+    name: str, reader: CountedFile, progress: Progress, blocks: Iterator[_B]
+) -> Iterator[_B]:
+    progress.phase(name, reader.size)
     for block in blocks:
         yield block
         progress.advance(reader.bytes_read, reader.rows_read)
@@ -133,9 +158,11 @@ async def import_connectome(
     neurons: Path,
     connections: Path,
     cell_stats: Path | None = None,
+    properties: Sequence[tuple[str, Path]] = (),
     progress: Progress | None = None,
 ) -> Imported:
-    """Load the files as a new materialization of ``target.dataset`` (created if missing).
+    """Load the files as a new materialization of ``target.dataset`` (created if missing),
+    with each of ``properties`` (name, file: see :mod:`gateway.connectome.property_files`).
     Raises :class:`gateway.connectome.files.FormatError` for a malformed file, after removing
     whatever of it was written."""
     progress = progress or _Silent()
@@ -157,12 +184,20 @@ async def import_connectome(
             neuron_blocks = parsed(neuron_rows)
             connection_blocks = parsed(connection_rows)
             stat_blocks = parsed(stat_rows) if stat_rows is not None else None
-            await bulk.load_segments(_unique_ids(_tracked(neuron_rows, progress, neuron_blocks)))
+            await bulk.load_segments(
+                _unique_ids(_tracked("neurons", neuron_rows, progress, neuron_blocks))
+            )
             if stat_rows is not None and stat_blocks is not None:
-                await bulk.load_cell_stats(_unique_ids(_tracked(stat_rows, progress, stat_blocks)))
-            await bulk.load_connections(_tracked(connection_rows, progress, connection_blocks))
+                await bulk.load_cell_stats(
+                    _unique_ids(_tracked("cell_stats", stat_rows, progress, stat_blocks))
+                )
+            await bulk.load_connections(
+                _tracked("connections", connection_rows, progress, connection_blocks)
+            )
             progress.phase("partners and aggregates", 0)
             segments, partnerships = await bulk.derive()
+            for name, path in properties:
+                await load_property_file(bulk, name, path, progress)
             await bulk.publish()
         except BaseException:
             await bulk.discard()
@@ -180,4 +215,65 @@ async def import_connectome(
         connections=connection_rows.rows_read,
         partnerships=partnerships,
         seconds=time.perf_counter() - started,
+    )
+
+
+def _unique_property_ids(blocks: Iterator[PropertyBlock]) -> Iterator[PropertyBlock]:
+    """Refuse a root id listed twice in a property file (one object per segment)."""
+    seen: set[int] = set()
+    for block in blocks:
+        for index, root_id in enumerate(block.ids):
+            if root_id in seen:
+                raise block.error(index, f"root_id {root_id} is listed twice")
+            seen.add(root_id)
+        yield block
+
+
+async def load_property_file(bulk: Bulk, name: str, path: Path, progress: Progress) -> int:
+    reader = PropertyReader(path)
+    blocks = _tracked(name, reader, progress, reader.blocks())
+    return await bulk.load_properties(name, _unique_property_ids(blocks))
+
+
+@dataclass(frozen=True)
+class PropertiesImported:
+    dataset: str
+    materialization_id: int
+    version: int
+    rows: dict[str, int]
+    seconds: float
+
+
+async def import_segment_properties(
+    database_url: str,
+    dataset: str,
+    properties: Sequence[tuple[str, Path]],
+    *,
+    new_materialization: Target | None = None,
+    progress: Progress | None = None,
+) -> PropertiesImported:
+    """Load each of ``properties`` (name, file) into the current materialization of
+    ``dataset``, replacing what it had of that property; or, given ``new_materialization``,
+    into a new one that starts as a copy of the current one. All or nothing: a malformed
+    file (:class:`gateway.connectome.files.FormatError`) leaves every property as it was."""
+    progress = progress or _Silent()
+    started = time.perf_counter()
+    bulk = await open_bulk(database_url)
+    rows: dict[str, int] = {}
+    try:
+        if new_materialization is not None:
+            materialization_id, version = await bulk.copy_materialization(new_materialization)
+        else:
+            materialization_id, version = await bulk.attach(dataset)
+        try:
+            for name, path in properties:
+                rows[name] = await load_property_file(bulk, name, path, progress)
+            await bulk.publish()
+        except BaseException:
+            await bulk.discard()
+            raise
+    finally:
+        await bulk.close()
+    return PropertiesImported(
+        dataset, materialization_id, version, rows, time.perf_counter() - started
     )

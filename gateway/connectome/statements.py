@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import Dialect, Index
 from sqlalchemy.schema import CreateIndex
+from sqlmodel import SQLModel
 
 from gateway.db.models import Partnership, table
 
@@ -47,12 +48,27 @@ def upsert_cell_stats(materialization_id: int) -> tuple[str, str, str]:
     )
 
 
-def insert_partnerships(materialization_id: int, first_connection_id: int) -> str:
+def partition_indexes(partition: str, dialect: Dialect) -> list[str]:
+    """The DDL of ``partnership``'s key and indexes for one of its partitions (PostgreSQL):
+    the model's own, so attaching the partition adopts them instead of building them."""
+    statements = [
+        f"ALTER TABLE {partition} ADD PRIMARY KEY (materialization_id, pre_id, post_id)"
+    ]
+    for index in table(Partnership).indexes:
+        ddl = create_index(index, dialect)
+        named = f"{partition}_{index.name} ON {partition} "
+        statements.append(ddl.replace(f"{index.name} ON partnership ", named))
+    return statements
+
+
+def insert_partnerships(
+    materialization_id: int, first_connection_id: int, into: str = "partnership"
+) -> str:
     """Per-pair totals. The id bound skips older materializations' rows without an index
     (a materialization's connection rows are appended, so its ids are the newest)."""
     m = materialization_id
     return (
-        "INSERT INTO partnership (materialization_id, pre_id, post_id, syn_count) "
+        f"INSERT INTO {into} (materialization_id, pre_id, post_id, syn_count) "
         f"SELECT {m}, pre_id, post_id, SUM(syn_count) FROM connection "
         f"WHERE id >= {first_connection_id} AND materialization_id = {m} "
         "GROUP BY pre_id, post_id"
@@ -84,6 +100,26 @@ def aggregate_segments(materialization_id: int) -> list[str]:
     ]
 
 
+def aggregate_segments_once(materialization_id: int, source: str) -> str:
+    """:func:`aggregate_segments` as one statement (PostgreSQL): both sides joined, so each
+    segment row is rewritten once, not twice (an update writes a new row version there)."""
+    m = materialization_id
+    blank = f"{m}, COALESCE(down.id, up.id), '', '', NULL, NULL, NULL, NULL, NULL, NULL, NULL"
+    return (
+        f"WITH down AS (SELECT pre_id AS id, SUM(syn_count) AS synapses, COUNT(*) AS partners "
+        f"FROM {source} GROUP BY pre_id), "
+        f"up AS (SELECT post_id AS id, SUM(syn_count) AS synapses, COUNT(*) AS partners "
+        f"FROM {source} GROUP BY post_id) "
+        f"INSERT INTO segment ({SEGMENT_COLUMNS}) "
+        f"SELECT {blank}, COALESCE(down.synapses, 0), COALESCE(up.synapses, 0), "
+        "COALESCE(up.partners, 0), COALESCE(down.partners, 0) "
+        "FROM down FULL JOIN up ON down.id = up.id "
+        "ON CONFLICT (materialization_id, id) DO UPDATE SET nr_pre = excluded.nr_pre, "
+        "nr_post = excluded.nr_post, nr_upstream_partner = excluded.nr_upstream_partner, "
+        "nr_downstream_partner = excluded.nr_downstream_partner"
+    )
+
+
 def count_segments(materialization_id: int) -> str:
     return f"SELECT COUNT(*) FROM segment WHERE materialization_id = {materialization_id}"
 
@@ -97,6 +133,54 @@ def delete_rows(materialization_id: int) -> list[str]:
         # created with its first materialization, in one transaction, so no other is empty).
         "DELETE FROM connectome_dataset WHERE NOT EXISTS "
         "(SELECT 1 FROM materialization WHERE materialization.dataset_id = connectome_dataset.id)",
+    ]
+
+
+def current_materialization(name_placeholder: str) -> str:
+    """The newest published materialization of a dataset, (id, version); the dataset's name
+    is the statement's one parameter."""
+    return (
+        "SELECT materialization.id, materialization.version FROM materialization "
+        "JOIN connectome_dataset ON connectome_dataset.id = materialization.dataset_id "
+        f"WHERE connectome_dataset.name = {name_placeholder} AND materialization.valid "
+        "ORDER BY materialization.version DESC LIMIT 1"
+    )
+
+
+def copy_rows(source: int, target: int) -> list[str]:
+    """Every row of materialization ``source`` again, as rows of ``target`` (a new
+    materialization that starts as the current one and then gains a property table)."""
+    statements = []
+    for name in reversed(MATERIALIZED_TABLES):
+        # Connection ids come from the table's own sequence: the copies get new ones.
+        skipped = {"materialization_id", "id"} if name == "connection" else {"materialization_id"}
+        columns = SQLModel.metadata.tables[name].columns
+        listed = ", ".join(column.name for column in columns if column.name not in skipped)
+        statements.append(
+            f"INSERT INTO {name} (materialization_id, {listed}) "
+            f"SELECT {target}, {listed} FROM {name} WHERE materialization_id = {source}"
+        )
+    return statements
+
+
+def _literal(text: str) -> str:
+    # Property names are checked words (property_files.checked_name); quoted all the same.
+    return "'" + text.replace("'", "''") + "'"
+
+
+def staged_property(name: str) -> str:
+    """The rows of property ``name`` staged in SQLite's temporary ``property_load``."""
+    return f"(SELECT segment_id, value FROM property_load WHERE name = {_literal(name)})"
+
+
+def replace_property(materialization_id: int, name: str, staged: str) -> list[str]:
+    """Property ``name`` of a materialization, replaced by the rows ``staged`` selects
+    (``segment_id, value``)."""
+    m, literal = materialization_id, _literal(name)
+    return [
+        f"DELETE FROM segment_property WHERE materialization_id = {m} AND name = {literal}",
+        "INSERT INTO segment_property (materialization_id, segment_id, name, value) "
+        f"SELECT {m}, segment_id, {literal}, value FROM {staged} AS staged",
     ]
 
 

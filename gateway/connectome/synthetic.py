@@ -55,9 +55,26 @@ def _open(path: Path, gzipped: bool) -> IO[str]:
     return path.open("w", newline="", encoding="utf-8")
 
 
+# The per-neuron property tables written beside the Codex files, by the property each holds:
+# soma positions in Codex's own coordinates.csv layout, the others as root_id tables.
+PROPERTY_FILES = {
+    "soma": "coordinates",
+    "nucleus": "nuclei",
+    "mitochondria": "mitochondria",
+    "dcv": "dcv",
+}
+MISSING_NUCLEUS_SHARE = 0.04  # cells whose nucleus the segmentation missed
+NO_DCV_SHARE = 0.6  # most neurons carry no dense-core vesicles
+# FAFB's extent in nanometres (x, y, z): positions fall inside it.
+BRAIN_NM = (1_000_000, 500_000, 300_000)
+
+
 def file_names(gzipped: bool = True) -> dict[str, str]:
+    """File names by layout (neurons, connections, cell_stats) and by property."""
     suffix = ".csv.gz" if gzipped else ".csv"
-    return {layout.name: layout.name + suffix for layout in (NEURONS, CONNECTIONS, CELL_STATS)}
+    names = {layout.name: layout.name + suffix for layout in (NEURONS, CONNECTIONS, CELL_STATS)}
+    names.update({prop: stem + suffix for prop, stem in PROPERTY_FILES.items()})
+    return names
 
 
 def generate(
@@ -69,7 +86,8 @@ def generate(
     gzipped: bool = True,
     progress: Callable[[int], None] | None = None,
 ) -> Summary:
-    """Write ``neurons.csv[.gz]``, ``connections.csv[.gz]`` and ``cell_stats.csv[.gz]``.
+    """Write ``neurons.csv[.gz]``, ``connections.csv[.gz]``, ``cell_stats.csv[.gz]`` and the
+    property tables of :data:`PROPERTY_FILES`.
     ``progress`` hears of connection rows as they are drawn and again as they are written
     (twice ``connections`` in all): the two steps that take the time."""
     advance = progress or (lambda _rows: None)
@@ -84,6 +102,8 @@ def generate(
     ids = [FIRST_ROOT_ID + offset for offset in rng.sample(range(10**10), neurons)]
     nt_types = _write_neurons(out / names["neurons"], rng, ids, gzipped)
     _write_cell_stats(out / names["cell_stats"], rng, ids, gzipped)
+    # Their own generator, so the Codex files stay what the seed gave before these existed.
+    _write_properties(out, names, random.Random(seed + 1), ids, gzipped)
     pre, post, neuropil, syn = _draw_connections(rng, neurons, connections, advance)
     order = list(range(len(pre)))
     rng.shuffle(order)
@@ -136,6 +156,45 @@ def _write_cell_stats(path: Path, rng: random.Random, ids: list[int], gzipped: b
                 continue
             length = rng.randrange(10**5, 5 * 10**7)
             writer.writerow((root_id, length, length * rng.randrange(200, 900), length * 1000))
+
+
+def _write_properties(
+    out: Path, names: dict[str, str], rng: random.Random, ids: list[int], gzipped: bool
+) -> None:
+    """Soma and nucleus positions (the nucleus a few microns from the soma's surface point),
+    mitochondria counts and volumes, dense-core vesicle counts: one row per neuron, fewer
+    where a real table has gaps (nuclei the segmentation missed, neurons without vesicles)."""
+    handles = {prop: _open(out / names[prop], gzipped) for prop in PROPERTY_FILES}
+    try:
+        writers = {prop: csv.writer(h, lineterminator="\n") for prop, h in handles.items()}
+        writers["soma"].writerow(("root_id", "position", "supervoxel_id"))
+        writers["nucleus"].writerow(("root_id", "nucleus_id", "position", "volume_um3"))
+        writers["mitochondria"].writerow(
+            ("root_id", "count", "total_volume_um3", "mean_volume_um3")
+        )
+        writers["dcv"].writerow(("root_id", "count", "density_per_um"))
+        for number, root_id in enumerate(ids):
+            soma = [rng.randrange(extent // 10, extent - extent // 10) for extent in BRAIN_NM]
+            supervoxel = 78_000_000_000_000_000 + rng.randrange(10**15)
+            writers["soma"].writerow((root_id, _position(soma), supervoxel))
+            if rng.random() >= MISSING_NUCLEUS_SHARE:
+                nucleus = [axis + rng.randrange(-3000, 3000) for axis in soma]
+                volume = round(rng.lognormvariate(3.5, 0.4), 2)
+                nucleus_id = 7_000_000 + number
+                writers["nucleus"].writerow((root_id, nucleus_id, _position(nucleus), volume))
+            count = max(1, int(rng.lognormvariate(5, 1)))
+            mean = round(rng.uniform(0.02, 0.2), 4)
+            writers["mitochondria"].writerow((root_id, count, round(count * mean, 3), mean))
+            if rng.random() >= NO_DCV_SHARE:
+                dcv = int(rng.paretovariate(1.3) * 5)
+                writers["dcv"].writerow((root_id, dcv, round(dcv / rng.uniform(500, 5000), 5)))
+    finally:
+        for handle in handles.values():
+            handle.close()
+
+
+def _position(xyz: list[int]) -> str:
+    return f"[{xyz[0]} {xyz[1]} {xyz[2]}]"  # Codex's notation
 
 
 def _draw_connections(

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from gateway.connectome.importer import Imported, Target, import_connectome
-from gateway.connectome.synthetic import file_names, generate
+from gateway.connectome.synthetic import PROPERTY_FILES, file_names, generate
 
 NEURONS, CONNECTIONS = 200, 5_000
 DATASET = "fruitfly_fafb_flywire"
@@ -86,12 +86,18 @@ class ConnectomeFiles:
     neurons: Path
     connections: Path
     cell_stats: Path
+    properties: dict[str, Path] = field(default_factory=dict)  # per-neuron tables, by property
 
     @classmethod
     def generated(cls, out: Path, *, seed: int, gzipped: bool = True) -> ConnectomeFiles:
         generate(out, neurons=NEURONS, connections=CONNECTIONS, seed=seed, gzipped=gzipped)
         names = file_names(gzipped)
-        return cls(out / names["neurons"], out / names["connections"], out / names["cell_stats"])
+        return cls(
+            out / names["neurons"],
+            out / names["connections"],
+            out / names["cell_stats"],
+            {prop: out / names[prop] for prop in PROPERTY_FILES},
+        )
 
 
 @pytest.fixture(scope="session")

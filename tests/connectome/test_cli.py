@@ -5,15 +5,16 @@ from __future__ import annotations
 import asyncio
 import gzip
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import select
+from sqlalchemy import func, insert, select
 
 from gateway.cli import main
 from gateway.connectome.synthetic import generate
 from gateway.db.engine import create_engine
-from gateway.db.models import ConnectomeDataset, Materialization, table
+from gateway.db.models import ConnectomeDataset, Materialization, SegmentProperty, table
 
 
 @pytest.fixture
@@ -25,16 +26,8 @@ def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
 
 
 def _materializations(url: str) -> list[tuple[int, bool]]:
-    async def run() -> list[tuple[int, bool]]:
-        engine = create_engine(url)
-        try:
-            async with engine.connect() as conn:
-                stmt = select(table(Materialization).c.version, table(Materialization).c.valid)
-                return [(v, ok) for v, ok in (await conn.execute(stmt)).all()]
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(run())
+    stmt = select(table(Materialization).c.version, table(Materialization).c.valid)
+    return [(v, ok) for v, ok in _rows(url, stmt)]
 
 
 def test_generate_then_import_twice_and_a_bad_file_fails_cleanly(
@@ -131,13 +124,111 @@ def test_a_failed_first_import_leaves_no_dataset_behind(database: str, tmp_path:
 
 
 def _datasets(url: str) -> list[str]:
-    async def run() -> list[str]:
+    return [name for (name,) in _rows(url, select(table(ConnectomeDataset).c.name))]
+
+
+def _rows(url: str, stmt: Any) -> list[Any]:
+    async def run() -> list[Any]:
         engine = create_engine(url)
         try:
             async with engine.connect() as conn:
-                names = select(table(ConnectomeDataset).c.name)
-                return list((await conn.execute(names)).scalars())
+                return list((await conn.execute(stmt)).all())
         finally:
             await engine.dispose()
 
     return asyncio.run(run())
+
+
+def _property_counts(url: str) -> dict[tuple[int, str], int]:
+    props = table(SegmentProperty)
+    stmt = select(props.c.materialization_id, props.c.name, func.count()).group_by(
+        props.c.materialization_id, props.c.name
+    )
+    return {(m, name): n for m, name, n in _rows(url, stmt)}
+
+
+def test_positions_with_the_import_then_property_tables_with_progress(
+    database: str, tmp_path: Path
+) -> None:
+    runner = CliRunner()
+    out = tmp_path / "set"
+    assert runner.invoke(
+        main, ["generate-connectome", "--neurons", "60", "--connections", "600", "--out", str(out)]
+    ).exit_code == 0
+    imported = runner.invoke(
+        main,
+        ["import-connectome", "fly", "--neurons", str(out / "neurons.csv.gz"),
+         "--connections", str(out / "connections.csv.gz"),
+         "--soma", str(out / "coordinates.csv.gz"), "--nucleus", str(out / "nuclei.csv.gz")],
+    )  # fmt: skip
+    loaded = runner.invoke(
+        main,
+        ["import-segment-properties", "fly",
+         "--property", "mitochondria", str(out / "mitochondria.csv.gz"),
+         "--property", "dcv", str(out / "dcv.csv.gz")],
+    )  # fmt: skip
+    computed = runner.invoke(
+        main, ["import-segment-properties", "fly", "--property", "size", str(out / "dcv.csv.gz")]
+    )
+    unknown = runner.invoke(
+        main, ["import-segment-properties", "nofly", "--property", "dcv", str(out / "dcv.csv.gz")]
+    )
+
+    assert imported.exit_code == 0, imported.output
+    assert "soma" in imported.stderr and "nucleus" in imported.stderr  # their progress bars
+    assert loaded.exit_code == 0, loaded.output
+    assert "loaded mitochondria (60 segments), dcv (" in loaded.output
+    assert "mitochondria" in loaded.stderr
+    counts = _property_counts(database)
+    assert counts[(1, "soma")] == counts[(1, "mitochondria")] == 60
+    assert 0 < counts[(1, "nucleus")] <= 60 and 0 < counts[(1, "dcv")] < 60
+    assert computed.exit_code == 2
+    assert "'size' is computed from the connection import" in computed.output
+    assert unknown.exit_code == 1
+    assert "Dataset 'nofly' has no published materialization." in unknown.output
+
+
+def test_connectome_access_makes_a_dataset_private_to_a_project_and_cave_managed(
+    database: str, tmp_path: Path
+) -> None:
+    from gateway.db.models import Project
+
+    runner = CliRunner()
+    out = tmp_path / "set"
+    runner.invoke(
+        main, ["generate-connectome", "--neurons", "40", "--connections", "300", "--out", str(out)]
+    )
+    runner.invoke(
+        main,
+        ["import-connectome", "fly", "--neurons", str(out / "neurons.csv.gz"),
+         "--connections", str(out / "connections.csv.gz"), "--quiet"],
+    )  # fmt: skip
+
+    async def add_project() -> None:
+        engine = create_engine(database)
+        try:
+            async with engine.begin() as conn:
+                await conn.execute(insert(table(Project)).values(name="lab", is_public=False))
+        finally:
+            await engine.dispose()
+
+    asyncio.run(add_project())
+
+    private = runner.invoke(
+        main, ["connectome-access", "fly", "--project", "lab", "--cave-managed"]
+    )
+    shown = runner.invoke(main, ["connectome-access", "fly"])
+    public = runner.invoke(main, ["connectome-access", "fly", "--public", "--not-cave-managed"])
+    no_project = runner.invoke(main, ["connectome-access", "fly", "--project", "nolab"])
+    no_dataset = runner.invoke(main, ["connectome-access", "nofly", "--public"])
+    both = runner.invoke(main, ["connectome-access", "fly", "--public", "--project", "lab"])
+
+    assert private.exit_code == 0, private.output
+    assert private.output == "fly: seen by the members of project lab; CAVE-managed\n"
+    assert shown.output == private.output
+    assert public.output == "fly: seen by everyone; not CAVE-managed\n"
+    assert (no_project.exit_code, no_dataset.exit_code, both.exit_code) == (1, 1, 2)
+    assert "No project named 'nolab'." in no_project.output
+    assert "No connectome dataset named 'nofly'." in no_dataset.output
+    stmt = select(table(ConnectomeDataset).c.project_id, table(ConnectomeDataset).c.cave_managed)
+    assert _rows(database, stmt) == [(None, False)]

@@ -67,6 +67,7 @@ class Seen(StrEnum):
     NOBODY = "nobody"  # read only by the flows that own them
     PROJECTS = "projects"  # the projects: public ones, and those one is a member of
     IN_PROJECT = "in_project"  # rows of a project (its ``project_id``): seen with it
+    IN_PROJECT_IF_ANY = "in_project_if_any"  # seen with its project; without one, by everyone
     WITH_PARENT = "with_parent"  # rows of another row (``parent``): seen with it
     BRAINS = "brains"  # verified brains; one's own uploads; reviewers see every one
     FILES = "files"  # files of visible brains and sessions, and one's own

@@ -3,24 +3,37 @@ per-pair totals that partner rankings read (:class:`Partnership`)."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Index, UniqueConstraint
+from sqlalchemy import BigInteger, DateTime, Index, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 from gateway.db.models._base import BIGINT_ID, Seen, created_at, json_field, seen_by
 
+# A materialization's rows are seen with it, and it with its dataset.
+_OF_MATERIALIZATION = ("materialization", "materialization_id")
+
 
 class ConnectomeDataset(SQLModel, table=True):
-    """A connectome (BrainCircuits' ``project``, CAVE's datastack), e.g. fruitfly_fafb_flywire."""
+    """A connectome (BrainCircuits' ``project``, CAVE's datastack), e.g. fruitfly_fafb_flywire.
+
+    Who sees it is its project's business: a dataset of a private project is seen by that
+    project's members only; one without a project is public. ``cave_managed``: BrainCircuits
+    requests for it must carry an ``Authorization-Cave`` header, as they must on
+    braincircuits.io for the CAVE-managed projects (FlyWire, FANC)."""
 
     __tablename__ = "connectome_dataset"
-    __table_args__ = seen_by(Seen.EVERYONE)
+    __table_args__ = seen_by(Seen.IN_PROJECT_IF_ANY)
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=200, unique=True, index=True)
     description: str = Field(default="")
+    # No ON DELETE: a project cannot go while a dataset is private to it (clearing the link
+    # would make the dataset public).
+    project_id: uuid.UUID | None = Field(default=None, foreign_key="project.id", index=True)
+    cave_managed: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     created_at: datetime = created_at()
 
 
@@ -28,7 +41,10 @@ class Materialization(SQLModel, table=True):
     """A numbered, timestamped snapshot of a dataset; only ``valid`` ones are visible."""
 
     __tablename__ = "materialization"
-    __table_args__ = (UniqueConstraint("dataset_id", "version"), seen_by(Seen.EVERYONE))
+    __table_args__ = (
+        UniqueConstraint("dataset_id", "version"),
+        seen_by(Seen.WITH_PARENT, parent=("connectome_dataset", "dataset_id")),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     dataset_id: int = Field(foreign_key="connectome_dataset.id", index=True, ondelete="CASCADE")
@@ -42,7 +58,7 @@ class Segment(SQLModel, table=True):
     """A segment (neuron) as of one materialization, with its aggregated statistics."""
 
     __tablename__ = "segment"
-    __table_args__ = seen_by(Seen.EVERYONE)
+    __table_args__ = seen_by(Seen.WITH_PARENT, parent=_OF_MATERIALIZATION)
 
     materialization_id: int = Field(
         foreign_key="materialization.id", primary_key=True, ondelete="CASCADE"
@@ -70,7 +86,7 @@ class SegmentProperty(SQLModel, table=True):
     """A named property of a segment that has no column of its own (nucleus, soma, ...)."""
 
     __tablename__ = "segment_property"
-    __table_args__ = seen_by(Seen.EVERYONE)
+    __table_args__ = seen_by(Seen.WITH_PARENT, parent=_OF_MATERIALIZATION)
 
     materialization_id: int = Field(
         foreign_key="materialization.id", primary_key=True, ondelete="CASCADE"
@@ -86,7 +102,7 @@ class Connection(SQLModel, table=True):
     """Synapses from ``pre_id`` to ``post_id`` in one neuropil, as of one materialization."""
 
     __tablename__ = "connection"
-    __table_args__ = seen_by(Seen.EVERYONE)
+    __table_args__ = seen_by(Seen.WITH_PARENT, parent=_OF_MATERIALIZATION)
 
     id: int | None = Field(default=None, sa_type=BIGINT_ID, primary_key=True)
     materialization_id: int = Field(foreign_key="materialization.id", ondelete="CASCADE")
@@ -95,6 +111,14 @@ class Connection(SQLModel, table=True):
     neuropil: str = Field(default="", max_length=32)
     syn_count: int
     nt_type: str = Field(default="", max_length=16)
+
+
+# The partitions of ``partnership`` on PostgreSQL: made by migrations and imports, not models.
+PARTNERSHIP_PARTITION_PREFIX = "partnership_"
+
+
+def partnership_partition(materialization_id: int) -> str:
+    return f"{PARTNERSHIP_PARTITION_PREFIX}m{materialization_id}"
 
 
 class Partnership(SQLModel, table=True):
@@ -109,7 +133,15 @@ class Partnership(SQLModel, table=True):
     """
 
     __tablename__ = "partnership"
-    __table_args__ = ({"sqlite_with_rowid": False, **seen_by(Seen.EVERYONE)},)
+    __table_args__ = (
+        {
+            "sqlite_with_rowid": False,
+            # PostgreSQL: a partition per import (``partnership_m<id>``, indexed after its
+            # load and then attached) and a default one for rows written any other way.
+            "postgresql_partition_by": "LIST (materialization_id)",
+            **seen_by(Seen.WITH_PARENT, parent=_OF_MATERIALIZATION),
+        },
+    )
 
     materialization_id: int = Field(
         foreign_key="materialization.id", primary_key=True, ondelete="CASCADE"

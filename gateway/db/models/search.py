@@ -30,6 +30,7 @@ from sqlalchemy.sql.selectable import FromClause
 from sqlalchemy.sql.visitors import InternalTraversal
 
 from gateway.db.models import Brain, Category, Species, table
+from gateway.db.models.connectome import PARTNERSHIP_PARTITION_PREFIX
 
 if TYPE_CHECKING:
     from alembic.runtime.environment import NameFilterParentNames, NameFilterType
@@ -74,9 +75,11 @@ def include_in_schema_comparison(
     name: str | None, type_: NameFilterType, parent_names: NameFilterParentNames
 ) -> bool:
     """Alembic's ``include_name`` hook: compare everything but the search tables and indexes,
-    which migrations create and the models do not declare."""
+    and the partitions of ``partnership``, which migrations and imports create and the models
+    do not declare."""
     if type_ == "table":
-        return name not in _SEARCH_TABLES
+        partition = name is not None and name.startswith(PARTNERSHIP_PARTITION_PREFIX)
+        return name not in _SEARCH_TABLES and not partition
     if type_ == "index":
         return name not in _SEARCH_GIN_INDEXES
     return True

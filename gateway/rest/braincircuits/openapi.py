@@ -28,14 +28,38 @@ _SEGMENT_ID: Schema = {
     "anyOf": [{"type": "integer", "format": "int64"}, {"type": "string", "pattern": r"^\s*\d+\s*$"}]
 }
 SEGMENT_PROPERTY: Schema = {
-    "description": "Properties of segments of a project's (dataset's) newest materialization. "
-    "Ids come back as strings; ids it does not have are listed, not dropped.",
+    "description": "Properties of segments of a project's (dataset's) newest materialization, "
+    "or of the one a version or a timestamp chooses (materialized_timestamp says which). "
+    "Ids come back as strings; ids it does not have are listed, not dropped. A private "
+    "project needs an access token (Authorization: Bearer), a CAVE-managed one an "
+    "Authorization-Cave header too.",
     "parameters": [
         path_parameter("property", {"type": "string", "enum": list(PROPERTIES)}),
         query(
             "project", {"type": "string"}, "The dataset, e.g. fruitfly_fafb_flywire.", required=True
         ),
-        header("Authorization-Cave", {"type": "string"}, "A CAVE token: accepted, not needed."),
+        query(
+            "materialization_version",
+            {"type": "integer", "minimum": 0, "maximum": 2**31 - 1},
+            "A materialization version (CAVEclient's name; `version` is accepted too).",
+        ),
+        query(
+            "version",
+            {"type": "integer", "minimum": 0, "maximum": 2**31 - 1},
+            "The same as materialization_version.",
+        ),
+        query(
+            "timestamp",
+            {"type": "string", "maxLength": 40},
+            "UNIX seconds or ISO 8601 (UTC unless an offset is given): the newest "
+            "materialization at or before it. Not together with a version.",
+        ),
+        header(
+            "Authorization-Cave",
+            {"type": "string"},
+            "A CAVE token: required for a CAVE-managed project (its value is not checked: "
+            "there is no CAVE server to ask), accepted for any other.",
+        ),
     ],
     "requestBody": {
         "required": True,
@@ -69,8 +93,10 @@ SEGMENT_PROPERTY: Schema = {
 }
 ERROR_TEXTS = {
     400: "no project, or segments that are not a list of 64-bit ids.",
-    401: "an invalid or expired token.",
-    404: "an unknown property, or a project without a materialization.",
+    401: "an invalid or expired token; a private project without a token; a CAVE-managed "
+    "project without an Authorization-Cave header.",
+    404: "an unknown property, a project the caller may not see or without a "
+    "materialization, or no materialization of that version or at that time.",
     429: "too many requests; retry after Retry-After seconds.",
 }
 
