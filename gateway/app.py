@@ -6,13 +6,11 @@ import asyncio
 import gc
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 
 from limits import RateLimitItem
 from limits import parse as parse_limit
-from limits.aio.storage import MemoryStorage
-from limits.aio.strategies import FixedWindowRateLimiter
 from sqlalchemy import text
 from sqlmodel import SQLModel
 from starlette.applications import Starlette
@@ -26,7 +24,7 @@ from starlette.routing import WebSocketRoute
 from gateway.auth.visibility import require_rules
 from gateway.db.engine import create_engine, session_factory
 from gateway.db.models._base import utcnow
-from gateway.events import InMemoryBroker
+from gateway.events import event_broker, listening
 from gateway.graphql_view import GraphQLView
 from gateway.http import files
 from gateway.http.errors import DEFAULT, ErrorFormat, domain_error_of, error_response
@@ -39,12 +37,14 @@ from gateway.middleware import (
 )
 from gateway.pages import assets as page_assets
 from gateway.pages import routes as pages
+from gateway.rate_limiter import rate_limiter
 from gateway.rest import openapi
 from gateway.rest.alyx import routes as alyx
 from gateway.rest.braincircuits import routes as braincircuits
 from gateway.rest.brainmaps import routes as brainmaps
 from gateway.rest.brainstem import routes as brainstem
 from gateway.settings import Settings
+from gateway.shared_state import open_shared_state
 from gateway.storage import Storage
 from schema import build_schema
 
@@ -118,16 +118,21 @@ def create_app(settings: Settings | None = None) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         engine = create_engine(settings.database_url, echo=settings.sql_echo)
+        resources = AsyncExitStack()
+        # None without NEUROGATE_REDIS_URL; what several processes share takes it from here.
+        shared = await resources.enter_async_context(open_shared_state(settings))
+        app.state.shared = shared
         app.state.settings = settings
         app.state.engine = engine
         app.state.sessionmaker = session_factory(engine)
         app.state.clock = utcnow
-        app.state.events = InMemoryBroker()
+        app.state.events = event_broker(shared)
+        await resources.enter_async_context(listening(app.state.events))
         app.state.rate_limits = RateLimits(
             anonymous=parse_limit(settings.rate_limit_anonymous),
             authenticated=parse_limit(settings.rate_limit_authenticated),
         )
-        app.state.rate_limiter = FixedWindowRateLimiter(MemoryStorage())
+        app.state.rate_limiter = rate_limiter(shared)
         if settings.graphiql_enabled and page_assets.missing():
             log.warning(
                 "the browser pages' assets are not installed (%s): run `make install`",
@@ -143,6 +148,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         try:
             yield
         finally:
+            await resources.aclose()
             await engine.dispose()
 
     routes = [

@@ -19,6 +19,7 @@ DEVELOPMENT_SECRET_KEY = "neurogate-development-secret-key-change-me-in-producti
 # default page (NEUROGATE_MAX_PAGE_SIZE rows each, so page² rows): 50,000 rows with the
 # default page of 100. It grows with the page size squared, as nested lists do.
 QUERY_COST_NESTED_PAGES = 5
+REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 
 N = TypeVar("N", int, float)
 
@@ -109,6 +110,12 @@ class Settings:
     rate_limit_authenticated: str = "1000/minute"
     # How often an open websocket re-checks the credential it was opened with (seconds).
     subscription_recheck_seconds: float = 2.0
+    # Where what several processes must share lives (rate-limit counters, subscription events,
+    # persisted queries). None: this one process keeps it in memory, so it must be the only one.
+    redis_url: str | None = None
+    # Every key and channel the gateway uses starts with it: deployments (or tests) can share
+    # one Redis, whose pub/sub channels no db index separates.
+    redis_prefix: str = "neurogate"
 
     def __post_init__(self) -> None:
         problem = url_problem(self.database_url)
@@ -126,6 +133,12 @@ class Settings:
             raise ValueError(
                 "NEUROGATE_SUBSCRIPTION_RECHECK_SECONDS must be more than 0 and at most 3600"
             )
+        if self.redis_url is not None and not self.redis_url.startswith(REDIS_SCHEMES):
+            raise ValueError(
+                "NEUROGATE_REDIS_URL must look like redis://host:6379/0 (or rediss://, unix://)"
+            )
+        if not self.redis_prefix or any(c.isspace() for c in self.redis_prefix):
+            raise ValueError("NEUROGATE_REDIS_PREFIX must be a word without spaces")
         bounds = (
             ("NEUROGATE_MAX_UPLOAD_BYTES", self.max_upload_bytes),
             ("NEUROGATE_MAX_QUERY_FIELDS", self.max_query_fields),
@@ -206,4 +219,6 @@ class Settings:
             subscription_recheck_seconds=_float(
                 env, "NEUROGATE_SUBSCRIPTION_RECHECK_SECONDS", 2.0
             ),
+            redis_url=env.get("NEUROGATE_REDIS_URL") or None,
+            redis_prefix=env.get("NEUROGATE_REDIS_PREFIX") or "neurogate",
         )
