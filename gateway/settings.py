@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,7 @@ DEVELOPMENT_SECRET_KEY = "neurogate-development-secret-key-change-me-in-producti
 # default page of 100. It grows with the page size squared, as nested lists do.
 QUERY_COST_NESTED_PAGES = 5
 REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
+REDIS_PREFIX = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
 
 N = TypeVar("N", int, float)
 
@@ -137,8 +139,11 @@ class Settings:
             raise ValueError(
                 "NEUROGATE_REDIS_URL must look like redis://host:6379/0 (or rediss://, unix://)"
             )
-        if not self.redis_prefix or any(c.isspace() for c in self.redis_prefix):
-            raise ValueError("NEUROGATE_REDIS_PREFIX must be a word without spaces")
+        if not REDIS_PREFIX.fullmatch(self.redis_prefix):
+            # Also a pub/sub pattern's start: no glob characters.
+            raise ValueError(
+                "NEUROGATE_REDIS_PREFIX must be letters, digits and - _ . : (at most 64)"
+            )
         bounds = (
             ("NEUROGATE_MAX_UPLOAD_BYTES", self.max_upload_bytes),
             ("NEUROGATE_MAX_QUERY_FIELDS", self.max_query_fields),

@@ -47,10 +47,6 @@ class Outage:
     since: float | None = None
     retry_at: float = 0.0
 
-    @property
-    def ongoing(self) -> bool:
-        return self.since is not None
-
     def should_try(self) -> bool:
         """False for a moment after a failure: fail open without waiting for Redis."""
         return self.since is None or time.monotonic() >= self.retry_at
@@ -89,10 +85,11 @@ class SharedState:
         return ":".join((self.prefix, *parts))
 
     async def failed(self, error: BaseException) -> None:
-        """Report a failed command: the outage is noted, and every pooled connection dropped
-        (a Redis that restarted has cut them all; the next command opens a fresh one)."""
+        """Report a failed command: the outage is noted, and the idle pooled connections
+        dropped (a Redis that restarted has cut them all; the next command opens a fresh one).
+        Those in use (the event listener's) fail, and are replaced, by themselves."""
         self.outage.failed(error)
-        await self.redis.connection_pool.disconnect()
+        await self.redis.connection_pool.disconnect(inuse_connections=False)
 
     async def ping(self) -> bool:
         """Whether Redis answers now (for /readyz); the outcome is reported like any other."""

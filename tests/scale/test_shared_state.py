@@ -28,7 +28,8 @@ def test_redis_is_read_from_the_environment_and_off_by_default() -> None:
     [
         ({"NEUROGATE_REDIS_URL": "cache:6379"}, "NEUROGATE_REDIS_URL must look like redis://"),
         ({"NEUROGATE_REDIS_URL": "http://cache"}, "NEUROGATE_REDIS_URL must look like redis://"),
-        ({"NEUROGATE_REDIS_PREFIX": "a b"}, "NEUROGATE_REDIS_PREFIX must be a word"),
+        ({"NEUROGATE_REDIS_PREFIX": "a b"}, "NEUROGATE_REDIS_PREFIX must be letters"),
+        ({"NEUROGATE_REDIS_PREFIX": "lab*"}, "NEUROGATE_REDIS_PREFIX must be letters"),
     ],
 )
 def test_a_mistaken_redis_setting_is_refused_by_name(env: dict[str, str], says: str) -> None:
