@@ -8,13 +8,11 @@ import hmac
 import ipaddress
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 
 from limits import RateLimitItem
 from limits import parse as parse_limit
-from limits.aio.storage import MemoryStorage
-from limits.aio.strategies import FixedWindowRateLimiter
 from sqlalchemy import event
 from sqlmodel import SQLModel
 from starlette.applications import Starlette
@@ -30,7 +28,7 @@ from gateway.auth.visibility import require_rules
 from gateway.db.engine import create_engine, session_factory
 from gateway.db.models._base import utcnow
 from gateway.errors import Forbidden
-from gateway.events import InMemoryBroker
+from gateway.events import event_broker, listening
 from gateway.graphql_view import GraphQLView
 from gateway.http import files
 from gateway.http.errors import DEFAULT, ErrorFormat, domain_error_of, error_response
@@ -44,6 +42,7 @@ from gateway.middleware import (
 from gateway.pages import assets as page_assets
 from gateway.pages import routes as pages
 from gateway.persisted import query_store
+from gateway.rate_limiter import rate_limiter
 from gateway.rest import openapi
 from gateway.rest.alyx import routes as alyx
 from gateway.rest.braincircuits import routes as braincircuits
@@ -51,6 +50,7 @@ from gateway.rest.brainmaps import routes as brainmaps
 from gateway.rest.brainstem import routes as brainstem
 from gateway.safelist import load_safelist
 from gateway.settings import Settings
+from gateway.shared_state import open_shared_state
 from gateway.storage import Storage
 from schema import build_schema
 
@@ -97,7 +97,7 @@ async def healthz(_: Request) -> JSONResponse:
 
 async def readyz(request: Request) -> JSONResponse:
     """Ready when the database answers, and Redis when configured; 503 naming what is not."""
-    checks = await readiness.check(request.app.state.engine, request.app.state.redis)
+    checks = await readiness.check(request.app.state.engine, request.app.state.shared)
     if all(state == readiness.OK for state in checks.values()):
         return JSONResponse({"status": "ready", "checks": checks})
     return JSONResponse({"status": "unavailable", "checks": checks}, status_code=503)
@@ -152,19 +152,23 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         engine = create_engine(settings.database_url, echo=settings.sql_echo)
         event.listen(engine.sync_engine, "before_cursor_execute", request_facts.count_statement)
+        resources = AsyncExitStack()
+        # None without NEUROGATE_REDIS_URL; what several processes share takes it from here.
+        shared = await resources.enter_async_context(open_shared_state(settings))
+        app.state.shared = shared
         app.state.settings = settings
         app.state.engine = engine
         app.state.metrics = counted
-        app.state.redis = readiness.connect_redis(settings.redis_url)
         app.state.sessionmaker = session_factory(engine)
         app.state.clock = utcnow
-        app.state.events = InMemoryBroker()
-        app.state.query_store = query_store(settings, app.state.redis)
+        app.state.events = event_broker(shared)
+        await resources.enter_async_context(listening(app.state.events))
+        app.state.query_store = query_store(settings, shared)
         app.state.rate_limits = RateLimits(
             anonymous=parse_limit(settings.rate_limit_anonymous),
             authenticated=parse_limit(settings.rate_limit_authenticated),
         )
-        app.state.rate_limiter = FixedWindowRateLimiter(MemoryStorage())
+        app.state.rate_limiter = rate_limiter(shared)
         if settings.graphiql_enabled and page_assets.missing():
             log.warning(
                 "the browser pages' assets are not installed (%s): run `make install`",
@@ -180,9 +184,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         try:
             yield
         finally:
+            await resources.aclose()
             await engine.dispose()
-            if app.state.redis is not None:
-                await app.state.redis.aclose()
 
     routes = [
         # The view answers its own errors in GraphQL's format; its failures go to Starlette.

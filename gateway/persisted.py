@@ -21,17 +21,15 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from cachetools import LRUCache
-from redis.asyncio import Redis
-from redis.exceptions import RedisError
 
 from gateway.safelist import NOT_REGISTERED, NOT_REGISTERED_CODE, Safelist
 from gateway.settings import Settings
+from gateway.shared_state import UNAVAILABLE, SharedState
 
 log = logging.getLogger("neurogate")
 
 APQ_VERSION = 1
 SHA256_HEX = re.compile(r"[0-9a-f]{64}")
-REDIS_PREFIX = "neurogate:apq:"
 # A Redis that does not answer within this is treated as down: a lookup must never hold a
 # request for longer than running it without its persisted query would.
 REDIS_TIMEOUT_SECONDS = 1.0
@@ -84,62 +82,49 @@ class RedisQueryStore:
     """The store every process shares. Each entry expires ``ttl_seconds`` after its last use
     (Redis's own eviction policy belongs to whoever runs it, so it cannot be the bound). An
     unreachable Redis turns every hash into an unknown one: clients resend their queries,
-    which run unstored, and the outage is logged once, not per request."""
+    which run unstored; the outage is the shared state's (logged once, not per request)."""
 
     def __init__(
-        self,
-        redis: Redis,
-        *,
-        ttl_seconds: int,
-        prefix: str = REDIS_PREFIX,
-        timeout: float = REDIS_TIMEOUT_SECONDS,
+        self, shared: SharedState, *, ttl_seconds: int, timeout: float = REDIS_TIMEOUT_SECONDS
     ) -> None:
-        self._redis = redis
+        self._shared = shared
         self._timeout = timeout
         self._ttl = ttl_seconds
-        self._prefix = prefix
-        self._down = False
+
+    def key(self, sha256: str) -> str:
+        return self._shared.key("apq", sha256)
 
     async def get(self, sha256: str) -> str | None:
+        if not self._shared.outage.should_try():
+            return None
         try:
             async with asyncio.timeout(self._timeout):
-                value = await self._redis.getex(self._prefix + sha256, ex=self._ttl)
-        except (RedisError, TimeoutError) as error:
-            self._lost(error)
+                value = await self._shared.redis.getex(self.key(sha256), ex=self._ttl)
+        except UNAVAILABLE as error:  # a timeout is an OSError too
+            await self._shared.failed(error)
             return None
-        self._back()
+        self._shared.outage.succeeded()
         return value.decode() if isinstance(value, bytes) else value
 
     async def put(self, sha256: str, query: str) -> None:
+        if not self._shared.outage.should_try():
+            return
         try:
             async with asyncio.timeout(self._timeout):
-                await self._redis.set(self._prefix + sha256, query, ex=self._ttl)
-        except (RedisError, TimeoutError) as error:
-            self._lost(error)
+                await self._shared.redis.set(self.key(sha256), query, ex=self._ttl)
+        except UNAVAILABLE as error:
+            await self._shared.failed(error)
             return
-        self._back()
-
-    def _lost(self, error: Exception) -> None:
-        if not self._down:
-            self._down = True
-            log.warning(
-                "persisted queries: Redis is unreachable, serving without it (%s)",
-                error or type(error).__name__,
-            )
-
-    def _back(self) -> None:
-        if self._down:
-            self._down = False
-            log.info("persisted queries: Redis is reachable again")
+        self._shared.outage.succeeded()
 
 
-def query_store(settings: Settings, redis: Redis | None) -> QueryStore | None:
+def query_store(settings: Settings, shared: SharedState | None) -> QueryStore | None:
     """Where automatic persisted queries are kept; None when they are off (turned off, or a
     safelist names every query there is)."""
     if not settings.persisted_queries or settings.safelist is not None:
         return None
-    if redis is not None:
-        return RedisQueryStore(redis, ttl_seconds=settings.persisted_query_ttl_seconds)
+    if shared is not None:
+        return RedisQueryStore(shared, ttl_seconds=settings.persisted_query_ttl_seconds)
     return MemoryQueryStore(settings.persisted_query_cache_bytes)
 
 

@@ -7,9 +7,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable
 
-from redis.asyncio import Redis
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+from gateway.shared_state import SharedState
 
 # A probe that takes longer than this counts as a failure: the balancer is waiting.
 PROBE_SECONDS = 2.0
@@ -17,18 +18,11 @@ OK = "ok"
 UNAVAILABLE = "unavailable"
 
 
-def connect_redis(url: str | None) -> Redis | None:
-    """A client for ``url`` (it connects on first use), or None without Redis."""
-    if url is None:
-        return None
-    return Redis.from_url(url, socket_connect_timeout=PROBE_SECONDS, socket_timeout=PROBE_SECONDS)
-
-
-async def check(engine: AsyncEngine, redis: Redis | None) -> dict[str, str]:
+async def check(engine: AsyncEngine, shared: SharedState | None) -> dict[str, str]:
     """Each dependency's state, ``ok`` or ``unavailable``."""
     checks = {"database": await _probe(_select_one(engine))}
-    if redis is not None:
-        checks["redis"] = await _probe(redis.ping())
+    if shared is not None:
+        checks["redis"] = OK if await shared.ping() else UNAVAILABLE
     return checks
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,10 +20,10 @@ DEVELOPMENT_SECRET_KEY = "neurogate-development-secret-key-change-me-in-producti
 # default page (NEUROGATE_MAX_PAGE_SIZE rows each, so page² rows): 50,000 rows with the
 # default page of 100. It grows with the page size squared, as nested lists do.
 QUERY_COST_NESTED_PAGES = 5
-
+REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
+REDIS_PREFIX = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
 # A metrics token is a shared secret in Prometheus' configuration: long enough not to guess.
 MIN_METRICS_TOKEN = 16
-REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 
 N = TypeVar("N", int, float)
 
@@ -113,9 +114,13 @@ class Settings:
     rate_limit_authenticated: str = "1000/minute"
     # How often an open websocket re-checks the credential it was opened with (seconds).
     subscription_recheck_seconds: float = 2.0
-    # What must be shared across processes lives in Redis when this is set (None: each
-    # process keeps its own, in memory); /readyz checks it.
+    # Where what several processes must share lives (rate-limit counters, subscription events,
+    # persisted queries; /readyz checks it). None: this one process keeps it in memory, so it
+    # must be the only one.
     redis_url: str | None = None
+    # Every key and channel the gateway uses starts with it: deployments (or tests) can share
+    # one Redis, whose pub/sub channels no db index separates.
+    redis_prefix: str = "neurogate"
     # Who may read /metrics: with a token, whoever presents it (Authorization: Bearer); without
     # one, clients on this host (loopback) only.
     metrics_token: str | None = field(default=None, repr=False)
@@ -152,7 +157,14 @@ class Settings:
                 f"NEUROGATE_METRICS_TOKEN must be at least {MIN_METRICS_TOKEN} characters"
             )
         if self.redis_url is not None and not self.redis_url.startswith(REDIS_SCHEMES):
-            raise ValueError("NEUROGATE_REDIS_URL must be a redis://, rediss:// or unix:// URL")
+            raise ValueError(
+                "NEUROGATE_REDIS_URL must look like redis://host:6379/0 (or rediss://, unix://)"
+            )
+        if not REDIS_PREFIX.fullmatch(self.redis_prefix):
+            # Also a pub/sub pattern's start: no glob characters.
+            raise ValueError(
+                "NEUROGATE_REDIS_PREFIX must be letters, digits and - _ . : (at most 64)"
+            )
         bounds = (
             ("NEUROGATE_MAX_UPLOAD_BYTES", self.max_upload_bytes),
             ("NEUROGATE_MAX_QUERY_FIELDS", self.max_query_fields),
@@ -241,6 +253,7 @@ class Settings:
                 env, "NEUROGATE_SUBSCRIPTION_RECHECK_SECONDS", 2.0
             ),
             redis_url=env.get("NEUROGATE_REDIS_URL") or None,
+            redis_prefix=env.get("NEUROGATE_REDIS_PREFIX") or "neurogate",
             metrics_token=env.get("NEUROGATE_METRICS_TOKEN") or None,
             persisted_queries=_bool(env, "NEUROGATE_PERSISTED_QUERIES", True),
             persisted_query_cache_bytes=_int(

@@ -29,12 +29,16 @@ from gateway.auth.visibility import readable_columns
 from gateway.db.engine import read_connection
 from gateway.db.models import Token, User, table
 from gateway.errors import NotFound, Unauthenticated
+from gateway.events import Event
 from resolvers.context import Context
 
 BAD_CREDENTIALS = "Unable to log in with provided credentials."
 REFRESH_REUSED = "Refresh token already used; every token of this login is now revoked."
 # Renewing a sliding token's expiry on every request would write on every request.
 SLIDING_RENEWAL = timedelta(hours=1)
+# Published when credentials are revoked, to every process: their open websockets of the user
+# re-check at once rather than at their next periodic check (gateway/credential_watch.py).
+CREDENTIALS_TOPIC = "credentials"
 # Verified when no user matches, so a missing account costs the same time as a wrong password.
 _DUMMY_HASH = hash_password("neurogate-timing-equaliser")
 
@@ -195,6 +199,7 @@ async def refresh_token_pair(ctx: Context, refresh: str) -> TokenPair:
                 .values(revoked_at=now)
             )
             await session.commit()
+            await credentials_revoked(ctx, claims.user_id)
             raise Unauthenticated(REFRESH_REUSED)
         pair = await issue_token_pair(ctx, claims.user_id, family=claims.family, session=session)
         await session.commit()
@@ -297,8 +302,15 @@ async def revoke_token(ctx: Context, token_id: uuid.UUID) -> Row[Any]:
             update(_tokens).where(target, _tokens.c.revoked_at.is_(None)).values(revoked_at=now)
         )
         await session.commit()
+        await credentials_revoked(ctx, row.user_id)
         refreshed = select(*readable_columns(_tokens)).where(_tokens.c.id == token_id)
         return (await session.execute(refreshed)).one()
+
+
+async def credentials_revoked(ctx: Context, user_id: int) -> None:
+    """Tell every process that some of ``user_id``'s credentials are revoked (requests need
+    not hear it: each checks its token in the database)."""
+    await ctx.events.publish(Event(CREDENTIALS_TOPIC, {"user_id": user_id}))
 
 
 async def logout(ctx: Context) -> None:

@@ -36,12 +36,26 @@ def main() -> None:
 @main.command()
 @click.option("--host", default=None, help="Address to bind (default NEUROGATE_HOST).")
 @click.option("--port", default=None, type=int, help="Port (default NEUROGATE_PORT).")
-@click.option("--workers", default=1, show_default=True, help="uvicorn worker processes.")
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="uvicorn worker processes (more than one needs NEUROGATE_REDIS_URL).",
+)
 def serve(host: str | None, port: int | None, workers: int) -> None:
     """Serve the gateway with uvicorn (GraphiQL at /graphql)."""
     import uvicorn
 
     settings = settings_from_env()
+    if workers > 1 and settings.redis_url is None:
+        # Each worker would keep its own rate-limit counters and its own subscribers: one
+        # address would get N times its limit, and an event would reach one worker's sockets.
+        raise click.ClickException(
+            f"--workers {workers} needs Redis: set NEUROGATE_REDIS_URL (e.g. "
+            "redis://127.0.0.1:6379/0) so that the workers share rate limits and events, "
+            "or serve with one worker"
+        )
     # Refused here, before uvicorn starts: an unmigrated database would answer every request
     # with an internal error.
     with_engine(settings, nothing)

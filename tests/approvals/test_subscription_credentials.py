@@ -131,18 +131,29 @@ async def test_a_lapsed_credential_closes_the_subscription_with_4403_and_deliver
     assert _events(messages) == []
 
 
-async def test_an_event_right_after_revocation_is_not_delivered_before_the_next_check(
+async def test_an_event_right_after_expiry_is_not_delivered_before_the_next_check(
     settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]
 ) -> None:
-    """Delivery checks the credential itself: the periodic check is an hour away here."""
+    """Delivery checks the credential itself: the periodic check is an hour away here, and an
+    expiry (unlike a revocation, which makes the socket check at once) announces nothing."""
     async with _rita_subscribed(settings, sessionmaker, 3600) as (people, rita, client):
-        await _revoke(client, sessionmaker, people)
+        await _expire(client, sessionmaker, people)
         await _call(client, people["alice"], PROPOSE, name="Secret")
         message = json.loads(await asyncio.wait_for(rita.recv(), 5))
     # The stream ends with why, and carries no approval.
     assert message["type"] == "next"
     assert message["payload"]["data"] is None
     assert message["payload"]["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_a_revocation_closes_the_subscription_at_once_not_at_the_next_check(
+    settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    async with _rita_subscribed(settings, sessionmaker, 3600) as (people, rita, client):
+        await _revoke(client, sessionmaker, people)
+        messages, code = await _until_closed(rita, timeout=5)
+    assert code == 4403
+    assert _events(messages) == []
 
 
 async def test_a_reviewer_demoted_mid_subscription_hears_only_of_their_own_approvals(

@@ -3,13 +3,12 @@ by every process and surviving an outage of Redis."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import socket
-import subprocess
 import time
-from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -18,15 +17,17 @@ import pytest
 from redis.asyncio import Redis
 
 from gateway.app import create_app
-from gateway.persisted import REDIS_PREFIX, MemoryQueryStore
+from gateway.persisted import MemoryQueryStore
 from gateway.settings import Settings
-from tests.live import serve
+from gateway.shared_state import RETRY_SECONDS
+from tests.live import free_port, serve
 from tests.persisted.support import (
     NOT_FOUND,
     live_client,
     persisted,
     unique,
 )
+from tests.scale.replicas import private_redis
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
@@ -82,62 +83,36 @@ async def test_a_query_registered_through_one_gateway_runs_by_hash_on_another(
             assert (await client.post(one + "/graphql", json=body)).status_code == 200
             by_hash = await client.post(other + "/graphql", json={"extensions": persisted(query)})
             assert by_hash.json() == {"data": {"species": []}}
-    key = REDIS_PREFIX + hashlib.sha256(query.encode()).hexdigest()
+    key = f"{settings.redis_prefix}:apq:{hashlib.sha256(query.encode()).hexdigest()}"
     assert (await redis.get(key)).decode() == query
     assert 0 < await redis.ttl(key) <= 600  # bounded: it expires unless used
     await redis.delete(key)
-
-
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@contextmanager
-def private_redis(port: int, folder: Path) -> Iterator[subprocess.Popen[bytes]]:
-    """A Redis of this test's own, which it may stop (the machine's is shared)."""
-    server = subprocess.Popen(
-        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-         "--appendonly", "no", "--dir", str(folder)],
-        stdout=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "redis-server did not start"
-                time.sleep(0.05)
-        yield server
-    finally:
-        server.kill()
-        server.wait(10)
 
 
 async def test_persisted_queries_survive_a_redis_outage_and_come_back_with_it(
     settings: Settings, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO, logger="neurogate")
-    port = _closed_port()
     query = unique("{ species { name } }")
     register = {"query": query, "extensions": persisted(query)}
     by_hash = {"extensions": persisted(query)}
-    settings = replace(settings, redis_url=f"redis://127.0.0.1:{port}/0")
-    async with live_client(settings) as client:
-        with private_redis(port, tmp_path):
+    with private_redis(tmp_path) as redis_server:
+        settings = replace(settings, redis_url=redis_server.url)
+        async with live_client(settings) as client:
             assert (await client.post("/graphql", json=register)).status_code == 200
             assert (await client.post("/graphql", json=by_hash)).status_code == 200
-        # Redis is gone (its data too: it kept nothing on disk): queries still run.
-        for _ in range(3):
-            assert (await client.post("/graphql", json=register)).json() == {
-                "data": {"species": []}
-            }
-            assert (await client.post("/graphql", json=by_hash)).json()["errors"] == [NOT_FOUND]
-        with private_redis(port, tmp_path):
-            # Back without a restart: the next registration is stored and used again.
+            redis_server.stop()
+            # Redis is gone (its data too: it kept nothing on disk): queries still run.
+            for _ in range(3):
+                assert (await client.post("/graphql", json=register)).json() == {
+                    "data": {"species": []}
+                }
+                answer = await client.post("/graphql", json=by_hash)
+                assert answer.json()["errors"] == [NOT_FOUND]
+            redis_server.start()
+            # Back without a restart, once the process tries Redis again: the next
+            # registration is stored and used again.
+            await asyncio.sleep(RETRY_SECONDS + 0.1)
             assert (await client.post("/graphql", json=register)).status_code == 200
             answer = await client.post("/graphql", json=by_hash)
             assert answer.json() == {"data": {"species": []}}
@@ -150,7 +125,7 @@ async def test_without_redis_queries_still_run_and_hashes_are_unknown(
     settings: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:
     query = unique("{ species { name } }")
-    settings = replace(settings, redis_url=f"redis://127.0.0.1:{_closed_port()}/0")
+    settings = replace(settings, redis_url=f"redis://127.0.0.1:{free_port()}/0")
     async with live_client(settings) as client:
         for _ in range(3):
             body = {"query": query, "extensions": persisted(query)}

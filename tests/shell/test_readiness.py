@@ -3,66 +3,24 @@ them down and back up; ``/healthz`` only says the process is alive."""
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import redis
 
 from tests.conftest import Gateway
 from tests.live import free_port
+from tests.scale.replicas import PrivateRedis
+from tests.scale.replicas import private_redis as running_redis
 
 SHARED_REDIS = "redis://127.0.0.1:6379/0"
 
 
-class PrivateRedis:
-    """A real redis-server of this test's own on a free port, to stop and start again."""
-
-    def __init__(self, directory: Path) -> None:
-        self.port = free_port()
-        self.directory = directory
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [
-                *("redis-server", "--port", str(self.port), "--bind", "127.0.0.1"),
-                *("--save", "", "--appendonly", "no", "--dir", str(self.directory)),
-            ],
-            stdout=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                redis.Redis.from_url(self.url).ping()
-                return
-            except redis.ConnectionError:
-                assert time.monotonic() < deadline, "redis-server did not start"
-                time.sleep(0.05)
-
-    def kill(self) -> None:
-        assert self.process is not None
-        self.process.kill()
-        self.process.wait()
-
-
 @pytest.fixture
 def private_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
-    assert shutil.which("redis-server"), "redis-server is needed (the Debian package)"
-    server = PrivateRedis(tmp_path)
-    server.start()
-    try:
+    with running_redis(tmp_path) as server:
         yield server
-    finally:
-        if server.process and server.process.poll() is None:
-            server.kill()
 
 
 async def test_ready_without_redis_checks_the_database_only(gateway: Gateway) -> None:
@@ -84,7 +42,7 @@ async def test_redis_going_away_and_back_is_followed_without_a_restart(
 ) -> None:
     gateway: Gateway = await make_gateway(redis_url=private_redis.url)  # type: ignore[operator]
     assert (await gateway.client.get("/readyz")).status_code == 200
-    private_redis.kill()
+    private_redis.stop()
     down = await gateway.client.get("/readyz")
     assert (down.status_code, down.json()) == (
         503,
