@@ -24,7 +24,7 @@ from gateway.accept import quality
 from gateway.auth.principal import ANONYMOUS, Portal
 from gateway.auth.visibility import in_portal
 from gateway.credential_watch import closing_when_credential_lapses
-from gateway.errors import BadRequest, NeurogateError, Unauthenticated
+from gateway.errors import BadRequest, NeurogateError, Unauthenticated, Unavailable
 from gateway.http.errors import ErrorFormat, error_response
 from gateway.http.multipart import read_graphql_multipart, refuse_unwanted_post
 from gateway.http.requests import decode_json
@@ -57,6 +57,14 @@ def is_request_error(result: ExecutionResult) -> bool:
     that does not coerce): no data, and no error belongs to a field."""
     return result.data is None and bool(result.errors) and all(
         error.path is None for error in result.errors or ()
+    )
+
+
+def _database_unavailable(result: ExecutionResult) -> bool:
+    """A field failed because the database is gone: the whole answer is a 503, so a load
+    balancer or client retries it rather than taking its nulls for data."""
+    return any(
+        (error.extensions or {}).get("code") == Unavailable.code for error in result.errors or ()
     )
 
 
@@ -215,10 +223,13 @@ class GraphQLView(GraphQL[Context, None]):
     ) -> GraphQLHTTPResponse:
         """GraphQL over HTTP's answer to a request error, for clients that accept
         ``application/graphql-response+json``: 400, and no ``data`` entry at all (those
-        asking for ``application/json`` keep 200 and ``data: null``, as that spec says)."""
+        asking for ``application/json`` keep 200 and ``data: null``, as that spec says). An
+        answer missing what the database could not give is a 503, whatever the media type."""
         _mark_parse_errors(result.errors or [])
         body = process_result(result)
         sub_response = getattr(request.state, "graphql_sub_response", None)
+        if sub_response is not None and _database_unavailable(result):
+            sub_response.status_code = Unavailable.status
         if (
             sub_response is not None
             and sub_response.media_type == GRAPHQL_RESPONSE_JSON

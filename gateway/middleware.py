@@ -15,7 +15,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway import failures
 from gateway.auth.principal import ANONYMOUS
-from gateway.errors import NeurogateError, PayloadTooLarge, RateLimited, Unauthenticated
+from gateway.errors import (
+    NeurogateError,
+    PayloadTooLarge,
+    RateLimited,
+    Unauthenticated,
+    Unavailable,
+)
 from gateway.http.errors import INTERNAL_ERROR, error_response
 from gateway.http.routing import destination, error_format
 from resolvers.auth import authenticate
@@ -178,6 +184,9 @@ class RequestLogMiddleware:
         with failures.collecting() as failed:
             try:
                 await self.app(scope, receive, send_with_id)
+            except Unavailable as exc:  # the database is gone (authenticating, say): no bug
+                if not status:
+                    await refusal(scope, exc)(scope, receive, send_with_id)
             except Exception as exc:
                 failed.append(exc)
                 if not status:  # else the answer is under way: the server closes the connection
