@@ -12,6 +12,7 @@ MODULES = [
     "bench.connectome",
     "bench.uploads",
     "bench.rest",
+    "bench.pg_levers",
     "bench.peer",
 ]
 
