@@ -13,9 +13,8 @@ times them interleaved request by request:
   a count and a time limit), for one neurogate worker and for two.
 
 Each line ends with the ratio to PostGraphile (time: lower is better; throughput: higher).
-Run with ``python -m bench peer``; ``NEUROGATE_BENCH_POSTGRES_URL`` names the server (default
-the machine's, ``postgresql+asyncpg://postgres@127.0.0.1:5432/postgres``); the database
-``ng_bench_peer`` is created on it and dropped afterwards.
+Run with ``python -m bench peer`` (the server: bench/_postgres.py; database ``ng_bench_peer``,
+dropped afterwards).
 """
 
 from __future__ import annotations
@@ -31,17 +30,16 @@ from typing import Any
 import asyncpg
 import httpx
 import orjson
-from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bench._postgres import dsn, scratch_database
 from bench._serve import ROOT, free_port, uvicorn
 from bench._timing import Timing, measure_interleaved
 from bench.graphql_sessions import build_database
-from gateway.db.engine import create_engine
 
 PEER_DIR = ROOT / "bench" / "data" / "peer"
 PEER_PACKAGES = ["node@22", "postgraphile@5"]
 DATABASE = "ng_bench_peer"
-DEFAULT_SERVER = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 WARMUP = 5
 REPS = 30
 CLIENTS = 16
@@ -247,39 +245,15 @@ async def _compare_and_time(ng: str, pg: str, session_id: str) -> list[tuple[Tim
     return rows
 
 
-async def _load(server: str) -> str:
-    admin = make_url(server).set(drivername="postgresql").render_as_string(False)
-    conn = await asyncpg.connect(admin)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-        await conn.execute(f'CREATE DATABASE "{DATABASE}"')
-    finally:
-        await conn.close()
-    url = make_url(server).set(database=DATABASE).render_as_string(False)
-    engine = create_engine(url)
-    try:
-        await build_database(engine)
-        async with engine.connect() as conn:
-            # PostGraphile's START_TIME_DESC is PostgreSQL's plain DESC (NULL first): the index
-            # its deployer would add, so each server reads its own order off an index (the data
-            # hold no NULL start time, so both orders give the same rows).
-            await conn.exec_driver_sql(
-                "CREATE INDEX peer_session_order ON session (start_time DESC, id)"
-            )
-            await conn.exec_driver_sql("ANALYZE")
-            await conn.commit()
-    finally:
-        await engine.dispose()
-    return url
-
-
-async def _drop(server: str) -> None:
-    admin = make_url(server).set(drivername="postgresql").render_as_string(False)
-    conn = await asyncpg.connect(admin)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-    finally:
-        await conn.close()
+async def _with_peer_index(engine: AsyncEngine) -> None:
+    await build_database(engine)
+    async with engine.begin() as conn:
+        # PostGraphile's START_TIME_DESC is PostgreSQL's plain DESC (NULL first): the index
+        # its deployer would add, so each server reads its own order off an index (the data
+        # hold no NULL start time, so both orders give the same rows).
+        await conn.exec_driver_sql(
+            "CREATE INDEX peer_session_order ON session (start_time DESC, id)"
+        )
 
 
 def _neurogate(url: str, workers: int) -> Any:
@@ -294,36 +268,35 @@ def _neurogate(url: str, workers: int) -> Any:
     return uvicorn(["gateway.app:create_app", "--factory"], env, *options)
 
 
-async def _run(server: str) -> None:
+async def _run() -> None:
     bin_dir = install_peer()
     node = subprocess.run([str(bin_dir / "node"), "--version"], capture_output=True, text=True)
     print(f"PostGraphile 5 (amber preset) on Node {node.stdout.strip()}; loading the data ...")
-    url = await _load(server)
-    dsn = make_url(url).set(drivername="postgresql").render_as_string(False)
-    conn = await asyncpg.connect(dsn)
-    session_id = str(await conn.fetchval("SELECT id FROM session ORDER BY id LIMIT 1"))
-    await conn.close()
-    lookup = next(q for q in _queries(session_id) if q[0].startswith("lookup"))
-    try:
-        with postgraphile(bin_dir, dsn) as pg:
+    async with scratch_database(DATABASE, _with_peer_index) as url:
+        conn = await asyncpg.connect(dsn(url))
+        session_id = str(await conn.fetchval("SELECT id FROM session ORDER BY id LIMIT 1"))
+        await conn.close()
+        lookup = next(q for q in _queries(session_id) if q[0].startswith("lookup"))
+        with postgraphile(bin_dir, dsn(url)) as pg:
             with _neurogate(url, 1) as (ng, _):
                 await _compare_and_time(ng, pg, session_id)
-                peer_rate = await _throughput(pg, lookup[2])
-                ours = await _throughput(ng, lookup[1])
-                print(f"lookup, {CLIENTS} clients: PostGraphile {peer_rate:8.0f} req/s")
-                print(f"lookup, {CLIENTS} clients: neurogate, 1 worker {ours:8.0f} req/s"
-                      f"   {ours / peer_rate:5.2f}x PostGraphile", flush=True)
+                await _throughputs(ng, pg, lookup, "1 worker")
             with _neurogate(url, 2) as (ng, _):
-                ours = await _throughput(ng, lookup[1])
-                peer_rate = await _throughput(pg, lookup[2])
-                print(f"lookup, {CLIENTS} clients: neurogate, 2 workers {ours:7.0f} req/s"
-                      f"   {ours / peer_rate:5.2f}x PostGraphile ({peer_rate:.0f} req/s)")
-    finally:
-        await _drop(server)
+                await _throughputs(ng, pg, lookup, "2 workers")
+
+
+async def _throughputs(ng: str, pg: str, lookup: Any, workers: str) -> None:
+    peer = await _throughput(pg, lookup[2])
+    ours = await _throughput(ng, lookup[1])
+    print(
+        f"lookup, {CLIENTS} clients: neurogate ({workers}) {ours:7.0f} req/s, PostGraphile "
+        f"{peer:7.0f} req/s: {ours / peer:5.2f}x PostGraphile",
+        flush=True,
+    )
 
 
 def main() -> None:
-    asyncio.run(_run(os.environ.get("NEUROGATE_BENCH_POSTGRES_URL", DEFAULT_SERVER)))
+    asyncio.run(_run())
 
 
 if __name__ == "__main__":

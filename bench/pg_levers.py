@@ -10,30 +10,26 @@ sessions benchmark's data (bench/graphql_sessions.py) in a fresh PostgreSQL data
 
 Each is timed interleaved with the lean path as the gateway now runs it (the same statement
 through ``read_connection`` of the gateway's engine), and the floor is raw asyncpg with a
-prepared statement. Run with ``python -m bench pg_levers``; ``NEUROGATE_BENCH_POSTGRES_URL``
-names the server (default the machine's); database ``ng_bench_levers`` is dropped afterwards.
+prepared statement. Run with ``python -m bench pg_levers`` (the server: bench/_postgres.py).
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import asyncpg
 from sqlalchemy import String, cast, select
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from bench._postgres import dsn, scratch_database
 from bench._timing import Timing, measure_interleaved
 from bench.graphql_sessions import build_database
 from gateway.db.engine import create_engine, read_connection, session_factory
 from gateway.db.models import Session, table
 
 DATABASE = "ng_bench_levers"
-DEFAULT_SERVER = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 REPS = 300
 LIST = 1_000
 
@@ -51,35 +47,6 @@ def _print(title: str, timings: dict[str, Timing]) -> None:
         print(timing.row(), f"  {ratios}")
 
 
-@asynccontextmanager
-async def scratch_database(server: str, name: str) -> AsyncIterator[str]:
-    """A fresh database ``name`` on ``server`` with the sessions benchmark's data."""
-    admin = make_url(server).set(drivername="postgresql").render_as_string(False)
-
-    async def run(sql: str) -> None:
-        conn = await asyncpg.connect(admin)
-        try:
-            await conn.execute(sql)
-        finally:
-            await conn.close()
-
-    await run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    await run(f'CREATE DATABASE "{name}"')
-    url = make_url(server).set(database=name).render_as_string(False)
-    try:
-        engine = create_engine(url)
-        try:
-            await build_database(engine)
-            async with engine.connect() as conn:
-                await conn.exec_driver_sql("ANALYZE")
-                await conn.commit()
-        finally:
-            await engine.dispose()
-        yield url
-    finally:
-        await run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 def _reading(engine: AsyncEngine, statement: Any, *, lean: bool) -> Callable[[], Awaitable[Any]]:
     sm = session_factory(engine)
 
@@ -91,14 +58,12 @@ def _reading(engine: AsyncEngine, statement: Any, *, lean: bool) -> Callable[[],
     return read
 
 
-async def _run(server: str) -> None:
-    async with scratch_database(server, DATABASE) as url:
+async def _run() -> None:
+    async with scratch_database(DATABASE, build_database) as url:
         lean = create_engine(url)
         pinged = create_async_engine(url, pool_pre_ping=True)
         unprepared = create_async_engine(url, connect_args={"prepared_statement_cache_size": 0})
-        raw = await asyncpg.connect(
-            make_url(url).set(drivername="postgresql").render_as_string(False)
-        )
+        raw = await asyncpg.connect(dsn(url))
         try:
             session_id = await raw.fetchval("SELECT id FROM session ORDER BY id LIMIT 1")
             by_id = select(*FOUR).where(_sessions.c.id == session_id)
@@ -153,7 +118,7 @@ async def _run(server: str) -> None:
 
 
 def main() -> None:
-    asyncio.run(_run(os.environ.get("NEUROGATE_BENCH_POSTGRES_URL", DEFAULT_SERVER)))
+    asyncio.run(_run())
 
 
 if __name__ == "__main__":
