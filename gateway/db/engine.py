@@ -13,6 +13,7 @@ import asyncpg
 import orjson
 from sqlalchemy import event
 from sqlalchemy.engine import ExceptionContext
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -93,6 +94,14 @@ def _outage(context: ExceptionContext) -> BaseException | None:
     return None
 
 
+def _drop_closed(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """A pooled connection the server has closed (a restart terminates every session, and the
+    driver sees it arrive) is replaced at checkout, with no round trip; the pool connects
+    afresh. Only a connection lost silently is found by its next statement."""
+    if dbapi_connection.driver_connection.is_closed():
+        raise DisconnectionError("the server closed this connection")
+
+
 def _connect(dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
     """A connection attempt that cannot reach the server is :class:`Unavailable` too (the
     driver's socket errors never reach ``handle_error``, which sees the DBAPI's own only)."""
@@ -123,6 +132,7 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         **common,
     )
     event.listen(engine.sync_engine, "do_connect", _connect)
+    event.listen(engine.sync_engine, "checkout", _drop_closed)
     event.listen(engine.sync_engine, "handle_error", _outage)
     return engine
 

@@ -4,6 +4,7 @@ restart. The database is a private PostgreSQL cluster the test stops and starts 
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from gateway.settings import Settings
@@ -80,6 +81,27 @@ async def test_a_database_outage_is_a_503_on_every_surface_and_passes_without_a_
         for surface, method, path, headers, _ in SURFACES:
             answer = await _ask(gateway, method, path, headers)
             assert (answer.status_code, answer.json()) == before[surface], surface
+    finally:
+        await gateway.client.aclose()
+        await lifespan.__aexit__(None, None, None)
+
+
+async def test_a_restarted_database_is_served_at_once_with_no_request_failing(
+    cluster: PrivateCluster, tmp_path: Any
+) -> None:
+    """A restart between requests closes every pooled connection; the next request is served
+    on fresh ones (no 503), though no connection is pinged before use."""
+    url = await three_public_sessions(cluster, "restart")
+    settings = Settings(database_url=url, storage_dir=tmp_path / "storage")
+    lifespan, gateway = await start_gateway(settings)
+    try:
+        served = await gateway.client.post("/graphql", json=GRAPHQL)
+        assert served.status_code == 200
+        cluster.stop()
+        cluster.start()
+        await asyncio.sleep(0.05)  # the server's goodbye reaches the driver, as between requests
+        again = await gateway.client.post("/graphql", json=GRAPHQL)
+        assert (again.status_code, again.json()) == (200, served.json())
     finally:
         await gateway.client.aclose()
         await lifespan.__aexit__(None, None, None)
