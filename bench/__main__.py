@@ -13,6 +13,8 @@ MODULES = [
     "bench.uploads",
     "bench.rest",
     "bench.load",
+    "bench.pg_levers",
+    "bench.peer",
 ]
 
 

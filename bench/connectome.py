@@ -4,9 +4,10 @@ batches, each against the raw floor measured in the same run.
 * data: ``neurogate generate-connectome`` defaults (140,000 neurons, 3,000,000 connection rows,
   heavy-tailed degrees), generated once into ``bench/data/connectome-flywire`` and reused;
 * import: ``neurogate import-connectome`` as a child process into a freshly migrated SQLite
-  file, then into a fresh PostgreSQL database (``NEUROGATE_BENCH_POSTGRES_URL``; empty to
-  skip), ``IMPORT_RUNS`` times each: connection rows/s (as the import reports it, from opening the
-  files to publishing) and peak RSS of the importing process and of its parsing child;
+  file, then into a fresh PostgreSQL database on the server bench/_postgres.py names
+  (``NEUROGATE_BENCH_POSTGRES=0`` skips it), ``IMPORT_RUNS`` times each: connection rows/s
+  (as the import reports it, from opening the files to publishing) and peak RSS of the
+  importing process and of its parsing child;
 * queries, on the last import: the floor is the same SQL the gateway sends, through the stdlib
   ``sqlite3`` driver with no Python around it; then the domain functions (what the REST
   endpoint calls), GraphQL in process (``schema.execute`` + orjson), and HTTP to a live
@@ -41,6 +42,7 @@ import asyncpg
 import orjson
 from sqlalchemy.engine import make_url
 
+from bench import _postgres
 from bench._timing import Timing, measure, measure_async
 from bench.graphql_sessions import uvicorn_server
 from gateway.connectome.synthetic import (
@@ -59,11 +61,12 @@ from schema import build_schema
 
 DATASET = "fruitfly_fafb_flywire"
 IMPORT_RUNS = int(os.environ.get("NEUROGATE_BENCH_IMPORT_RUNS", "3"))
-# The PostgreSQL the second half runs on: its database is dropped and created for each import.
-# Empty: SQLite only.
-POSTGRES_URL = os.environ.get(
-    "NEUROGATE_BENCH_POSTGRES_URL",
-    "postgresql+asyncpg://postgres@127.0.0.1:5432/ng_bench_connectome",
+# The PostgreSQL the second half runs on (bench/_postgres.py names the server): its database
+# is dropped and created for each import. None: SQLite only.
+POSTGRES_URL = (
+    make_url(_postgres.server()).set(database="ng_bench_connectome").render_as_string(False)
+    if _postgres.server()
+    else None
 )
 BATCH = 1_000
 TOP = 100

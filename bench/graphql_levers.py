@@ -11,7 +11,8 @@ absence, measured in one run on the sessions benchmark's database (bench/graphql
 * orjson against the standard library: encoding the 1,000-session answer;
 * Core rows against ORM objects: reading 1,000 sessions with every column.
 
-Run with ``python -m bench graphql_levers``.
+Each on SQLite, then on PostgreSQL (bench/_postgres.py). Run with
+``python -m bench graphql_levers``.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import orjson
 from sqlalchemy import select
 from strawberry.extensions import AddValidationRules
 
+from bench import _postgres as postgres
 from bench._timing import Timing, measure_interleaved
 from bench.graphql_sessions import (
     PAGE,
@@ -82,10 +84,23 @@ def _print(title: str, pair: dict[str, Timing]) -> None:
 
 async def run(workdir: Path) -> None:
     url = f"sqlite+aiosqlite:///{workdir / 'sessions.db'}"
-    settings = Settings(database_url=url, max_page_size=PAGE, graphiql=False)
     engine = create_engine(url)
     try:
         await build_database(engine)
+    finally:
+        await engine.dispose()
+    print("--- on SQLite")
+    await _measure(url)
+    if postgres.server() is not None:
+        print("\n--- on PostgreSQL (the same data, ANALYZEd)")
+        async with postgres.scratch_database("ng_bench_levers_graphql", build_database) as pg:
+            await _measure(pg)
+
+
+async def _measure(url: str) -> None:
+    settings = Settings(database_url=url, max_page_size=PAGE, graphiql=False)
+    engine = create_engine(url)
+    try:
         sm = session_factory(engine)
         schema = build_schema(settings)
         per_field = every_field_schema(settings)

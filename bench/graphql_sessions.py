@@ -9,6 +9,9 @@
 * engine floor: graphql-core alone (SDL schema, default resolvers) over the same rows already in
   memory: the unavoidable cost of GraphQL execution in Python.
 
+All of it runs on SQLite, then again on PostgreSQL (a scratch database on the server of
+bench/_postgres.py, whose REST floor is asyncpg with a prepared statement).
+
 Run with ``python -m bench`` (or ``python -m bench.graphql_sessions``). Environment knobs:
 ``NEUROGATE_BENCH_PROFILE=1`` also prints a cProfile of the in-process gateway path;
 ``NEUROGATE_BENCH_ANALYZE=1`` runs SQLite's ANALYZE after loading (the planner then has
@@ -27,13 +30,14 @@ import random
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import aiosqlite
+import asyncpg
 import graphql
 import httpx
 import orjson
@@ -42,6 +46,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import SQLModel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
+from bench import _postgres as postgres
 from bench._serve import uvicorn
 from bench._timing import Timing, measure_async, measure_interleaved
 from gateway.app import create_app
@@ -89,6 +94,18 @@ LEFT JOIN subject AS sub ON sub.id = s.subject_id
 LEFT JOIN species AS sp ON sp.id = sub.species_id
 WHERE p.is_public = 1
 ORDER BY s.start_time DESC, s.id
+LIMIT {PAGE}
+"""
+
+# The same on PostgreSQL, whose planner needs no hint; NULLS LAST as the gateway orders.
+REST_SQL_POSTGRES = f"""
+SELECT s.id::text, s.name, s.start_time, s.number, s.task_protocol, p.name, sub.nickname, sp.name
+FROM session AS s
+JOIN project AS p ON p.id = s.project_id
+LEFT JOIN subject AS sub ON sub.id = s.subject_id
+LEFT JOIN species AS sp ON sp.id = sub.species_id
+WHERE p.is_public
+ORDER BY s.start_time DESC NULLS LAST, s.id
 LIMIT {PAGE}
 """
 
@@ -222,18 +239,25 @@ def rest_shape(rows: list[Any]) -> dict[str, Any]:
     }
 
 
-async def rest_floor(conn: aiosqlite.Connection) -> bytes:
-    async with conn.execute(REST_SQL) as cursor:
-        rows = await cursor.fetchall()
-    return orjson.dumps(rest_shape(list(rows)))
+# The REST floor's rows, read by the database's own driver.
+Fetch = Callable[[], Awaitable[list[Any]]]
+
+
+async def rest_floor(fetch: Fetch) -> bytes:
+    return orjson.dumps(rest_shape(await fetch()))
+
+
+def _uuid(value: Any) -> uuid.UUID:
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(value)
 
 
 def engine_rows(rest_rows: list[Any]) -> list[dict[str, Any]]:
     """The REST rows with the Python values the gateway sees (UUID, datetime)."""
     shaped = rest_shape(rest_rows)["data"]["sessions"]
     for row in shaped:
-        row["id"] = uuid.UUID(row["id"])
-        row["startTime"] = datetime.fromisoformat(row["startTime"])
+        row["id"] = _uuid(row["id"])
+        if isinstance(row["startTime"], str):
+            row["startTime"] = datetime.fromisoformat(row["startTime"])
     return shaped
 
 
@@ -326,13 +350,38 @@ async def run(workdir: Path) -> None:
                 await rest_conn.execute("ANALYZE")
                 await rest_conn.commit()
                 print("ran ANALYZE", flush=True)
-            await _measure_all(settings, engine, rest_conn)
+
+            async def fetch() -> list[Any]:
+                async with rest_conn.execute(REST_SQL) as cursor:
+                    return list(await cursor.fetchall())
+
+            await _measure_all(settings, engine, fetch, "REST floor (aiosqlite + orjson)")
     finally:
         await engine.dispose()
+    if postgres.server() is not None:
+        await _run_on_postgres()
+
+
+async def _run_on_postgres() -> None:
+    print(f"\n--- the same on PostgreSQL ({N_SESSIONS:,} sessions, ANALYZEd)", flush=True)
+    async with postgres.scratch_database("ng_bench_sessions", build_database) as url:
+        settings = Settings(database_url=url, max_page_size=PAGE, graphiql=False)
+        engine = create_engine(url)
+        rest_conn = await asyncpg.connect(postgres.dsn(url))
+        try:
+            statement = await rest_conn.prepare(REST_SQL_POSTGRES)
+
+            async def fetch() -> list[Any]:
+                return list(await statement.fetch())
+
+            await _measure_all(settings, engine, fetch, "REST floor (asyncpg + orjson)")
+        finally:
+            await rest_conn.close()
+            await engine.dispose()
 
 
 async def _measure_all(
-    settings: Settings, engine: AsyncEngine, rest_conn: aiosqlite.Connection
+    settings: Settings, engine: AsyncEngine, fetch: Fetch, rest_name: str
 ) -> None:
     sessionmaker = session_factory(engine)
     schema = build_schema(settings)
@@ -346,10 +395,9 @@ async def _measure_all(
         raise RuntimeError(first.errors)
     n_fields = count_fields(first.data)
 
-    async with rest_conn.execute(REST_SQL) as cursor:
-        rest_rows = list(await cursor.fetchall())
+    rest_rows = await fetch()
     gateway_ids = [uuid.UUID(s["id"]) for s in first.data["sessions"]]
-    if [uuid.UUID(r[0]) for r in rest_rows] != gateway_ids:
+    if [_uuid(r[0]) for r in rest_rows] != gateway_ids:
         raise RuntimeError("the REST floor and the gateway disagree on the 1,000 sessions")
 
     floor_schema = build_floor_schema()
@@ -384,7 +432,7 @@ async def _measure_all(
     # request), and each ratio is taken against the floor of its own round.
     first_round = await measure_interleaved(
         {
-            "REST floor (aiosqlite + orjson)": lambda: rest_floor(rest_conn),
+            rest_name: lambda: rest_floor(fetch),
             ENGINE_FLOOR: engine_floor,
             "gateway in process": gateway,
             "gateway, every field via graphql-core": every_field,

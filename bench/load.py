@@ -58,6 +58,7 @@ import httpx
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from bench import _postgres
 from bench._serve import cpu_seconds, serving
 from gateway.auth.passwords import hash_password
 from gateway.db.engine import create_engine, session_factory
@@ -65,9 +66,7 @@ from gateway.db.migrate import upgrade
 from gateway.db.models import User
 from gateway.storage import Storage
 
-ADMIN_URL = os.environ.get(
-    "NEUROGATE_BENCH_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
-)
+ADMIN_URL = _postgres.server() or _postgres.DEFAULT_SERVER  # the load needs PostgreSQL
 REDIS_URL = os.environ.get("NEUROGATE_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 SECONDS = float(os.environ.get("NEUROGATE_BENCH_LOAD_SECONDS", "20"))
 WARMUP_SECONDS = 3.0

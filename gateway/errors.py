@@ -8,7 +8,8 @@ NeurogateError
 ├── NotFound              404  missing, or not visible to the caller (the same answer)
 ├── Conflict              409  the state changed underneath the request
 ├── PayloadTooLarge       413
-└── RateLimited           429
+├── RateLimited           429
+└── Unavailable           503  the database cannot be reached (for now)
 """
 
 from __future__ import annotations
@@ -69,3 +70,8 @@ class PayloadTooLarge(NeurogateError):
 class RateLimited(NeurogateError):
     status = 429
     code = "RATE_LIMITED"
+
+
+class Unavailable(NeurogateError):
+    status = 503
+    code = "SERVICE_UNAVAILABLE"

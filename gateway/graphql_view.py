@@ -39,6 +39,7 @@ from gateway.errors import (
     NeurogateError,
     NotFound,
     Unauthenticated,
+    Unavailable,
 )
 from gateway.http.errors import ErrorFormat, error_response
 from gateway.http.multipart import read_graphql_multipart, refuse_unwanted_post
@@ -74,6 +75,14 @@ def is_request_error(result: ExecutionResult) -> bool:
     that does not coerce): no data, and no error belongs to a field."""
     return result.data is None and bool(result.errors) and all(
         error.path is None for error in result.errors or ()
+    )
+
+
+def _database_unavailable(result: ExecutionResult) -> bool:
+    """A field failed because the database is gone: the whole answer is a 503, so a load
+    balancer or client retries it rather than taking its nulls for data."""
+    return any(
+        (error.extensions or {}).get("code") == Unavailable.code for error in result.errors or ()
     )
 
 
@@ -320,12 +329,15 @@ class GraphQLView(GraphQL[Context, None]):
     ) -> GraphQLHTTPResponse:
         """GraphQL over HTTP's answer to a request error, for clients that accept
         ``application/graphql-response+json``: 400, and no ``data`` entry at all (those
-        asking for ``application/json`` keep 200 and ``data: null``, as that spec says)."""
+        asking for ``application/json`` keep 200 and ``data: null``, as that spec says). An
+        answer missing what the database could not give is a 503, whatever the media type."""
         _mark_parse_errors(result.errors or [])
         body = process_result(result)
         sub_response = getattr(request.state, "graphql_sub_response", None)
         if sub_response is None:
             return body
+        if _database_unavailable(result):
+            sub_response.status_code = Unavailable.status
         if sub_response.media_type == GRAPHQL_RESPONSE_JSON and is_request_error(result):
             body.pop("data", None)
             sub_response.status_code = sub_response.status_code or 400

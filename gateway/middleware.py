@@ -16,7 +16,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway import failures, request_facts
 from gateway.auth.principal import ANONYMOUS
-from gateway.errors import NeurogateError, PayloadTooLarge, RateLimited, Unauthenticated
+from gateway.errors import (
+    NeurogateError,
+    PayloadTooLarge,
+    RateLimited,
+    Unauthenticated,
+    Unavailable,
+)
 from gateway.http.errors import INTERNAL_ERROR, ErrorFormat, error_response
 from gateway.http.routing import FamilyRoute, destination, error_format
 from gateway.metrics import Metrics
@@ -223,6 +229,9 @@ class RequestLogMiddleware:
         with failures.collecting() as failed, request_facts.observing(metrics) as facts:
             try:
                 await self.app(scope, receive, send_with_id)
+            except Unavailable as exc:  # the database is gone (authenticating, say): no bug
+                if not status:
+                    await refusal(scope, exc)(scope, receive, send_with_id)
             except Exception as exc:
                 failed.append(exc)
                 if not status:  # else the answer is under way: the server closes the connection

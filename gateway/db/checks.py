@@ -10,6 +10,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.db.migrate import is_current
+from gateway.errors import Unavailable
 
 EXAMPLES = "sqlite+aiosqlite:///./neurogate.db or postgresql+asyncpg://user@host:5432/db"
 SUPPORTED = {"sqlite+aiosqlite", "postgresql+asyncpg"}
@@ -71,8 +72,10 @@ async def check_database(engine: AsyncEngine, *, migrated: bool = True) -> None:
     try:
         async with engine.connect():
             pass
-    except OSError as error:  # refused, unknown host, timed out
-        reason = error.strerror or str(error) or type(error).__name__
+    except (OSError, Unavailable) as error:  # refused, unknown host, timed out
+        # PostgreSQL's engine reports the socket's error as Unavailable, caused by it.
+        cause = error.__cause__ if isinstance(error, Unavailable) else error
+        reason = getattr(cause, "strerror", None) or str(cause) or type(cause).__name__
         raise DatabaseProblem(
             f"cannot reach the database at {where}: {reason}. "
             "Is it running, and is NEUROGATE_DATABASE_URL right?"

@@ -66,9 +66,3 @@ async def test_a_database_that_does_not_answer_is_not_ready(make_gateway: object
     assert time.monotonic() - started < 5  # the balancer is not kept waiting
     assert (await gateway.client.get("/healthz")).status_code == 200
 
-
-def test_a_redis_url_that_is_not_one_is_refused() -> None:
-    from gateway.settings import Settings
-
-    with pytest.raises(ValueError, match="NEUROGATE_REDIS_URL must be a redis://"):
-        Settings.from_env({"NEUROGATE_REDIS_URL": "127.0.0.1:6379"})

@@ -132,13 +132,12 @@ class Session(SQLModel, table=True):
     updated_at: datetime = updated_at()
 
 
-# Sessions list newest first (their default order, start_time descending, then id): an index in
-# exactly that order lets a page stream from it instead of sorting every matching session, and
-# serves start_time ranges too. SQLite's DESC already puts NULL last, as the order asks; on
-# PostgreSQL the order's NULLS LAST is not this index's, so there it serves ranges only (an
-# index cannot say NULLS LAST on SQLite, and one declaration serves both).
+# Sessions list newest first (their default order, start_time descending with NULL last, then
+# id): an index in exactly that order lets a page stream from it instead of sorting every
+# matching session, and serves start_time ranges too. (SQLite's descending index keeps NULL last
+# by itself and takes no NULLS clause: migration 0007 says it on PostgreSQL only.)
 _sessions = Session.__table__.c  # type: ignore[attr-defined]
-Index("ix_session_start_time_id", _sessions.start_time.desc(), _sessions.id)
+Index("ix_session_start_time_id", _sessions.start_time.desc().nulls_last(), _sessions.id)
 
 
 class SessionProject(SQLModel, table=True):
