@@ -62,7 +62,10 @@ async def test_a_database_outage_is_a_503_on_every_surface_and_passes_without_a_
 
         cluster.stop()
         ready = await gateway.client.get("/readyz")
-        assert (ready.status_code, ready.json()) == (503, {"status": "unavailable"})
+        assert (ready.status_code, ready.json()) == (
+                503,
+                {"status": "unavailable", "checks": {"database": "unavailable"}},
+            )
         for _ in range(2):  # the pooled connections found dead, then no connection at all
             failed = await gateway.client.post("/graphql", json=GRAPHQL)
             assert failed.status_code == 503, failed.text
