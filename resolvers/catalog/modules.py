@@ -101,7 +101,7 @@ PROCEDURE = Entity(
 SUBJECT_LOG = Entity(
     "SubjectLog",
     _log,
-    _common(_log, "type", "subject_id", "user_id"),
+    _common(_log, "type", "description", "subject_id", "user_id"),
     default_order=(Order("created_at", descending=True),),
     relations={
         "subject": ToOne(
@@ -131,7 +131,7 @@ SUBJECT_LOG = Entity(
 BEHAVIOR = Entity(
     "Behavior",
     _behavior,
-    _common(_behavior, "order", "session_id"),
+    _common(_behavior, "notes", "order", "session_id"),
     default_order=(Order("order"),),
     relations={
         "session": _in_session("behaviors"),
