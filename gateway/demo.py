@@ -43,6 +43,14 @@ from gateway.db.models.modules import (
     Procedure,
     SubjectLog,
 )
+from gateway.db.models.personal import BehavioralAssay, DataStorage, Setup, SetupDevice
+from gateway.db.models.references import (
+    BehavioralCategory,
+    BehavioralParadigm,
+    HardwareDevice,
+    SetupType,
+    Supplier,
+)
 from gateway.db.models.taxonomy import Approval
 from gateway.demo_volumes import volume
 from gateway.storage import StagedFile, Storage
@@ -163,12 +171,59 @@ def _weighing(subject: Subject, user_id: int, when: datetime, rng: Any) -> Subje
     )
 
 
+async def _rigs(session: AsyncSession, users: dict[str, int]) -> dict[str, tuple[Any, Any]]:
+    """Reference records, and each project owner's setup and assay (public: shared)."""
+    track = SetupType(name="Linear track", description="A straight track with reward ports")
+    choice = BehavioralCategory(name="Decision making", description="Choosing between options")
+    supplier = Supplier(name="Neuronexus", website="https://www.neuronexus.com")
+    session.add_all([track, choice, supplier])
+    await session.flush()
+    paradigm = BehavioralParadigm(
+        name="Two-alternative forced choice",
+        description="Report which of two stimuli was shown",
+        category_id=choice.id,
+    )
+    amplifier = HardwareDevice(
+        name="Intan RHD2164", description="64-channel headstage", supplier_id=supplier.id
+    )
+    session.add_all([paradigm, amplifier])
+    await session.flush()
+    rigs = {}
+    for owner in ("nick", "sonja", "anne"):
+        setup = Setup(
+            name=f"{owner}'s rig", location="Room 2.14", setup_type_id=track.id,
+            user_id=users[owner], is_public=True,
+        )  # fmt: skip
+        assay = BehavioralAssay(
+            name=f"{owner}'s 2AFC", setup_type_id=track.id, behavioral_paradigm_id=paradigm.id,
+            user_id=users[owner], is_public=True,
+        )  # fmt: skip
+        storage = DataStorage(name=f"{owner}'s server", location="/data", user_id=users[owner])
+        session.add_all([setup, assay, storage])
+        await session.flush()
+        session.add(SetupDevice(setup_id=setup.id, hardware_device_id=amplifier.id))
+        rigs[owner] = (setup.id, assay.id)
+    return rigs
+
+
 async def _recorded(
-    session: AsyncSession, session_id: Any, subject_id: Any, implant_id: Any, rng: Any
+    session: AsyncSession,
+    session_id: Any,
+    subject_id: Any,
+    implant_id: Any,
+    rng: Any,
+    setup_id: Any,
+    assay_id: Any,
 ) -> None:
-    """What a demo session recorded: the subject's behavior, an extracellular recording
-    through its implant, and optogenetic stimulation."""
-    behavior = Behavior(session_id=session_id, notes="Licks and running speed", order=1)
+    """What a demo session recorded: the subject's behavior on a setup, an extracellular
+    recording through its implant, and optogenetic stimulation."""
+    behavior = Behavior(
+        session_id=session_id,
+        setup_id=setup_id,
+        behavioral_assay_id=assay_id,
+        notes="Licks and running speed",
+        order=1,
+    )
     acquisition = DataAcquisition(
         session_id=session_id,
         type="ExtracellularEphys",
@@ -238,6 +293,7 @@ async def seed_demo(session: AsyncSession, *, storage: Storage, seed: int = 7) -
     session.add_all(users.values())
     await session.flush()
 
+    rigs = await _rigs(session, {name: _pk(user) for name, user in users.items()})
     owners = {
         "cortexlab": "nick",
         "hoferlab": "sonja",
@@ -301,7 +357,8 @@ async def seed_demo(session: AsyncSession, *, storage: Storage, seed: int = 7) -
                 session.add(sess)
                 await session.flush()
                 session.add(SessionProject(session_id=sess.id, project_id=project.id))
-                await _recorded(session, sess.id, subject.id, implant.id, rng)
+                setup, assay = rigs[owners[lab]]
+                await _recorded(session, sess.id, subject.id, implant.id, rng, setup, assay)
                 if number == 1:
                     session.add(
                         CollectionSession(collection_id=collection.id, session_id=sess.id)

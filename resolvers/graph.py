@@ -15,7 +15,7 @@ def with_reverse_relations(entities: Iterable[Entity]) -> dict[str, Entity]:
     to-many relation. A name declared twice is an error here, at import."""
     found = {entity.name: entity for entity in entities}
     for entity in found.values():
-        for relation in entity.relations.values():
+        for relation in list(entity.relations.values()):
             if not isinstance(relation, ToOne) or not relation.reverse:
                 continue
             target = found[relation.target]

@@ -73,6 +73,8 @@ def editable(tbl: Table, principal: Principal) -> Predicate | None:
         return tbl.c.uploader_id == principal.user_id
     if tbl is table(ProjectMember):
         return false()  # membership changes need a manager (resolvers.experiments)
+    if tbl.info.get("visibility") is Seen.PERSONAL:
+        return tbl.c.user_id == principal.user_id  # type: ignore[no-any-return]
     if tbl.info.get("visibility") in (Seen.IN_PROJECT, Seen.WITH_PARENT):
         return _with_editable_parent(tbl, principal)
     return false()  # taxonomy changes go through approvals; the rest is admin-only

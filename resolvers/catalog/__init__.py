@@ -11,6 +11,8 @@ from resolvers.catalog import (
     connectome,
     experiments,
     modules,
+    personal,
+    references,
     taxonomy,
 )
 from resolvers.catalog.accounts import LABORATORY, USER
@@ -30,7 +32,17 @@ from resolvers.query import Entity
 
 ENTITIES: dict[str, Entity] = with_reverse_relations(
     entity
-    for domain in (accounts, taxonomy, experiments, collections, modules, brains, connectome)
+    for domain in (
+        accounts,
+        taxonomy,
+        references,
+        experiments,
+        collections,
+        modules,
+        personal,
+        brains,
+        connectome,
+    )
     for entity in domain.ENTITIES
 )
 

@@ -131,10 +131,18 @@ SUBJECT_LOG = Entity(
 BEHAVIOR = Entity(
     "Behavior",
     _behavior,
-    _common(_behavior, "notes", "order", "session_id"),
+    _common(_behavior, "notes", "order", "session_id", "setup_id", "behavioral_assay_id"),
     default_order=(Order("order"),),
     relations={
         "session": _in_session("behaviors"),
+        "setup": ToOne(
+            "Setup", "setup_id", "The setup it was recorded on.", True, False,
+            "behaviors", "The behaviors recorded on it.",
+        ),
+        "behavioralassay": ToOne(
+            "BehavioralAssay", "behavioral_assay_id", "The assay it followed.", True, False,
+            "behaviors", "The behaviors that followed it.",
+        ),
         "subjects": ToMany(
             "Subject",
             links=(Link(table(BehaviorSubject), "behavior_id", "subject_id"),),

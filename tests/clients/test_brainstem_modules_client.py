@@ -5,18 +5,24 @@ a ``details`` that breaks its schema refused with the path."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from brainstem_api_tools import brainstem_api_client
 from brainstem_api_tools.brainstem_api_client import BrainstemClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gateway.app import create_app
+from gateway.db.models import BehavioralParadigm, SetupType
+from gateway.db.models.experiments import Cohort, CohortSubject
 from gateway.rest.brainstem.models import MODELS as BRAINSTEM
 from gateway.settings import Settings
 from tests.clients.test_brainstem_client import Live, run
 from tests.clients.test_brainstem_client import home as home
+from tests.factories import build
 from tests.live import serve
 from tests.rest.brainstem.modules import CHANGE, MODELS, arrange_modules, new_record
 from tests.rest.brainstem.support import arrange
@@ -28,6 +34,20 @@ async def live(
 ) -> AsyncIterator[Live]:
     lab = await arrange(sessionmaker)
     await arrange_modules(sessionmaker, lab)
+
+    async def references(world: Any) -> None:
+        track = await world.add(SetupType(name="Linear track"))
+        paradigm = await world.add(BehavioralParadigm(name="2AFC"))
+        lab.ids.update(track=str(track.id), paradigm=str(paradigm.id))
+        for project, subject in (("open_project", "M001"), ("secret_project", "M002")):
+            cohort = await world.add(
+                Cohort(name=f"{project} cohort", project_id=uuid.UUID(lab.ids[project]))
+            )
+            await world.add(
+                CohortSubject(cohort_id=cohort.id, subject_id=uuid.UUID(lab.ids[subject]))
+            )
+
+    await build(sessionmaker, references)
     with serve(create_app(settings)) as url:
         yield Live(url, lab)
     assert not any(home.rglob("*")), "the client wrote into HOME"
@@ -116,5 +136,66 @@ async def test_details_breaking_their_schema_are_refused_with_the_path(live: Liv
         assert message.startswith("details.weight.value:")
         listed = client.load("subjectlog", filters={"description": "evening weight"}).json()
         assert listed["subject_logs"] == []
+
+    await run(scenario)
+
+
+# The models of the client's table the gateway serves (23 of its 41); the rest answer 404.
+SERVED = {
+    "project", "subject", "session", "collection", "cohort",
+    "procedure", "behavior", "dataacquisition", "manipulation", "subjectlog",
+    "behavioralassay", "datastorage", "inventory", "setup",
+    "hardwaredevice", "supplier",
+    "behavioralcategory", "behavioralparadigm", "setuptype", "species", "strain",
+    "strainapproval",
+    "user",
+}  # fmt: skip
+
+
+async def test_load_of_every_model_in_the_clients_table(live: Live) -> None:
+    def scenario() -> None:
+        client = live.client("alice")
+        served = set()
+        for model in brainstem_api_client._MODEL_TO_APP:
+            response = client.load(model, limit=5)
+            if response.status_code == 404:
+                continue
+            assert response.status_code == 200, (model, response.text)
+            body = response.json()
+            assert list(body) == [BRAINSTEM[model].plural, "count", "next", "previous"], model
+            served.add(model)
+        assert served == SERVED
+        assert len(brainstem_api_client._MODEL_TO_APP) == 41
+
+    await run(scenario)
+
+
+async def test_an_owner_saves_changes_and_deletes_personal_attributes(live: Live) -> None:
+    ids = live.lab.ids
+    bodies = {
+        "setup": {"name": "rig", "setup_type": ids["track"]},
+        "behavioralassay": {
+            "name": "2AFC on the track",
+            "setup_type": ids["track"],
+            "behavioral_paradigm": ids["paradigm"],
+        },
+        "datastorage": {"name": "server", "data_organization": {"layout": "by session"}},
+        "inventory": {"name": "fridge", "location": "Room 2"},
+    }
+
+    def scenario() -> None:
+        owner, other = live.client("vic"), live.client("mallory")
+        for model, body in bodies.items():
+            singular = BRAINSTEM[model].singular
+            created = owner.save(model, data=body)
+            assert created.status_code == 201, (model, created.text)
+            record = created.json()[singular]
+            assert record["user"] == live.lab.users["vic"]
+            assert other.load(model, id=record["id"]).status_code == 404
+            changed = owner.save(model, id=record["id"], data={"is_public": True})
+            assert changed.json()[singular]["is_public"] is True
+            assert other.load(model, id=record["id"]).status_code == 200
+            assert other.delete(model, id=record["id"]).status_code == 403
+            assert owner.delete(model, id=record["id"]).status_code == 204
 
     await run(scenario)

@@ -34,6 +34,20 @@ from gateway.db.models.modules import (
     Procedure,
     SubjectLog,
 )
+from gateway.db.models.personal import (
+    BehavioralAssay,
+    DataStorage,
+    Inventory,
+    Setup,
+    SetupDevice,
+)
+from gateway.db.models.references import (
+    BehavioralCategory,
+    BehavioralParadigm,
+    HardwareDevice,
+    SetupType,
+    Supplier,
+)
 from gateway.db.models.taxonomy import Approval, Category, Species, Strain
 
 use_fast_uuids(SQLModel.metadata)
@@ -48,6 +62,9 @@ __all__ = [
     "Approval",
     "Behavior",
     "BehaviorSubject",
+    "BehavioralAssay",
+    "BehavioralCategory",
+    "BehavioralParadigm",
     "Brain",
     "Category",
     "Collection",
@@ -56,8 +73,11 @@ __all__ = [
     "ConnectomeDataset",
     "DataAcquisition",
     "DataAcquisitionProcedure",
+    "DataStorage",
     "DeviceLogin",
     "FileUpload",
+    "HardwareDevice",
+    "Inventory",
     "LabMembership",
     "Laboratory",
     "Manipulation",
@@ -72,11 +92,15 @@ __all__ = [
     "Session",
     "SessionProject",
     "SessionUser",
+    "Setup",
+    "SetupDevice",
+    "SetupType",
     "Species",
     "Strain",
     "Subject",
     "SubjectLog",
     "SubjectProject",
+    "Supplier",
     "Token",
     "User",
     "table",

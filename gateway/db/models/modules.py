@@ -72,6 +72,12 @@ class Behavior(SQLModel, table=True):
 
     id: uuid.UUID = uuid_pk()
     session_id: uuid.UUID = _of("session")
+    setup_id: uuid.UUID | None = Field(
+        default=None, foreign_key="setup.id", index=True, ondelete="SET NULL"
+    )
+    behavioral_assay_id: uuid.UUID | None = Field(
+        default=None, foreign_key="behavioral_assay.id", index=True, ondelete="SET NULL"
+    )
     notes: str = Field(default="", max_length=500)
     order: int | None = Field(default=None)
     created_at: datetime = created_at()

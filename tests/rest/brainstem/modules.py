@@ -1,7 +1,7 @@
 """BrainSTEM module records for the shim's lab (:func:`tests.rest.brainstem.support.arrange`):
 a procedure and a weighing log on a subject of each project, and a behavior, a data
-acquisition and a manipulation in a session of each, plus a collection and a cohort per
-project; with what each new model's create needs (valid details by type)."""
+acquisition and a manipulation in a session of each, plus a collection per project;
+with what each new model's create needs (valid details by type)."""
 
 from __future__ import annotations
 
@@ -22,7 +22,6 @@ from gateway.db.models import (
     Procedure,
     SubjectLog,
 )
-from gateway.db.models.experiments import Cohort, CohortSubject
 from tests.rest.support import Lab
 
 IMPLANT = {
@@ -72,12 +71,8 @@ async def arrange_modules(sessionmaker: async_sessionmaker[AsyncSession], lab: L
             }
             session.add_all(rows.values())
             await session.flush()
-            cohort = Cohort(name=f"{project} cohort", project_id=uuid.UUID(ids[project]))
-            session.add(cohort)
-            await session.flush()
             session.add_all(
                 [
-                    CohortSubject(cohort_id=cohort.id, subject_id=subject),
                     BehaviorSubject(behavior_id=behavior.id, subject_id=subject),
                     DataAcquisitionProcedure(
                         data_acquisition_id=acquisition.id, procedure_id=procedure.id
@@ -89,7 +84,6 @@ async def arrange_modules(sessionmaker: async_sessionmaker[AsyncSession], lab: L
                 ]
             )
             ids.update({f"{kind}@{project}": str(row.id) for kind, row in rows.items()})
-            ids[f"cohort@{project}"] = str(cohort.id)
         await session.commit()
 
 
