@@ -60,6 +60,7 @@ from resolvers.experiments import (
     optional_datetime,
     optional_integer,
     optional_key,
+    storable_number,
     tags,
     text,
 )
@@ -68,8 +69,19 @@ from resolvers.relations import Link, ToMany, ToOne
 
 
 def _json(name: str, value: Any) -> Any:
+    """A JSON object or array whose numbers can be stored and sent back (a JSON encoder
+    refuses integers past 64 bits, which a request body may carry exactly)."""
     if not isinstance(value, dict | list):
         raise BadRequest("Expected a JSON object or array.", field=name)
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, int | float) and not storable_number(item):
+            raise BadRequest("Numbers must fit in 64 bits.", field=name)
     return value
 
 

@@ -6,6 +6,8 @@ ways (a session's ``behaviors``, a subject's ``procedures``); the schemas served
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -219,3 +221,18 @@ async def test_the_seeds_combined_example_works_where_the_relations_exist(
     (behavior,) = body["behaviors"]
     assert behavior["session"]["name"] == "secret_run"
     assert [s["name"] for s in behavior["subjects"]] == ["M002"]
+
+
+async def test_details_with_a_number_past_64_bits_are_refused_not_stored(
+    bs: Caller, lab: Lab
+) -> None:
+    body = {**new_record("dataacquisition", lab), "details": {"nChannels": 2**70}}
+    # Sent as text: json keeps the integer exact, as the gateway's decoder does.
+    response = await bs(
+        "POST",
+        url("dataacquisition"),
+        "eve",
+        content=json.dumps(body),
+        headers={"Content-Type": "application/json"},
+    )
+    assert response.status_code == 400 and list(response.json()) == ["details"]
