@@ -31,7 +31,26 @@ from gateway.db.models import (
     SubjectProject,
     User,
 )
+from gateway.db.models.collections import Collection, CollectionSession
 from gateway.db.models.experiments import Cohort, CohortSubject
+from gateway.db.models.modules import (
+    Behavior,
+    BehaviorSubject,
+    DataAcquisition,
+    DataAcquisitionProcedure,
+    Manipulation,
+    ManipulationProcedure,
+    Procedure,
+    SubjectLog,
+)
+from gateway.db.models.personal import BehavioralAssay, DataStorage, Setup, SetupDevice
+from gateway.db.models.references import (
+    BehavioralCategory,
+    BehavioralParadigm,
+    HardwareDevice,
+    SetupType,
+    Supplier,
+)
 from gateway.db.models.taxonomy import Approval
 from gateway.demo_volumes import volume
 from gateway.storage import StagedFile, Storage
@@ -119,6 +138,126 @@ async def _store(storage: Storage, name: str, content: bytes) -> StagedFile:
     return staged
 
 
+def _implant(subject_id: Any, when: datetime) -> Procedure:
+    """A silicon probe implanted in the hippocampus (BrainSTEM's Procedure schemas)."""
+    return Procedure(
+        subject_id=subject_id,
+        type="SiliconProbeImplant",
+        notes="Chronic implant, dorsal CA1",
+        date_time=when,
+        details={"probeId": "H3-64", "sterilizationMethod": "Ethylene Oxide"},
+        type_schema_version="1.0.0",
+        coordinates_system="Stereotaxic_BregmaAbsolute",
+        coordinates_details={
+            "apCoordinate": {"value": -2.0, "unit": "mm"},
+            "mlCoordinate": {"value": 1.5, "unit": "mm"},
+            "dvCoordinate": {"value": -1.2, "unit": "mm"},
+        },
+        coordinates_schema_version="1.0.0",
+    )
+
+
+def _weighing(subject: Subject, user_id: int, when: datetime, rng: Any) -> SubjectLog:
+    grams = round(rng.uniform(20, 30), 1)
+    return SubjectLog(
+        subject_id=subject.id,
+        type="Weighing",
+        description="Daily weight",
+        details={"weight": {"value": grams, "unit": "g"}},
+        type_schema_version="1.1.0",
+        user_id=user_id,
+        created_at=when,
+        updated_at=when,
+    )
+
+
+async def _rigs(session: AsyncSession, users: dict[str, int]) -> dict[str, tuple[Any, Any]]:
+    """Reference records, and each project owner's setup and assay (public: shared)."""
+    track = SetupType(name="Linear track", description="A straight track with reward ports")
+    choice = BehavioralCategory(name="Decision making", description="Choosing between options")
+    supplier = Supplier(name="Neuronexus", website="https://www.neuronexus.com")
+    session.add_all([track, choice, supplier])
+    await session.flush()
+    paradigm = BehavioralParadigm(
+        name="Two-alternative forced choice",
+        description="Report which of two stimuli was shown",
+        category_id=choice.id,
+    )
+    amplifier = HardwareDevice(
+        name="Intan RHD2164", description="64-channel headstage", supplier_id=supplier.id
+    )
+    session.add_all([paradigm, amplifier])
+    await session.flush()
+    rigs = {}
+    for owner in ("nick", "sonja", "anne"):
+        setup = Setup(
+            name=f"{owner}'s rig", location="Room 2.14", setup_type_id=track.id,
+            user_id=users[owner], is_public=True,
+        )  # fmt: skip
+        assay = BehavioralAssay(
+            name=f"{owner}'s 2AFC", setup_type_id=track.id, behavioral_paradigm_id=paradigm.id,
+            user_id=users[owner], is_public=True,
+        )  # fmt: skip
+        storage = DataStorage(name=f"{owner}'s server", location="/data", user_id=users[owner])
+        session.add_all([setup, assay, storage])
+        await session.flush()
+        session.add(SetupDevice(setup_id=setup.id, hardware_device_id=amplifier.id))
+        rigs[owner] = (setup.id, assay.id)
+    return rigs
+
+
+async def _recorded(
+    session: AsyncSession,
+    session_id: Any,
+    subject_id: Any,
+    implant_id: Any,
+    rng: Any,
+    setup_id: Any,
+    assay_id: Any,
+) -> None:
+    """What a demo session recorded: the subject's behavior on a setup, an extracellular
+    recording through its implant, and optogenetic stimulation."""
+    behavior = Behavior(
+        session_id=session_id,
+        setup_id=setup_id,
+        behavioral_assay_id=assay_id,
+        notes="Licks and running speed",
+        order=1,
+    )
+    acquisition = DataAcquisition(
+        session_id=session_id,
+        type="ExtracellularEphys",
+        details={
+            "nChannels": 64,
+            "sr": {"value": 30, "unit": "kHz"},
+            "format": "int16",
+            "fileName": "continuous.dat",
+        },
+        type_schema_version="1.1.0",
+        order=2,
+    )
+    stimulation = Manipulation(
+        session_id=session_id,
+        type="OptogeneticStimulation",
+        details=[
+            {
+                "wavelength": {"value": 473, "unit": "nm"},
+                "power": {"value": round(rng.uniform(1, 10), 1), "unit": "mW"},
+                "profile": "Pulse train",
+            }
+        ],
+        type_schema_version="1.1.0",
+        order=3,
+    )
+    session.add_all([behavior, acquisition, stimulation])
+    await session.flush()
+    session.add(BehaviorSubject(behavior_id=behavior.id, subject_id=subject_id))
+    session.add(
+        DataAcquisitionProcedure(data_acquisition_id=acquisition.id, procedure_id=implant_id)
+    )
+    session.add(ManipulationProcedure(manipulation_id=stimulation.id, procedure_id=implant_id))
+
+
 async def seed_demo(session: AsyncSession, *, storage: Storage, seed: int = 7) -> None:
     """Insert the demo data set in one transaction (the caller commits); the brains' files
     (small generated volumes) go into ``storage``."""
@@ -154,6 +293,7 @@ async def seed_demo(session: AsyncSession, *, storage: Storage, seed: int = 7) -
     session.add_all(users.values())
     await session.flush()
 
+    rigs = await _rigs(session, {name: _pk(user) for name, user in users.items()})
     owners = {
         "cortexlab": "nick",
         "hoferlab": "sonja",
@@ -173,6 +313,10 @@ async def seed_demo(session: AsyncSession, *, storage: Storage, seed: int = 7) -
         strain = strains["Long-Evans"] if lab == "buzsakilab" else strains["C57BL/6J"]
         cohort = Cohort(name="first cohort", description="Trained first", project_id=project.id)
         session.add(cohort)
+        collection = Collection(
+            name="first sessions", description="Each subject's first session", project_id=project.id
+        )
+        session.add(collection)
         for s_index in range(3):
             nickname = f"{lab[:2].upper()}{p_index:01d}{s_index + 10:02d}"
             subject = Subject(
@@ -191,6 +335,11 @@ async def seed_demo(session: AsyncSession, *, storage: Storage, seed: int = 7) -
             session.add(SubjectProject(subject_id=subject.id, project_id=project.id))
             if s_index < 2:
                 session.add(CohortSubject(cohort_id=cohort.id, subject_id=subject.id))
+            implant = _implant(subject.id, start - timedelta(days=10 - s_index))
+            session.add(implant)
+            for day in range(3):
+                session.add(_weighing(subject, _pk(owner), start + timedelta(days=day), rng))
+            await session.flush()
             for number in range(1, 5):
                 begin = start + timedelta(days=7 * s_index + number, hours=rng.randrange(6))
                 sess = Session(
@@ -208,6 +357,12 @@ async def seed_demo(session: AsyncSession, *, storage: Storage, seed: int = 7) -
                 session.add(sess)
                 await session.flush()
                 session.add(SessionProject(session_id=sess.id, project_id=project.id))
+                setup, assay = rigs[owners[lab]]
+                await _recorded(session, sess.id, subject.id, implant.id, rng, setup, assay)
+                if number == 1:
+                    session.add(
+                        CollectionSession(collection_id=collection.id, session_id=sess.id)
+                    )
 
     for index, (name, sp_name, verified, shape) in enumerate(
         [

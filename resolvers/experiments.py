@@ -186,7 +186,7 @@ def extra_fields(name: str, value: Any) -> dict[str, Any]:
             )
         if isinstance(item, bool) or not isinstance(item, str | int | float):
             raise BadRequest(f"The value of '{key}' must be a string or a number.", field=name)
-        if not _storable_number(item):
+        if not storable_number(item):
             raise BadRequest(
                 f"The value of '{key}' is out of range: numbers must fit in 64 bits.",
                 field=name,
@@ -194,7 +194,7 @@ def extra_fields(name: str, value: Any) -> dict[str, Any]:
     return dict(value)
 
 
-def _storable_number(item: str | int | float) -> bool:
+def storable_number(item: str | int | float) -> bool:
     """Whether a JSON value can be stored and sent back (a JSON encoder refuses integers
     past 64 bits and numbers that are not finite)."""
     if isinstance(item, int):

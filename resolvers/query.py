@@ -21,6 +21,7 @@ from gateway.auth.principal import ANONYMOUS, Principal
 from gateway.auth.visibility import visible
 from gateway.db.models.search import SearchIndex, matches
 from gateway.errors import QueryError
+from resolvers.details import Structured
 from resolvers.relations import Relation
 
 
@@ -269,6 +270,18 @@ class Attribute:
     choices: tuple[tuple[str, str], ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class BrainstemName:
+    """Where the BrainSTEM shim serves an entity declared with it, and its envelope keys:
+    ``/api/{portal}/{app}/{model}/``, ``{plural: [...]}`` and ``{singular: {...}}``. Its
+    fields are its attributes and relations, by their own names."""
+
+    app: str
+    model: str
+    singular: str
+    plural: str
+
+
 class Writes(Enum):
     """How an entity's records are written (:mod:`resolvers.writes` does it)."""
 
@@ -301,6 +314,12 @@ class Entity:
     plural: str = ""
     # Its unique fields, which a surface may look one record up by (the key first).
     lookups: tuple[str, ...] = ()
+    # Its ``type`` + JSON ``details`` pairs, each validated against the schema its type names.
+    structured: tuple[Structured, ...] = ()
+    # A column a new record's author is written to (read-only to writes).
+    author: str = ""
+    # What the BrainSTEM shim calls it (None: a model of its own, or not served there).
+    brainstem: BrainstemName | None = None
 
     def field_spec(self, name: str) -> FieldSpec:
         spec = self.fields.get(name)

@@ -28,6 +28,10 @@ class ToOne:
     description: str = ""
     writable: bool = False
     required: bool = False
+    # The to-many relation this declares on the target too (a session's ``behaviors``), so
+    # a new entity states both directions in its own declaration: its name, and what it means.
+    reverse: str = ""
+    reverse_description: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +58,8 @@ class ToMany:
     # Writes may set it as a list of keys, under this value name (the first is the owner).
     written_as: str = ""
     required: bool = False
+    # The entity whose to-one relation declared this one (:attr:`ToOne.reverse`).
+    declared_by: str = ""
 
     @property
     def writable(self) -> bool:

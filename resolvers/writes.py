@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Row
 
 from gateway.db.models.taxonomy import ApprovalAction
-from resolvers import approvals, experiments
+from resolvers import approvals, declared, experiments
 from resolvers.context import Context
 from resolvers.experiments import Mode
 from resolvers.query import Entity, Writes
@@ -30,7 +30,8 @@ class _Direct:
     delete: Callable[[Context, Any], Awaitable[None]]
 
 
-_DIRECT = {
+# Projects, subjects and sessions keep rules of their own (resolvers.experiments).
+_EXPERIMENTS = {
     "Project": _Direct(
         lambda ctx, values: experiments.create_project(ctx, values=values),
         lambda ctx, key, values, mode: experiments.update_project(
@@ -55,10 +56,19 @@ _DIRECT = {
 }
 
 
+def _declared(entity: Entity) -> _Direct:
+    """Every other entity written directly is written from its declaration alone."""
+    return _Direct(
+        lambda ctx, values: declared.create_record(ctx, entity, values),
+        lambda ctx, key, values, mode: declared.change_record(ctx, entity, key, values, mode),
+        lambda ctx, key: declared.delete_record(ctx, entity, key),
+    )
+
+
 def _direct(entity: Entity) -> _Direct:
     if entity.writes is not Writes.DIRECT:
         raise LookupError(f"{entity.name} is not written directly.")
-    return _DIRECT[entity.name]
+    return _EXPERIMENTS.get(entity.name) or _declared(entity)
 
 
 def _taxonomy(entity: Entity) -> str:

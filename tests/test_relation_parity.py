@@ -12,11 +12,18 @@ from typing import Any
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from gateway.db.models import SessionProject, SubjectProject
+from gateway.db.models import (
+    BehaviorSubject,
+    CollectionSession,
+    DataAcquisitionProcedure,
+    SessionProject,
+    SubjectProject,
+)
 from gateway.db.models.experiments import Cohort, CohortSubject
 from gateway.rest.brainstem.models import MODELS, is_members
 from tests.conftest import Gateway
 from tests.factories import build
+from tests.rest.brainstem.modules import arrange_modules
 from tests.rest.brainstem.support import Caller, Lab, arrange
 
 PORTAL_OF = {None: "public", "alice": "private", "mallory": "private", "ada": "super"}
@@ -44,6 +51,7 @@ Related = dict[str, set[str]]
 @pytest.fixture
 async def lab(sessionmaker: async_sessionmaker[AsyncSession]) -> Lab:
     lab = await arrange(sessionmaker)
+    await arrange_modules(sessionmaker, lab)
     ids = {name: uuid.UUID(value) for name, value in lab.ids.items()}
 
     async def link_public_rows_to_a_private_project(world: Any) -> None:
@@ -60,6 +68,22 @@ async def lab(sessionmaker: async_sessionmaker[AsyncSession]) -> Lab:
             cohort = await world.add(Cohort(name=name, project_id=ids[project]))
             for nickname in subjects:
                 await world.add(CohortSubject(cohort_id=cohort.id, subject_id=ids[nickname]))
+        # Public records relating private ones: a behavior of a secret subject, a recording
+        # through a secret implant, a collection holding a secret session.
+        await world.add(
+            BehaviorSubject(behavior_id=ids["behavior@open_project"], subject_id=ids["M002"])
+        )
+        await world.add(
+            DataAcquisitionProcedure(
+                data_acquisition_id=ids["dataacquisition@open_project"],
+                procedure_id=ids["procedure@secret_project"],
+            )
+        )
+        await world.add(
+            CollectionSession(
+                collection_id=ids["collection@open_project"], session_id=ids["foreign_run"]
+            )
+        )
 
     await build(sessionmaker, link_public_rows_to_a_private_project)
     return lab
@@ -198,3 +222,55 @@ async def test_cohorts_relate_only_what_their_callers_may_see(gateway: Gateway, 
     # alice cannot see the private project's cohort, nor its subject R001.
     assert await cohorts("alice") == {"open_cohort": {"M001", "M002"}}
     assert ids["R001"] not in (await graphql_related(gateway, lab, "alice", "subjects", "cohorts"))
+
+
+# (GraphQL list and lookup, BrainSTEM app/model and envelope, the subject's or session's
+# relation holding them, and whether a subject (else a session) holds them)
+PRIVATE_RECORDS = [
+    ("procedures", "procedure", "modules/procedure", "procedures", "procedures", True),
+    ("subjectLogs", "subjectLog", "modules/subjectlog", "subject_logs", "subjectlogs", True),
+    ("behaviors", "behavior", "modules/behavior", "behaviors", "behaviors", False),
+]
+
+
+@pytest.mark.parametrize("who", [None, "mallory"])
+@pytest.mark.parametrize(
+    ("listing", "lookup", "model", "plural", "relation", "of_subject"), PRIVATE_RECORDS
+)
+async def test_a_private_projects_records_are_invisible_to_non_members_on_every_surface(
+    gateway: Gateway,
+    lab: Lab,
+    who: str | None,
+    listing: str,
+    lookup: str,
+    model: str,
+    plural: str,
+    relation: str,
+    of_subject: bool,
+) -> None:
+    kind = model.split("/")[1]
+    secret, public = lab.ids[f"{kind}@secret_project"], lab.ids[f"{kind}@open_project"]
+    headers = {**lab.headers(who), "X-Neurogate-Portal": PORTAL_OF[who]}
+    query = f"""{{ rows: {listing}(limit: 100) {{ id }} one: {lookup}(id: "{secret}") {{ id }}
+      open: {lookup}(id: "{public}") {{ id }} }}"""
+    for caller_headers, sees in ((headers, False), (lab.headers("alice"), True)):
+        response = await gateway.client.post(
+            "/graphql", json={"query": query}, headers=caller_headers
+        )
+        data = response.json()["data"]
+        assert (secret in {row["id"] for row in data["rows"]}) is sees
+        assert (data["one"] is not None) is sees
+        assert data["open"] == {"id": public}  # the public one shows to all: not an empty answer
+    portal = PORTAL_OF[who]
+    caller = Caller(gateway, lab)
+    body = await caller.ok("GET", f"/api/{portal}/{model}/?limit=100", who)
+    assert public in {r["id"] for r in body[plural]}
+    assert secret not in {r["id"] for r in body[plural]}
+    assert (await caller("GET", f"/api/{portal}/{model}/{secret}/", who)).status_code == 404
+    # Through the relations that hold them: the public subject or session it could hang on
+    # shows only its own.
+    holder = "stem/subject" if of_subject else "stem/session"
+    body = await caller.ok("GET", f"/api/{portal}/{holder}/?limit=100&include[]={relation}.*", who)
+    records = next(value for value in body.values() if isinstance(value, list))
+    shown = {item["id"] for record in records for item in record[relation]}
+    assert public in shown and secret not in shown

@@ -14,6 +14,7 @@ from sqlalchemy import Select, Table, false, select
 from gateway.auth.principal import Principal
 from gateway.auth.visibility import Predicate
 from gateway.db.models import Brain, FileUpload, Project, ProjectMember, Session, Subject, table
+from gateway.db.models._base import Seen
 from gateway.errors import Forbidden, Unauthenticated
 
 _members = table(ProjectMember)
@@ -70,7 +71,26 @@ def editable(tbl: Table, principal: Principal) -> Predicate | None:
         return _owned_by_project(tbl, principal)
     if tbl is table(Brain) or tbl is table(FileUpload):
         return tbl.c.uploader_id == principal.user_id
+    if tbl is table(ProjectMember):
+        return false()  # membership changes need a manager (resolvers.experiments)
+    if tbl.info.get("visibility") is Seen.PERSONAL:
+        return tbl.c.user_id == principal.user_id  # type: ignore[no-any-return]
+    if tbl.info.get("visibility") in (Seen.IN_PROJECT, Seen.WITH_PARENT):
+        return _with_editable_parent(tbl, principal)
     return false()  # taxonomy changes go through approvals; the rest is admin-only
+
+
+def _with_editable_parent(tbl: Table, principal: Principal) -> Predicate:
+    """Rows changed with the row they belong to (a project's collections, a session's
+    behaviors): by whoever may change that row."""
+    seen = tbl.info["visibility"]
+    if seen is Seen.IN_PROJECT:
+        return _owned_by_project(tbl, principal)
+    parent_name, column = tbl.info["visibility_parent"]
+    parent = tbl.metadata.tables[parent_name]
+    rule = editable(parent, principal)
+    parents = select(parent.c.id) if rule is None else select(parent.c.id).where(rule)
+    return tbl.c[column].in_(parents.correlate(None))
 
 
 def managed_project_ids(principal: Principal) -> Select[tuple[uuid.UUID]]:

@@ -142,6 +142,11 @@ def _own_rows(rows: Any, principal: Principal) -> Predicate:
     return rows.c.user_id == principal.user_id  # type: ignore[no-any-return]
 
 
+def _personal(rows: Any, principal: Principal) -> Predicate:
+    public = rows.c.is_public.is_(true())
+    return or_(public, _own_rows(rows, principal)) if sees_private(principal) else public
+
+
 def _with_parent(tbl: Table) -> Rule:
     """The rule of rows of another row (a session's users, say): visible with that row, as
     its own rule says."""
@@ -175,6 +180,7 @@ _RULES: dict[Seen, Rule] = {
     Seen.FILES: _file_uploads_rule,
     Seen.APPROVALS: _approvals_rule,
     Seen.OWN: _own_rows,
+    Seen.PERSONAL: _personal,
 }
 
 

@@ -4,7 +4,17 @@ and descriptions), and :data:`ENTITIES`, every one by name, as relations name th
 
 from __future__ import annotations
 
-from resolvers.catalog import accounts, brains, connectome, experiments, taxonomy
+from resolvers.catalog import (
+    accounts,
+    brains,
+    collections,
+    connectome,
+    experiments,
+    modules,
+    personal,
+    references,
+    taxonomy,
+)
 from resolvers.catalog.accounts import LABORATORY, USER
 from resolvers.catalog.brains import BRAIN, FILE_UPLOAD
 from resolvers.catalog.connectome import (
@@ -17,13 +27,24 @@ from resolvers.catalog.connectome import (
 from resolvers.catalog.experiments import PROJECT, SESSION, SUBJECT
 from resolvers.catalog.fields import columns, related_value, slug_of_scientific_name
 from resolvers.catalog.taxonomy import APPROVAL, CATEGORY, SPECIES, STRAIN
+from resolvers.graph import with_reverse_relations
 from resolvers.query import Entity
 
-ENTITIES: dict[str, Entity] = {
-    entity.name: entity
-    for domain in (accounts, taxonomy, experiments, brains, connectome)
+ENTITIES: dict[str, Entity] = with_reverse_relations(
+    entity
+    for domain in (
+        accounts,
+        taxonomy,
+        references,
+        experiments,
+        collections,
+        modules,
+        personal,
+        brains,
+        connectome,
+    )
     for entity in domain.ENTITIES
-}
+)
 
 __all__ = [
     "APPROVAL",

@@ -6,6 +6,7 @@ from sqlmodel import SQLModel
 from gateway.db.models._base import use_fast_uuids
 from gateway.db.models.accounts import DeviceLogin, LabMembership, Laboratory, Token, User
 from gateway.db.models.brains import Brain, FileUpload
+from gateway.db.models.collections import Collection, CollectionSession
 from gateway.db.models.connectome import (
     Connection,
     ConnectomeDataset,
@@ -23,6 +24,30 @@ from gateway.db.models.experiments import (
     Subject,
     SubjectProject,
 )
+from gateway.db.models.modules import (
+    Behavior,
+    BehaviorSubject,
+    DataAcquisition,
+    DataAcquisitionProcedure,
+    Manipulation,
+    ManipulationProcedure,
+    Procedure,
+    SubjectLog,
+)
+from gateway.db.models.personal import (
+    BehavioralAssay,
+    DataStorage,
+    Inventory,
+    Setup,
+    SetupDevice,
+)
+from gateway.db.models.references import (
+    BehavioralCategory,
+    BehavioralParadigm,
+    HardwareDevice,
+    SetupType,
+    Supplier,
+)
 from gateway.db.models.taxonomy import Approval, Category, Species, Strain
 
 use_fast_uuids(SQLModel.metadata)
@@ -35,16 +60,31 @@ def table(model: type[SQLModel]) -> Table:
 
 __all__ = [
     "Approval",
+    "Behavior",
+    "BehaviorSubject",
+    "BehavioralAssay",
+    "BehavioralCategory",
+    "BehavioralParadigm",
     "Brain",
     "Category",
+    "Collection",
+    "CollectionSession",
     "Connection",
     "ConnectomeDataset",
+    "DataAcquisition",
+    "DataAcquisitionProcedure",
+    "DataStorage",
     "DeviceLogin",
     "FileUpload",
+    "HardwareDevice",
+    "Inventory",
     "LabMembership",
     "Laboratory",
+    "Manipulation",
+    "ManipulationProcedure",
     "Materialization",
     "Partnership",
+    "Procedure",
     "Project",
     "ProjectMember",
     "Segment",
@@ -52,10 +92,15 @@ __all__ = [
     "Session",
     "SessionProject",
     "SessionUser",
+    "Setup",
+    "SetupDevice",
+    "SetupType",
     "Species",
     "Strain",
     "Subject",
+    "SubjectLog",
     "SubjectProject",
+    "Supplier",
     "Token",
     "User",
     "table",

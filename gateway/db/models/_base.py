@@ -73,6 +73,7 @@ class Seen(StrEnum):
     FILES = "files"  # files of visible brains and sessions, and one's own
     APPROVALS = "approvals"  # one's own proposals; reviewers see every one
     OWN = "own"  # one's own rows (``user_id``)
+    PERSONAL = "personal"  # one's own rows (``user_id``) and those made public (``is_public``)
 
 
 def seen_by(rule: Seen, *, parent: tuple[str, str] | None = None) -> dict[str, Any]:

@@ -8,12 +8,13 @@ session's ``description`` our ``narrative`` and its ``date_time`` our ``start_ti
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from functools import cached_property
 
 from resolvers import catalog
 from resolvers.query import Entity
+from resolvers.query import Writes as EntityWrites
 from resolvers.relations import Relation, ToMany, ToOne
 
 
@@ -37,7 +38,7 @@ class Writes(Enum):
     """Which domain functions a model's writes go to."""
 
     NONE = "none"  # read-only
-    EXPERIMENT = "experiment"  # resolvers.experiments
+    EXPERIMENT = "experiment"  # written directly (resolvers.writes)
     TAXONOMY = "taxonomy"  # proposals through resolvers.approvals; delete by admins
     APPROVAL = "approval"  # review (accept / reject)
 
@@ -301,18 +302,70 @@ COHORT = Model(
 
 SPECIES_APPROVAL, STRAIN_APPROVAL = _approvals("species"), _approvals("strain")
 
+
+def declared(entity: Entity) -> Model:
+    """The model of an entity declared with its BrainSTEM names (``entity.brainstem``): its
+    attributes and relations under their own names, a to-one relation filterable by the
+    related id (``filter{session.id}``), written from its declaration."""
+    names = entity.brainstem
+    assert names is not None
+    filters = {**_CREATED} if "created_at" in entity.fields else {}
+    for name, relation in entity.relations.items():
+        if isinstance(relation, ToOne) and relation.fk in entity.fields:
+            filters |= {name: relation.fk, f"{name}.id": relation.fk}
+    writable = entity.writes is EntityWrites.DIRECT
+    written = {n for n, a in entity.attributes.items() if a.writable}
+    written |= {n for n, r in entity.relations.items() if r.writable}
+    return Model(
+        names.model,
+        frozenset({names.app}),
+        names.singular,
+        names.plural,
+        entity,
+        {name: name for name in entity.attributes},
+        filters=filters,
+        relations=shown(entity, **{name: name for name in entity.relations}),
+        writes=Writes.EXPERIMENT if writable else Writes.NONE,
+        read_only=frozenset({*entity.attributes, *entity.relations} - written),
+    )
+
+
+def with_declared_relations(model: Model) -> Model:
+    """``model`` also showing the relations other entities declared on its entity (a
+    session's ``behaviors``), which then no longer answer as empty lists."""
+    added = {
+        name: name
+        for name, relation in model.entity.relations.items()
+        if isinstance(relation, ToMany) and relation.declared_by and name not in model.relations
+    }
+    if not added:
+        return model
+    return replace(
+        model,
+        relations={**model.relations, **added},
+        unmodelled=model.unmodelled - set(added),
+        read_only=model.read_only | set(added),
+    )
+
+
 MODELS: Mapping[str, Model] = {
     m.name: m
     for m in (
-        PROJECT,
-        SUBJECT,
-        SESSION,
-        COHORT,
-        SPECIES,
-        STRAIN,
-        SPECIES_APPROVAL,
-        STRAIN_APPROVAL,
-        USER,
+        *(
+            with_declared_relations(model)
+            for model in (
+                PROJECT,
+                SUBJECT,
+                SESSION,
+                COHORT,
+                SPECIES,
+                STRAIN,
+                SPECIES_APPROVAL,
+                STRAIN_APPROVAL,
+                USER,
+            )
+        ),
+        *(declared(e) for e in catalog.ENTITIES.values() if e.brainstem is not None),
     )
 }
 # The model that shows each entity's records (approvals show their taxonomy model's).

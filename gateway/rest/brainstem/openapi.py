@@ -28,7 +28,7 @@ from gateway.http.openapi import (
     query,
     ref,
 )
-from gateway.rest.brainstem import auth, device
+from gateway.rest.brainstem import auth, device, schemas
 from gateway.rest.brainstem.models import BY_ENTITY, MODELS, Model, Writes, is_members
 from gateway.rest.brainstem.query import DEFAULT_LIMIT, MAX_INCLUDE_DEPTH
 from resolvers.approvals import Decision
@@ -435,6 +435,40 @@ AUTH_OPERATIONS: dict[Any, Schema] = {
             "429": _SLOW_DOWN,
         },
     },
+    schemas.list_schemas: {
+        "description": "Every JSON Schema a structured details payload follows, by group and "
+        "type: the link to each.",
+        "security": [],
+        "responses": {
+            "200": json_content(
+                {
+                    "type": "object",
+                    "required": ["schemas"],
+                    "properties": {
+                        "schemas": {
+                            "type": "object",
+                            "additionalProperties": {
+                                "type": "object",
+                                "additionalProperties": {"type": "string", "format": "uri"},
+                            },
+                        }
+                    },
+                },
+                "The groups, their types and the link to each schema.",
+            ),
+        },
+    },
+    schemas.one_schema: {
+        "description": "The JSON Schema (draft 2020-12) the details of one type must satisfy.",
+        "security": [],
+        "responses": {
+            "200": {
+                "description": "The schema.",
+                "content": {"application/schema+json": {"schema": {"type": "object"}}},
+            },
+            **errors(PREFIX, (404,)),
+        },
+    },
 }
 SCHEMAS: dict[str, Schema] = {
     f"{PREFIX}TokenPair": {
@@ -477,7 +511,7 @@ def paths(max_page_size: int) -> dict[str, Schema]:
     for model in MODELS.values():
         for app in sorted(model.apps):
             documented.update(_model_paths(model, app, max_page_size))
-    routes = (*auth.ROUTES, *device.ROUTES)
+    routes = (*auth.ROUTES, *device.ROUTES, *schemas.ROUTES)
     ignore = (device.verify_page, device.verify_submit)
     documented.update(paths_of(routes, AUTH_OPERATIONS, tag=TAG, ignore=ignore))
     return documented

@@ -24,7 +24,7 @@ from gateway.errors import MethodNotAllowed, NotFound
 from gateway.http.errors import json_response
 from gateway.http.pagination import offset_links
 from gateway.http.requests import context_of, json_body, principal_of
-from gateway.rest.brainstem import BrainstemRoute, auth, device, writes
+from gateway.rest.brainstem import BrainstemRoute, auth, device, schemas, writes
 from gateway.rest.brainstem.models import BY_URL_NAME, Model
 from gateway.rest.brainstem.query import parse_include, parse_list
 from gateway.rest.brainstem.records import read_record, read_records, scope
@@ -136,4 +136,4 @@ PORTAL_ROUTES = [
     for portal in Portal
 ]
 # The family's whole route table, as the app mounts it.
-ROUTES = [*auth.ROUTES, *device.ROUTES, *PORTAL_ROUTES]
+ROUTES = [*auth.ROUTES, *device.ROUTES, *schemas.ROUTES, *PORTAL_ROUTES]

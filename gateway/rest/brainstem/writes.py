@@ -4,7 +4,7 @@ validation error names is translated back, so the caller reads its own field nam
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +19,7 @@ from gateway.rest.brainstem.models import (
     Model,
     Writes,
 )
-from resolvers import approvals, experiments
+from resolvers import approvals, writes
 from resolvers.approvals import Decision
 from resolvers.context import Context
 from resolvers.experiments import Mode
@@ -34,34 +34,6 @@ class Written:
     status: int = 200
 
 
-@dataclass(frozen=True)
-class _Experiment:
-    create: Callable[..., Awaitable[Row[Any]]]
-    update: Callable[..., Awaitable[Row[Any]]]
-    delete: Callable[..., Awaitable[None]]
-    key: str  # the keyword the update and delete functions take the id as
-
-
-_EXPERIMENTS = {
-    "project": _Experiment(
-        experiments.create_project,
-        experiments.update_project,
-        experiments.delete_project,
-        "project_id",
-    ),
-    "subject": _Experiment(
-        experiments.create_subject,
-        experiments.update_subject,
-        experiments.delete_subject,
-        "subject_id",
-    ),
-    "session": _Experiment(
-        experiments.create_session,
-        experiments.update_session,
-        experiments.delete_session,
-        "session_id",
-    ),
-}
 _APPROVALS = {"species": SPECIES_APPROVAL, "strain": STRAIN_APPROVAL}
 
 
@@ -96,7 +68,7 @@ async def create(ctx: Context, model: Model, body: Mapping[str, Any]) -> Written
     values = domain_values(model, body, "POST")
     with _named_for(model):
         if model.writes is Writes.EXPERIMENT:
-            row = await _EXPERIMENTS[model.name].create(ctx, values=values)
+            row = await writes.create(ctx, model.entity, values)
             return Written(model, row, 201)
         row = await approvals.propose(
             ctx, model=model.name, action=ApprovalAction.ADD, proposed=values
@@ -114,9 +86,8 @@ async def update(
     values = domain_values(model, body, "PUT" if replace else "PATCH")
     with _named_for(model):
         if model.writes is Writes.EXPERIMENT:
-            experiment = _EXPERIMENTS[model.name]
             mode = Mode.REPLACE if replace else Mode.PATCH
-            row = await experiment.update(ctx, **{experiment.key: key}, values=values, mode=mode)
+            row = await writes.update(ctx, model.entity, key, values, mode)
             return Written(model, row)
         row = await approvals.propose(
             ctx, model=model.name, action=ApprovalAction.CHANGE, instance_id=key, proposed=values
@@ -127,8 +98,7 @@ async def update(
 async def delete(ctx: Context, model: Model, key: Any) -> None:
     """Delete outright (taxonomy records: administrators only, seed 002)."""
     if model.writes is Writes.EXPERIMENT:
-        experiment = _EXPERIMENTS[model.name]
-        await experiment.delete(ctx, **{experiment.key: key})
+        await writes.delete(ctx, model.entity, key)
     elif model.writes is Writes.TAXONOMY:
         await approvals.delete_taxonomy(ctx, model=model.name, instance_id=key)
     else:

@@ -72,6 +72,10 @@ async def test_session_records_use_brainstem_field_names(bs: Caller, lab: Lab) -
             "date_time": "2024-03-02T10:00:00Z",
             "extra_fields": {},
             "projects": [lab.ids["secret_project"], lab.ids["open_project"]],
+            # What the session holds (BrainSTEM modules), as id lists: none here.
+            "behaviors": [],
+            "dataacquisition": [],
+            "manipulations": [],
         }
     }
 
@@ -174,7 +178,7 @@ async def test_missing_and_hidden_records_are_the_same_404(bs: Caller, lab: Lab)
 
 
 async def test_unknown_models_are_a_drf_404(bs: Caller) -> None:
-    response = await bs("GET", "/api/private/stem/collection/", "alice")
+    response = await bs("GET", "/api/private/stem/no_such_model/", "alice")
     assert response.status_code == 404
     assert list(response.json()) == ["detail"]
 

@@ -7,10 +7,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gateway.db.models import (
+    Behavior,
+    BehaviorSubject,
+    DataAcquisition,
+    Manipulation,
     ProjectMember,
     Session,
     SessionProject,
@@ -179,3 +183,64 @@ async def test_included_to_one_relations_are_read_with_the_page(
         assert full["species"] == expected
         assert full["strain"]["id"] == ids_only["strain"]
         assert full["strain"]["name"].startswith("strain")
+
+
+async def _with_session_records(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    """A behavior of the session's subject, a recording and a stimulation in every session."""
+
+    async def recipe(world: Any) -> None:
+        sessions = (await world.session.execute(select(Session.id))).scalars().all()
+        subjects = (await world.session.execute(select(Subject.id))).scalars().all()
+        for model, values in (
+            (Behavior, {"notes": "licks"}),
+            (DataAcquisition, {"type": "Audio", "details": {}}),
+            (Manipulation, {"type": "OdorStimulation", "details": []}),
+        ):
+            rows = [{"session_id": key, **values} for key in sessions]
+            keys = (
+                (await world.session.execute(insert(model).returning(model.id), rows))
+                .scalars()
+                .all()
+            )
+            if model is Behavior:
+                await world.session.execute(
+                    insert(BehaviorSubject),
+                    [
+                        {"behavior_id": b, "subject_id": s}
+                        for b, s in zip(keys, subjects, strict=True)
+                    ],
+                )
+
+    await build(sessionmaker, recipe)
+
+
+async def test_a_session_page_with_the_clients_default_includes_costs_the_same_for_any_size(
+    gateway: Gateway, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    token = await _arrange(sessionmaker)
+    await _with_session_records(sessionmaker)
+    assert (
+        await gateway.client.get("/api/private/stem/project/", headers=bearer(token))
+    ).is_success
+    # What load_session asks for by default.
+    include = "&".join(
+        f"include[]={name}.*"
+        for name in ("dataacquisition", "behaviors", "manipulations", "epochs")
+    )
+    counts = {}
+    for limit in (2, 100):
+        gateway.statements.reset()
+        response = await gateway.client.get(
+            f"/api/private/stem/session/?{include}&limit={limit}", headers=bearer(token)
+        )
+        assert response.status_code == 200, response.text
+        sessions = response.json()["sessions"]
+        assert len(sessions) == limit
+        for record in sessions:
+            assert [b["notes"] for b in record["behaviors"]] == ["licks"]
+            assert len(record["behaviors"][0]["subjects"]) == 1
+            assert [d["type"] for d in record["dataacquisition"]] == ["Audio"]
+            assert [m["type"] for m in record["manipulations"]] == ["OdorStimulation"]
+            assert record["epochs"] == []
+        counts[limit] = gateway.statements.count
+    assert counts[2] == counts[100], gateway.statements.statements

@@ -1,0 +1,310 @@
+"""Writing an entity from its declaration alone: the values it takes, how each is checked,
+who may write it, and the links it keeps, all read from the entity graph, so a new entity
+needs no write code of its own (projects, subjects and sessions keep their own rules in
+:mod:`resolvers.experiments`).
+
+- Values: its writable attributes, parsed by their column's type (text within its length,
+  integers within 32 bits, ISO dates and times, UUIDs, JSON; declared choices), the required
+  ones required; its writable to-one relations by key; its writable to-many relations as key
+  lists. Every related row must be one the caller may see, else the same 400 as a missing one.
+- Structured fields (:attr:`resolvers.query.Entity.structured`): the payload is validated
+  against the schema its selector names (:mod:`resolvers.details`) on create and change, and
+  the schema's version recorded.
+- Who: the caller must be allowed to change the row it belongs to (its project, subject or
+  session: ``gateway.auth.permissions.editable``), before and after the change. A row the
+  caller may not see is the same :class:`NotFound` as a missing one.
+
+Each write is one transaction.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Integer,
+    Row,
+    String,
+    Table,
+    TypeDecorator,
+    Uuid,
+    delete,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from gateway.auth.permissions import editable, require_authenticated
+from gateway.auth.visibility import readable_columns, visible
+from gateway.db.engine import write_transaction
+from gateway.errors import BadRequest, Forbidden, NotFound
+from resolvers import details
+from resolvers.catalog import ENTITIES
+from resolvers.context import Context
+from resolvers.experiments import (
+    Mode,
+    Parser,
+    Rule,
+    boolean,
+    choice,
+    clean,
+    extra_fields,
+    optional_date,
+    optional_datetime,
+    optional_integer,
+    optional_key,
+    storable_number,
+    tags,
+    text,
+)
+from resolvers.query import Entity
+from resolvers.relations import Link, ToMany, ToOne
+
+
+def _json(name: str, value: Any) -> Any:
+    """A JSON object or array whose numbers can be stored and sent back (a JSON encoder
+    refuses integers past 64 bits, which a request body may carry exactly)."""
+    if not isinstance(value, dict | list):
+        raise BadRequest("Expected a JSON object or array.", field=name)
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, int | float) and not storable_number(item):
+            raise BadRequest("Numbers must fit in 64 bits.", field=name)
+    return value
+
+
+def _keys(name: str, value: Any) -> list[uuid.UUID]:
+    if not isinstance(value, list):
+        raise BadRequest("Expected a list of ids.", field=name)
+    keys = [optional_key(name, item) for item in value]
+    if None in keys:
+        raise BadRequest("An id may not be null.", field=name)
+    return list(dict.fromkeys(k for k in keys if k is not None))
+
+
+def _required_keys(name: str, value: Any) -> list[uuid.UUID]:
+    keys = _keys(name, value)
+    if not keys:
+        raise BadRequest("This list may not be empty.", field=name)
+    return keys
+
+
+# JSON columns whose values have a shape of their own.
+_JSON_PARSERS: Mapping[str, Parser] = {"tags": tags, "extra_fields": extra_fields}
+
+
+def _parser(entity: Entity, name: str) -> Parser:
+    """How a value of the attribute ``name`` is checked, from its declaration and column."""
+    attribute = entity.attributes[name]
+    column = entity.table.c[name]
+    sql = column.type
+    if isinstance(sql, TypeDecorator):  # SQLModel's AutoString: a String underneath
+        sql = sql.impl_instance
+    if attribute.choices:
+        return choice(*(value for value, _ in attribute.choices))
+    if isinstance(sql, Boolean):
+        return boolean
+    if isinstance(sql, Integer):
+        return optional_integer
+    if isinstance(sql, DateTime):
+        return optional_datetime
+    if isinstance(sql, Date):
+        return optional_date
+    if isinstance(sql, Uuid):
+        return optional_key
+    if isinstance(sql, JSON):
+        return _JSON_PARSERS.get(name, _json)
+    if isinstance(sql, String):
+        return text(sql.length, required=attribute.required)
+    raise TypeError(f"No parser for {entity.name}.{name} ({sql}).")
+
+
+def _default_of(column: Any) -> Callable[[], Any]:
+    """The value a new record gets when the write does not give one: the column's default."""
+    default = column.default
+    if default is None:
+        return lambda: None
+    if default.is_callable:
+        return lambda: default.arg(None)  # SQLAlchemy wraps it to take an execution context
+    return lambda: default.arg
+
+
+def rules(entity: Entity) -> dict[str, Rule]:
+    """Every value a write of ``entity`` takes, with its check, default and whether a new
+    record must have it."""
+    found: dict[str, Rule] = {}
+    for name, attribute in entity.attributes.items():
+        if attribute.writable:
+            column = entity.table.c[name]
+            found[name] = Rule(_parser(entity, name), _default_of(column), attribute.required)
+    for relation in entity.relations.values():
+        if isinstance(relation, ToOne) and relation.writable:
+            found[relation.fk] = Rule(optional_key, required=relation.required)
+        elif isinstance(relation, ToMany) and relation.writable:
+            parse = _required_keys if relation.required else _keys
+            found[relation.written_as] = Rule(parse, list, relation.required)
+    return found
+
+
+def _links(entity: Entity) -> dict[str, tuple[ToMany, Link]]:
+    """The link table each writable to-many relation keeps, by the value that writes it."""
+    found = {}
+    for relation in entity.relations.values():
+        if isinstance(relation, ToMany) and relation.writable:
+            if len(relation.links) != 1 or relation.fks or relation.own:
+                raise TypeError(f"{entity.name}: a written to-many relation is one link table.")
+            found[relation.written_as] = (relation, relation.links[0])
+    return found
+
+
+def _label(entity: Entity) -> str:
+    return entity.name
+
+
+async def _visible_keys(
+    conn: AsyncConnection, ctx: Context, target: Entity, keys: Sequence[Any], name: str
+) -> None:
+    """Every one of ``keys`` names a row of ``target`` the caller may see (a 400 otherwise)."""
+    rows: Table = target.table
+    query = select(rows.c[target.key]).where(rows.c[target.key].in_(keys))
+    rule = visible(rows, ctx.principal)
+    found = set((await conn.execute(query if rule is None else query.where(rule))).scalars())
+    for key in keys:
+        if key not in found:
+            raise BadRequest(f'Invalid pk "{key}" - object does not exist.', field=name)
+
+
+async def _check_references(
+    conn: AsyncConnection, ctx: Context, entity: Entity, values: Mapping[str, Any]
+) -> None:
+    for relation in entity.relations.values():
+        if isinstance(relation, ToOne) and relation.writable and values.get(relation.fk):
+            target = ENTITIES[relation.target]
+            await _visible_keys(conn, ctx, target, [values[relation.fk]], relation.fk)
+        elif isinstance(relation, ToMany) and relation.writable and values.get(relation.written_as):
+            target = ENTITIES[relation.target]
+            await _visible_keys(conn, ctx, target, values[relation.written_as], relation.written_as)
+
+
+def _check_structured(entity: Entity, values: dict[str, Any], current: Row[Any] | None) -> None:
+    """Validate each structured pair a write touches, as it will be stored."""
+    for pair in entity.structured:
+        if pair.selector not in values and pair.payload not in values:
+            continue
+        kind = values.get(pair.selector, getattr(current, pair.selector, None))
+        payload = values.get(pair.payload, getattr(current, pair.payload, None))
+        values[pair.version] = details.check(pair, kind, payload)
+
+
+async def _may_change(conn: AsyncConnection, ctx: Context, entity: Entity, key: Any) -> None:
+    """Forbidden unless the caller may change the row ``key`` (as it now is)."""
+    rows = entity.table
+    rule = editable(rows, ctx.principal)
+    query = select(rows.c[entity.key]).where(rows.c[entity.key] == key)
+    if rule is not None and (await conn.execute(query.where(rule))).first() is None:
+        raise Forbidden(f"You may not change this {_label(entity).lower()}.")
+
+
+async def _visible_row(conn: AsyncConnection, ctx: Context, entity: Entity, key: Any) -> Row[Any]:
+    rows = entity.table
+    query = select(*readable_columns(rows)).where(rows.c[entity.key] == key)
+    rule = visible(rows, ctx.principal)
+    row = (await conn.execute(query if rule is None else query.where(rule))).first()
+    if row is None:
+        raise NotFound(f"{_label(entity)} not found.")
+    return row
+
+
+def _key(entity: Entity, value: Any) -> Any:
+    try:
+        return entity.field_spec(entity.key).coerce(entity.key, value)
+    except BadRequest as exc:
+        raise NotFound(f"{_label(entity)} not found.") from exc
+
+
+async def _write_links(
+    conn: AsyncConnection, entity: Entity, key: Any, values: Mapping[str, Any]
+) -> None:
+    for name, (_relation, link) in _links(entity).items():
+        if name in values:
+            await conn.execute(delete(link.table).where(link.table.c[link.near] == key))
+            if values[name]:
+                rows = [{link.near: key, link.far: far} for far in values[name]]
+                await conn.execute(insert(link.table), rows)
+
+
+def _split(entity: Entity, cleaned: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(column values, link lists)."""
+    links = {name: cleaned.pop(name) for name in _links(entity) if name in cleaned}
+    return cleaned, links
+
+
+async def _read(conn: AsyncConnection, entity: Entity, key: Any) -> Row[Any]:
+    rows = entity.table
+    query = select(*readable_columns(rows)).where(rows.c[entity.key] == key)
+    return (await conn.execute(query)).one()
+
+
+async def create_record(ctx: Context, entity: Entity, values: Mapping[str, Any]) -> Row[Any]:
+    """A new record of ``entity``, in a row the caller may change."""
+    user_id = require_authenticated(ctx.principal)
+    cleaned = clean(rules(entity), values, Mode.CREATE)
+    _check_structured(entity, cleaned, None)
+    columns, links = _split(entity, cleaned)
+    now = ctx.now()
+    if entity.author:
+        columns[entity.author] = user_id
+    async with write_transaction(ctx.sessionmaker) as conn:
+        await _check_references(conn, ctx, entity, {**columns, **links})
+        rows = entity.table
+        row = {**columns, "created_at": now, "updated_at": now}
+        key = (
+            await conn.execute(insert(rows).values(**row).returning(rows.c[entity.key]))
+        ).scalar_one()
+        await _may_change(conn, ctx, entity, key)  # rolled back when not
+        await _write_links(conn, entity, key, links)
+        return await _read(conn, entity, key)
+
+
+async def change_record(
+    ctx: Context, entity: Entity, key_value: Any, values: Mapping[str, Any], mode: Mode
+) -> Row[Any]:
+    """Change the record ``key_value``: the caller must be allowed to change it as it is and
+    as it will be (moving it to a session of another project, say)."""
+    require_authenticated(ctx.principal)
+    key = _key(entity, key_value)
+    cleaned = clean(rules(entity), values, mode)
+    async with write_transaction(ctx.sessionmaker) as conn:
+        current = await _visible_row(conn, ctx, entity, key)
+        await _may_change(conn, ctx, entity, key)
+        _check_structured(entity, cleaned, current)
+        columns, links = _split(entity, cleaned)
+        await _check_references(conn, ctx, entity, {**columns, **links})
+        rows = entity.table
+        if "updated_at" in rows.c:
+            columns["updated_at"] = ctx.now()
+        await conn.execute(update(rows).where(rows.c[entity.key] == key).values(**columns))
+        await _may_change(conn, ctx, entity, key)
+        await _write_links(conn, entity, key, links)
+        return await _read(conn, entity, key)
+
+
+async def delete_record(ctx: Context, entity: Entity, key_value: Any) -> None:
+    require_authenticated(ctx.principal)
+    key = _key(entity, key_value)
+    async with write_transaction(ctx.sessionmaker) as conn:
+        await _visible_row(conn, ctx, entity, key)
+        await _may_change(conn, ctx, entity, key)
+        await conn.execute(delete(entity.table).where(entity.table.c[entity.key] == key))
