@@ -215,6 +215,17 @@ def members(name: str, value: Any) -> dict[str, dict[str, Any]]:
     return dict(value)
 
 
+# A session's quality (Alyx's QC enum): not set, pass, warning, fail, critical.
+QUALITY_LEVELS = (0, 10, 30, 40, 50)
+
+
+def quality(name: str, value: Any) -> int:
+    if isinstance(value, bool) or value not in QUALITY_LEVELS:
+        levels = ", ".join(map(str, QUALITY_LEVELS))
+        raise BadRequest(f'"{value}" is not a valid quality ({levels}).', field=name)
+    return value  # type: ignore[no-any-return]
+
+
 @dataclass(frozen=True)
 class Rule:
     parse: Parser
@@ -262,6 +273,7 @@ SESSION_RULES: Mapping[str, Rule] = {
     "lab_id": Rule(optional_key),
     "n_trials": Rule(optional_integer),
     "n_correct_trials": Rule(optional_integer),
+    "qc": Rule(quality, lambda: 0),
     "extra_fields": Rule(extra_fields, dict),
 }
 

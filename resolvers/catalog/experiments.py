@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Table, and_
+from sqlalchemy import Table, and_, func
 
 from gateway.auth.permissions import ProjectRole
 from gateway.db.models import (
@@ -310,6 +310,15 @@ SESSION = Entity(
             description="The dataset type of a file registered to it.",
         ),
         "in_project": _in_project(_session, _session_links, "session_id"),
+        # Alyx's ``performance``: 100 * correct / trials in integer arithmetic, as Alyx's
+        # integer columns compute it on PostgreSQL (SQLite divides integers the same way).
+        "performance": FieldSpec(
+            # The plain SQL operator: SQLAlchemy's ``/`` would cast to a fraction.
+            (100 * _session.c.n_correct_trials).op("/")(func.nullif(_session.c.n_trials, 0)),
+            Kind.FLOAT,
+            sortable=False,
+            description="Its correct trials in whole percent (null without trials).",
+        ),
     },
     default_order=(Order("start_time", descending=True),),
     relations={
@@ -340,7 +349,9 @@ SESSION = Entity(
         task_protocol=Attribute("The task protocol it ran.", writable=True),
         start_time=Attribute("When it started (UTC; BrainSTEM date_time).", writable=True),
         end_time=Attribute("When it ended (UTC).", writable=True),
-        qc="Its quality: 0 not set, 10 pass, 30 warning, 40 fail, 50 critical.",
+        qc=Attribute(
+            "Its quality: 0 not set, 10 pass, 30 warning, 40 fail, 50 critical.", writable=True
+        ),
         n_trials=Attribute("How many trials it ran.", writable=True),
         n_correct_trials=Attribute("How many of them were correct.", writable=True),
         extra_fields=Attribute(_EXTRA, writable=True),

@@ -103,7 +103,7 @@ async def test_authenticate_and_list_subjects_and_a_subjects_sessions(live: Live
         assert [s["nickname"] for s in subjects] == ["EJ001", "EJ002", "EJ010"]
         sessions = alyx.rest("sessions", "list", subject="EJ001")
         assert [s["id"] for s in sessions] == [ids["ej1_evening"], ids["ej1_morning"]]
-        assert sessions[0]["start_time"] == "2024-03-01T18:30:00Z"
+        assert sessions[0]["start_time"] == "2024-03-01T18:30:00"
         by_protocol = alyx.rest("sessions", "list", task_protocol="ephys", number=1)
         assert [s["id"] for s in by_protocol] == [ids["ej1_morning"]]
         by_id = alyx.rest("sessions", "list", id=ids["ej2_secret"])

@@ -15,15 +15,15 @@ from sqlalchemy import Row
 
 from gateway.rest.alyx import records, writes
 from gateway.rest.alyx.fields import Shape
-from gateway.rest.alyx.query import (
+from gateway.rest.alyx.filters import (
     DATASET_FILTERS,
     LAB_FILTERS,
     PROJECT_FILTERS,
     SESSION_FILTERS,
     SUBJECT_FILTERS,
     USER_FILTERS,
-    Listing,
 )
+from gateway.rest.alyx.query import Listing
 from resolvers import datasets, experiments
 from resolvers.catalog import ENTITIES
 from resolvers.context import Context

@@ -28,7 +28,7 @@ from gateway.errors import NotFound, QueryError
 from gateway.http import files
 from gateway.http.errors import json_response
 from gateway.http.openapi import openapi_media
-from gateway.http.pagination import offset_links, offset_window
+from gateway.http.pagination import offset_links
 from gateway.http.requests import context_of, form_or_json
 from gateway.rest.alyx import AlyxRoute, auth, openapi
 from gateway.rest.alyx.endpoints import (
@@ -39,7 +39,7 @@ from gateway.rest.alyx.endpoints import (
     Endpoint,
 )
 from gateway.rest.alyx.fields import Env, Record, Shape, Urls
-from gateway.rest.alyx.query import DEFAULT_LIMIT, MAX_LIMIT, PAGING, typed
+from gateway.rest.alyx.query import MAX_LIMIT, alyx_window, typed
 from resolvers import catalog
 from resolvers.context import Context
 from resolvers.experiments import Mode
@@ -179,15 +179,10 @@ async def user_actions(request: Request) -> Response:
     empty page."""
     ctx = context_of(request)
     params = request.query_params
-    unknown = set(params) - {"type", *PAGING}
-    if unknown:
-        raise QueryError(
-            f"Unknown filter '{sorted(unknown)[0]}'. Allowed filters: type, limit, offset."
-        )
     kind = params.get("type", "experiment").strip().lower()
     if kind not in ACTION_TYPES:
         raise QueryError(f"Unknown action type '{kind}'. Types: {', '.join(ACTION_TYPES)}.")
-    window = offset_window(params, default_limit=DEFAULT_LIMIT, max_limit=MAX_LIMIT)
+    window = alyx_window(params)
     user = await get_row(ctx, catalog.USER, "username", request.path_params["username"])
     if kind not in SESSION_ACTIONS:
         return _page(request, Read(nodes=[], total=0, window=window), [])
