@@ -158,9 +158,8 @@ async def test_visibility_decides_which_sessions_each_caller_lists(call: Caller,
     assert await session_ids(call, "", "mallory") == [
         lab.ids[name] for name in ("r1_foreign", "ej1_evening", "ej1_morning")
     ]
-    # Anonymous callers see what the public portal shows (ej2_secret's owner is private).
-    assert await session_ids(call, "", None) == [
-        lab.ids[name] for name in ("ej1_evening", "ej1_morning")
+    assert await session_ids(call, "", "vic") == [
+        lab.ids[name] for name in ("ej2_secret", "ej1_evening", "ej1_morning")
     ]
     hidden = await call("GET", f"/sessions/{lab.ids['r1_foreign']}", "alice")
     assert hidden.status_code == 404
