@@ -43,7 +43,15 @@ DATASETS_PER_SESSION = 10_000  # the most datasets one session's record lists
 # --- formats ----------------------------------------------------------------------------------
 
 
-@returns({"type": "string", "format": "date-time"})
+# Alyx's timestamps carry no offset, so they are not RFC 3339 ``date-time`` values.
+TIMESTAMP = {
+    "type": "string",
+    "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{6})?$",
+    "example": "2024-06-17T15:57:51",
+}
+
+
+@returns(TIMESTAMP)
 def timestamp(value: datetime | None) -> str | None:
     """Stored naive UTC, sent as real Alyx writes it (``USE_TZ = False``): ISO 8601 without
     an offset or ``Z``, microseconds only when present. ONE parses it with
@@ -100,7 +108,7 @@ def allele_records(genotype: str | None) -> list[Record]:
     return [{"allele": allele, "zygosity": None} for allele in alleles(genotype)]
 
 
-@returns({"type": "string", "format": "date-time"})
+@returns(TIMESTAMP)
 def start_time(node: Any, env: Env) -> str | None:
     """A session without a start time shows when it was recorded, as Alyx defaults it: ONE
     parses every listed session's ``start_time`` and fails on a null one."""
