@@ -44,6 +44,7 @@ from gateway.db.models import (
     ProjectMember,
     Session,
     SessionProject,
+    SessionUser,
     Species,
     Strain,
     Subject,
@@ -59,7 +60,7 @@ from resolvers.query import INT_RANGES, Kind
 Parser = Callable[[str, Any], Any]
 
 _projects, _members, _users = table(Project), table(ProjectMember), table(User)
-_subjects, _sessions = table(Subject), table(Session)
+_subjects, _sessions, _session_users = table(Subject), table(Session), table(SessionUser)
 _strains, _species, _labs = table(Strain), table(Species), table(Laboratory)
 EXTRA_FIELD_KEY = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 TAG_MAX = 100
@@ -162,6 +163,19 @@ def project_keys(name: str, value: Any) -> list[uuid.UUID]:
     keys = [optional_key(name, item) for item in value]
     if None in keys:
         raise BadRequest("A project id may not be null.", field=name)
+    return list(dict.fromkeys(k for k in keys if k is not None))
+
+
+def user_keys(name: str, value: Any) -> list[int]:
+    """User ids (numbers, or their text as GraphQL's ``ID`` sends them), each once."""
+    if not isinstance(value, list):
+        raise BadRequest("Give a list of user ids.", field=name)
+    keys = []
+    for item in value:
+        text = str(item).strip() if isinstance(item, int | str) else ""
+        if isinstance(item, bool) or not text.isdigit():
+            raise BadRequest(f'"{item}" is not a valid user id.', field=name)
+        keys.append(optional_integer(name, int(text)))
     return list(dict.fromkeys(k for k in keys if k is not None))
 
 
@@ -274,6 +288,8 @@ SESSION_RULES: Mapping[str, Rule] = {
     "n_trials": Rule(optional_integer),
     "n_correct_trials": Rule(optional_integer),
     "qc": Rule(quality, lambda: 0),
+    # Its experimenters; none given, its creator (as Alyx defaults them).
+    "user_ids": Rule(user_keys, list),
     "extra_fields": Rule(extra_fields, dict),
 }
 
@@ -427,6 +443,24 @@ async def _check_references(
             ) from exc
 
 
+async def _set_experimenters(
+    conn: AsyncConnection, ctx: Context, key: uuid.UUID, user_ids: Sequence[int]
+) -> None:
+    """A session's experimenters become ``user_ids`` (each an active user)."""
+    if user_ids:
+        query = select(_users.c.id).where(_users.c.id.in_(user_ids), _users.c.is_active)
+        found = set((await conn.execute(query)).scalars())
+        for user_id in user_ids:
+            if user_id not in found:
+                missing = f'Invalid pk "{user_id}" - object does not exist.'
+                raise BadRequest(missing, field="user_ids")
+    await conn.execute(delete(_session_users).where(_session_users.c.session_id == key))
+    if user_ids:
+        await conn.execute(
+            insert(_session_users), [{"session_id": key, "user_id": u} for u in user_ids]
+        )
+
+
 async def _link_projects(
     conn: AsyncConnection, kind: Writable, key: uuid.UUID, project_ids: Sequence[uuid.UUID]
 ) -> None:
@@ -573,6 +607,7 @@ async def _create_member_row(ctx: Context, kind: Writable, values: Mapping[str, 
     require_authenticated(ctx.principal)
     cleaned = clean(kind.rules, values, Mode.CREATE)
     project_ids = cleaned.pop("project_ids")
+    user_ids = cleaned.pop("user_ids", None)
     now = ctx.now()
     async with write_transaction(ctx.sessionmaker) as conn:
         await _check_projects(conn, ctx, project_ids, added=project_ids)
@@ -587,6 +622,8 @@ async def _create_member_row(ctx: Context, kind: Writable, values: Mapping[str, 
         row = {**cleaned, "project_id": project_ids[0], "created_at": now, "updated_at": now}
         key = await _insert(conn, kind, row)
         await _link_projects(conn, kind, key, project_ids)
+        if kind is SESSION:
+            await _set_experimenters(conn, ctx, key, user_ids or [ctx.principal.user_id])
         return await _read(conn, kind, key)
 
 
@@ -597,8 +634,14 @@ async def _update_member_row(
     key = _key(kind, key_value)
     cleaned = clean(kind.rules, values, mode)
     project_ids = cleaned.pop("project_ids", None)
+    # Experimenters change only when given (Alyx's ``users`` is not required, even on PUT).
+    user_ids = cleaned.pop("user_ids", None)
+    if "user_ids" not in values:
+        user_ids = None
     async with write_transaction(ctx.sessionmaker) as conn:
         current = await _changeable(conn, ctx, kind, key)
+        if user_ids is not None:
+            await _set_experimenters(conn, ctx, key, user_ids)
         if project_ids is not None:
             linked = await _linked_projects(conn, kind, current)
             added = [p for p in project_ids if p not in linked]

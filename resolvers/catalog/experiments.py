@@ -329,7 +329,8 @@ SESSION = Entity(
         "users": ToMany(
             "User",
             links=(Link(_session_users, "session_id", "user_id"),),
-            description="Its experimenters, by username.",
+            description="Its experimenters, by username (by default, who created it).",
+            written_as="user_ids",
         ),
         "datasets": ToMany(
             "FileUpload", ("session_id",), description="Files registered to it, newest first."
