@@ -60,14 +60,14 @@ def _in_project(row: Table, links: Table, link_key: str) -> FieldSpec:
     )
 
 
-def _projects(links: Table, link_key: str) -> ToMany:
+def _projects(links: Table, link_key: str, *, required: bool) -> ToMany:
     return ToMany(
         "Project",
         links=(Link(links, link_key, "project_id"),),
         own="project_id",
         description="The project that owns it, then every project it is linked to, by name.",
         written_as="project_ids",
-        required=True,
+        required=required,
     )
 
 
@@ -204,7 +204,8 @@ SUBJECT = Entity(
     default_order=(Order("nickname"),),
     relations={
         "project": ToOne("Project", "project_id", "The project that owns it."),
-        "projects": _projects(_subject_links, "subject_id"),
+        # Optional: a subject belongs to its lab (Alyx); BrainSTEM asks for one on its own.
+        "projects": _projects(_subject_links, "subject_id", required=False),
         "species": ToOne("Species", "species_id", "Its species.", writable=True),
         "strain": ToOne("Strain", "strain_id", "Its strain.", writable=True),
         "lab": ToOne("Laboratory", "lab_id", "The laboratory it belongs to.", writable=True),
@@ -323,7 +324,7 @@ SESSION = Entity(
     default_order=(Order("start_time", descending=True),),
     relations={
         "project": ToOne("Project", "project_id", "The project that owns it."),
-        "projects": _projects(_session_links, "session_id"),
+        "projects": _projects(_session_links, "session_id", required=True),
         "subject": ToOne("Subject", "subject_id", "The subject it recorded.", writable=True),
         "lab": ToOne("Laboratory", "lab_id", "The laboratory that ran it.", writable=True),
         "users": ToMany(
