@@ -44,6 +44,19 @@ class Live:
     lab: Lab
     app: Starlette
 
+    def one(self, who: str) -> Any:
+        """``ONE`` in remote mode, signed in as ``who``."""
+        from one.api import ONE
+
+        return ONE(
+            mode="remote",
+            base_url=self.url,
+            username=who,
+            password=PASSWORD,
+            silent=True,
+            cache_rest=None,
+        )
+
     def client(self, who: str, **kw: Any) -> Any:
         from one.webclient import AlyxClient
 
@@ -262,16 +275,7 @@ async def test_one_searches_sessions_remotely(live: Live) -> None:
     ids = live.lab.ids
 
     def scenario() -> None:
-        from one.api import ONE
-
-        one = ONE(
-            mode="remote",
-            base_url=live.url,
-            username="alice",
-            password=PASSWORD,
-            silent=True,
-            cache_rest=None,
-        )
+        one = live.one("alice")
         assert [str(e) for e in one.search(subject="EJ001")] == [
             ids["ej1_evening"],
             ids["ej1_morning"],
@@ -297,16 +301,7 @@ async def test_one_search_with_details_get_details_and_list_datasets(live: Live)
     ids = live.lab.ids
 
     def scenario() -> None:
-        from one.api import ONE
-
-        one = ONE(
-            mode="remote",
-            base_url=live.url,
-            username="alice",
-            password=PASSWORD,
-            silent=True,
-            cache_rest=None,
-        )
+        one = live.one("alice")
         eids, details = one.search(subject="EJ001", details=True)
         assert [str(e) for e in eids] == [ids["ej1_evening"], ids["ej1_morning"]]
         assert [str(d["date"]) for d in details] == ["2024-03-01", "2024-03-01"]
@@ -334,7 +329,7 @@ async def test_anonymous_requests_are_refused_as_alyx_refuses_them(live: Live) -
 
     def scenario() -> None:
         alyx = live.client("alice")
-        alyx.rest_schemes  # read while signed in, as ONE does before its first request
+        assert alyx.rest_schemes.endpoints  # read while signed in, as ONE does first
         alyx._headers.pop("Authorization")
         alyx.authenticate = lambda *args, **kw: None
         for endpoint, action, kw in [
