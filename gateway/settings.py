@@ -148,6 +148,8 @@ class Settings:
             )
         if len(self.secret_key) < 32:
             raise ValueError("NEUROGATE_SECRET_KEY must be at least 32 characters")
+        if self.alyx_token_seconds < 0:
+            raise ValueError("NEUROGATE_ALYX_TOKEN_SECONDS must be 0 (no expiry) or more")
         if not 0 < self.subscription_recheck_seconds <= 3600:
             raise ValueError(
                 "NEUROGATE_SUBSCRIPTION_RECHECK_SECONDS must be more than 0 and at most 3600"

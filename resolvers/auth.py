@@ -6,6 +6,7 @@ one :class:`Principal`.
 
 from __future__ import annotations
 
+import hmac
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,6 +20,7 @@ from gateway.auth.tokens import (
     INVALID_TOKEN,
     TokenKind,
     decode_jwt,
+    derived_secret,
     display_prefix,
     encode_jwt,
     hash_secret,
@@ -115,6 +117,48 @@ async def issue_token(
         session.add(token)
         await session.commit()
     return IssuedToken(secret, token.id, kind, name, token.expires_at)
+
+
+async def alyx_token(ctx: Context, user_id: int) -> str:
+    """The user's Alyx token: the same one on every login while it is valid, as Alyx
+    answers, else a new one. Its secret is derived from its id (:func:`derived_secret`), so
+    it can be handed out again though only its hash is stored; a live token whose secret
+    is not derived (issued before, or under another key) is left alone and a derived one
+    issued."""
+    key, now = ctx.settings.secret_key, ctx.now()
+    live = (
+        select(_tokens.c.id, _tokens.c.secret_hash)
+        .where(
+            _tokens.c.user_id == user_id,
+            _tokens.c.kind == TokenKind.ALYX.value,
+            _tokens.c.revoked_at.is_(None),
+            or_(_tokens.c.expires_at.is_(None), _tokens.c.expires_at > now),
+        )
+        .order_by(_tokens.c.created_at.desc(), _tokens.c.id)
+    )
+    async with ctx.sessionmaker() as session:
+        for token in (await session.execute(live)).all():
+            secret = derived_secret(key, token.id)
+            if hmac.compare_digest(hash_secret(secret), token.secret_hash):
+                return secret
+        token_id = uuid.uuid4()
+        secret = derived_secret(key, token_id)
+        lifetime = _lifetime(ctx, TokenKind.ALYX)
+        session.add(
+            Token(
+                id=token_id,
+                user_id=user_id,
+                kind=TokenKind.ALYX.value,
+                name="Alyx token",
+                secret_hash=hash_secret(secret),
+                prefix=display_prefix(secret),
+                created_at=now,
+                # Alyx's lifetime may be 0: a token that never expires.
+                expires_at=now + lifetime if lifetime else None,
+            )
+        )
+        await session.commit()
+    return secret
 
 
 async def issue_token_pair(

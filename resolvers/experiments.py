@@ -5,9 +5,10 @@ and managers change it and the subjects and sessions it owns; only its managers 
 change its members; admins may do anything (``gateway.auth.permissions``). A row the caller may
 not see is the same :class:`NotFound` as a missing one.
 
-A subject or a session belongs to one or more projects. The first one given is its *owning*
-project (``project_id``, which decides who sees and changes it); every one, the owner
-included, is also listed in ``subject_project`` / ``session_project``.
+A session belongs to one or more projects, a subject to none or more (as in Alyx: a subject
+belongs to its lab, which its lab's members then see and change). The first one given is the
+*owning* project (``project_id``, which decides who sees and changes it); every one, the
+owner included, is also listed in ``subject_project`` / ``session_project``.
 
 Values come in as a mapping of the unified field names (``nickname``, ``narrative``,
 ``start_time``, ``project_ids`` …) and are validated here, each problem a :class:`BadRequest`
@@ -36,15 +37,17 @@ from gateway.auth.permissions import (
     managed_project_ids,
     require_authenticated,
 )
-from gateway.auth.visibility import readable_columns, visible
+from gateway.auth.visibility import caller_lab_ids, readable_columns, visible
 from gateway.db.engine import write_transaction
 from gateway.db.models import (
     ConnectomeDataset,
+    LabMembership,
     Laboratory,
     Project,
     ProjectMember,
     Session,
     SessionProject,
+    SessionUser,
     Species,
     Strain,
     Subject,
@@ -60,8 +63,9 @@ from resolvers.query import INT_RANGES, Kind
 Parser = Callable[[str, Any], Any]
 
 _projects, _members, _users = table(Project), table(ProjectMember), table(User)
-_subjects, _sessions = table(Subject), table(Session)
+_subjects, _sessions, _session_users = table(Subject), table(Session), table(SessionUser)
 _strains, _species, _labs = table(Strain), table(Species), table(Laboratory)
+_lab_members = table(LabMembership)
 EXTRA_FIELD_KEY = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 TAG_MAX = 100
 
@@ -166,6 +170,24 @@ def project_keys(name: str, value: Any) -> list[uuid.UUID]:
     return list(dict.fromkeys(k for k in keys if k is not None))
 
 
+def optional_project_keys(name: str, value: Any) -> list[uuid.UUID]:
+    """Project ids, possibly none (a subject belongs to its lab; projects are optional)."""
+    return [] if value is None or value == [] else project_keys(name, value)
+
+
+def user_keys(name: str, value: Any) -> list[int]:
+    """User ids (numbers, or their text as GraphQL's ``ID`` sends them), each once."""
+    if not isinstance(value, list):
+        raise BadRequest("Give a list of user ids.", field=name)
+    keys = []
+    for item in value:
+        text = str(item).strip() if isinstance(item, int | str) else ""
+        if isinstance(item, bool) or not text.isdigit():
+            raise BadRequest(f'"{item}" is not a valid user id.', field=name)
+        keys.append(optional_integer(name, int(text)))
+    return list(dict.fromkeys(k for k in keys if k is not None))
+
+
 def tags(name: str, value: Any) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(t, str) for t in value):
         raise BadRequest("Expected a list of strings.", field=name)
@@ -216,6 +238,17 @@ def members(name: str, value: Any) -> dict[str, dict[str, Any]]:
     return dict(value)
 
 
+# A session's quality (Alyx's QC enum): not set, pass, warning, fail, critical.
+QUALITY_LEVELS = (0, 10, 30, 40, 50)
+
+
+def quality(name: str, value: Any) -> int:
+    if isinstance(value, bool) or value not in QUALITY_LEVELS:
+        levels = ", ".join(map(str, QUALITY_LEVELS))
+        raise BadRequest(f'"{value}" is not a valid quality ({levels}).', field=name)
+    return value  # type: ignore[no-any-return]
+
+
 @dataclass(frozen=True)
 class Rule:
     parse: Parser
@@ -236,7 +269,7 @@ PROJECT_RULES: Mapping[str, Rule] = {
 }
 SUBJECT_RULES: Mapping[str, Rule] = {
     "nickname": Rule(text(100, required=True), required=True),
-    "project_ids": Rule(project_keys, required=True),
+    "project_ids": Rule(optional_project_keys, list),
     "description": Rule(text(), _blank),
     "sex": Rule(choice(*SubjectSex), lambda: SubjectSex.U.value),
     "birth_date": Rule(optional_date),
@@ -263,6 +296,9 @@ SESSION_RULES: Mapping[str, Rule] = {
     "lab_id": Rule(optional_key),
     "n_trials": Rule(optional_integer),
     "n_correct_trials": Rule(optional_integer),
+    "qc": Rule(quality, lambda: 0),
+    # Its experimenters; none given, its creator (as Alyx defaults them).
+    "user_ids": Rule(user_keys, list),
     "extra_fields": Rule(extra_fields, dict),
 }
 
@@ -416,20 +452,57 @@ async def _check_references(
             ) from exc
 
 
+async def _set_experimenters(
+    conn: AsyncConnection, ctx: Context, key: uuid.UUID, user_ids: Sequence[int]
+) -> None:
+    """A session's experimenters become ``user_ids`` (each an active user)."""
+    if user_ids:
+        query = select(_users.c.id).where(_users.c.id.in_(user_ids), _users.c.is_active)
+        found = set((await conn.execute(query)).scalars())
+        for user_id in user_ids:
+            if user_id not in found:
+                missing = f'Invalid pk "{user_id}" - object does not exist.'
+                raise BadRequest(missing, field="user_ids")
+    await conn.execute(delete(_session_users).where(_session_users.c.session_id == key))
+    if user_ids:
+        await conn.execute(
+            insert(_session_users), [{"session_id": key, "user_id": u} for u in user_ids]
+        )
+
+
 async def _link_projects(
     conn: AsyncConnection, kind: Writable, key: uuid.UUID, project_ids: Sequence[uuid.UUID]
 ) -> None:
     assert kind.links is not None
     await conn.execute(delete(kind.links).where(kind.links.c[kind.link_key] == key))
-    await conn.execute(
-        insert(kind.links), [{kind.link_key: key, "project_id": p} for p in project_ids]
-    )
+    if project_ids:
+        await conn.execute(
+            insert(kind.links), [{kind.link_key: key, "project_id": p} for p in project_ids]
+        )
 
 
 async def _linked_projects(conn: AsyncConnection, kind: Writable, row: Row[Any]) -> list[uuid.UUID]:
     assert kind.links is not None
     query = select(kind.links.c.project_id).where(kind.links.c[kind.link_key] == row.id)
-    return list(dict.fromkeys([row.project_id, *(await conn.execute(query)).scalars()]))
+    linked = [row.project_id, *(await conn.execute(query)).scalars()]
+    return list(dict.fromkeys(p for p in linked if p is not None))
+
+
+async def _check_lab_of_projectless(
+    conn: AsyncConnection, ctx: Context, lab_id: uuid.UUID | None
+) -> None:
+    """A subject without a project belongs to its lab: it needs one, of which the caller
+    is a member (admins: any lab)."""
+    if lab_id is None:
+        raise BadRequest("A subject without projects needs a lab.", field="lab_id")
+    if ctx.principal.is_admin:
+        return
+    member = select(_lab_members.c.lab_id).where(
+        _lab_members.c.lab_id == lab_id,
+        _lab_members.c.lab_id.in_(caller_lab_ids(ctx.principal)),
+    )
+    if (await conn.execute(member)).first() is None:
+        raise Forbidden("Only the lab's members may add a subject to it without a project.")
 
 
 @asynccontextmanager
@@ -570,20 +643,26 @@ async def _create_member_row(ctx: Context, kind: Writable, values: Mapping[str, 
     require_authenticated(ctx.principal)
     cleaned = clean(kind.rules, values, Mode.CREATE)
     project_ids = cleaned.pop("project_ids")
+    user_ids = cleaned.pop("user_ids", None)
     now = ctx.now()
     async with write_transaction(ctx.sessionmaker) as conn:
         await _check_projects(conn, ctx, project_ids, added=project_ids)
         await _check_unique(conn, kind, cleaned)
         await _check_references(conn, ctx, cleaned)
+        if not project_ids:  # only a subject may have none (the rules require them else)
+            await _check_lab_of_projectless(conn, ctx, cleaned.get("lab_id"))
         if kind is SUBJECT and cleaned.get("responsible_user_id") is None:
             cleaned["responsible_user_id"] = ctx.principal.user_id
         if kind is SESSION and cleaned.get("lab_id") is None and cleaned.get("subject_id"):
             # As Alyx does: a session without a lab is in its subject's lab.
             query = select(_subjects.c.lab_id).where(_subjects.c.id == cleaned["subject_id"])
             cleaned["lab_id"] = (await conn.execute(query)).scalar_one()
-        row = {**cleaned, "project_id": project_ids[0], "created_at": now, "updated_at": now}
+        owner = project_ids[0] if project_ids else None
+        row = {**cleaned, "project_id": owner, "created_at": now, "updated_at": now}
         key = await _insert(conn, kind, row)
         await _link_projects(conn, kind, key, project_ids)
+        if kind is SESSION:
+            await _set_experimenters(conn, ctx, key, user_ids or [ctx.principal.user_id])
         return await _read(conn, kind, key)
 
 
@@ -594,16 +673,28 @@ async def _update_member_row(
     key = _key(kind, key_value)
     cleaned = clean(kind.rules, values, mode)
     project_ids = cleaned.pop("project_ids", None)
+    # Experimenters change only when given (Alyx's ``users`` is not required, even on PUT).
+    user_ids = cleaned.pop("user_ids", None)
+    if "user_ids" not in values:
+        user_ids = None
     async with write_transaction(ctx.sessionmaker) as conn:
         current = await _changeable(conn, ctx, kind, key)
+        if user_ids is not None:
+            await _set_experimenters(conn, ctx, key, user_ids)
         if project_ids is not None:
             linked = await _linked_projects(conn, kind, current)
             added = [p for p in project_ids if p not in linked]
             await _check_projects(conn, ctx, project_ids, added=added)
             # The owner stays while it is still listed, so who sees the row does not change.
-            owner = current.project_id if current.project_id in project_ids else project_ids[0]
+            if current.project_id in project_ids:
+                owner = current.project_id
+            else:
+                owner = project_ids[0] if project_ids else None
+            if owner is None:
+                await _check_lab_of_projectless(conn, ctx, cleaned.get("lab_id", current.lab_id))
             cleaned["project_id"] = owner
-            await _link_projects(conn, kind, key, list(dict.fromkeys([owner, *project_ids])))
+            kept = [p for p in (owner, *project_ids) if p is not None]
+            await _link_projects(conn, kind, key, list(dict.fromkeys(kept)))
         await _check_unique(conn, kind, cleaned, key)
         await _check_references(conn, ctx, cleaned, current)
         await _update(conn, ctx, kind, key, cleaned)

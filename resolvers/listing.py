@@ -28,6 +28,7 @@ from sqlalchemy import (
     Table,
     and_,
     bindparam,
+    exists,
     func,
     literal,
     select,
@@ -131,7 +132,9 @@ def _related_ids(related: RelatedIds, view: Principal) -> ColumnElement[str]:
         rule = visible(target, view, alias=named)
         if rule is None or names_visible_rows(source, value.name, target):
             return stmt
-        return stmt.join(named, named.c[key] == value).where(rule)
+        # EXISTS, not a join: joining the parent's own column would take the parent table
+        # into the FROM, and the branch would stop being correlated with the parent row.
+        return stmt.where(exists().where(named.c[key] == value, rule))
 
     branches = []
     if relation.own is not None:

@@ -60,7 +60,8 @@ def input_fields(entity: Entity) -> list[InputField]:
             fields.append((relation.fk, scalar, relation.required, f"The id of {name}."))
         elif isinstance(relation, ToMany) and relation.writable:
             ids = list[strawberry.ID]
-            description = f"The ids of its {name}; the first owns it."
+            owner = "; the first owns it" if relation.own else ""
+            description = f"The ids of its {name}{owner}."
             fields.append((relation.written_as, ids, relation.required, description))
     return fields
 

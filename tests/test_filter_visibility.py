@@ -128,11 +128,12 @@ async def test_alyx_projects_filter_does_not_confirm_a_private_project(
     gateway: Gateway, sessionmaker: async_sessionmaker[AsyncSession]
 ) -> None:
     await _arrange(sessionmaker)
-    response = await gateway.client.get(f"/sessions?projects={SECRET}")
+    # Anonymous callers may list subjects only (seed 003); sessions need a signed-in caller.
+    response = await gateway.client.get(f"/subjects?projects={SECRET}")
     assert response.status_code == 200, response.text
     assert response.json()["count"] == 0
-    shown = await gateway.client.get("/sessions?projects=open_project_p")
-    assert shown.json()["count"] == 2
+    shown = await gateway.client.get("/subjects?projects=open_project_p")
+    assert shown.json()["count"] == 1  # PUBLIC01; SECRETSUBJ's owning project is private
 
 
 async def test_graphql_project_filters_do_not_confirm_a_private_project(

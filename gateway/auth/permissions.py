@@ -9,10 +9,10 @@ from __future__ import annotations
 import uuid
 from enum import StrEnum
 
-from sqlalchemy import Select, Table, false, select
+from sqlalchemy import Select, Table, and_, false, or_, select
 
 from gateway.auth.principal import Principal
-from gateway.auth.visibility import Predicate
+from gateway.auth.visibility import Predicate, caller_lab_ids
 from gateway.db.models import Brain, FileUpload, Project, ProjectMember, Session, Subject, table
 from gateway.db.models._base import Seen
 from gateway.errors import Forbidden, Unauthenticated
@@ -56,7 +56,19 @@ def editable_project_ids(principal: Principal) -> Select[tuple[uuid.UUID]]:
 
 
 def _owned_by_project(tbl: Table, principal: Principal) -> Predicate:
-    return tbl.c.project_id.in_(editable_project_ids(principal))
+    """Rows of a project: its editors and managers. A subject without a project belongs to
+    its lab: its lab's members and its responsible user change it."""
+    in_project = tbl.c.project_id.in_(editable_project_ids(principal))
+    if tbl is not table(Subject):
+        return in_project
+    without_project = and_(
+        tbl.c.project_id.is_(None),
+        or_(
+            tbl.c.lab_id.in_(caller_lab_ids(principal)),
+            tbl.c.responsible_user_id == principal.user_id,
+        ),
+    )
+    return or_(in_project, without_project)
 
 
 def editable(tbl: Table, principal: Principal) -> Predicate | None:

@@ -7,6 +7,7 @@ is enough to look them up safely; passwords, which are guessable, use Argon2id i
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -37,6 +38,17 @@ def new_secret(kind: TokenKind) -> str:
     if kind is TokenKind.ALYX:
         return secrets.token_hex(20)  # the shape of a Django REST framework token
     return _PREFIXES[kind] + secrets.token_urlsafe(32)
+
+
+def derived_secret(key: str, token_id: uuid.UUID) -> str:
+    """The secret of a token whose secret is derived rather than random (Alyx's, which Alyx
+    hands out again on every login while it lives): an HMAC of the token's id under the
+    server's secret key, in the shape of a Django REST framework token. Only its hash is
+    stored, as for every token; the key (which signs JWTs already) is what recovers it.
+    After the key changes, a live token still works but cannot be recovered: the next login
+    gets a new one."""
+    digest = hmac.new(key.encode(), f"alyx-token:{token_id}".encode(), hashlib.sha256)
+    return digest.hexdigest()[:40]
 
 
 def hash_secret(secret: str) -> str:

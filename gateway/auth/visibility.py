@@ -9,7 +9,8 @@ table without one is refused (:class:`MissingRule`), at start-up for every table
 accident. The rules themselves live here, one function per kind of :class:`Seen`.
 
 Portals (seed 001): ``public`` — only public rows, whoever asks; ``private`` — an authenticated
-user's own rows, rows of projects they are a member of, and public rows (reviewers and admins
+user's own rows, rows of projects they are a member of, subjects and sessions of their labs
+(and subjects they are responsible for), and public rows (reviewers and admins
 also see approvals and the brains awaiting review, with their files); ``super`` — admins,
 everything.
 """
@@ -38,6 +39,7 @@ from sqlalchemy import (
 from gateway.auth.principal import Portal, Principal
 from gateway.db.models import (
     Brain,
+    LabMembership,
     Project,
     ProjectMember,
     Session,
@@ -57,7 +59,7 @@ class MissingRule(LookupError):
     """A table is read that has no visibility rule: a programming error, never public."""
 
 _projects, _members, _brains = table(Project), table(ProjectMember), table(Brain)
-_sessions = table(Session)
+_sessions, _lab_members = table(Session), table(LabMembership)
 
 
 def sees_private(principal: Principal) -> bool:
@@ -98,6 +100,28 @@ def _in_visible_project_if_any(rows: Any, principal: Principal) -> Predicate:
     return or_(rows.c.project_id.is_(None), _in_visible_project(rows, principal))
 
 
+def caller_lab_ids(principal: Principal) -> Select[tuple[uuid.UUID]]:
+    """The labs the caller is a current member of (a membership without an end date)."""
+    return (
+        select(_lab_members.c.lab_id)
+        .where(_lab_members.c.user_id == principal.user_id, _lab_members.c.end_date.is_(None))
+        .correlate(None)
+    )
+
+
+def _in_project_or_lab(rows: Any, principal: Principal) -> Predicate:
+    """Subjects and sessions: visible with their project (if they have one, which a subject
+    need not), and, signed in, to their lab's members; a subject also to its responsible
+    user. Seed 003's lab members see their lab's data; Alyx's subjects need no project."""
+    in_project = _in_visible_project(rows, principal)
+    if not sees_private(principal):
+        return in_project
+    clauses = [in_project, rows.c.lab_id.in_(caller_lab_ids(principal))]
+    if "responsible_user_id" in rows.c:
+        clauses.append(rows.c.responsible_user_id == principal.user_id)
+    return or_(*clauses)
+
+
 def _uploaded_by_caller(rows: Any, principal: Principal) -> Predicate:
     return rows.c.uploader_id == principal.user_id if sees_private(principal) else false()
 
@@ -121,9 +145,7 @@ def _file_uploads_rule(rows: Any, principal: Principal) -> Predicate:
         brain_files = brain_files.where(_brains.c.verified.is_(true()))
     of_visible_brain = rows.c.id.in_(brain_files.correlate(None))
     of_visible_session = rows.c.session_id.in_(
-        select(_sessions.c.id)
-        .where(_sessions.c.project_id.in_(visible_project_ids(principal)))
-        .correlate(None)
+        select(_sessions.c.id).where(_in_project_or_lab(_sessions, principal)).correlate(None)
     )
     return or_(of_visible_brain, of_visible_session, _uploaded_by_caller(rows, principal))
 
@@ -176,6 +198,7 @@ _RULES: dict[Seen, Rule] = {
     Seen.PROJECTS: _project_visible,
     Seen.IN_PROJECT: _in_visible_project,
     Seen.IN_PROJECT_IF_ANY: _in_visible_project_if_any,
+    Seen.IN_PROJECT_OR_LAB: _in_project_or_lab,
     Seen.BRAINS: _brains_rule,
     Seen.FILES: _file_uploads_rule,
     Seen.APPROVALS: _approvals_rule,

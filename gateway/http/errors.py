@@ -69,8 +69,11 @@ def error_response(errors: ErrorFormat, error: NeurogateError) -> Response:
     if retry_after is not None:
         headers["Retry-After"] = str(retry_after)
     body: object
-    if error.field and errors in (ErrorFormat.DRF, ErrorFormat.ALYX):
+    if error.field and errors is ErrorFormat.DRF:
         body = {error.field: [error.message]}  # Django REST framework's field errors
+    elif error.field and errors is ErrorFormat.ALYX:
+        # Alyx's exception handler adds the status to every error body, field errors too.
+        body = {error.field: [error.message], "status_code": status}
     elif errors is ErrorFormat.OAUTH:
         code = error.details.get("grant_error") or OAUTH_CODES.get(status, "invalid_request")
         body = {"error": code, "error_description": error.message}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Table, and_
+from sqlalchemy import Table, and_, func
 
 from gateway.auth.permissions import ProjectRole
 from gateway.db.models import (
@@ -60,14 +60,14 @@ def _in_project(row: Table, links: Table, link_key: str) -> FieldSpec:
     )
 
 
-def _projects(links: Table, link_key: str) -> ToMany:
+def _projects(links: Table, link_key: str, *, required: bool) -> ToMany:
     return ToMany(
         "Project",
         links=(Link(links, link_key, "project_id"),),
         own="project_id",
         description="The project that owns it, then every project it is linked to, by name.",
         written_as="project_ids",
-        required=True,
+        required=required,
     )
 
 
@@ -204,7 +204,8 @@ SUBJECT = Entity(
     default_order=(Order("nickname"),),
     relations={
         "project": ToOne("Project", "project_id", "The project that owns it."),
-        "projects": _projects(_subject_links, "subject_id"),
+        # Optional: a subject belongs to its lab (Alyx); BrainSTEM asks for one on its own.
+        "projects": _projects(_subject_links, "subject_id", required=False),
         "species": ToOne("Species", "species_id", "Its species.", writable=True),
         "strain": ToOne("Strain", "strain_id", "Its strain.", writable=True),
         "lab": ToOne("Laboratory", "lab_id", "The laboratory it belongs to.", writable=True),
@@ -310,17 +311,27 @@ SESSION = Entity(
             description="The dataset type of a file registered to it.",
         ),
         "in_project": _in_project(_session, _session_links, "session_id"),
+        # Alyx's ``performance``: 100 * correct / trials in integer arithmetic, as Alyx's
+        # integer columns compute it on PostgreSQL (SQLite divides integers the same way).
+        "performance": FieldSpec(
+            # The plain SQL operator: SQLAlchemy's ``/`` would cast to a fraction.
+            (100 * _session.c.n_correct_trials).op("/")(func.nullif(_session.c.n_trials, 0)),
+            Kind.FLOAT,
+            sortable=False,
+            description="Its correct trials in whole percent (null without trials).",
+        ),
     },
     default_order=(Order("start_time", descending=True),),
     relations={
         "project": ToOne("Project", "project_id", "The project that owns it."),
-        "projects": _projects(_session_links, "session_id"),
+        "projects": _projects(_session_links, "session_id", required=True),
         "subject": ToOne("Subject", "subject_id", "The subject it recorded.", writable=True),
         "lab": ToOne("Laboratory", "lab_id", "The laboratory that ran it.", writable=True),
         "users": ToMany(
             "User",
             links=(Link(_session_users, "session_id", "user_id"),),
-            description="Its experimenters, by username.",
+            description="Its experimenters, by username (by default, who created it).",
+            written_as="user_ids",
         ),
         "datasets": ToMany(
             "FileUpload", ("session_id",), description="Files registered to it, newest first."
@@ -340,7 +351,9 @@ SESSION = Entity(
         task_protocol=Attribute("The task protocol it ran.", writable=True),
         start_time=Attribute("When it started (UTC; BrainSTEM date_time).", writable=True),
         end_time=Attribute("When it ended (UTC).", writable=True),
-        qc="Its quality: 0 not set, 10 pass, 30 warning, 40 fail, 50 critical.",
+        qc=Attribute(
+            "Its quality: 0 not set, 10 pass, 30 warning, 40 fail, 50 critical.", writable=True
+        ),
         n_trials=Attribute("How many trials it ran.", writable=True),
         n_correct_trials=Attribute("How many of them were correct.", writable=True),
         extra_fields=Attribute(_EXTRA, writable=True),

@@ -461,7 +461,7 @@ async def test_alyx_login_missing_fields_are_400(
 ) -> None:
     response = await gateway.client.post("/auth-token", data=data)
     assert response.status_code == 400
-    assert response.json() == {field: ["This field is required."]}
+    assert response.json() == {field: ["This field is required."], "status_code": 400}
 
 
 async def test_alyx_login_with_malformed_json_is_400(gateway: Gateway) -> None:

@@ -9,6 +9,10 @@ directory, where ONE keeps its parameters, token cache and downloads.
 from __future__ import annotations
 
 import asyncio
+import json
+import os
+import shutil
+import subprocess
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -39,6 +43,19 @@ class Live:
     url: str
     lab: Lab
     app: Starlette
+
+    def one(self, who: str) -> Any:
+        """``ONE`` in remote mode, signed in as ``who``."""
+        from one.api import ONE
+
+        return ONE(
+            mode="remote",
+            base_url=self.url,
+            username=who,
+            password=PASSWORD,
+            silent=True,
+            cache_rest=None,
+        )
 
     def client(self, who: str, **kw: Any) -> Any:
         from one.webclient import AlyxClient
@@ -103,7 +120,7 @@ async def test_authenticate_and_list_subjects_and_a_subjects_sessions(live: Live
         assert [s["nickname"] for s in subjects] == ["EJ001", "EJ002", "EJ010"]
         sessions = alyx.rest("sessions", "list", subject="EJ001")
         assert [s["id"] for s in sessions] == [ids["ej1_evening"], ids["ej1_morning"]]
-        assert sessions[0]["start_time"] == "2024-03-01T18:30:00Z"
+        assert sessions[0]["start_time"] == "2024-03-01T18:30:00"
         by_protocol = alyx.rest("sessions", "list", task_protocol="ephys", number=1)
         assert [s["id"] for s in by_protocol] == [ids["ej1_morning"]]
         by_id = alyx.rest("sessions", "list", id=ids["ej2_secret"])
@@ -258,16 +275,7 @@ async def test_one_searches_sessions_remotely(live: Live) -> None:
     ids = live.lab.ids
 
     def scenario() -> None:
-        from one.api import ONE
-
-        one = ONE(
-            mode="remote",
-            base_url=live.url,
-            username="alice",
-            password=PASSWORD,
-            silent=True,
-            cache_rest=None,
-        )
+        one = live.one("alice")
         assert [str(e) for e in one.search(subject="EJ001")] == [
             ids["ej1_evening"],
             ids["ej1_morning"],
@@ -287,3 +295,113 @@ async def test_one_searches_sessions_remotely(live: Live) -> None:
         ]
 
     await run(scenario)
+
+
+async def test_one_search_with_details_get_details_and_list_datasets(live: Live) -> None:
+    ids = live.lab.ids
+
+    def scenario() -> None:
+        one = live.one("alice")
+        eids, details = one.search(subject="EJ001", details=True)
+        assert [str(e) for e in eids] == [ids["ej1_evening"], ids["ej1_morning"]]
+        assert [str(d["date"]) for d in details] == ["2024-03-01", "2024-03-01"]
+        full = one.get_details(ids["ej1_morning"], full=True)
+        assert full["start_time"] == "2024-03-01T09:00:00" and full["users"] == ["alice"]
+        assert datetime.fromisoformat(full["start_time"]) == datetime(2024, 3, 1, 9, 0)
+        assert str(one.get_details(ids["ej1_morning"])["date"]) == "2024-03-01"
+        assert sorted(one.list_datasets(ids["ej1_morning"])) == [
+            "alf/_ibl_trials.intervals.npy",
+            "alf/_ibl_wheel.position.npy",
+        ]
+        # A new session's experimenter defaults to who registered it, as on Alyx.
+        made = one.alyx.rest("sessions", "create", data={
+            "subject": "EJ001", "projects": ["open_project"], "number": 3,
+            "start_time": "2024-03-01T20:00:00.250000", "users": [], "type": "Experiment",
+        })  # fmt: skip
+        assert made["users"] == ["alice"] and made["start_time"] == "2024-03-01T20:00:00.250000"
+
+    await run(scenario)
+
+
+async def test_anonymous_requests_are_refused_as_alyx_refuses_them(live: Live) -> None:
+    """ONE's requests without a token (its header stripped, and its automatic sign-in
+    turned off, as for a caller without credentials): Alyx's 403, which ONE raises."""
+
+    def scenario() -> None:
+        alyx = live.client("alice")
+        assert alyx.rest_schemes.endpoints  # read while signed in, as ONE does first
+        alyx._headers.pop("Authorization")
+        alyx.authenticate = lambda *args, **kw: None
+        for endpoint, action, kw in [
+            ("sessions", "list", {}),
+            ("subjects", "read", {"id": "EJ001"}),
+            ("datasets", "list", {}),
+            ("labs", "list", {}),
+        ]:
+            with pytest.raises(requests.HTTPError) as refused:
+                alyx.rest(endpoint, action, **kw)
+            assert refused.value.response.status_code == 403
+            assert refused.value.response.json() == {
+                "detail": "Authentication credentials were not provided.",
+                "status_code": 403,
+            }
+        public = alyx.rest("users", "list")
+        assert "alice" in [u["username"] for u in public]
+        assert [s["nickname"] for s in alyx.rest("subjects", "list")] == ["EJ001", "EJ010"]
+
+    await run(scenario)
+
+
+# --- ONE under Python 3.10, whose datetime.fromisoformat refuses a trailing "Z" ------------
+
+PY310_VENV = Path(__file__).resolve().parents[2] / ".cache" / "one-py310"  # git-ignored
+PY310_BUILD_SECONDS = 1200
+
+
+def _python_310() -> Path:
+    """A Python 3.10 interpreter: pyenv's 3.10.13 on this machine."""
+    found = shutil.which("python3.10")
+    candidates = [Path(found)] if found else []
+    candidates += sorted(Path.home().glob(".pyenv/versions/3.10.*/bin/python3.10"))
+    candidates += sorted(Path("/root/.pyenv/versions").glob("3.10.*/bin/python3.10"))
+    existing = [c for c in candidates if c.exists()]
+    assert existing, "ONE must be proven on Python 3.10 too: install it (pyenv install 3.10)"
+    return existing[0]
+
+
+def _one_on_python_310() -> Path:
+    """The cached Python 3.10 venv with one-api 3.6.1, built once."""
+    python = PY310_VENV / "bin" / "python"
+    probe = [str(python), "-c", "import one; assert one.__version__ == '3.6.1'"]
+    if python.exists() and subprocess.run(probe, capture_output=True).returncode == 0:
+        return python
+    PY310_VENV.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run([str(_python_310()), "-m", "venv", "--clear", str(PY310_VENV)], check=True)
+    subprocess.run(
+        [str(python), "-m", "pip", "install", "--quiet", "one-api==3.6.1"],
+        check=True,
+        timeout=PY310_BUILD_SECONDS,
+    )
+    return python
+
+
+async def test_one_on_python_310_searches_and_reads_details(live: Live, home: Path) -> None:
+    python = await asyncio.to_thread(_one_on_python_310)
+    ids = live.lab.ids
+    script = Path(__file__).with_name("one_py310.py")
+    env = {**os.environ, "HOME": str(home), "NO_PROXY": "127.0.0.1,localhost"}
+    done = await asyncio.to_thread(
+        subprocess.run,
+        [str(python), str(script), live.url, "alice", PASSWORD, ids["ej1_morning"]],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=SCENARIO_SECONDS,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    answer = json.loads(done.stdout.strip().splitlines()[-1])
+    assert answer["python"] == [3, 10]
+    assert answer["eids"] == [ids["ej1_evening"], ids["ej1_morning"]]
+    assert answer["dates"] == ["2024-03-01", "2024-03-01"]
+    assert answer["start_time"] == "2024-03-01T09:00:00" and answer["users"] == ["alice"]
+    assert answer["datasets"] == ["alf/_ibl_trials.intervals.npy", "alf/_ibl_wheel.position.npy"]

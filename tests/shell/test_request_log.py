@@ -54,7 +54,7 @@ def _the_line(caplog: pytest.LogCaptureFixture) -> logging.LogRecord:
         ("GET", "/api/private/stem/nothing/", {}, 404),
         ("GET", "/api/public/stem/project/?filter{nope}=1", {}, 400),
         ("GET", "/api/brains/", {"headers": bearer("not-a-token")}, 401),
-        ("GET", "/subjects/nobody", {}, 404),
+        ("GET", "/users/nobody", {}, 404),
         ("POST", "/graphql", {"json": {"query": "{ nothing }"}}, 200),  # a validation error
         ("POST", "/graphql", {"json": {"query": "{ projects(limit: -1) { id } }"}}, 200),
         ("POST", "/graphql", {"json": {"query": "{"}, "headers": GRAPHQL_RESPONSE}, 400),

@@ -68,6 +68,9 @@ class Seen(StrEnum):
     PROJECTS = "projects"  # the projects: public ones, and those one is a member of
     IN_PROJECT = "in_project"  # rows of a project (its ``project_id``): seen with it
     IN_PROJECT_IF_ANY = "in_project_if_any"  # seen with its project; without one, by everyone
+    # Subjects and sessions: seen with their project, by their lab's members, and (subjects)
+    # by their responsible user.
+    IN_PROJECT_OR_LAB = "in_project_or_lab"
     WITH_PARENT = "with_parent"  # rows of another row (``parent``): seen with it
     BRAINS = "brains"  # verified brains; one's own uploads; reviewers see every one
     FILES = "files"  # files of visible brains and sessions, and one's own

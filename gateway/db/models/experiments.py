@@ -59,10 +59,11 @@ class SubjectStatus(StrEnum):
 
 
 class Subject(SQLModel, table=True):
-    """An experimental animal. ``project_id`` is the owning project, which decides visibility."""
+    """An experimental animal. It belongs to its lab; ``project_id``, the owning project, is
+    optional (Alyx's projects are). Who sees it: ``Seen.IN_PROJECT_OR_LAB``."""
 
     __tablename__ = "subject"
-    __table_args__ = seen_by(Seen.IN_PROJECT)
+    __table_args__ = seen_by(Seen.IN_PROJECT_OR_LAB)
 
     id: uuid.UUID = uuid_pk()
     nickname: str = Field(max_length=100, unique=True, index=True)
@@ -73,7 +74,9 @@ class Subject(SQLModel, table=True):
     genotype: str = Field(default="", max_length=200)
     genetic_line: str = Field(default="", max_length=100)
     status: str = Field(default=SubjectStatus.ACTIVE.value, max_length=16)
-    project_id: uuid.UUID = Field(foreign_key="project.id", index=True, ondelete="CASCADE")
+    project_id: uuid.UUID | None = Field(
+        default=None, foreign_key="project.id", index=True, ondelete="CASCADE"
+    )
     species_id: uuid.UUID | None = Field(
         default=None, foreign_key="species.id", index=True, ondelete="SET NULL"
     )
@@ -104,10 +107,11 @@ class SubjectProject(SQLModel, table=True):
 
 
 class Session(SQLModel, table=True):
-    """One experiment. ``project_id`` is the owning project, which decides visibility."""
+    """One experiment. ``project_id`` is the owning project; its lab's members see it too
+    (``Seen.IN_PROJECT_OR_LAB``)."""
 
     __tablename__ = "session"
-    __table_args__ = seen_by(Seen.IN_PROJECT)
+    __table_args__ = seen_by(Seen.IN_PROJECT_OR_LAB)
 
     id: uuid.UUID = uuid_pk()
     name: str = Field(default="", max_length=100)

@@ -1,11 +1,11 @@
-"""Alyx's ``POST /auth-token`` (seed 003): form-encoded username/password → ``{"token"}``."""
+"""Alyx's ``POST /auth-token`` (seed 003): form-encoded username/password → ``{"token"}``,
+the same token on every login while it is valid, as Alyx answers."""
 
 from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import Response
 
-from gateway.auth.tokens import TokenKind
 from gateway.errors import BadRequest, Unauthenticated
 from gateway.http.errors import json_response
 from gateway.http.requests import context_of, form_or_json
@@ -25,9 +25,8 @@ async def auth_token(request: Request) -> Response:
     except Unauthenticated:
         # Alyx (Django REST framework) answers bad credentials with 400, not 401.
         return json_response({"non_field_errors": [auth.BAD_CREDENTIALS]}, 400)
-    issued = await auth.issue_token(ctx, user.id, TokenKind.ALYX, name="Alyx token")
     # ONE asserts that this body has exactly one key.
-    return json_response({"token": issued.secret})
+    return json_response({"token": await auth.alyx_token(ctx, user.id)})
 
 
 ROUTES = [AlyxRoute(path, auth_token, methods=["POST"]) for path in ("/auth-token", "/auth-token/")]

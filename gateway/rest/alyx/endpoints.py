@@ -15,15 +15,15 @@ from sqlalchemy import Row
 
 from gateway.rest.alyx import records, writes
 from gateway.rest.alyx.fields import Shape
-from gateway.rest.alyx.query import (
+from gateway.rest.alyx.filters import (
     DATASET_FILTERS,
     LAB_FILTERS,
     PROJECT_FILTERS,
     SESSION_FILTERS,
     SUBJECT_FILTERS,
     USER_FILTERS,
-    Listing,
 )
+from gateway.rest.alyx.query import Listing
 from resolvers import datasets, experiments
 from resolvers.catalog import ENTITIES
 from resolvers.context import Context
@@ -57,6 +57,10 @@ class Endpoint:
     # What every record of it satisfies besides the visibility rule (a dataset is a file
     # registered to a session).
     scope: Condition | None = None
+    # Seed 003: "all endpoints (except for a summary representation of users and their
+    # subjects) are only accessible after authentication". What anonymous callers may read
+    # here ("list", "detail"); anything else is Alyx's 403.
+    anonymous: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         for part in (self.filters, self.summary, self.detail):
@@ -105,6 +109,7 @@ SUBJECTS = Endpoint(
     filters=SUBJECT_FILTERS,
     summary=records.SUBJECT_SUMMARY,
     detail=records.SUBJECT_DETAIL,
+    anonymous=frozenset({"list"}),
     writes=_writes(
         writes.SUBJECT,
         experiments.create_subject,
@@ -150,17 +155,33 @@ DATASETS = Endpoint(
 # --- labs and projects by name, users by username (read-only) ----------------------------------
 
 
-def _read_only(name: str, key: str, description: str, filters: Listing, shape: Shape) -> Endpoint:
+def _read_only(
+    name: str,
+    key: str,
+    description: str,
+    filters: Listing,
+    shape: Shape,
+    anonymous: frozenset[str] = frozenset(),
+) -> Endpoint:
     """An endpoint whose records are looked up by ``key`` and read the same in a list."""
     entity = shape.entity
-    return Endpoint(name, entity, key, key, None, description, filters, shape, shape)
+    return Endpoint(
+        name, entity, key, key, None, description, filters, shape, shape, anonymous=anonymous
+    )
 
 
 LABS = _read_only("labs", "name", "Laboratories, by name.", LAB_FILTERS, records.LAB)
 PROJECTS = _read_only(
     "projects", "name", "Projects, by name, with their members.", PROJECT_FILTERS, records.PROJECT
 )
-USERS = _read_only("users", "username", "Users, by username.", USER_FILTERS, records.USER)
+USERS = _read_only(
+    "users",
+    "username",
+    "Users, by username.",
+    USER_FILTERS,
+    records.USER,
+    anonymous=frozenset({"list", "detail"}),  # one representation: the summary
+)
 
 ENDPOINTS = (SUBJECTS, SESSIONS, DATASETS, LABS, PROJECTS, USERS)
 

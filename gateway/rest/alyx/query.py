@@ -2,10 +2,12 @@
 parameter per filter (``?subject=&lab=&date_range=…``), ``django=field__lookup,value`` pairs,
 and ``limit``/``offset``.
 
-Each endpoint declares its parameters here once; the parser and the OpenAPI document
-(:mod:`.openapi`) both read the declarations, so the filters ONE is told about are the ones
-that work. Values are typed here, against the field they filter, so a 400 names the caller's
-parameter; anything undeclared is a 400, never ignored.
+Each endpoint declares its parameters once (:mod:`.filters`); the parser and the OpenAPI
+document (:mod:`.openapi`) both read the declarations, so the filters ONE is told about are
+the ones that work. Values are typed here, against the field they filter, so a 400 names the
+caller's parameter. A parameter no endpoint declares is ignored, as Alyx (django-filter)
+ignores it: ONE sends some (``exists`` on its AWS path). Paging follows Django REST
+framework's ``LimitOffsetPagination`` as Alyx configures it (:func:`alyx_window`).
 """
 
 from __future__ import annotations
@@ -19,9 +21,19 @@ from typing import Any
 from starlette.datastructures import QueryParams
 
 from gateway.errors import QueryError
-from gateway.http.pagination import offset_window
-from resolvers import catalog
-from resolvers.query import AllOf, Condition, Entity, Filter, QuerySpec, expected
+from resolvers.query import (
+    MAX_OFFSET,
+    AllOf,
+    AnyOf,
+    Condition,
+    Entity,
+    Filter,
+    Kind,
+    Not,
+    QuerySpec,
+    Window,
+    expected,
+)
 
 DEFAULT_LIMIT = 250  # Alyx's PAGE_SIZE
 MAX_LIMIT = 1000  # Alyx's LimitedLimitOffsetPagination.max_limit
@@ -104,9 +116,9 @@ def absent(column: str) -> Parse:
     return parse
 
 
-def _day(param: str, raw: str) -> date:
+def _day(param: str, raw: Any) -> date:
     try:
-        return date.fromisoformat(raw.strip()[:10])
+        return date.fromisoformat(str(raw).strip()[:10])
     except ValueError:
         raise QueryError(f"'{param}' takes dates as YYYY-MM-DD, not {raw!r}.") from None
 
@@ -126,6 +138,85 @@ def day_range(column: str) -> Parse:
             after = datetime.combine(_day(param, last) + timedelta(days=1), time())
             conditions.append(Filter(column, "lt", after))
         return AllOf(tuple(conditions))
+
+    return parse
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time())
+
+
+def on_days(column: str, op: str, days: list[date]) -> Condition:
+    """Django's ``<datetime>__date__<lookup>``: the lookup on the day of ``column``, as
+    ranges of the column itself (so its index still serves)."""
+    if op == "in":
+        return AnyOf(tuple(on_days(column, "eq", [day]) for day in days))
+    day = days[0]
+    start, end = _midnight(day), _midnight(day + timedelta(days=1))
+    if op == "eq":
+        return AllOf((Filter(column, "gte", start), Filter(column, "lt", end)))
+    if op == "ne":
+        return Not(on_days(column, "eq", days))
+    bounds = {"lt": ("lt", start), "lte": ("lt", end), "gt": ("gte", end), "gte": ("gte", start)}
+    if op not in bounds:
+        raise QueryError(f"Lookup '{op}' is not supported on a date.")
+    bound_op, bound = bounds[op]
+    return Filter(column, bound_op, bound)
+
+
+def _drf_int(raw: str | None, *, strict: bool) -> int | None:
+    """Django REST framework's ``_positive_int``: None for what it would refuse (not a
+    number, negative, or zero when ``strict``)."""
+    try:
+        value = int(raw) if raw is not None else None
+    except ValueError:
+        return None
+    if value is None or value < 0 or (strict and value == 0):
+        return None
+    return value
+
+
+def alyx_window(params: QueryParams) -> Window:
+    """``limit``/``offset`` as Alyx's ``LimitedLimitOffsetPagination`` reads them: a limit
+    over 1,000 is cut to 1,000; a limit that is missing, zero, negative or not a number is
+    the default page (250); an offset that is not a whole number is 0. Alyx does not cap
+    the offset; here one past :data:`MAX_OFFSET` is a 400, so SQL never sees it."""
+    limit = _drf_int(params.get("limit"), strict=True)
+    offset = _drf_int(params.get("offset"), strict=False) or 0
+    if offset > MAX_OFFSET:
+        raise QueryError(f"'offset' must be at most {MAX_OFFSET}.")
+    return Window(limit=DEFAULT_LIMIT if limit is None else min(limit, MAX_LIMIT), offset=offset)
+
+
+def unrecorded(shown: str | None = None) -> Parse:
+    """A filter on a field Alyx has and neurogate does not record, whose every record shows
+    ``shown`` (null, or a default such as ``false``): a value equal to it matches every
+    record, any other none, as the same filter does on an Alyx that never set the field."""
+
+    def parse(entity: Entity, param: str, raw: str) -> Condition:
+        matches = shown is not None and raw.strip().lower() == shown
+        return AllOf(()) if matches else AnyOf(())
+
+    return parse
+
+
+def qc_choice(column: str, choices: Mapping[str, int]) -> Parse:
+    """An enum field by choice name, any case (Alyx's ``enum_field_filter``)."""
+
+    def parse(entity: Entity, param: str, raw: str) -> Condition:
+        value = choices.get(raw.strip().upper())
+        if value is None:
+            raise QueryError(f"Invalid {param}, choices are: {', '.join(choices)}.")
+        return Filter(column, "eq", value)
+
+    return parse
+
+
+def compared(column: str, op: str) -> Parse:
+    """``column`` compared with the number given (Alyx's ``performance_gte``)."""
+
+    def parse(entity: Entity, param: str, raw: str) -> Condition:
+        return Filter(column, op, typed(entity, column, param, raw))
 
     return parse
 
@@ -163,12 +254,9 @@ class Listing:
                 conditions.extend(self._django(raw))
                 continue
             param = by_name.get(name)
-            if param is None:
-                allowed = ", ".join(self.names())
-                raise QueryError(f"Unknown filter '{name}'. Allowed filters: {allowed}.")
-            if raw.strip():  # django-filter ignores an empty value
+            if param is not None and raw.strip():  # django-filter ignores an empty value
                 conditions.append(param.parse(self.entity, name, raw))
-        window = offset_window(params, default_limit=DEFAULT_LIMIT, max_limit=MAX_LIMIT)
+        window = alyx_window(params)
         where = AllOf(tuple(conditions)) if conditions else None
         return QuerySpec(where=where, window=window)
 
@@ -182,6 +270,9 @@ class Listing:
     def _lookup(self, key: str, raw: str) -> Condition:
         negated = key.startswith("~")
         path, lookup = _split_lookup(key.removeprefix("~"))
+        on_date = path.endswith("__date") and path.removesuffix("__date") in self.django
+        if on_date:
+            path = path.removesuffix("__date")
         column = self.django.get(path)
         if column is None:
             prefix, _, lookup_name = path.rpartition("__")
@@ -200,6 +291,14 @@ class Listing:
         spec = self.entity.field_spec(column)
         if op not in spec.ops:
             raise QueryError(f"Lookup '{lookup}' is not supported on '{path}'.")
+        if on_date and op != "isnull":
+            if spec.kind is not Kind.DATETIME:
+                raise QueryError(f"'{path}__date': '{path}' is not a date and time.")
+            days = [_day(path, item) for item in (
+                _literal_list(path, raw) if op == "in" else [raw]
+            )]
+            condition = on_days(column, op, days)
+            return Not(condition) if negated else condition
         if op == "isnull" or (op == "eq" and raw == "None"):
             is_null = raw if op == "isnull" else "true"
             return Filter(column, "isnull", typed_flag(path, is_null) != negated)
@@ -253,124 +352,3 @@ def _literal_list(path: str, raw: str) -> list[Any]:
             return [str(v) for v in values]
         raise QueryError(f"'{path}__in' takes a list such as [a, b].")
     return _items(text)
-
-
-# --- the list endpoints' filters (DOMAIN.md §2.1-2.3) -----------------------------------------
-
-SUBJECT_FILTERS = Listing(
-    catalog.SUBJECT,
-    (
-        Param("nickname", equals("nickname"), "The subject's nickname."),
-        Param("id", equals("id"), "The subject's UUID."),
-        Param("lab", equals("lab_name"), "The lab's name."),
-        Param("sex", equals("sex"), "M, F or U."),
-        Param("species", equals("species_name"), "The species' name."),
-        Param("strain", equals("strain_name"), "The strain's name."),
-        Param("line", equals("genetic_line"), "The genetic line."),
-        Param("responsible_user", equals("responsible_username"), "The username responsible."),
-        Param("project", equals("project_name"), "The name of one of its projects."),
-        Param("projects", equals("project_name"), "The name of one of its projects."),
-        Param("alive", absent("death_date"), "true: no death date; false: one.", "boolean"),
-        Param("birth_date", equals("birth_date"), "YYYY-MM-DD."),
-        Param("death_date", equals("death_date"), "YYYY-MM-DD."),
-    ),
-    django={
-        "pk": "id",
-        "id": "id",
-        "nickname": "nickname",
-        "sex": "sex",
-        "birth_date": "birth_date",
-        "death_date": "death_date",
-        "description": "description",
-        "lab__name": "lab_name",
-        "species__nickname": "species_name",
-        "strain__name": "strain_name",
-        "projects__name": "project_name",
-        "responsible_user__username": "responsible_username",
-    },
-)
-SESSION_FILTERS = Listing(
-    catalog.SESSION,
-    (
-        Param("subject", equals_any_case("subject_nickname"), "Subject nickname (any case)."),
-        Param("nickname", equals_any_case("subject_nickname"), "Subject nickname (any case)."),
-        Param("id", equals("id"), "The session's UUID."),
-        Param("number", equals("number"), "The session's number on its day.", "integer"),
-        Param("lab", equals_any_case("lab_name"), "The lab's name (any case)."),
-        Param("task_protocol", contains("task_protocol"), "Part of the task protocol."),
-        Param("projects", contains("project_name"), "Part of a project's name."),
-        Param("project", contains("project_name"), "Part of a project's name."),
-        Param("type", equals_any_case("type"), "The session type (any case)."),
-        Param("users", each_of("username"), "Usernames, comma-separated; all must match."),
-        Param("date_range", day_range("start_time"), "YYYY-MM-DD,YYYY-MM-DD, both included."),
-        Param("datasets", each_of("dataset_name"), "Dataset names, comma-separated; all present."),
-        Param("dataset_types", each_of("dataset_type"), "Dataset types, comma-separated."),
-    ),
-    django={
-        "pk": "id",
-        "id": "id",
-        "name": "name",
-        "number": "number",
-        "type": "type",
-        "narrative": "narrative",
-        "task_protocol": "task_protocol",
-        "start_time": "start_time",
-        "end_time": "end_time",
-        "n_trials": "n_trials",
-        "n_correct_trials": "n_correct_trials",
-        "subject__nickname": "subject_nickname",
-        "lab__name": "lab_name",
-        "projects__name": "project_name",
-        "users__username": "username",
-    },
-    iexact=frozenset({"subject__nickname", "lab__name", "type"}),
-)
-DATASET_FILTERS = Listing(
-    catalog.FILE_UPLOAD,
-    (
-        Param("session", equals("session_id"), "The session's UUID."),
-        Param("id", equals("uuid"), "The dataset's UUID."),
-        Param("name", equals("name"), "The file name."),
-        Param("dataset_type", equals("dataset_type"), "The dataset type."),
-        Param("collection", equals("collection"), "The collection (sub-folder)."),
-        Param("created_by", equals("uploader_username"), "The uploader's username."),
-        Param("subject", equals("subject_nickname"), "The session's subject nickname."),
-    ),
-    django={
-        "pk": "uuid",
-        "id": "uuid",
-        "name": "name",
-        "session": "session_id",
-        "session__id": "session_id",
-        "dataset_type__name": "dataset_type",
-        "collection": "collection",
-        "file_size": "size",
-        "created_datetime": "created_at",
-        "created_by__username": "uploader_username",
-        "session__subject__nickname": "subject_nickname",
-    },
-)
-LAB_FILTERS = Listing(
-    catalog.LABORATORY,
-    (
-        Param("name", equals("name"), "The lab's name."),
-        Param("institution", equals("institution"), "The lab's institution."),
-    ),
-    django={"pk": "id", "name": "name", "institution": "institution", "timezone": "timezone"},
-)
-PROJECT_FILTERS = Listing(
-    catalog.PROJECT,
-    (Param("name", equals("name"), "The project's name."),),
-    django={"pk": "id", "name": "name", "description": "description"},
-)
-USER_FILTERS = Listing(
-    catalog.USER,
-    (Param("username", equals("username"), "The username."),),
-    django={
-        "pk": "id",
-        "id": "id",
-        "username": "username",
-        "first_name": "first_name",
-        "last_name": "last_name",
-    },
-)

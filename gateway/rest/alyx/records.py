@@ -1,8 +1,11 @@
 """The Alyx records (DOMAIN.md §2), one mapping table per representation: each Alyx field name,
 in Alyx's order, to what it shows of the entity graph (:mod:`.fields`). Related rows are named
 by slug (nickname, name, username), ``url`` fields are absolute without a trailing slash,
-timestamps ISO 8601, blank fields null; fields Alyx has and neurogate does not model are null
-(lists ``[]``). A related row the caller may not see is left out: the read path hides it.
+timestamps as Alyx writes them; blank text is ``""`` where Alyx's column is not nullable
+(narrative, task protocol, descriptions, lab address) and null where it is (a session's type,
+a subject's line); fields Alyx has and neurogate does not model show what Alyx shows for a
+record without them (null, ``[]``, ``""`` or ``0.0``). A related row the caller may not see is
+left out: the read path hides it.
 
 The formatting functions here are pure; every value they format was read by the endpoint's
 include tree, which the tables themselves declare.
@@ -40,10 +43,20 @@ DATASETS_PER_SESSION = 10_000  # the most datasets one session's record lists
 # --- formats ----------------------------------------------------------------------------------
 
 
-@returns({"type": "string", "format": "date-time"})
+# Alyx's timestamps carry no offset, so they are not RFC 3339 ``date-time`` values.
+TIMESTAMP = {
+    "type": "string",
+    "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{6})?$",
+    "example": "2024-06-17T15:57:51",
+}
+
+
+@returns(TIMESTAMP)
 def timestamp(value: datetime | None) -> str | None:
-    """Stored naive UTC, sent as ISO 8601 with a ``Z`` (seed 003)."""
-    return None if value is None else value.isoformat() + "Z"
+    """Stored naive UTC, sent as real Alyx writes it (``USE_TZ = False``): ISO 8601 without
+    an offset or ``Z``, microseconds only when present. ONE parses it with
+    ``datetime.fromisoformat``, which refuses a ``Z`` before Python 3.11."""
+    return None if value is None else value.replace(tzinfo=None).isoformat()
 
 
 @returns({"type": "string", "format": "date"})
@@ -95,7 +108,7 @@ def allele_records(genotype: str | None) -> list[Record]:
     return [{"allele": allele, "zygosity": None} for allele in alleles(genotype)]
 
 
-@returns({"type": "string", "format": "date-time"})
+@returns(TIMESTAMP)
 def start_time(node: Any, env: Env) -> str | None:
     """A session without a start time shows when it was recorded, as Alyx defaults it: ONE
     parses every listed session's ``start_time`` and fails on a null one."""
@@ -175,7 +188,7 @@ SESSION_SUMMARY = Shape(
         "lab": Value("lab.name"),
         "projects": Each("projects.name"),
         "url": Link("session", "id"),
-        "task_protocol": Value("task_protocol", blank),
+        "task_protocol": Value("task_protocol"),
     },
 )
 # A dataset inside a session's detail (SessionDatasetsSerializer).
@@ -187,8 +200,8 @@ SESSION_DATASET: dict[str, Shows] = {
     "url": Link("dataset", "uuid"),
     "file_size": Value("size"),
     "hash": Value("sha256"),
-    "version": NULL,
-    "collection": Value("collection", blank),
+    "version": Const(""),
+    "collection": Value("collection"),
     "revision": NULL,
     "default_revision": Const("True"),  # a string: ONE compares it with 'True'
     "qc": Const("NOT_SET"),
@@ -206,11 +219,11 @@ SESSION_DETAIL = Shape(
         "lab": Value("lab.name"),
         "projects": Each("projects.name"),
         "type": Value("type", blank),
-        "task_protocol": Value("task_protocol", blank),
+        "task_protocol": Value("task_protocol"),
         "number": Value("number"),
         "start_time": Computed(start_time, ("start_time", "created_at")),
         "end_time": Value("end_time", timestamp),
-        "narrative": Value("narrative", blank),
+        "narrative": Value("narrative"),
         "parent_session": NULL,
         "n_correct_trials": Value("n_correct_trials"),
         "n_trials": Value("n_trials"),
@@ -241,11 +254,11 @@ DATASET = Shape(
         "created_datetime": Value("created_at", timestamp),
         "dataset_type": Value("dataset_type", blank),
         "data_format": Value("name", data_format),
-        "collection": Value("collection", blank),
+        "collection": Value("collection"),
         "session": Link("session", "session.id"),
         "file_size": Value("size"),
         "hash": Value("sha256"),
-        "version": NULL,
+        "version": Const(""),
         "experiment_number": Value("session.number"),
         "file_records": Computed(
             _file_records, ("uuid", *ALF_UPLOAD, *(f"session.{p}" for p in ALF_SESSION))
@@ -285,12 +298,14 @@ SUBJECT_SUMMARY = Shape(
         "session_projects": Each("sessions.projects.name"),
         "lab": Value("lab.name"),
         "genotype": Value("genotype", alleles),
-        "description": Value("description", blank),
+        "description": Value("description"),
         "alive": Value("death_date", absent),
-        "reference_weight": NULL,
+        # Alyx's water control answers 0.0 for a subject without weighings or water given
+        # (neurogate records neither yet); only the restriction's start is null.
+        "reference_weight": Const(0.0),
         "last_water_restriction": NULL,
-        "expected_water": NULL,
-        "remaining_water": NULL,
+        "expected_water": Const(0.0),
+        "remaining_water": Const(0.0),
         "json": Value("extra_fields", or_null),
     },
 )
@@ -305,12 +320,12 @@ LAB = Shape(
     ENTITIES["Laboratory"],
     {
         "name": Value("name"),
-        "institution": Value("institution", blank),
-        "address": Value("address", blank),
-        "timezone": Value("timezone", blank),
+        "institution": Value("institution"),
+        "address": Value("address"),
+        "timezone": Value("timezone"),
         "repositories": EMPTY,
-        "reference_weight_pct": NULL,
-        "zscore_weight_pct": NULL,
+        "reference_weight_pct": Const(0.0),
+        "zscore_weight_pct": Const(0.0),
         "json": Value("json_data", or_null),
     },
 )
@@ -319,7 +334,7 @@ PROJECT = Shape(
     ENTITIES["Project"],
     {
         "name": Value("name"),
-        "description": Value("description", blank),
+        "description": Value("description"),
         "users": Each("members.user.username"),
     },
 )

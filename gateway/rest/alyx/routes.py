@@ -24,11 +24,11 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
-from gateway.errors import NotFound, QueryError
+from gateway.errors import NotFound, QueryError, Unauthenticated
 from gateway.http import files
 from gateway.http.errors import json_response
 from gateway.http.openapi import openapi_media
-from gateway.http.pagination import offset_links, offset_window
+from gateway.http.pagination import offset_links
 from gateway.http.requests import context_of, form_or_json
 from gateway.rest.alyx import AlyxRoute, auth, openapi
 from gateway.rest.alyx.endpoints import (
@@ -39,7 +39,7 @@ from gateway.rest.alyx.endpoints import (
     Endpoint,
 )
 from gateway.rest.alyx.fields import Env, Record, Shape, Urls
-from gateway.rest.alyx.query import DEFAULT_LIMIT, MAX_LIMIT, PAGING, typed
+from gateway.rest.alyx.query import MAX_LIMIT, alyx_window, typed
 from resolvers import catalog
 from resolvers.context import Context
 from resolvers.experiments import Mode
@@ -50,6 +50,7 @@ from resolvers.read import Include, Read, read
 Handler = Callable[[Request], Awaitable[Response]]
 
 API_VERSION = "1"
+NOT_AUTHENTICATED = "Authentication credentials were not provided."  # Django REST framework's
 _ALYX_MEDIA = re.compile(r"application/vnd\.alyx\.v([^+;,\s]*)\+json", re.IGNORECASE)
 _ANY_JSON = re.compile(r"(^|[,\s])(\*/\*|application/\*|application/json)\s*(;|,|$)", re.I)
 
@@ -108,6 +109,12 @@ async def _one(ctx: Context, endpoint: Endpoint, include: Include, field: str, v
     return found.nodes[0]
 
 
+def _require_reader(ctx: Context, endpoint: Endpoint, representation: str) -> None:
+    """Alyx's 403 for an anonymous read of what seed 003 keeps for signed-in users."""
+    if not ctx.principal.is_authenticated and representation not in endpoint.anonymous:
+        raise Unauthenticated(NOT_AUTHENTICATED)
+
+
 def _render(shape: Shape, nodes: list[Any], env: Env) -> list[Record]:
     render = shape.render
     return [render(node, env) for node in nodes]
@@ -125,6 +132,7 @@ def _collection(endpoint: Endpoint) -> Handler:
             key = getattr(row, entity.key)
             node = await _one(ctx, endpoint, endpoint.detail.include, entity.key, key)
             return json_response(endpoint.detail.render(node, _env(request, ctx)), 201)
+        _require_reader(ctx, endpoint, "list")
         spec = endpoint.filters.parse(request.query_params, base=endpoint.scope)
         page = await _list(ctx, endpoint, spec)
         return _page(request, page, _render(endpoint.summary, page.nodes, _env(request, ctx)))
@@ -139,6 +147,7 @@ def _item(endpoint: Endpoint) -> Handler:
         ctx = context_of(request)
         value = typed(entity, endpoint.lookup, endpoint.key, request.path_params[endpoint.key])
         if request.method == "GET" or endpoint.writes is None:
+            _require_reader(ctx, endpoint, "detail")
             node = await _one(ctx, endpoint, detail.include, endpoint.lookup, value)
             return json_response(detail.render(node, _env(request, ctx)))
         target = await _one(ctx, endpoint, Include(), endpoint.lookup, value)
@@ -178,16 +187,13 @@ async def user_actions(request: Request) -> Response:
     (type ``experiment`` or ``session``, or no type); every other Alyx action type answers an
     empty page."""
     ctx = context_of(request)
+    if not ctx.principal.is_authenticated:
+        raise Unauthenticated(NOT_AUTHENTICATED)
     params = request.query_params
-    unknown = set(params) - {"type", *PAGING}
-    if unknown:
-        raise QueryError(
-            f"Unknown filter '{sorted(unknown)[0]}'. Allowed filters: type, limit, offset."
-        )
     kind = params.get("type", "experiment").strip().lower()
     if kind not in ACTION_TYPES:
         raise QueryError(f"Unknown action type '{kind}'. Types: {', '.join(ACTION_TYPES)}.")
-    window = offset_window(params, default_limit=DEFAULT_LIMIT, max_limit=MAX_LIMIT)
+    window = alyx_window(params)
     user = await get_row(ctx, catalog.USER, "username", request.path_params["username"])
     if kind not in SESSION_ACTIONS:
         return _page(request, Read(nodes=[], total=0, window=window), [])

@@ -51,6 +51,19 @@ def domain_values(model: Model, body: Mapping[str, Any], method: str) -> dict[st
     return values
 
 
+def _require_projects(model: Model, values: Mapping[str, Any], *, whole: bool) -> None:
+    """BrainSTEM requires a subject to be in at least one project (DOMAIN.md §4); the domain
+    does not (an Alyx subject belongs to its lab), so the rule is this surface's. ``whole``:
+    a create or a PUT, which must name them."""
+    if model.name != "subject":
+        return
+    if "project_ids" in values:
+        if values["project_ids"] in (None, []):
+            raise BadRequest("Give a non-empty list of project ids.", field="projects")
+    elif whole:
+        raise BadRequest("This field is required.", field="projects")
+
+
 @contextmanager
 def _named_for(model: Model) -> Iterator[None]:
     """Validation errors name the BrainSTEM field, not the domain's."""
@@ -66,6 +79,7 @@ def _named_for(model: Model) -> Iterator[None]:
 async def create(ctx: Context, model: Model, body: Mapping[str, Any]) -> Written:
     """POST; a new taxonomy record is proposed (the answer is the approval), not made."""
     values = domain_values(model, body, "POST")
+    _require_projects(model, values, whole=True)
     with _named_for(model):
         if model.writes is Writes.EXPERIMENT:
             row = await writes.create(ctx, model.entity, values)
@@ -84,6 +98,7 @@ async def update(
     if model.writes is Writes.APPROVAL and not replace:
         return await review(ctx, model, key, body.get("options"))
     values = domain_values(model, body, "PUT" if replace else "PATCH")
+    _require_projects(model, values, whole=replace)
     with _named_for(model):
         if model.writes is Writes.EXPERIMENT:
             mode = Mode.REPLACE if replace else Mode.PATCH

@@ -6,11 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from gateway.settings import Settings
-from tests.conftest import Gateway
-from tests.rest.alyx.support import TRIALS, Caller, Lab, arrange
+from tests.rest.alyx.support import TRIALS, Caller, Lab
 
 SESSION_LIST_FIELDS = [
     "id",
@@ -51,16 +48,6 @@ SUBJECT_LIST_FIELDS = [
 BASE = "http://testserver"
 
 
-@pytest.fixture
-async def lab(sessionmaker: async_sessionmaker[AsyncSession], settings: Settings) -> Lab:
-    return await arrange(sessionmaker, settings)
-
-
-@pytest.fixture
-def call(gateway: Gateway, lab: Lab) -> Caller:
-    return Caller(gateway, lab)
-
-
 def nicknames(records: list[dict[str, Any]]) -> list[str]:
     return [r["nickname"] for r in records]
 
@@ -83,7 +70,7 @@ async def test_sessions_list_gives_the_summary_representation_newest_first(
     assert first == {
         "id": lab.ids["ej2_secret"],
         "subject": "EJ002",
-        "start_time": "2024-03-02T10:00:00Z",
+        "start_time": "2024-03-02T10:00:00",
         "number": 1,
         "lab": "churchlandlab",
         "projects": ["secret_project", "open_project"],
@@ -171,9 +158,8 @@ async def test_visibility_decides_which_sessions_each_caller_lists(call: Caller,
     assert await session_ids(call, "", "mallory") == [
         lab.ids[name] for name in ("r1_foreign", "ej1_evening", "ej1_morning")
     ]
-    # Anonymous callers see what the public portal shows (ej2_secret's owner is private).
-    assert await session_ids(call, "", None) == [
-        lab.ids[name] for name in ("ej1_evening", "ej1_morning")
+    assert await session_ids(call, "", "vic") == [
+        lab.ids[name] for name in ("ej2_secret", "ej1_evening", "ej1_morning")
     ]
     hidden = await call("GET", f"/sessions/{lab.ids['r1_foreign']}", "alice")
     assert hidden.status_code == 404
@@ -193,10 +179,12 @@ async def test_subjects_list_gives_alyxs_list_fields_with_slugs(call: Caller, la
     assert ej001["genotype"] == ["Ai95"] and ej001["alive"] is True
     assert ej001["projects"] == ["open_project"]
     assert ej001["session_projects"] == ["open_project"]
-    assert ej001["litter"] is None and ej001["reference_weight"] is None
+    assert ej001["litter"] is None and ej001["last_water_restriction"] is None
+    # Alyx's water control answers 0.0 for a subject without weighings.
+    assert ej001["reference_weight"] == ej001["expected_water"] == 0.0
     ej002 = records[1]
     assert ej002["projects"] == ["secret_project", "open_project"]
-    assert ej002["description"] is None and ej002["species"] is None
+    assert ej002["description"] == "" and ej002["species"] is None  # as Alyx: "" and null
     ej010 = records[2]
     assert ej010["alive"] is False and ej010["death_date"] == "2024-05-01"
     assert ej010["age_weeks"] is None
@@ -245,7 +233,7 @@ async def test_datasets_are_the_files_registered_to_sessions(call: Caller, lab: 
     assert trials["session"] == f"{BASE}/sessions/{lab.ids['ej1_morning']}"
     assert trials["created_by"] == "alice" and trials["experiment_number"] == 1
     assert trials["dataset_type"] == "trials.intervals" and trials["data_format"] == "npy"
-    assert trials["created_datetime"] == "2024-03-01T12:00:00Z"
+    assert trials["created_datetime"] == "2024-03-01T12:00:00"
     (record,) = trials["file_records"]
     assert record["exists"] is True and record["data_url"].startswith(f"{BASE}/files/")
     assert await call.results("/datasets?subject=EJ001&dataset_type=wheel.position") == [
@@ -323,4 +311,5 @@ async def test_alyx_pages_hold_up_to_its_own_maximum_whatever_the_gateways(
         page = await call.ok("GET", f"/{endpoint}?limit=1000", "alice")
         assert page["count"] > 2
         assert len(page["results"]) == page["count"]
-    assert (await call("GET", "/sessions?limit=1001", "alice")).status_code == 400
+    capped = await call.ok("GET", "/sessions?limit=1001", "alice")  # Alyx cuts to 1,000
+    assert len(capped["results"]) == capped["count"]

@@ -4,15 +4,24 @@ resolvers, with related rows named by slug and errors under Alyx's field names."
 
 from __future__ import annotations
 
+import re
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from gateway.settings import Settings
-from tests.conftest import Gateway
-from tests.rest.alyx.support import Caller, Lab, arrange
+from gateway.db.models._base import utcnow
+from tests.rest.alyx.support import Caller, Lab
 
+
+class _AnyText:
+    """Equal to any non-empty message (field errors are checked by field and status)."""
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, str) and bool(re.search(r"\w", other))
+
+
+ANY_TEXT = _AnyText()
 NEW_SUBJECT = {
     "nickname": "NEW01",
     "projects": ["secret_project", "open_project"],
@@ -26,16 +35,6 @@ NEW_SUBJECT = {
 }
 
 
-@pytest.fixture
-async def lab(sessionmaker: async_sessionmaker[AsyncSession], settings: Settings) -> Lab:
-    return await arrange(sessionmaker, settings)
-
-
-@pytest.fixture
-def call(gateway: Gateway, lab: Lab) -> Caller:
-    return Caller(gateway, lab)
-
-
 async def test_a_subject_is_created_with_slugs_and_answered_with_its_detail(call: Caller) -> None:
     response = await call("POST", "/subjects", "alice", json=NEW_SUBJECT)
     assert response.status_code == 201, response.text
@@ -44,7 +43,7 @@ async def test_a_subject_is_created_with_slugs_and_answered_with_its_detail(call
     assert made["projects"] == ["secret_project", "open_project"]
     assert made["strain"] == "C57BL/6J" and made["species"] == "Mouse"  # from the strain
     assert made["genotype"] == [{"allele": "Ai95, Cre", "zygosity": None}]
-    assert made["responsible_user"] == "alice" and made["description"] is None
+    assert made["responsible_user"] == "alice" and made["description"] == ""
     assert made["json"] == {"cage": "A1"} and made["line"] == "C57"
     listed = await call.results("/subjects?nickname=NEW01", "eve")  # an editor of one of them
     assert [s["id"] for s in listed] == [made["id"]]
@@ -94,8 +93,8 @@ async def test_a_session_is_created_changed_and_deleted(call: Caller, lab: Lab) 
     key = made["id"]
     assert made["url"] == f"http://testserver/sessions/{key}"
     assert made["subject"] == "EJ002" and made["projects"] == ["secret_project"]
-    assert made["start_time"] == "2024-04-01T08:00:00Z"
-    assert made["end_time"] == "2024-04-01T08:00:00Z"  # stored in UTC
+    assert made["start_time"] == "2024-04-01T08:00:00"
+    assert made["end_time"] == "2024-04-01T08:00:00"  # stored in UTC
     assert made["json"] == {"rig": "rig1"} and made["narrative"] == "biased block"
     patched = await call.ok("PATCH", f"/sessions/{key}", "eve", json={"number": 4})
     assert patched["number"] == 4 and patched["task_protocol"] == body["task_protocol"]
@@ -112,7 +111,8 @@ async def test_a_session_without_a_start_time_shows_when_it_was_recorded(call: C
     """ONE parses every listed session's start_time: it is never null."""
     body = {"subject": "EJ002", "projects": ["secret_project"]}
     made = await call.ok("POST", "/sessions", "eve", json=body)
-    assert made["start_time"] is not None and made["start_time"].endswith("Z")
+    recorded = datetime.fromisoformat(made["start_time"])
+    assert recorded.tzinfo is None and abs(recorded - utcnow()) < timedelta(minutes=5)
     (listed,) = await call.results(f"/sessions?django=pk,{made['id']}", "eve")
     assert listed["start_time"] == made["start_time"]
 
@@ -147,7 +147,7 @@ async def test_a_hidden_session_is_not_found_for_a_write(call: Caller, lab: Lab)
     [
         ({"projects": ["no_such_project"]}, "projects"),
         ({"projects": ["foreign_project"]}, "projects"),  # hidden: reported like a missing one
-        ({"projects": []}, "projects"),
+        ({"projects": []}, "lab"),  # without projects, a subject needs its lab
         ({"strain": "Wistar"}, "strain"),
         ({"nickname": "EJ001"}, "nickname"),  # taken
         ({"sex": "X"}, "sex"),
@@ -163,14 +163,7 @@ async def test_bad_subject_fields_are_400s_under_alyx_names(
 ) -> None:
     response = await call("POST", "/subjects", "alice", json={**NEW_SUBJECT, **change})
     assert response.status_code == 400, response.text
-    assert list(response.json()) == [field]
-
-
-async def test_a_subject_without_projects_is_refused(call: Caller) -> None:
-    body = {k: v for k, v in NEW_SUBJECT.items() if k != "projects"}
-    response = await call("POST", "/subjects", "alice", json=body)
-    assert response.status_code == 400
-    assert response.json() == {"projects": ["This field is required."]}
+    assert response.json() == {field: [ANY_TEXT], "status_code": 400}
 
 
 @pytest.mark.parametrize(
@@ -190,7 +183,7 @@ async def test_bad_session_fields_are_400s_under_alyx_names(
     body = {"subject": "EJ002", "projects": ["secret_project"], **change}
     response = await call("POST", "/sessions", "eve", json=body)
     assert response.status_code == 400, response.text
-    assert list(response.json()) == [field]
+    assert response.json() == {field: [ANY_TEXT], "status_code": 400}
 
 
 async def test_a_form_encoded_write_is_accepted_like_json(call: Caller) -> None:

@@ -1,0 +1,218 @@
+"""The filters of each Alyx list endpoint, as real Alyx's filtersets declare them (DOMAIN.md
+§2.1-2.4; cortex-lab/alyx 3.6.1 ``SubjectFilter``, ``SessionFilter``, ``DatasetFilter``):
+each parameter, in its filterset's order, and the model paths ``django=`` reaches.
+
+Alyx's filtersets take every model field (``exclude = []``). Fields neurogate does not record
+are declared with :func:`~.query.unrecorded`, so they filter as on an Alyx where no record
+sets them. Not yet served, because their entities are not modelled yet: the sessions'
+``tag``, ``atlas_name``, ``atlas_acronym``, ``atlas_id`` and ``histology`` (tags, insertions,
+brain regions), the subjects' ``water_restricted`` (water restrictions), and the ``json`` and
+``extended_qc`` key/value queries. They are left out of the OpenAPI document, so ONE warns
+before sending them, and ignored if sent.
+"""
+
+from __future__ import annotations
+
+from gateway.errors import QueryError
+from gateway.rest.alyx.query import (
+    Listing,
+    Param,
+    absent,
+    compared,
+    contains,
+    day_range,
+    each_of,
+    equals,
+    equals_any_case,
+    qc_choice,
+    unrecorded,
+)
+from gateway.rest.alyx.writes import QC_VALUES
+from resolvers import catalog
+from resolvers.query import Condition, Entity, Filter
+
+NOT_RECORDED = "Not recorded by neurogate: a value matches no record."
+
+
+
+def _datasets_of_qc_at_most(entity: Entity, param: str, raw: str) -> Condition:
+    """Sessions with a dataset whose QC is at most the one given (a name or its number).
+    Every dataset here is NOT_SET (0), the lowest QC, so that is any session with one."""
+    text = raw.strip().upper()
+    value = QC_VALUES.get(text, int(text) if text.isdigit() else None)
+    if value not in QC_VALUES.values():
+        raise QueryError(f"Invalid {param}, choices are: {', '.join(QC_VALUES)}.")
+    return Filter("dataset_name", "isnull", False)
+
+
+SUBJECT_FILTERS = Listing(
+    catalog.SUBJECT,
+    (
+        Param("nickname", equals("nickname"), "The subject's nickname."),
+        Param("id", equals("id"), "The subject's UUID."),
+        Param("name", unrecorded(), NOT_RECORDED),
+        Param("lab", equals("lab_name"), "The lab's name."),
+        Param("sex", equals("sex"), "M, F or U."),
+        Param("species", equals("species_name"), "The species' name."),
+        Param("strain", equals("strain_name"), "The strain's name."),
+        Param("line", equals("genetic_line"), "The genetic line."),
+        Param("genotype", equals("genotype"), "An allele of its genotype."),
+        Param("description", equals("description"), "Its description, exactly."),
+        Param("responsible_user", equals("responsible_username"), "The username responsible."),
+        Param("project", equals("project_name"), "The name of one of its projects."),
+        Param("projects", equals("project_name"), "The name of one of its projects."),
+        Param("alive", absent("death_date"), "true: no death date; false: one.", "boolean"),
+        Param("birth_date", equals("birth_date"), "YYYY-MM-DD."),
+        Param("death_date", equals("death_date"), "YYYY-MM-DD."),
+        # Stock subjects are those of a stock manager; neurogate has none (the users' records
+        # show is_stock_manager false).
+        Param("stock", unrecorded("false"), "Whether a stock manager is responsible.", "boolean"),
+        *(
+            Param(name, unrecorded(), NOT_RECORDED)
+            for name in (
+                "litter",
+                "source",
+                "cage",
+                "request",
+                "ear_mark",
+                "protocol_number",
+                "genotype_test",
+                "wean_date",
+                "genotype_date",
+                "reduced_date",
+                "adverse_effects",
+                "actual_severity",
+            )
+        ),
+        *(
+            Param(name, unrecorded("false"), NOT_RECORDED, "boolean")
+            for name in ("to_be_genotyped", "to_be_culled")
+        ),
+    ),
+    django={
+        "pk": "id",
+        "id": "id",
+        "nickname": "nickname",
+        "sex": "sex",
+        "birth_date": "birth_date",
+        "death_date": "death_date",
+        "description": "description",
+        "lab__name": "lab_name",
+        "species__nickname": "species_name",
+        "strain__name": "strain_name",
+        "projects__name": "project_name",
+        "responsible_user__username": "responsible_username",
+    },
+)
+SESSION_FILTERS = Listing(
+    catalog.SESSION,
+    (
+        Param("subject", equals_any_case("subject_nickname"), "Subject nickname (any case)."),
+        Param("nickname", equals_any_case("subject_nickname"), "Subject nickname (any case)."),
+        Param("id", equals("id"), "The session's UUID."),
+        Param("name", equals("name"), "Its name, exactly."),
+        Param("number", equals("number"), "The session's number on its day.", "integer"),
+        Param("lab", equals_any_case("lab_name"), "The lab's name (any case)."),
+        Param("task_protocol", contains("task_protocol"), "Part of the task protocol."),
+        Param("projects", contains("project_name"), "Part of a project's name."),
+        Param("project", contains("project_name"), "Part of a project's name."),
+        Param("type", equals_any_case("type"), "The session type (any case)."),
+        Param("users", each_of("username"), "Usernames, comma-separated; all must match."),
+        Param("date_range", day_range("start_time"), "YYYY-MM-DD,YYYY-MM-DD, both included."),
+        Param("start_time", equals("start_time"), "When it started, exactly (ISO 8601)."),
+        Param("end_time", equals("end_time"), "When it ended, exactly (ISO 8601)."),
+        Param("auto_datetime", equals("updated_at"), "When it last changed, exactly."),
+        Param("narrative", equals("narrative"), "Its narrative, exactly."),
+        Param("n_trials", equals("n_trials"), "How many trials it ran.", "integer"),
+        Param("n_correct_trials", equals("n_correct_trials"), "How many were correct.", "integer"),
+        Param("qc", qc_choice("qc", QC_VALUES), f"Its QC: {', '.join(QC_VALUES)}."),
+        Param(
+            "performance_gte",
+            compared("performance", "gte"),
+            "Correct trials, in whole percent, at least this.",
+            "number",
+        ),
+        Param(
+            "performance_lte",
+            compared("performance", "lte"),
+            "Correct trials, in whole percent, at most this.",
+            "number",
+        ),
+        Param("datasets", each_of("dataset_name"), "Dataset names, comma-separated; all present."),
+        Param("dataset_types", each_of("dataset_type"), "Dataset types, comma-separated."),
+        Param("dataset_qc_lte", _datasets_of_qc_at_most, "With a dataset of QC at most this."),
+        *(
+            Param(name, unrecorded(), NOT_RECORDED)
+            for name in ("location", "procedures", "parent_session")
+        ),
+    ),
+    django={
+        "pk": "id",
+        "id": "id",
+        "name": "name",
+        "number": "number",
+        "type": "type",
+        "narrative": "narrative",
+        "task_protocol": "task_protocol",
+        "start_time": "start_time",
+        "end_time": "end_time",
+        "auto_datetime": "updated_at",
+        "n_trials": "n_trials",
+        "n_correct_trials": "n_correct_trials",
+        "qc": "qc",
+        "subject__nickname": "subject_nickname",
+        "lab__name": "lab_name",
+        "projects__name": "project_name",
+        "users__username": "username",
+    },
+    iexact=frozenset({"subject__nickname", "lab__name", "type"}),
+)
+DATASET_FILTERS = Listing(
+    catalog.FILE_UPLOAD,
+    (
+        Param("session", equals("session_id"), "The session's UUID."),
+        Param("id", equals("uuid"), "The dataset's UUID."),
+        Param("name", equals("name"), "The file name."),
+        Param("dataset_type", equals("dataset_type"), "The dataset type."),
+        Param("collection", equals("collection"), "The collection (sub-folder)."),
+        Param("created_by", equals("uploader_username"), "The uploader's username."),
+        Param("subject", equals("subject_nickname"), "The session's subject nickname."),
+    ),
+    django={
+        "pk": "uuid",
+        "id": "uuid",
+        "name": "name",
+        "session": "session_id",
+        "session__id": "session_id",
+        "dataset_type__name": "dataset_type",
+        "collection": "collection",
+        "file_size": "size",
+        "created_datetime": "created_at",
+        "created_by__username": "uploader_username",
+        "session__subject__nickname": "subject_nickname",
+    },
+)
+LAB_FILTERS = Listing(
+    catalog.LABORATORY,
+    (
+        Param("name", equals("name"), "The lab's name."),
+        Param("institution", equals("institution"), "The lab's institution."),
+    ),
+    django={"pk": "id", "name": "name", "institution": "institution", "timezone": "timezone"},
+)
+PROJECT_FILTERS = Listing(
+    catalog.PROJECT,
+    (Param("name", equals("name"), "The project's name."),),
+    django={"pk": "id", "name": "name", "description": "description"},
+)
+USER_FILTERS = Listing(
+    catalog.USER,
+    (Param("username", equals("username"), "The username."),),
+    django={
+        "pk": "id",
+        "id": "id",
+        "username": "username",
+        "first_name": "first_name",
+        "last_name": "last_name",
+    },
+)
