@@ -43,7 +43,7 @@ from gateway.db.engine import create_engine, session_factory
 from gateway.db.models import Session
 from gateway.settings import Settings
 from schema import build_schema
-from schema.extensions import build_extensions
+from schema.extensions import SchemaSettings, build_extensions
 from schema.limits import selection_limits
 
 REPS = 40
@@ -68,7 +68,7 @@ def _limiters_per_request(settings: Settings) -> list[Callable[[], Any]]:
             ]
         ),
     ]
-    extensions = build_extensions(settings)
+    extensions = build_extensions(SchemaSettings.of(settings))
     if sum(map(built_once, extensions)) != 1:
         raise RuntimeError("expected the limiter rules in one AddValidationRules factory")
     return [new for ext in extensions for new in (per_request if built_once(ext) else [ext])]

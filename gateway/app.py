@@ -52,7 +52,7 @@ from gateway.safelist import load_safelist
 from gateway.settings import Settings
 from gateway.shared_state import open_shared_state
 from gateway.storage import Storage
-from schema import build_schema
+from schema import schema_for
 
 log = logging.getLogger("neurogate")
 
@@ -140,7 +140,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     # Fail closed: a table without a visibility rule stops the gateway here, not at a read.
     require_rules(SQLModel.metadata.tables.values())
     graphql = GraphQLView(
-        build_schema(settings),
+        schema_for(settings),
         settings=settings,
         # Read here, so a broken manifest stops the gateway at start-up, saying why.
         safelist=load_safelist(settings.safelist) if settings.safelist else None,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 import strawberry
 from graphql import GraphQLError
 from strawberry.schema.config import StrawberryConfig
@@ -14,7 +16,7 @@ from schema.auth import AuthMutation, AuthQuery
 from schema.brains_api import BrainMutation, BrainQuery
 from schema.connectome_api import ConnectomeQuery
 from schema.execution import PlainListExecutor, read_plain_fields_directly
-from schema.extensions import build_extensions
+from schema.extensions import SchemaSettings, build_extensions
 from schema.mutations import build_mutation
 from schema.query import REGISTRY, build_query
 from schema.scalars import SCALAR_MAP
@@ -38,6 +40,18 @@ class GatewaySchema(strawberry.Schema):
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:
+    """A schema of its own, for whoever changes it (a test comparing executors)."""
+    return _build(SchemaSettings.of(settings))
+
+
+def schema_for(settings: Settings) -> strawberry.Schema:
+    """The schema an app serves: one per process for each distinct :class:`SchemaSettings`
+    (a test run builds hundreds of apps, and a build takes about half a second). Nothing
+    of an app lives in it: what a request needs comes with its context."""
+    return _shared(SchemaSettings.of(settings))
+
+
+def _build(settings: SchemaSettings) -> strawberry.Schema:
     query = _merged(
         "Query",
         "Read the lab's data: lists, connections and lookups of every entity you may see.",
@@ -61,3 +75,6 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     )
     read_plain_fields_directly(schema)
     return schema
+
+
+_shared = cache(_build)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, fields
 from functools import partial
 from typing import Any
 
@@ -87,7 +88,26 @@ def _render(error: GraphQLError) -> GraphQLError:
     )
 
 
-def build_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
+@dataclass(frozen=True)
+class SchemaSettings:
+    """What of the settings a schema is built from (its limits). Apps whose settings agree on
+    these can serve one schema (:func:`schema.schema_for`)."""
+
+    max_query_depth: int
+    max_query_aliases: int
+    max_query_fields: int
+    max_query_tokens: int
+    max_input_objects: int
+    query_cost_limit: int
+    max_page_size: int
+    introspection_enabled: bool
+
+    @classmethod
+    def of(cls, settings: Settings) -> SchemaSettings:
+        return cls(**{f.name: getattr(settings, f.name) for f in fields(cls)})
+
+
+def build_extensions(settings: SchemaSettings) -> list[Callable[[], SchemaExtension]]:
     """Extension factories. The validation rules are built *once* here and reused: rule
     classes built per request would be new ones each time, and Strawberry's validation
     cache (keyed by the rules) would then never hit. Every limit that needs the document
