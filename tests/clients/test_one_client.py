@@ -356,14 +356,19 @@ async def test_anonymous_requests_are_refused_as_alyx_refuses_them(live: Live) -
 
 PY310_VENV = Path(__file__).resolve().parents[2] / ".cache" / "one-py310"  # git-ignored
 PY310_BUILD_SECONDS = 1200
+# The build runs with the machine's home (pip, and whatever else runs on this machine when
+# an interpreter starts, keep their state there), not the test's temporary one, which must
+# hold only what ONE writes.
+MACHINE_HOME = Path.home()
 
 
 def _python_310() -> Path:
-    """A Python 3.10 interpreter: pyenv's 3.10.13 on this machine."""
-    found = shutil.which("python3.10")
-    candidates = [Path(found)] if found else []
-    candidates += sorted(Path.home().glob(".pyenv/versions/3.10.*/bin/python3.10"))
+    """A Python 3.10 interpreter: pyenv's 3.10.13 on this machine. pyenv's own versions come
+    first: its ``python3.10`` shim fails where another version is the selected one."""
+    candidates = sorted(Path.home().glob(".pyenv/versions/3.10.*/bin/python3.10"))
     candidates += sorted(Path("/root/.pyenv/versions").glob("3.10.*/bin/python3.10"))
+    found = shutil.which("python3.10")
+    candidates += [Path(found)] if found else []
     existing = [c for c in candidates if c.exists()]
     assert existing, "ONE must be proven on Python 3.10 too: install it (pyenv install 3.10)"
     return existing[0]
@@ -376,11 +381,15 @@ def _one_on_python_310() -> Path:
     if python.exists() and subprocess.run(probe, capture_output=True).returncode == 0:
         return python
     PY310_VENV.parent.mkdir(parents=True, exist_ok=True)
-    subprocess.run([str(_python_310()), "-m", "venv", "--clear", str(PY310_VENV)], check=True)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("XDG_")}
+    env["HOME"] = str(MACHINE_HOME)
+    venv = [str(_python_310()), "-m", "venv", "--clear", str(PY310_VENV)]
+    subprocess.run(venv, check=True, env=env)
     subprocess.run(
         [str(python), "-m", "pip", "install", "--quiet", "one-api==3.6.1"],
         check=True,
         timeout=PY310_BUILD_SECONDS,
+        env=env,
     )
     return python
 

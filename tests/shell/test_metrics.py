@@ -48,14 +48,14 @@ async def test_requests_are_counted_by_surface_route_template_and_status(
 ) -> None:
     client = gateway.client
     assert (await client.get("/api/public/stem/project/")).status_code == 200
-    assert (await client.get("/subjects/nobody-here")).status_code == 404
-    assert (await client.get("/subjects/nobody-either")).status_code == 404
+    assert (await client.get("/users/nobody-here")).status_code == 404
+    assert (await client.get("/users/nobody-either")).status_code == 404
     assert (await client.get("/no/such/place/7f3a")).status_code == 404
     samples = await scrape(client)
     requests = "neurogate_requests_total"
     stem = {"surface": "brainstem", "route": "/api/public/{path:path}", "method": "GET"}
     assert value(samples, requests, **stem, status="200") == 1
-    alyx = {"surface": "alyx", "route": "/subjects/{nickname}", "method": "GET"}
+    alyx = {"surface": "alyx", "route": "/users/{username}", "method": "GET"}
     assert value(samples, requests, **alyx, status="404") == 2
     unrouted = {"surface": "unrouted", "route": "unrouted", "method": "GET", "status": "404"}
     assert value(samples, requests, **unrouted) == 1
@@ -63,7 +63,7 @@ async def test_requests_are_counted_by_surface_route_template_and_status(
     scraped = (await client.get("/metrics")).text
     assert "nobody-here" not in scraped and "7f3a" not in scraped
     latency = "neurogate_request_duration_seconds_count"
-    assert value(samples, latency, surface="alyx", route="/subjects/{nickname}") == 2
+    assert value(samples, latency, surface="alyx", route="/users/{username}") == 2
     assert value(samples, latency, surface="brainstem", route=stem["route"]) == 1
 
 
