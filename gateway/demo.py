@@ -3,26 +3,25 @@
 from __future__ import annotations
 
 import random
+import tempfile
 from collections.abc import AsyncIterator
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from gateway.connectome.importer import Target, import_connectome
+from gateway.connectome.synthetic import PROPERTY_FILES, file_names, generate
 from gateway.db.models import (
     Brain,
     Category,
-    Connection,
     ConnectomeDataset,
     FileUpload,
     Laboratory,
-    Materialization,
-    Partnership,
     Project,
     ProjectMember,
-    Segment,
-    SegmentProperty,
     Session,
     SessionProject,
     Species,
@@ -259,8 +258,9 @@ async def _recorded(
 
 
 async def seed_demo(session: AsyncSession, *, storage: Storage, seed: int = 7) -> None:
-    """Insert the demo data set in one transaction (the caller commits); the brains' files
-    (small generated volumes) go into ``storage``."""
+    """Insert the demo data set and commit it: the rows first, then the connectome, which the
+    importer loads in a transaction of its own; the brains' files (small generated volumes) go
+    into ``storage``."""
     rng = random.Random(seed)
     categories = {name: Category(name=name, description=d) for name, d in CATEGORIES.items()}
     session.add_all(categories.values())
@@ -417,75 +417,53 @@ async def seed_demo(session: AsyncSession, *, storage: Storage, seed: int = 7) -
         ]
     )
 
-    dataset = ConnectomeDataset(
-        name="fruitfly_fafb_flywire", description="FlyWire whole-brain connectome (demo excerpt)"
-    )
-    session.add(dataset)
-    await session.flush()
-    mat = Materialization(
-        dataset_id=_pk(dataset), version=783, timestamp=datetime(2023, 9, 30, 5, 0), valid=True
-    )
-    session.add(mat)
-    await session.flush()
-    await _seed_connectome(session, _pk(mat), rng)
-    await session.flush()
+    await _seed_connectome(session)
 
 
 # The README's connectome example asks for these two.
 README_SEGMENT_IDS = (720575940634474894, 720575940630280234)
+CONNECTOME = "fruitfly_fafb_flywire"
+# Small enough to generate and import in well under a second, big enough that the README's
+# segments have partners on both sides and every property has present and missing values.
+CONNECTOME_NEURONS = 60
+CONNECTOME_ROWS = 400
+CONNECTOME_SEED = 783
+CONNECTOME_VERSION = 783
+CONNECTOME_TIMESTAMP = datetime(2023, 9, 30, 5, 0)
 
 
-async def _seed_connectome(session: AsyncSession, materialization_id: int, rng: Any) -> None:
-    """24 neurons and 60 per-neuropil connection rows, with what an import derives from
-    them: per-pair totals and each segment's synapse and partner counts."""
-    segment_ids = [
-        *README_SEGMENT_IDS,
-        *(720575940600000000 + rng.randrange(10**9) for _ in range(22)),
-    ]
-    rows = []
-    for _ in range(60):
-        pre, post = rng.sample(segment_ids, 2)
-        rows.append((pre, post, rng.choice(["AL_L", "MB_CA_R", "LO_R"]), rng.randrange(5, 80)))
-    pairs: dict[tuple[int, int], int] = {}
-    for pre, post, _neuropil, count in rows:
-        pairs[(pre, post)] = pairs.get((pre, post), 0) + count
-    for seg_id in segment_ids:
-        outgoing = [count for (pre, _), count in pairs.items() if pre == seg_id]
-        incoming = [count for (_, post), count in pairs.items() if post == seg_id]
-        session.add(
-            Segment(
-                materialization_id=materialization_id,
-                id=seg_id,
-                nt_type=rng.choice(["ACH", "GABA", "GLUT"]),
-                size_nm=rng.randrange(10**9, 10**11),
-                nr_pre=sum(outgoing),
-                nr_downstream_partner=len(outgoing),
-                nr_post=sum(incoming),
-                nr_upstream_partner=len(incoming),
-            )
+async def _seed_connectome(session: AsyncSession) -> None:
+    """A generated connectome, written as Codex files with the four property tables and
+    loaded by the real importer, so the demo answers every BrainCircuits property from files.
+    The importer writes through a connection of its own (SQLite would lock it out of the
+    session's open write), so the rows before it are committed first; the import itself is
+    all or nothing."""
+    session.add(
+        ConnectomeDataset(
+            name=CONNECTOME, description="FlyWire whole-brain connectome (demo excerpt)"
         )
-        session.add(
-            SegmentProperty(
-                materialization_id=materialization_id,
-                segment_id=seg_id,
-                name="soma",
-                value={"x": rng.randrange(10**5)},
-            )
+    )
+    url = (await session.connection()).engine.url.render_as_string(hide_password=False)
+    await session.commit()
+    with tempfile.TemporaryDirectory(prefix="neurogate-demo-connectome-") as folder:
+        files = write_connectome_files(Path(folder))
+        await import_connectome(
+            url,
+            Target(CONNECTOME, CONNECTOME_VERSION, CONNECTOME_TIMESTAMP),
+            neurons=files["neurons"],
+            connections=files["connections"],
+            cell_stats=files["cell_stats"],
+            properties=[(name, files[name]) for name in PROPERTY_FILES],
         )
-    for pre, post, neuropil, count in rows:
-        session.add(
-            Connection(
-                materialization_id=materialization_id,
-                pre_id=pre,
-                post_id=post,
-                neuropil=neuropil,
-                syn_count=count,
-                nt_type="ACH",
-            )
-        )
-    for (pre, post), count in pairs.items():
-        session.add(
-            Partnership(
-                materialization_id=materialization_id, pre_id=pre, post_id=post, syn_count=count
-            )
-        )
+
+
+def write_connectome_files(out: Path) -> dict[str, Path]:
+    """The demo connectome's files in ``out``, by layout and by property: the same every time."""
+    generate(
+        out,
+        neurons=CONNECTOME_NEURONS,
+        connections=CONNECTOME_ROWS,
+        seed=CONNECTOME_SEED,
+        first_ids=README_SEGMENT_IDS,
+    )
+    return {key: out / name for key, name in file_names().items()}

@@ -13,7 +13,7 @@ import csv
 import gzip
 import random
 from array import array
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import accumulate
 from pathlib import Path
@@ -85,9 +85,12 @@ def generate(
     seed: int = 783,
     gzipped: bool = True,
     progress: Callable[[int], None] | None = None,
+    first_ids: Sequence[int] = (),
 ) -> Summary:
     """Write ``neurons.csv[.gz]``, ``connections.csv[.gz]``, ``cell_stats.csv[.gz]`` and the
     property tables of :data:`PROPERTY_FILES`.
+    ``first_ids`` are root ids the set must hold (the demo's documented ones), in place of the
+    first drawn ones; everything else is what the seed gives without them.
     ``progress`` hears of connection rows as they are drawn and again as they are written
     (twice ``connections`` in all): the two steps that take the time."""
     advance = progress or (lambda _rows: None)
@@ -96,10 +99,14 @@ def generate(
     max_rows = neurons * (neurons - 1) * len(NEUROPILS)
     if connections > max_rows // 4:
         raise ValueError(f"{connections} connection rows is too dense for {neurons} neurons")
+    if len(set(first_ids)) != len(first_ids) or len(first_ids) > neurons:
+        raise ValueError("first_ids must be distinct and no more than the neurons")
     rng = random.Random(seed)
     out.mkdir(parents=True, exist_ok=True)
     names = file_names(gzipped)
-    ids = [FIRST_ROOT_ID + offset for offset in rng.sample(range(10**10), neurons)]
+    drawn = [FIRST_ROOT_ID + offset for offset in rng.sample(range(10**10), neurons)]
+    given = set(first_ids)
+    ids = [*first_ids, *(i for i in drawn if i not in given)][:neurons]
     nt_types = _write_neurons(out / names["neurons"], rng, ids, gzipped)
     _write_cell_stats(out / names["cell_stats"], rng, ids, gzipped)
     # Their own generator, so the Codex files stay what the seed gave before these existed.

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -24,6 +25,26 @@ def iter_file(path: Path) -> Iterator[list[str]]:
     opener = gzip.open if path.name.endswith(".gz") else open
     with opener(path, "rt", newline="", encoding="utf-8") as handle:
         yield from csv.reader(handle)
+
+
+def expected_table(path: Path) -> dict[int, dict[str, Any]]:
+    """A property file's objects by root id, typed the plain way (not by the importer)."""
+    rows = iter_file(path)
+    header = next(rows)
+    found = {}
+    for row in rows:
+        values: dict[str, Any] = {}
+        for name, text in zip(header, row, strict=True):
+            if text.startswith("["):
+                values[name] = [int(v) for v in text[1:-1].split()]
+            elif not text:
+                values[name] = None
+            elif text.isdigit():
+                values[name] = int(text)
+            else:
+                values[name] = float(text)
+        found[values.pop("root_id")] = values
+    return found
 
 
 @dataclass

@@ -105,6 +105,18 @@ def test_generating_reports_progress_as_rows_are_drawn_and_written(tmp_path: Pat
     assert len(reports) > 4  # step by step (rows are drawn and written in batches)
 
 
+
+def test_first_ids_take_the_place_of_the_first_drawn_ones(tmp_path: Path) -> None:
+    def ids(out: Path, first: tuple[int, ...]) -> list[str]:
+        generate(out, neurons=20, connections=100, seed=5, gzipped=False, first_ids=first)
+        return [line.split(",")[0] for line in (out / "neurons.csv").read_text().splitlines()]
+
+    plain = ids(tmp_path / "plain", ())
+    pinned = ids(tmp_path / "pinned", (1, 2))
+    assert pinned[:3] == ["root_id", "1", "2"] and pinned[3:] == plain[1:19]
+    with pytest.raises(ValueError, match="distinct"):
+        generate(tmp_path / "bad", neurons=20, connections=100, first_ids=(1, 1))
+
 def test_a_failed_first_import_leaves_no_dataset_behind(database: str, tmp_path: Path) -> None:
     out = tmp_path / "set"
     runner = CliRunner()

@@ -21,7 +21,7 @@ from gateway.errors import NotFound
 from gateway.settings import Settings
 from resolvers.connectome import PROPERTIES, segment_properties
 from resolvers.context import Context
-from tests.connectome.conftest import DATASET, ConnectomeFiles, Expected, iter_file
+from tests.connectome.conftest import DATASET, ConnectomeFiles, Expected, expected_table
 
 STAMP = datetime(2023, 9, 30, 5, 0)
 
@@ -29,26 +29,6 @@ STAMP = datetime(2023, 9, 30, 5, 0)
 @pytest.fixture
 def ctx(database_url: str, sessionmaker: async_sessionmaker[AsyncSession]) -> Context:
     return Context.build(Settings(database_url=database_url), sessionmaker)
-
-
-def expected_table(path: Path) -> dict[int, dict[str, Any]]:
-    """A property file's objects by root id, typed the plain way (not by the importer)."""
-    rows = iter_file(path)
-    header = next(rows)
-    found = {}
-    for row in rows:
-        values: dict[str, Any] = {}
-        for name, text in zip(header, row, strict=True):
-            if text.startswith("["):
-                values[name] = [int(v) for v in text[1:-1].split()]
-            elif not text:
-                values[name] = None
-            elif text.isdigit():
-                values[name] = int(text)
-            else:
-                values[name] = float(text)
-        found[values.pop("root_id")] = values
-    return found
 
 
 async def import_everything(database_url: str, files: ConnectomeFiles) -> None:
