@@ -134,9 +134,25 @@ def _projects_of(links: str, key: str, value: str, alias: str) -> str:
         ORDER BY 2) AS x)"""
 
 
+def _records(table: str, key: str, alias: str, order: str) -> str:
+    """The ids of a row's records in ``table`` (a session's behaviors, a subject's
+    procedures, ...), in their default order."""
+    return f"""(SELECT json_group_array({_dashed("x.id")}) FROM (
+      SELECT r.id FROM {table} AS r WHERE r.{key} = {alias}.id ORDER BY {order}, r.id
+    ) AS x)"""
+
+
+def _session_records(table: str, alias: str) -> str:
+    return _records(table, "session_id", alias, 'r."order"')
+
+
 STEM_SESSIONS_SQL = f"""
 WITH page AS MATERIALIZED (
-  SELECT s.id, s.name, s.narrative, s.start_time, s.extra_fields, s.project_id FROM session AS s
+  SELECT s.id, s.name, s.narrative, s.start_time, s.extra_fields, s.project_id,
+    {_session_records("behavior", "s")} AS behaviors,
+    {_session_records("data_acquisition", "s")} AS dataacquisition,
+    {_session_records("manipulation", "s")} AS manipulations
+  FROM session AS s
   WHERE {_public("s")} ORDER BY s.start_time DESC, s.id LIMIT :limit OFFSET :offset
 ), link AS (
   SELECT page.id AS session_id, page.project_id, '' AS rank FROM page
@@ -150,6 +166,9 @@ WITH page AS MATERIALIZED (
     {_related_ids("subject", "subject_project", "subject_id")} AS subjects,
     (SELECT json_group_array({_dashed("x.id")}) FROM (
       SELECT c.id FROM cohort AS c WHERE c.project_id = p.id ORDER BY c.id) AS x) AS cohorts,
+    (SELECT json_group_array({_dashed("x.id")}) FROM (
+      SELECT c.id FROM collection AS c WHERE c.project_id = p.id ORDER BY c.name, c.id
+    ) AS x) AS collections,
     (SELECT json_group_array(json_array(x.username, x.role, x.is_owner)) FROM (
       SELECT u.username, m.role, m.is_owner FROM project_member AS m
       JOIN user_account AS u ON u.id = m.user_id WHERE m.project_id = p.id ORDER BY m.user_id
@@ -157,8 +176,10 @@ WITH page AS MATERIALIZED (
   FROM project AS p WHERE p.is_public AND p.id IN (SELECT project_id FROM link)
 )
 SELECT {_dashed("page.id")}, page.name, page.narrative, page.start_time, page.extra_fields,
+  page.behaviors, page.dataacquisition, page.manipulations,
   shown.key, shown.name, shown.description, shown.is_public, shown.tags, shown.extra_fields,
-  shown.sessions, shown.subjects, shown.cohorts, shown.users, {_count("session")}
+  shown.sessions, shown.subjects, shown.cohorts, shown.users, shown.collections,
+  {_count("session")}
 FROM page JOIN link ON link.session_id = page.id LEFT JOIN shown ON shown.id = link.project_id
 ORDER BY page.start_time DESC, page.id, link.rank
 """
@@ -170,6 +191,8 @@ STEM_SUBJECTS_SQL = f"""
 SELECT {_dashed("s.id")}, s.nickname, s.description, s.sex, s.genetic_line, s.genotype,
   s.birth_date, s.death_date, s.status, s.extra_fields,
   {_projects_of("subject_project", "subject_id", _dashed("p.id"), "s")}, {_dashed("s.strain_id")},
+  {_records("procedure", "subject_id", "s", "r.date_time DESC")},
+  {_records("subject_log", "subject_id", "s", "r.created_at DESC")},
   {_dashed("sp.id")}, sp.name, sp.description, sp.comments, sp.scientific_name, sp.rrid,
   {_count("subject")}
 FROM subject AS s LEFT JOIN species AS sp ON sp.id = s.species_id
@@ -250,7 +273,9 @@ async def floor_stem_sessions(request: Request) -> Response:
     rows = await _rows(request, STEM_SESSIONS_SQL)
     sessions: dict[str, dict[str, Any]] = {}
     projects: dict[str, dict[str, Any]] = {}
-    for sid, name, narrative, start, extra, key, *project, _ in rows:
+    for row in rows:
+        sid, name, narrative, start, extra, behaviors, acquisitions, manipulations = row[:8]
+        key, project = row[8], row[9:-1]
         record = sessions.get(sid)
         if record is None:
             record = sessions[sid] = {
@@ -260,12 +285,16 @@ async def floor_stem_sessions(request: Request) -> Response:
                 "date_time": _timestamp(start),
                 "extra_fields": orjson.loads(extra),
                 "projects": [],
+                "behaviors": orjson.loads(behaviors),
+                "dataacquisition": orjson.loads(acquisitions),
+                "manipulations": orjson.loads(manipulations),
             }
         if key is None:
             continue  # a link to a project the caller may not see
         embedded = projects.get(key)
         if embedded is None:
-            pname, description, public, tags, pextra, ids, subjects, cohorts, users = project
+            pname, description, public, tags, pextra, ids, subjects, cohorts, users = project[:9]
+            collections = project[9]
             embedded = projects[key] = {
                 "id": key,
                 "name": pname,
@@ -284,6 +313,7 @@ async def floor_stem_sessions(request: Request) -> Response:
                     }
                     for username, role, is_owner in orjson.loads(users)
                 },
+                "collections": orjson.loads(collections),
             }
         record["projects"].append(embedded)
     return _json({"sessions": [*sessions.values()], **_paging(request, rows)})
@@ -297,7 +327,9 @@ async def floor_stem_subjects(request: Request) -> Response:
         subject["extra_fields"] = orjson.loads(row[9])
         subject["projects"] = orjson.loads(row[10])
         subject["strain"] = row[11]
-        species = row[12:18]
+        subject["procedures"] = orjson.loads(row[12])
+        subject["subjectlogs"] = orjson.loads(row[13])
+        species = row[14:20]
         subject["species"] = (
             None if species[0] is None else dict(zip(SPECIES_FIELDS, species, strict=True))
         )
