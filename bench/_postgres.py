@@ -40,16 +40,26 @@ async def _admin(url: str, sql: str) -> None:
         await conn.close()
 
 
+async def create_database(name: str, url: str | None = None) -> str:
+    """A new, empty database ``name`` on the server (dropped first if a run left it); its URL."""
+    at = url or server() or DEFAULT_SERVER
+    await drop_database(name, at)
+    await _admin(at, f'CREATE DATABASE "{name}"')
+    return make_url(at).set(database=name).render_as_string(False)
+
+
+async def drop_database(name: str, url: str | None = None) -> None:
+    at = url or server() or DEFAULT_SERVER
+    await _admin(at, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @asynccontextmanager
 async def scratch_database(
     name: str, build: Callable[[AsyncEngine], Awaitable[None]], *, url: str | None = None
 ) -> AsyncIterator[str]:
     """A fresh database ``name`` on the server, ``build`` run on it and then ANALYZEd; its
     URL. Dropped when the block ends."""
-    at = url or server() or DEFAULT_SERVER
-    await _admin(at, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    await _admin(at, f'CREATE DATABASE "{name}"')
-    scratch = make_url(at).set(database=name).render_as_string(False)
+    scratch = await create_database(name, url)
     try:
         engine = create_engine(scratch)
         try:
@@ -61,4 +71,4 @@ async def scratch_database(
             await engine.dispose()
         yield scratch
     finally:
-        await _admin(at, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await drop_database(name, url)

@@ -56,7 +56,6 @@ from urllib.parse import urlsplit
 import asyncpg
 import httpx
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 
 from bench import _postgres
 from bench._serve import cpu_seconds, serving
@@ -264,20 +263,11 @@ async def _request(
 def fresh_database() -> Iterator[str]:
     """A new, empty PostgreSQL database for this run; dropped afterwards."""
     name = f"ng_bench_load_{uuid.uuid4().hex[:10]}"
-    admin = make_url(ADMIN_URL).set(drivername="postgresql").render_as_string(False)
-
-    async def run(sql: str) -> None:
-        conn = await asyncpg.connect(admin)
-        try:
-            await conn.execute(sql)
-        finally:
-            await conn.close()
-
-    asyncio.run(run(f'CREATE DATABASE "{name}"'))
+    url = asyncio.run(_postgres.create_database(name, ADMIN_URL))
     try:
-        yield make_url(ADMIN_URL).set(database=name).render_as_string(False)
+        yield url
     finally:
-        asyncio.run(run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        asyncio.run(_postgres.drop_database(name, ADMIN_URL))
 
 
 async def _migrate(url: str) -> None:
@@ -322,8 +312,7 @@ async def _verify(
     proposed = [uuid.UUID(i) for o in outcomes for i in o.proposed]
     reviewed = {uuid.UUID(i): s for o in outcomes for i, s in o.reviewed.items()}
     uploaded = {i: sha for o in outcomes for i, sha in o.uploaded.items()}
-    dsn = make_url(url).set(drivername="postgresql").render_as_string(False)
-    conn = await asyncpg.connect(dsn)
+    conn = await asyncpg.connect(_postgres.dsn(url))
     try:
         found = await conn.fetchval("SELECT count(*) FROM approval WHERE id = ANY($1)", proposed)
         rows = await conn.fetch(
