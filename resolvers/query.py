@@ -405,7 +405,8 @@ class Entity:
         return matches(self.search, text)
 
     def compile_order(self, order: Sequence[Order], view: Principal) -> list[ColumnElement[Any]]:
-        """``order`` (then the default order, then the key) as ``view`` sees the values."""
+        """``order`` (then the default order, then the key, up to the first unique column) as
+        ``view`` sees the values."""
         clauses: list[ColumnElement[Any]] = []
         seen = set()
         # Every ordering ends on the key, so pages are stable under ties.
@@ -422,6 +423,10 @@ class Entity:
             expr = spec.expression(view)
             if not getattr(expr, "nullable", True):
                 clauses.append(expr.desc() if item.descending else expr.asc())
+                if getattr(expr, "unique", False):
+                    # No two rows tie on a unique column: the order is total here, and an
+                    # index of that column alone serves it.
+                    break
             elif item.descending:
                 clauses.append(expr.desc().nulls_last())
             else:

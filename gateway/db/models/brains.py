@@ -8,7 +8,7 @@ from uuid import UUID, uuid4
 from sqlalchemy import BigInteger
 from sqlmodel import Field, SQLModel
 
-from gateway.db.models._base import Seen, created_at, seen_by, updated_at
+from gateway.db.models._base import Seen, created_at, order_index, seen_by, updated_at
 
 
 class FileUpload(SQLModel, table=True):
@@ -57,3 +57,8 @@ class Brain(SQLModel, table=True):
     )
     created_at: datetime = created_at()
     updated_at: datetime = updated_at()
+
+
+# The indexes serving each list's default order (resolvers/catalog).
+order_index(Brain, "-created_at", "id")
+order_index(FileUpload, "-created_at", "id")

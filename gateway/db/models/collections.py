@@ -7,7 +7,15 @@ from datetime import datetime
 
 from sqlmodel import Field, SQLModel
 
-from gateway.db.models._base import Seen, created_at, json_field, seen_by, updated_at, uuid_pk
+from gateway.db.models._base import (
+    Seen,
+    created_at,
+    json_field,
+    order_index,
+    seen_by,
+    updated_at,
+    uuid_pk,
+)
 
 
 class Collection(SQLModel, table=True):
@@ -33,3 +41,7 @@ class CollectionSession(SQLModel, table=True):
     session_id: uuid.UUID = Field(
         foreign_key="session.id", primary_key=True, index=True, ondelete="CASCADE"
     )
+
+
+# The indexes serving each list's default order (resolvers/catalog).
+order_index(Collection, "name", "id")

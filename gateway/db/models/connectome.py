@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import BigInteger, DateTime, Index, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
-from gateway.db.models._base import BIGINT_ID, Seen, created_at, json_field, seen_by
+from gateway.db.models._base import BIGINT_ID, Seen, created_at, json_field, order_index, seen_by
 
 # A materialization's rows are seen with it, and it with its dataset.
 _OF_MATERIALIZATION = ("materialization", "materialization_id")
@@ -170,3 +170,7 @@ Index(
     _pairs.syn_count.desc(),
     _pairs.pre_id,
 )
+
+
+# The indexes serving each list's default order (resolvers/catalog).
+order_index(Materialization, "-version", "id")

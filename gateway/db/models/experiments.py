@@ -10,7 +10,15 @@ from typing import Any
 from sqlalchemy import DateTime, Index
 from sqlmodel import Field, SQLModel
 
-from gateway.db.models._base import Seen, created_at, json_field, seen_by, updated_at, uuid_pk
+from gateway.db.models._base import (
+    Seen,
+    created_at,
+    json_field,
+    order_index,
+    seen_by,
+    updated_at,
+    uuid_pk,
+)
 
 
 class Project(SQLModel, table=True):
@@ -193,3 +201,7 @@ class CohortSubject(SQLModel, table=True):
     subject_id: uuid.UUID = Field(
         foreign_key="subject.id", primary_key=True, index=True, ondelete="CASCADE"
     )
+
+
+# The indexes serving each list's default order (resolvers/catalog).
+order_index(Cohort, "name", "id")

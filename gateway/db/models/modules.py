@@ -11,7 +11,15 @@ from typing import Any
 from sqlalchemy import DateTime
 from sqlmodel import Field, SQLModel
 
-from gateway.db.models._base import Seen, created_at, json_field, seen_by, updated_at, uuid_pk
+from gateway.db.models._base import (
+    Seen,
+    created_at,
+    json_field,
+    order_index,
+    seen_by,
+    updated_at,
+    uuid_pk,
+)
 
 
 def _of(parent: str) -> Any:
@@ -138,3 +146,11 @@ class ManipulationProcedure(SQLModel, table=True):
 
     manipulation_id: uuid.UUID = _link("manipulation")
     procedure_id: uuid.UUID = _link("procedure", primary=False)
+
+
+# The indexes serving each list's default order (resolvers/catalog).
+order_index(Behavior, "order", "id")
+order_index(DataAcquisition, "order", "id")
+order_index(Manipulation, "order", "id")
+order_index(SubjectLog, "-created_at", "id")
+order_index(Procedure, "-date_time", "id")

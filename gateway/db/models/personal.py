@@ -9,7 +9,15 @@ from typing import Any
 
 from sqlmodel import Field, SQLModel
 
-from gateway.db.models._base import Seen, created_at, json_field, seen_by, updated_at, uuid_pk
+from gateway.db.models._base import (
+    Seen,
+    created_at,
+    json_field,
+    order_index,
+    seen_by,
+    updated_at,
+    uuid_pk,
+)
 
 
 class _Personal(SQLModel):
@@ -73,3 +81,10 @@ class Inventory(_Personal, table=True):
     __table_args__ = seen_by(Seen.PERSONAL)
 
     location: str = Field(default="")
+
+
+# The indexes serving each list's default order (resolvers/catalog).
+order_index(BehavioralAssay, "name", "id")
+order_index(DataStorage, "name", "id")
+order_index(Inventory, "name", "id")
+order_index(Setup, "name", "id")

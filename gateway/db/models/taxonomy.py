@@ -10,7 +10,15 @@ from typing import Any
 from sqlalchemy import DateTime
 from sqlmodel import Field, SQLModel
 
-from gateway.db.models._base import Seen, created_at, json_field, seen_by, updated_at, uuid_pk
+from gateway.db.models._base import (
+    Seen,
+    created_at,
+    json_field,
+    order_index,
+    seen_by,
+    updated_at,
+    uuid_pk,
+)
 
 
 class Category(SQLModel, table=True):
@@ -112,3 +120,7 @@ class Approval(SQLModel, table=True):
     created_at: datetime = created_at()
     updated_at: datetime = updated_at()
     reviewed_at: datetime | None = Field(default=None, sa_type=DateTime())
+
+
+# The indexes serving each list's default order (resolvers/catalog).
+order_index(Approval, "-created_at", "id")

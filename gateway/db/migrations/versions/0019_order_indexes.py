@@ -1,0 +1,53 @@
+"""every list's default order has an index that serves it
+
+A page of a list in its default order (resolvers/catalog: name, newest first, position in the
+session, ...) then the key streams from an index instead of sorting every matching row. Orders
+by a unique column alone need none beyond its own (the key no longer follows it). NULL goes
+where the gateway's ORDER BY puts it: SQLite's indexes do that by themselves and take no NULLS
+clause; PostgreSQL's are told.
+
+Revision ID: 0019
+Revises: 0010
+Create Date: 2026-12-02 18:00:00.000000
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = '0019'
+down_revision = '0010'
+branch_labels = None
+depends_on = None
+
+# table -> its order's terms, then (PostgreSQL only) the NULLS clause of the first one.
+ORDERS = {
+    'approval': ('created_at DESC', None),
+    'behavior': ('"order"', 'NULLS FIRST'),
+    'data_acquisition': ('"order"', 'NULLS FIRST'),
+    'manipulation': ('"order"', 'NULLS FIRST'),
+    'subject_log': ('created_at DESC', None),
+    'procedure': ('date_time DESC', 'NULLS LAST'),
+    'behavioral_assay': ('name', None),
+    'data_storage': ('name', None),
+    'inventory': ('name', None),
+    'setup': ('name', None),
+    'cohort': ('name', None),
+    'collection': ('name', None),
+    'brain': ('created_at DESC', None),
+    'file_upload': ('created_at DESC', None),
+    'materialization': ('version DESC', None),
+}
+
+
+def upgrade() -> None:
+    postgres = op.get_bind().dialect.name == 'postgresql'
+    for table, (first, nulls) in ORDERS.items():
+        term = f'{first} {nulls}' if postgres and nulls else first
+        op.create_index(f'ix_{table}_order', table, [sa.literal_column(term), 'id'], unique=False)
+
+
+def downgrade() -> None:
+    for table in ORDERS:
+        op.drop_index(f'ix_{table}_order', table_name=table)
