@@ -170,9 +170,11 @@ async def test_two_workers_metrics_add_up_and_survive_a_killed_worker(
         directory = _metrics_dir(next(iter(workers)))
         assert directory.name.startswith("neurogate-metrics-")
         sent = 0
-        # Until both workers have answered some (the kernel hands connections to either).
+        # Until both workers have answered some (the kernel hands connections to either; a
+        # worker still warming up on a loaded machine may take none for a while).
+        deadline = time.monotonic() + 90
         while not all(_served_by(directory, w) for w in workers):
-            assert sent < 400, [_served_by(directory, w) for w in workers]
+            assert time.monotonic() < deadline, [_served_by(directory, w) for w in workers]
             await _fresh_connections(server.base, 20, sent)
             sent += 20
         assert sum(_served_by(directory, w) for w in workers) == sent
