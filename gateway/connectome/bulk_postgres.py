@@ -8,7 +8,8 @@ materialization row, committed first to reserve its version, is left to delete.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from itertools import repeat
+from itertools import chain, repeat
+from typing import Any
 
 import asyncpg
 from sqlalchemy.dialects import postgresql
@@ -139,29 +140,31 @@ class PostgresBulk:
             rows += n
         return rows
 
+    async def _copy(self, table: str, rows: Iterator[tuple[Any, ...]], columns: list[str]) -> None:
+        """One ``COPY`` for a whole file: asyncpg streams it in 512 kB messages, so this
+        process encodes the next rows while the server stores the last ones (a ``COPY`` per
+        block would wait for each in turn)."""
+        await self.conn.copy_records_to_table(table, records=rows, columns=columns)
+
     async def load_segments(self, blocks: Iterator[Block]) -> None:
         """Staged: :meth:`derive` writes each segment row once, with its sizes and totals."""
         for statement in sql.create_segment_staging():
             await self.conn.execute(statement)
-        for block in blocks:
-            await self.conn.copy_records_to_table(
-                sql.STAGED_NEURONS, records=block.rows(), columns=list(sql.NEURON_LOAD_COLUMNS)
-            )
+        rows = chain.from_iterable(block.rows() for block in blocks)
+        await self._copy(sql.STAGED_NEURONS, rows, list(sql.NEURON_LOAD_COLUMNS))
 
     async def load_cell_stats(self, blocks: Iterator[Block]) -> None:
-        for block in blocks:
-            await self.conn.copy_records_to_table(sql.STAGED_CELL_STATS, records=block.rows())
+        rows = chain.from_iterable(block.rows() for block in blocks)
+        await self._copy(sql.STAGED_CELL_STATS, rows, list(sql.CELL_STATS_LOAD_COLUMNS))
 
     async def load_connections(self, blocks: Iterator[Block]) -> None:
         conn, m = self.conn, self.materialization
         last = await conn.fetchval("SELECT COALESCE(MAX(id), 0) FROM connection")
         self._first_connection_id = last + 1
-        for block in blocks:
-            await conn.copy_records_to_table(
-                "connection",
-                records=zip(repeat(m, len(block)), *block.columns, strict=True),
-                columns=list(sql.CONNECTION_COLUMNS),
-            )
+        rows = chain.from_iterable(
+            zip(repeat(m, len(block)), *block.columns, strict=True) for block in blocks
+        )
+        await self._copy("connection", rows, list(sql.CONNECTION_COLUMNS))
 
     async def derive(self) -> tuple[int, int]:
         """The pairs go to a partition of their own, indexed after the load and attached by

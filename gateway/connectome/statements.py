@@ -109,6 +109,9 @@ NEURON_LOAD_COLUMNS = (
 )  # fmt: skip
 
 
+CELL_STATS_LOAD_COLUMNS = ("id", "length_nm", "area_nm", "size_nm")
+
+
 def create_segment_staging() -> list[str]:
     """The temporary tables :func:`insert_segments_once` reads (PostgreSQL)."""
     floats = ", ".join(f"{name} FLOAT8" for name in NEURON_LOAD_COLUMNS[3:])
@@ -116,7 +119,7 @@ def create_segment_staging() -> list[str]:
         f"CREATE TEMP TABLE {STAGED_NEURONS} (id BIGINT, cell_group TEXT, nt_type TEXT, "
         f"{floats}) ON COMMIT DROP",
         f"CREATE TEMP TABLE {STAGED_CELL_STATS} "
-        "(id BIGINT, length_nm BIGINT, area_nm BIGINT, size_nm BIGINT) ON COMMIT DROP",
+        f"({' BIGINT, '.join(CELL_STATS_LOAD_COLUMNS)} BIGINT) ON COMMIT DROP",
     ]
 
 
