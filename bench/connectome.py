@@ -25,6 +25,7 @@ import gc
 import http.client
 import json
 import os
+import resource
 import shutil
 import sqlite3
 import statistics
@@ -192,6 +193,7 @@ def import_command(data: Path) -> list[str]:
 
 def _import_once(data: Path, url: str) -> dict[str, float]:
     command = import_command(data)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     process = subprocess.Popen(
         command,
@@ -204,6 +206,7 @@ def _import_once(data: Path, url: str) -> dict[str, float]:
     out, err = process.communicate()
     memory.stop()
     wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if process.returncode != 0:
         raise RuntimeError(f"import failed: {out}\n{err}")
     # "... in 9.1 s (329,512 connection rows/s)"
@@ -216,6 +219,10 @@ def _import_once(data: Path, url: str) -> dict[str, float]:
         "rss_mib": memory.peak_main / 1024,
         "parser_rss_mib": memory.peak_child / 1024,
         "total_rss_mib": memory.peak_total / 1024,
+        # The importer's and its parsing children's CPU (not the database server's), and
+        # how loaded the machine was: on a shared machine the wall time says little alone.
+        "cpu": (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime),
+        "load": os.getloadavg()[0],
     }
 
 
@@ -229,7 +236,9 @@ def bench_import(data: Path, fresh: Callable[[], str], label: str) -> tuple[str,
         print(
             f"  {label} import {run + 1}: {runs[-1]['seconds']:.2f} s, "
             f"{runs[-1]['rows_per_s']:,.0f} rows/s, peak RSS {runs[-1]['total_rss_mib']:.0f} MiB "
-            f"(importer {runs[-1]['rss_mib']:.0f}, parser {runs[-1]['parser_rss_mib']:.0f})",
+            f"(importer {runs[-1]['rss_mib']:.0f}, parser {runs[-1]['parser_rss_mib']:.0f}); "
+            f"importer and parsers' CPU {runs[-1]['cpu']:.1f} s, load average "
+            f"{runs[-1]['load']:.1f}",
             flush=True,
         )
     median = {key: statistics.median(run[key] for run in runs) for key in runs[0]}

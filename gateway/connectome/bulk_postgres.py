@@ -8,7 +8,8 @@ materialization row, committed first to reserve its version, is left to delete.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from itertools import repeat
+from itertools import chain, repeat
+from typing import Any
 
 import asyncpg
 from sqlalchemy.dialects import postgresql
@@ -21,8 +22,6 @@ from gateway.connectome.property_files import PropertyBlock
 from gateway.db.models._base import utcnow
 from gateway.db.models.connectome import partnership_partition
 from gateway.errors import Conflict, NotFound
-
-SEGMENT_LOAD_COLUMNS = [name.strip() for name in sql.SEGMENT_COLUMNS.split(",")]
 
 
 class PostgresBulk:
@@ -88,6 +87,9 @@ class PostgresBulk:
         await self.conn.execute("SET LOCAL work_mem = '256MB'")
         await self.conn.execute("SET LOCAL maintenance_work_mem = '512MB'")
         await self.conn.execute("SET LOCAL synchronous_commit = OFF")
+        # The statements run once each over millions of rows: compiling them costs more
+        # than it saves (measured).
+        await self.conn.execute("SET LOCAL jit = off")
         await self._skip_row_triggers()
 
     async def _skip_row_triggers(self) -> None:
@@ -138,63 +140,49 @@ class PostgresBulk:
             rows += n
         return rows
 
+    async def _copy(self, table: str, rows: Iterator[tuple[Any, ...]], columns: list[str]) -> None:
+        """One ``COPY`` for a whole file: asyncpg streams it in 512 kB messages, so this
+        process encodes the next rows while the server stores the last ones (a ``COPY`` per
+        block would wait for each in turn)."""
+        await self.conn.copy_records_to_table(table, records=rows, columns=columns)
+
     async def load_segments(self, blocks: Iterator[Block]) -> None:
-        m = self.materialization
-        for block in blocks:
-            n = len(block)
-            zeros = (repeat(0, n) for _ in range(4))  # nr_pre, nr_post and the partner counts
-            await self.conn.copy_records_to_table(
-                "segment",
-                records=zip(repeat(m, n), *block.columns, *zeros, strict=True),
-                columns=SEGMENT_LOAD_COLUMNS,
-            )
+        """Staged: :meth:`derive` writes each segment row once, with its sizes and totals."""
+        for statement in sql.create_segment_staging():
+            await self.conn.execute(statement)
+        rows = chain.from_iterable(block.rows() for block in blocks)
+        await self._copy(sql.STAGED_NEURONS, rows, list(sql.NEURON_LOAD_COLUMNS))
 
     async def load_cell_stats(self, blocks: Iterator[Block]) -> None:
-        conn = self.conn
-        await conn.execute(
-            "CREATE TEMP TABLE cell_stats_load "
-            "(id BIGINT, length_nm BIGINT, area_nm BIGINT, size_nm BIGINT) ON COMMIT DROP"
-        )
-        for block in blocks:
-            await conn.copy_records_to_table("cell_stats_load", records=block.rows())
-        head, _, tail = sql.upsert_cell_stats(self.materialization)
-        await conn.execute(
-            f"{head} SELECT {self.materialization}, id, '', '', NULL, NULL, NULL, NULL, NULL, "
-            "NULL, NULL, 0, 0, 0, 0, length_nm, area_nm, size_nm FROM cell_stats_load "
-            f"{tail}"
-        )
+        rows = chain.from_iterable(block.rows() for block in blocks)
+        await self._copy(sql.STAGED_CELL_STATS, rows, list(sql.CELL_STATS_LOAD_COLUMNS))
 
     async def load_connections(self, blocks: Iterator[Block]) -> None:
         conn, m = self.conn, self.materialization
         last = await conn.fetchval("SELECT COALESCE(MAX(id), 0) FROM connection")
         self._first_connection_id = last + 1
-        for block in blocks:
-            await conn.copy_records_to_table(
-                "connection",
-                records=zip(repeat(m, len(block)), *block.columns, strict=True),
-                columns=list(sql.CONNECTION_COLUMNS),
-            )
+        rows = chain.from_iterable(
+            zip(repeat(m, len(block)), *block.columns, strict=True) for block in blocks
+        )
+        await self._copy("connection", rows, list(sql.CONNECTION_COLUMNS))
 
     async def derive(self) -> tuple[int, int]:
         """The pairs go to a partition of their own, indexed after the load and attached by
         :meth:`publish`: nothing here locks ``partnership`` itself, so another import (of
-        another dataset) and the gateway's reads go on meanwhile."""
+        another dataset) and the gateway's reads go on meanwhile. Then every segment row,
+        written once."""
         conn, m = self.conn, self.materialization
         partition = partnership_partition(m)
-        await conn.execute(
-            f"CREATE TABLE {partition} (LIKE partnership INCLUDING DEFAULTS, "
-            f"CHECK (materialization_id = {m}))"
-        )  # the CHECK spares ATTACH a scan proving every row belongs
-        status = await conn.execute(
-            sql.insert_partnerships(m, self._first_connection_id, into=partition)
-        )
-        partnerships = int(status.rsplit(" ", 1)[1])  # "INSERT 0 <rows>"
+        created, constrained = sql.create_pairs_table(m, self._first_connection_id, partition)
+        status = await conn.execute(created)
+        partnerships = int(status.rsplit(" ", 1)[1])  # "SELECT <rows>"
+        await conn.execute(constrained)
         dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
         for statement in sql.partition_indexes(partition, dialect):
             await conn.execute(statement)
-        await conn.execute(sql.aggregate_segments_once(m, partition))
+        status = await conn.execute(sql.insert_segments_once(m, partition))
         self._partition = partition
-        return await conn.fetchval(sql.count_segments(m)), partnerships
+        return int(status.rsplit(" ", 1)[1]), partnerships  # "INSERT 0 <rows>"
 
     async def publish(self) -> None:
         assert self._transaction is not None

@@ -100,23 +100,65 @@ def aggregate_segments(materialization_id: int) -> list[str]:
     ]
 
 
-def aggregate_segments_once(materialization_id: int, source: str) -> str:
-    """:func:`aggregate_segments` as one statement (PostgreSQL): both sides joined, so each
-    segment row is rewritten once, not twice (an update writes a new row version there)."""
+# PostgreSQL's staging tables for the files' segment rows: temporary (no WAL, dropped at commit).
+STAGED_NEURONS = "neuron_load"
+STAGED_CELL_STATS = "cell_stats_load"
+NEURON_LOAD_COLUMNS = (
+    "id", "cell_group", "nt_type", "nt_score",
+    "da_avg", "ser_avg", "gaba_avg", "glut_avg", "ach_avg", "oct_avg",
+)  # fmt: skip
+
+
+CELL_STATS_LOAD_COLUMNS = ("id", "length_nm", "area_nm", "size_nm")
+
+
+def create_segment_staging() -> list[str]:
+    """The temporary tables :func:`insert_segments_once` reads (PostgreSQL)."""
+    floats = ", ".join(f"{name} FLOAT8" for name in NEURON_LOAD_COLUMNS[3:])
+    return [
+        f"CREATE TEMP TABLE {STAGED_NEURONS} (id BIGINT, cell_group TEXT, nt_type TEXT, "
+        f"{floats}) ON COMMIT DROP",
+        f"CREATE TEMP TABLE {STAGED_CELL_STATS} "
+        f"({' BIGINT, '.join(CELL_STATS_LOAD_COLUMNS)} BIGINT) ON COMMIT DROP",
+    ]
+
+
+def create_pairs_table(materialization_id: int, first_connection_id: int, into: str) -> list[str]:
+    """:func:`insert_partnerships` into a new table ``into`` (PostgreSQL), as ``CREATE TABLE
+    AS``, which may run its GROUP BY on parallel workers (an ``INSERT ... SELECT`` may not);
+    then the NOT NULLs and the CHECK that ``ATTACH PARTITION`` wants (one scan for all)."""
     m = materialization_id
-    blank = f"{m}, COALESCE(down.id, up.id), '', '', NULL, NULL, NULL, NULL, NULL, NULL, NULL"
+    return [
+        f"CREATE TABLE {into} AS SELECT {m} AS materialization_id, pre_id, post_id, "
+        "SUM(syn_count)::integer AS syn_count FROM connection "
+        f"WHERE id >= {first_connection_id} AND materialization_id = {m} "
+        "GROUP BY pre_id, post_id",
+        f"ALTER TABLE {into} ALTER materialization_id SET NOT NULL, "
+        "ALTER pre_id SET NOT NULL, ALTER post_id SET NOT NULL, ALTER syn_count SET NOT NULL, "
+        f"ADD CHECK (materialization_id = {m})",  # spares ATTACH a scan proving every row belongs
+    ]
+
+
+def insert_segments_once(materialization_id: int, pairs: str) -> str:
+    """Every segment row of a materialization in one statement (PostgreSQL): the staged
+    neurons and cell stats with the per-segment totals of ``pairs``, so each row is written
+    once (an update there writes a new row version). A segment found in only some of them
+    gets blanks for the rest, as :func:`aggregate_segments` and :func:`upsert_cell_stats`
+    give it on SQLite."""
+    m = materialization_id
+    floats = ", ".join(f"neuron.{name}" for name in NEURON_LOAD_COLUMNS[3:])
     return (
         f"WITH down AS (SELECT pre_id AS id, SUM(syn_count) AS synapses, COUNT(*) AS partners "
-        f"FROM {source} GROUP BY pre_id), "
+        f"FROM {pairs} GROUP BY pre_id), "
         f"up AS (SELECT post_id AS id, SUM(syn_count) AS synapses, COUNT(*) AS partners "
-        f"FROM {source} GROUP BY post_id) "
-        f"INSERT INTO segment ({SEGMENT_COLUMNS}) "
-        f"SELECT {blank}, COALESCE(down.synapses, 0), COALESCE(up.synapses, 0), "
-        "COALESCE(up.partners, 0), COALESCE(down.partners, 0) "
-        "FROM down FULL JOIN up ON down.id = up.id "
-        "ON CONFLICT (materialization_id, id) DO UPDATE SET nr_pre = excluded.nr_pre, "
-        "nr_post = excluded.nr_post, nr_upstream_partner = excluded.nr_upstream_partner, "
-        "nr_downstream_partner = excluded.nr_downstream_partner"
+        f"FROM {pairs} GROUP BY post_id) "
+        f"INSERT INTO segment ({SEGMENT_COLUMNS}, length_nm, area_nm, size_nm) "
+        f"SELECT {m}, id, COALESCE(neuron.cell_group, ''), COALESCE(neuron.nt_type, ''), "
+        f"{floats}, COALESCE(down.synapses, 0), COALESCE(up.synapses, 0), "
+        "COALESCE(up.partners, 0), COALESCE(down.partners, 0), "
+        "stats.length_nm, stats.area_nm, stats.size_nm "
+        f"FROM {STAGED_NEURONS} AS neuron FULL JOIN {STAGED_CELL_STATS} AS stats USING (id) "
+        "FULL JOIN down USING (id) FULL JOIN up USING (id)"
     )
 
 
