@@ -71,17 +71,16 @@ def probe_insertions(session_id: Any, begin: datetime, index: int) -> list[Any]:
         created_at=begin,
         updated_at=begin + timedelta(hours=2),
     )
-    planned = dict(x=-2243.0 - 10 * index, y=-3000.0, z=-150.0, depth=4000.0, theta=15.0, phi=180.0)
-    drift = 35.0 + index % 7
-    tracked = {**planned, "x": planned["x"] + drift, "y": planned["y"] - drift, "depth": 3840.0}
+    x, drift = -2243.0 - 10 * index, 35.0 + index % 7
     return [
         insertion,
         TrajectoryEstimate(
             probe_insertion_id=insertion.id, provenance=10, coordinate_system="IBL-Allen",
-            **planned,
+            x=x, y=-3000.0, z=-150.0, depth=4000.0, theta=15.0, phi=180.0,
         ),
         TrajectoryEstimate(
             probe_insertion_id=insertion.id, provenance=50, coordinate_system="IBL-Allen",
-            roll=0.0, **tracked,
+            x=x + drift, y=-3000.0 - drift, z=-150.0, depth=3840.0, theta=15.0, phi=180.0,
+            roll=0.0,
         ),
     ]

@@ -15,7 +15,17 @@ from __future__ import annotations
 from typing import Any
 
 from gateway.errors import QueryError
-from gateway.rest.alyx.fields import EMPTY, NULL, Computed, Env, Record, Shape, Value, returns
+from gateway.rest.alyx.fields import (
+    EMPTY,
+    NULL,
+    Computed,
+    Env,
+    Record,
+    Shape,
+    Shows,
+    Value,
+    returns,
+)
 from gateway.rest.alyx.query import (
     Listing,
     Param,
@@ -127,7 +137,7 @@ _DATASET_READS = (
     *(f"session.datasets.{path}" for path in ("uuid", "id", "name", "collection", "created_at")),
     *(f"session.datasets.{path}" for path in ("dataset_type", "size", "sha256")),
 )
-_INSERTION_FIELDS = {
+_INSERTION_FIELDS: dict[str, Shows] = {
     "id": Value("id", text),
     "session": Value("session_id", text),
     "model": Value("model", blank),
