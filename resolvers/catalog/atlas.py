@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from gateway.db.models import BrainRegion, ProbeInsertion, TrajectoryEstimate, table
 from resolvers.catalog.fields import attributes, columns
-from resolvers.query import BrainstemName, Entity, Order
+from resolvers.query import Attribute, BrainstemName, Entity, Order, Writes
 from resolvers.relations import ToOne
 
 _region, _insertion = table(BrainRegion), table(ProbeInsertion)
@@ -50,20 +50,21 @@ PROBE_INSERTION = Entity(
     default_order=(Order("session_id"), Order("name")),
     relations={
         "session": ToOne(
-            "Session", "session_id", "The session it recorded in.", required=True,
+            "Session", "session_id", "The session it recorded in.", writable=True, required=True,
             reverse="probe_insertions", reverse_description="Its probe insertions, by name.",
         ),
     },
     description="A probe inserted for a session's recording (Alyx insertions).",
     plural="probeInsertions",
     lookups=("id",),
+    writes=Writes.DIRECT,
     attributes=attributes(
         _insertion,
         id="Its id (ONE's pid).",
-        name="Its name, unique in its session, e.g. probe00.",
-        model="The probe model, e.g. 3B2.",
-        serial="The probe's serial number.",
-        json_data="Structured data about it (Alyx's json: QC, extended QC).",
+        name=Attribute("Its name, unique in its session, e.g. probe00.", True, True),
+        model=Attribute("The probe model, e.g. 3B2.", writable=True),
+        serial=Attribute("The probe's serial number.", writable=True),
+        json_data=Attribute("Structured data about it (Alyx's json: QC, ...).", writable=True),
         created_at=_CREATED,
         updated_at=_UPDATED,
     ),
@@ -78,7 +79,7 @@ TRAJECTORY_ESTIMATE = Entity(
     default_order=(Order("probe_insertion_id"), Order("provenance", descending=True)),
     relations={
         "probe_insertion": ToOne(
-            "ProbeInsertion", "probe_insertion_id", "The insertion it estimates.", required=True,
+            "ProbeInsertion", "probe_insertion_id", "The insertion it estimates.", True, True,
             reverse="trajectories",
             reverse_description="Where it went, one estimate per provenance, best first.",
         ),
@@ -89,22 +90,24 @@ TRAJECTORY_ESTIMATE = Entity(
     ),
     plural="trajectoryEstimates",
     lookups=("id",),
+    writes=Writes.DIRECT,
     attributes=attributes(
         _trajectory,
         id="Its id.",
-        x="Medio-lateral coordinate (um) where it enters the brain, right +.",
-        y="Antero-posterior coordinate (um) where it enters the brain, front +.",
-        z="Dorso-ventral coordinate (um) where it enters the brain, up +.",
-        depth="How deep the probe went (um).",
-        theta="Polar angle from vertical (degrees, 0-180).",
-        phi="Azimuth from right, anti-clockwise (degrees).",
-        roll="The probe's roll (degrees, 0-360).",
-        provenance=(
+        x=Attribute("Medio-lateral coordinate (um) where it enters the brain, right +.", True),
+        y=Attribute("Antero-posterior coordinate (um) where it enters the brain, front +.", True),
+        z=Attribute("Dorso-ventral coordinate (um) where it enters the brain, up +.", True),
+        depth=Attribute("How deep the probe went (um).", True),
+        theta=Attribute("Polar angle from vertical (degrees, 0-180).", True),
+        phi=Attribute("Azimuth from right, anti-clockwise (degrees).", True),
+        roll=Attribute("The probe's roll (degrees, 0-360).", True),
+        provenance=Attribute(
             "How it was estimated: 10 planned, 30 micro-manipulator, 50 histology track, "
-            "70 ephys aligned histology track."
+            "70 ephys aligned histology track.",
+            True,
         ),
-        coordinate_system="The coordinate system it is given in.",
-        json_data="Structured data about it.",
+        coordinate_system=Attribute("The coordinate system it is given in.", True),
+        json_data=Attribute("Structured data about it.", True),
         created_at=_CREATED,
         updated_at="When it last changed (UTC; Alyx's datetime).",
     ),

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gateway.errors import QueryError
+from gateway.errors import BadRequest, QueryError
 from gateway.rest.alyx.fields import (
     EMPTY,
     NULL,
@@ -37,7 +37,10 @@ from gateway.rest.alyx.query import (
     on_days,
 )
 from gateway.rest.alyx.records import SESSION_DATASET, blank, start_time, text, timestamp
+from gateway.rest.alyx.writes import Fields, _as_is, _json, _text
 from resolvers import catalog
+from resolvers.context import Context
+from resolvers.declared import rules
 from resolvers.query import Condition, Entity, Related
 
 _REGION = catalog.ENTITIES["BrainRegion"]
@@ -203,6 +206,44 @@ TRAJECTORY = Shape(
         "chronic_insertion": NULL,
     },
 )
+
+# --- writes (through the entity graph's declared writes: the session's editors) ---------------
+
+
+async def _provenance_value(ctx: Context, name: str, value: Any) -> Any:
+    """A provenance by its name (as Alyx shows it) or its number."""
+    for number, label in PROVENANCES.items():
+        if value in (number, label) or (isinstance(value, str) and value.lower() == label.lower()):
+            return number
+    choices = ", ".join(PROVENANCES.values())
+    raise BadRequest(f'"{value}" is not a valid choice ({choices}).', field=name)
+
+
+INSERTION_WRITES = Fields(
+    writable={
+        "name": ("name", _as_is),
+        "session": ("session_id", _as_is),
+        "model": ("model", _text),
+        "serial": ("serial", _text),
+        "json": ("json_data", _json),
+    },
+    read_only=frozenset({"id", "session_info", "auto_datetime", "datasets"}),
+    not_stored=frozenset({"chronic_insertion"}),
+    accepted=frozenset(rules(_INSERTION)),
+)
+TRAJECTORY_WRITES = Fields(
+    writable={
+        "probe_insertion": ("probe_insertion_id", _as_is),
+        **{name: (name, _as_is) for name in ("x", "y", "z", "depth", "theta", "phi", "roll")},
+        "provenance": ("provenance", _provenance_value),
+        "coordinate_system": ("coordinate_system", _text),
+        "json": ("json_data", _json),
+    },
+    read_only=frozenset({"id", "session", "probe_name", "datetime"}),
+    not_stored=frozenset({"chronic_insertion"}),
+    accepted=frozenset(rules(_TRAJECTORY)),
+)
+
 
 # --- filters -----------------------------------------------------------------------------------
 

@@ -24,7 +24,7 @@ from gateway.rest.alyx.filters import (
     USER_FILTERS,
 )
 from gateway.rest.alyx.query import Listing
-from resolvers import datasets, experiments
+from resolvers import datasets, declared, experiments
 from resolvers.catalog import ENTITIES
 from resolvers.context import Context
 from resolvers.experiments import Mode
@@ -186,6 +186,24 @@ USERS = _read_only(
 
 # --- brain regions by atlas id; probe insertions and their trajectories by UUID ----------------
 
+
+def _declared_writes(fields: writes.Fields, entity: Entity) -> Writes:
+    """Writes of an entity written from its declaration alone (:mod:`resolvers.declared`)."""
+
+    async def create_one(ctx: Context, values: Mapping[str, Any]) -> Row[Any]:
+        return await declared.create_record(ctx, entity, values)
+
+    async def update_one(
+        ctx: Context, value: Any, values: Mapping[str, Any], mode: Mode
+    ) -> Row[Any]:
+        return await declared.change_record(ctx, entity, value, values, mode)
+
+    async def delete_one(ctx: Context, value: Any) -> None:
+        await declared.delete_record(ctx, entity, value)
+
+    return Writes(fields, create_one, update_one, delete_one)
+
+
 BRAIN_REGIONS = Endpoint(
     name="brain-regions",
     entity=ENTITIES["BrainRegion"],
@@ -207,6 +225,7 @@ INSERTIONS = Endpoint(
     filters=atlas.INSERTION_FILTERS,
     summary=atlas.INSERTION,
     detail=atlas.INSERTION_DETAIL,
+    writes=_declared_writes(atlas.INSERTION_WRITES, ENTITIES["ProbeInsertion"]),
 )
 TRAJECTORIES = Endpoint(
     name="trajectories",
@@ -218,6 +237,7 @@ TRAJECTORIES = Endpoint(
     filters=atlas.TRAJECTORY_FILTERS,
     summary=atlas.TRAJECTORY,
     detail=atlas.TRAJECTORY,
+    writes=_declared_writes(atlas.TRAJECTORY_WRITES, ENTITIES["TrajectoryEstimate"]),
 )
 
 ENDPOINTS = (

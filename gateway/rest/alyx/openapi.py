@@ -31,6 +31,7 @@ from gateway.http.openapi import (
 from gateway.http.openapi import json_content as _json
 from gateway.http.openapi import ref as _ref
 from gateway.rest.alyx import auth
+from gateway.rest.alyx.atlas import PROVENANCES
 from gateway.rest.alyx.endpoints import ACTION_TYPES, ENDPOINTS, Endpoint
 from gateway.rest.alyx.fields import Shape
 from gateway.rest.alyx.query import DEFAULT_LIMIT, MAX_LIMIT
@@ -70,6 +71,11 @@ FIELD_SCHEMAS: dict[str, Schema] = {
     "json": {"type": "object", "nullable": True},
     "sex": {"type": "string", "enum": ["M", "F", "U"]},
     "qc": {"type": "string", "enum": ["NOT_SET", "PASS", "WARNING", "FAIL", "CRITICAL"]},
+    **{
+        name: {"type": "number", "nullable": True}
+        for name in ("x", "y", "z", "depth", "theta", "phi", "roll")
+    },
+    "provenance": {"type": "string", "enum": list(PROVENANCES.values())},
 }
 _PAGING = [
     {

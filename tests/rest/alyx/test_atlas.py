@@ -198,3 +198,50 @@ async def test_trajectories_show_alyx_fields_and_filter_by_provenance(
     assert [r["id"] for r in histology] == [probes["tracked"]]
     refused = await call("GET", "/trajectories?provenance=guessed", "alice")
     assert refused.status_code == 400 and "Planned" in refused.json()["detail"]
+
+
+async def test_a_sessions_editors_register_insertions_and_trajectories(
+    call: Caller, lab: Lab, probes: dict[str, str]
+) -> None:
+    evening = lab.ids["ej1_evening"]
+    body = {"session": evening, "name": "probe00", "model": "3B2", "serial": "19011", "json": None}
+    made = await call.ok("POST", "/insertions", "alice", json=body)
+    assert made["session_info"]["id"] == evening and made["serial"] == "19011"
+    assert made["chronic_insertion"] is None and made["datasets"] == []
+    again = await call("POST", "/insertions", "alice", json=body)
+    assert again.status_code == 400 and "already exists" in again.json()["detail"]
+    trajectory = {
+        "probe_insertion": made["id"], "x": -2000, "y": -2500.5, "z": None, "depth": 3500,
+        "theta": 10, "phi": 0, "provenance": "Micro-manipulator",
+    }  # fmt: skip
+    estimate = await call.ok("POST", "/trajectories", "alice", json=trajectory)
+    assert estimate["provenance"] == "Micro-manipulator" and estimate["x"] == -2000.0
+    assert estimate["session"]["id"] == evening and estimate["probe_name"] == "probe00"
+    url = f"/trajectories/{estimate['id']}"
+    changed = await call.ok("PATCH", url, "alice", json={"depth": 3600})
+    assert changed["depth"] == 3600.0
+    bad = await call("POST", "/trajectories", "alice", json={**trajectory, "provenance": "Guess"})
+    assert bad.status_code == 400 and "provenance" in bad.json()
+    bad = await call("PATCH", url, "alice", json={"x": "far"})
+    assert bad.status_code == 400 and "x" in bad.json()
+    response = await call("DELETE", f"/insertions/{made['id']}", "alice")
+    assert response.status_code == 204
+    assert await call.results(f"/trajectories?session={evening}", "alice") == []
+
+
+async def test_only_a_sessions_editors_may_write_its_insertions(
+    call: Caller, lab: Lab, probes: dict[str, str]
+) -> None:
+    secret, morning = lab.ids["ej2_secret"], lab.ids["ej1_morning"]
+    viewer = await call("POST", "/insertions", "vic", json={"session": secret, "name": "probe09"})
+    assert viewer.status_code == 403
+    outsider = await call("POST", "/insertions", "mallory", json={"session": morning, "name": "p"})
+    assert outsider.status_code == 403  # sees the public session, may not change it
+    url = f"/insertions/{probes['secret00']}"
+    hidden = await call("PATCH", url, "mallory", json={"serial": "1"})
+    assert hidden.status_code == 404
+    body = {"session": secret, "name": "probe01"}
+    editor = await call.ok("POST", "/insertions", "eve", json=body)
+    assert editor["name"] == "probe01"
+    names = [r["name"] for r in await call.results(f"/insertions?session={secret}", "alice")]
+    assert names == ["probe00", "probe01"]  # the refused writes left nothing

@@ -95,10 +95,9 @@ def test_ones_parser_finds_every_endpoint_and_its_actions(document: dict[str, An
         "users",
     ]
     writable = ["create", "delete", "list", "partial_update", "read", "update"]
-    assert scheme.actions("subjects") == writable
-    assert scheme.actions("sessions") == writable
-    read_only_endpoints = ("datasets", "labs", "projects", "users", "brain-regions")
-    for read_only in (*read_only_endpoints, "insertions", "trajectories"):
+    for written in ("subjects", "sessions", "insertions", "trajectories"):
+        assert scheme.actions(written) == writable
+    for read_only in ("datasets", "labs", "projects", "users", "brain-regions"):
         assert scheme.actions(read_only) == ["list", "read"]
     assert scheme.url("sessions", "read") == "/sessions/{id}"
     assert scheme.url("subjects", "read") == "/subjects/{nickname}"
