@@ -305,6 +305,48 @@ _AUXILIARY: dict[str, Schema] = {
             },
         }
     },
+    # ONE's cache tables (gateway/rest/alyx/cache.py): here, not in ONE's /api/schema, which
+    # ONE reads for its REST endpoints.
+    "/cache/info": {
+        "get": {
+            "operationId": "alyx_cache_info",
+            "tags": [TAG],
+            "description": "When the caller's cache tables were made, their sizes, the oldest "
+            "ONE that reads them and their location.",
+            "responses": {
+                "200": _json({"type": "object"}, "The cache_info.json of the tables."),
+                **errors(PREFIX, (403, 404, 406, 429)),
+            },
+        }
+    },
+    "/cache/info/{tag}": {
+        "get": {
+            "operationId": "alyx_cache_info_of_tag",
+            "tags": [TAG],
+            "description": "Tables of a dataset tag: none are kept (404).",
+            "parameters": [
+                {"name": "tag", "in": "path", "required": True, "schema": {"type": "string"}}
+            ],
+            "responses": {**errors(PREFIX, (403, 404, 406, 429))},
+        }
+    },
+    "/cache.zip": {
+        "get": {
+            "operationId": "alyx_cache_zip",
+            "tags": [TAG],
+            "description": "The caller's cache tables: sessions.pqt, datasets.pqt and "
+            "cache_info.json, streamed.",
+            "responses": {
+                "200": {
+                    "description": "The zip.",
+                    "content": {
+                        "application/zip": {"schema": {"type": "string", "format": "binary"}}
+                    },
+                },
+                **errors(PREFIX, (403, 404, 406, 429)),
+            },
+        }
+    },
     "/api/schema": {
         "get": {
             "operationId": "alyx_schema",
