@@ -45,6 +45,7 @@ from gateway.persisted import query_store
 from gateway.rate_limiter import rate_limiter
 from gateway.rest import openapi
 from gateway.rest.alyx import routes as alyx
+from gateway.rest.alyx.cache import CacheTables
 from gateway.rest.braincircuits import routes as braincircuits
 from gateway.rest.brainmaps import routes as brainmaps
 from gateway.rest.brainstem import routes as brainstem
@@ -169,6 +170,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             authenticated=parse_limit(settings.rate_limit_authenticated),
         )
         app.state.rate_limiter = rate_limiter(shared)
+        app.state.alyx_cache_tables = CacheTables()  # ONE's tables, per caller, per process
         if settings.graphiql_enabled and page_assets.missing():
             log.warning(
                 "the browser pages' assets are not installed (%s): run `make install`",

@@ -51,6 +51,7 @@ from gateway.db.models.references import (
     Supplier,
 )
 from gateway.db.models.taxonomy import Approval
+from gateway.demo_atlas import brain_regions, probe_insertions
 from gateway.demo_volumes import volume
 from gateway.storage import StagedFile, Storage
 
@@ -293,6 +294,9 @@ async def seed_demo(session: AsyncSession, *, storage: Storage, seed: int = 7) -
     session.add_all(users.values())
     await session.flush()
 
+    for region in brain_regions():  # parents first: each names one already stored
+        session.add(region)
+        await session.flush()
     rigs = await _rigs(session, {name: _pk(user) for name, user in users.items()})
     owners = {
         "cortexlab": "nick",
@@ -359,6 +363,11 @@ async def seed_demo(session: AsyncSession, *, storage: Storage, seed: int = 7) -
                 session.add(SessionProject(session_id=sess.id, project_id=project.id))
                 setup, assay = rigs[owners[lab]]
                 await _recorded(session, sess.id, subject.id, implant.id, rng, setup, assay)
+                if number <= 2:
+                    probes = probe_insertions(sess.id, begin, 4 * s_index + number)
+                    session.add(probes[0])
+                    await session.flush()
+                    session.add_all(probes[1:])
                 if number == 1:
                     session.add(
                         CollectionSession(collection_id=collection.id, session_id=sess.id)

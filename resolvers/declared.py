@@ -19,8 +19,10 @@ Each write is one transaction.
 
 from __future__ import annotations
 
+import math
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import (
@@ -28,17 +30,20 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Float,
     Integer,
     Row,
     String,
     Table,
     TypeDecorator,
+    UniqueConstraint,
     Uuid,
     delete,
     insert,
     select,
     update,
 )
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.auth.permissions import editable, require_authenticated
@@ -85,6 +90,15 @@ def _json(name: str, value: Any) -> Any:
     return value
 
 
+def _number(name: str, value: Any) -> float | None:
+    """A finite number (a FLOAT column: coordinates, angles)."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise BadRequest("A valid number is required.", field=name)
+    return float(value)
+
+
 def _keys(name: str, value: Any) -> list[uuid.UUID]:
     if not isinstance(value, list):
         raise BadRequest("Expected a list of ids.", field=name)
@@ -118,6 +132,8 @@ def _parser(entity: Entity, name: str) -> Parser:
         return boolean
     if isinstance(sql, Integer):
         return optional_integer
+    if isinstance(sql, Float):
+        return _number
     if isinstance(sql, DateTime):
         return optional_datetime
     if isinstance(sql, Date):
@@ -257,6 +273,25 @@ async def _read(conn: AsyncConnection, entity: Entity, key: Any) -> Row[Any]:
     return (await conn.execute(query)).one()
 
 
+@asynccontextmanager
+async def _unique_clash_as_bad_request(
+    conn: AsyncConnection, entity: Entity
+) -> AsyncIterator[None]:
+    """A row that repeats the unique values of another (an insertion's name in its session):
+    a 400 naming them, the transaction still usable."""
+    try:
+        async with conn.begin_nested():
+            yield
+    except IntegrityError as exc:
+        uniques = [
+            " and ".join(column.name for column in constraint.columns)
+            for constraint in entity.table.constraints
+            if isinstance(constraint, UniqueConstraint)
+        ]
+        which = f" with the same {' or '.join(uniques)}" if uniques else ""
+        raise BadRequest(f"A {_label(entity)}{which} already exists.") from exc
+
+
 async def create_record(ctx: Context, entity: Entity, values: Mapping[str, Any]) -> Row[Any]:
     """A new record of ``entity``, in a row the caller may change."""
     user_id = require_authenticated(ctx.principal)
@@ -270,9 +305,9 @@ async def create_record(ctx: Context, entity: Entity, values: Mapping[str, Any])
         await _check_references(conn, ctx, entity, {**columns, **links})
         rows = entity.table
         row = {**columns, "created_at": now, "updated_at": now}
-        key = (
-            await conn.execute(insert(rows).values(**row).returning(rows.c[entity.key]))
-        ).scalar_one()
+        async with _unique_clash_as_bad_request(conn, entity):
+            inserted = await conn.execute(insert(rows).values(**row).returning(rows.c[entity.key]))
+        key = inserted.scalar_one()
         await _may_change(conn, ctx, entity, key)  # rolled back when not
         await _write_links(conn, entity, key, links)
         return await _read(conn, entity, key)
@@ -295,7 +330,8 @@ async def change_record(
         rows = entity.table
         if "updated_at" in rows.c:
             columns["updated_at"] = ctx.now()
-        await conn.execute(update(rows).where(rows.c[entity.key] == key).values(**columns))
+        async with _unique_clash_as_bad_request(conn, entity):
+            await conn.execute(update(rows).where(rows.c[entity.key] == key).values(**columns))
         await _may_change(conn, ctx, entity, key)
         await _write_links(conn, entity, key, links)
         return await _read(conn, entity, key)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from resolvers.catalog import (
     accounts,
+    atlas,
     brains,
     collections,
     connectome,
@@ -41,6 +42,7 @@ ENTITIES: dict[str, Entity] = with_reverse_relations(
         modules,
         personal,
         brains,
+        atlas,
         connectome,
     )
     for entity in domain.ENTITIES

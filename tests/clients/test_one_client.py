@@ -109,11 +109,14 @@ async def test_authenticate_and_list_subjects_and_a_subjects_sessions(live: Live
         alyx = live.client("alice")
         assert alyx.is_logged_in and alyx.user == "alice"
         assert alyx.rest_schemes.endpoints == [
+            "brain-regions",
             "datasets",
+            "insertions",
             "labs",
             "projects",
             "sessions",
             "subjects",
+            "trajectories",
             "users",
         ]
         subjects = alyx.rest("subjects", "list")

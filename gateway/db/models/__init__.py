@@ -5,6 +5,7 @@ from sqlmodel import SQLModel
 
 from gateway.db.models._base import use_fast_uuids
 from gateway.db.models.accounts import DeviceLogin, LabMembership, Laboratory, Token, User
+from gateway.db.models.atlas import BrainRegion, ProbeInsertion, TrajectoryEstimate
 from gateway.db.models.brains import Brain, FileUpload
 from gateway.db.models.collections import Collection, CollectionSession
 from gateway.db.models.connectome import (
@@ -66,6 +67,7 @@ __all__ = [
     "BehavioralCategory",
     "BehavioralParadigm",
     "Brain",
+    "BrainRegion",
     "Category",
     "Collection",
     "CollectionSession",
@@ -84,6 +86,7 @@ __all__ = [
     "ManipulationProcedure",
     "Materialization",
     "Partnership",
+    "ProbeInsertion",
     "Procedure",
     "Project",
     "ProjectMember",
@@ -102,6 +105,7 @@ __all__ = [
     "SubjectProject",
     "Supplier",
     "Token",
+    "TrajectoryEstimate",
     "User",
     "table",
 ]

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import Row
 
-from gateway.rest.alyx import records, writes
+from gateway.rest.alyx import atlas, records, writes
 from gateway.rest.alyx.fields import Shape
 from gateway.rest.alyx.filters import (
     DATASET_FILTERS,
@@ -24,7 +24,7 @@ from gateway.rest.alyx.filters import (
     USER_FILTERS,
 )
 from gateway.rest.alyx.query import Listing
-from resolvers import datasets, experiments
+from resolvers import datasets, declared, experiments
 from resolvers.catalog import ENTITIES
 from resolvers.context import Context
 from resolvers.experiments import Mode
@@ -70,7 +70,8 @@ class Endpoint:
 
     @property
     def record_name(self) -> str:
-        return self.name[:-1].capitalize()  # "subjects" -> "Subject"
+        singular = self.name.removesuffix("s").replace("-", " ")  # "subjects" -> "Subject"
+        return singular.removesuffix("ie").capitalize() + ("y" if singular.endswith("ie") else "")
 
 
 # --- subjects, by nickname; sessions, by UUID -------------------------------------------------
@@ -183,7 +184,65 @@ USERS = _read_only(
     anonymous=frozenset({"list", "detail"}),  # one representation: the summary
 )
 
-ENDPOINTS = (SUBJECTS, SESSIONS, DATASETS, LABS, PROJECTS, USERS)
+# --- brain regions by atlas id; probe insertions and their trajectories by UUID ----------------
+
+
+def _declared_writes(fields: writes.Fields, entity: Entity) -> Writes:
+    """Writes of an entity written from its declaration alone (:mod:`resolvers.declared`)."""
+
+    async def create_one(ctx: Context, values: Mapping[str, Any]) -> Row[Any]:
+        return await declared.create_record(ctx, entity, values)
+
+    async def update_one(
+        ctx: Context, value: Any, values: Mapping[str, Any], mode: Mode
+    ) -> Row[Any]:
+        return await declared.change_record(ctx, entity, value, values, mode)
+
+    async def delete_one(ctx: Context, value: Any) -> None:
+        await declared.delete_record(ctx, entity, value)
+
+    return Writes(fields, create_one, update_one, delete_one)
+
+
+BRAIN_REGIONS = Endpoint(
+    name="brain-regions",
+    entity=ENTITIES["BrainRegion"],
+    key="id",
+    lookup="id",
+    key_format=None,
+    description="Brain regions of the Allen atlas ontology, by atlas id.",
+    filters=atlas.BRAIN_REGION_FILTERS,
+    summary=atlas.BRAIN_REGION,
+    detail=atlas.BRAIN_REGION,
+)
+INSERTIONS = Endpoint(
+    name="insertions",
+    entity=ENTITIES["ProbeInsertion"],
+    key="id",
+    lookup="id",
+    key_format="uuid",
+    description="Probe insertions of sessions, newest session first; the detail lists datasets.",
+    filters=atlas.INSERTION_FILTERS,
+    summary=atlas.INSERTION,
+    detail=atlas.INSERTION_DETAIL,
+    writes=_declared_writes(atlas.INSERTION_WRITES, ENTITIES["ProbeInsertion"]),
+)
+TRAJECTORIES = Endpoint(
+    name="trajectories",
+    entity=ENTITIES["TrajectoryEstimate"],
+    key="id",
+    lookup="id",
+    key_format="uuid",
+    description="Trajectory estimates of probe insertions, one per provenance.",
+    filters=atlas.TRAJECTORY_FILTERS,
+    summary=atlas.TRAJECTORY,
+    detail=atlas.TRAJECTORY,
+    writes=_declared_writes(atlas.TRAJECTORY_WRITES, ENTITIES["TrajectoryEstimate"]),
+)
+
+ENDPOINTS = (
+    SUBJECTS, SESSIONS, DATASETS, LABS, PROJECTS, USERS, BRAIN_REGIONS, INSERTIONS, TRAJECTORIES
+)
 
 # ``/users/{username}/actions?type=``: the action types Alyx has. Sessions are the one kind
 # neurogate records ("experiment", the seed's example, and "session"); the others answer an

@@ -31,6 +31,7 @@ from gateway.http.openapi import (
 from gateway.http.openapi import json_content as _json
 from gateway.http.openapi import ref as _ref
 from gateway.rest.alyx import auth
+from gateway.rest.alyx.atlas import PROVENANCES
 from gateway.rest.alyx.endpoints import ACTION_TYPES, ENDPOINTS, Endpoint
 from gateway.rest.alyx.fields import Shape
 from gateway.rest.alyx.query import DEFAULT_LIMIT, MAX_LIMIT
@@ -70,6 +71,11 @@ FIELD_SCHEMAS: dict[str, Schema] = {
     "json": {"type": "object", "nullable": True},
     "sex": {"type": "string", "enum": ["M", "F", "U"]},
     "qc": {"type": "string", "enum": ["NOT_SET", "PASS", "WARNING", "FAIL", "CRITICAL"]},
+    **{
+        name: {"type": "number", "nullable": True}
+        for name in ("x", "y", "z", "depth", "theta", "phi", "roll")
+    },
+    "provenance": {"type": "string", "enum": list(PROVENANCES.values())},
 }
 _PAGING = [
     {
@@ -296,6 +302,48 @@ _AUXILIARY: dict[str, Schema] = {
                     "URL by endpoint name.",
                 ),
                 **errors(PREFIX, (403, 406, 429)),
+            },
+        }
+    },
+    # ONE's cache tables (gateway/rest/alyx/cache.py): here, not in ONE's /api/schema, which
+    # ONE reads for its REST endpoints.
+    "/cache/info": {
+        "get": {
+            "operationId": "alyx_cache_info",
+            "tags": [TAG],
+            "description": "When the caller's cache tables were made, their sizes, the oldest "
+            "ONE that reads them and their location.",
+            "responses": {
+                "200": _json({"type": "object"}, "The cache_info.json of the tables."),
+                **errors(PREFIX, (403, 404, 406, 429)),
+            },
+        }
+    },
+    "/cache/info/{tag}": {
+        "get": {
+            "operationId": "alyx_cache_info_of_tag",
+            "tags": [TAG],
+            "description": "Tables of a dataset tag: none are kept (404).",
+            "parameters": [
+                {"name": "tag", "in": "path", "required": True, "schema": {"type": "string"}}
+            ],
+            "responses": {**errors(PREFIX, (403, 404, 406, 429))},
+        }
+    },
+    "/cache.zip": {
+        "get": {
+            "operationId": "alyx_cache_zip",
+            "tags": [TAG],
+            "description": "The caller's cache tables: sessions.pqt, datasets.pqt and "
+            "cache_info.json, streamed.",
+            "responses": {
+                "200": {
+                    "description": "The zip.",
+                    "content": {
+                        "application/zip": {"schema": {"type": "string", "format": "binary"}}
+                    },
+                },
+                **errors(PREFIX, (403, 404, 406, 429)),
             },
         }
     },

@@ -145,7 +145,8 @@ def alf_path(session: Any, upload: Any) -> str:
         subject or "unknown",
         (when or upload.created_at).date().isoformat(),
         f"{number:03d}",
-        *([upload.collection] if upload.collection else []),
+        # A collection may be nested (alf/probe00/pykilosort): one path segment per folder.
+        *(upload.collection.split("/") if upload.collection else []),
         upload.name,
     ]
     return "/".join(quote(part, safe="") for part in parts)

@@ -31,6 +31,7 @@ from gateway.http.openapi import openapi_media
 from gateway.http.pagination import offset_links
 from gateway.http.requests import context_of, form_or_json
 from gateway.rest.alyx import AlyxRoute, auth, openapi
+from gateway.rest.alyx import cache as cache_tables
 from gateway.rest.alyx.endpoints import (
     ACTION_TYPES,
     ENDPOINTS,
@@ -234,6 +235,10 @@ ROUTES = [
     *(route for endpoint in ENDPOINTS for route in _routes(endpoint)),
     *_both("/users/{username}/actions", user_actions),
     *_both("/api/schema", schema),
+    # ONE's cache tables (ONE asks cache/info with a trailing slash stripped).
+    *_both("/cache/info", cache_tables.cache_info),
+    *_both("/cache/info/{tag}", cache_tables.cache_info),
+    AlyxRoute("/cache.zip", _negotiated(cache_tables.cache_zip), methods=["GET"]),
     # The data URL of a dataset ends with the ALF path ONE parses (lab/Subjects/subject/date/
     # number/collection/name); the file itself is the upload's ordinary download. Only Alyx
     # records point here and ONE fetches it, so it answers as Alyx (403 "Invalid token." is

@@ -331,12 +331,16 @@ def declared(entity: Entity) -> Model:
 
 
 def with_declared_relations(model: Model) -> Model:
-    """``model`` also showing the relations other entities declared on its entity (a
-    session's ``behaviors``), which then no longer answer as empty lists."""
+    """``model`` also showing the relations other BrainSTEM models declared on its entity (a
+    session's ``behaviors``), which then no longer answer as empty lists. Those declared by
+    entities BrainSTEM does not serve (a session's Alyx probe insertions) stay off."""
     added = {
         name: name
         for name, relation in model.entity.relations.items()
-        if isinstance(relation, ToMany) and relation.declared_by and name not in model.relations
+        if isinstance(relation, ToMany)
+        and relation.declared_by
+        and catalog.ENTITIES[relation.declared_by].brainstem is not None
+        and name not in model.relations
     }
     if not added:
         return model

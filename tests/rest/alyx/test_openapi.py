@@ -60,6 +60,13 @@ SAMPLES = {
     "qc": "pass",
     "performance_gte": "50",
     "performance_lte": "99.5",
+    "experiment_number": "1",
+    "date": "2024-03-01",
+    "provenance": "Planned",
+    "probe": "probe00",
+    "probe_insertion": "6f1e1c3a-9f1b-4a52-a1d1-0e6b3d2c1a00",
+    "parent": "385",
+    **{name: "1.5" for name in ("x", "y", "z", "depth", "theta", "phi", "roll")},
     "dataset_qc_lte": "WARNING",
 }
 # Free text: what any other filter (a description, a narrative, an unrecorded field) takes.
@@ -76,11 +83,21 @@ async def document(gateway: Gateway) -> dict[str, Any]:
 
 def test_ones_parser_finds_every_endpoint_and_its_actions(document: dict[str, Any]) -> None:
     scheme = RestSchemeOpenApi(document)
-    assert scheme.endpoints == ["datasets", "labs", "projects", "sessions", "subjects", "users"]
+    assert scheme.endpoints == [
+        "brain-regions",
+        "datasets",
+        "insertions",
+        "labs",
+        "projects",
+        "sessions",
+        "subjects",
+        "trajectories",
+        "users",
+    ]
     writable = ["create", "delete", "list", "partial_update", "read", "update"]
-    assert scheme.actions("subjects") == writable
-    assert scheme.actions("sessions") == writable
-    for read_only in ("datasets", "labs", "projects", "users"):
+    for written in ("subjects", "sessions", "insertions", "trajectories"):
+        assert scheme.actions(written) == writable
+    for read_only in ("datasets", "labs", "projects", "users", "brain-regions"):
         assert scheme.actions(read_only) == ["list", "read"]
     assert scheme.url("sessions", "read") == "/sessions/{id}"
     assert scheme.url("subjects", "read") == "/subjects/{nickname}"
@@ -124,8 +141,10 @@ async def test_every_declared_filter_is_accepted_by_its_endpoint(
     for endpoint in ENDPOINTS:
         for name in scheme.field_names(endpoint.name, "list"):
             sample = SAMPLES.get(name, TEXT)
-            if (endpoint.name, name) == ("users", "django"):
+            if (endpoint.name, name) in {("users", "django"), ("brain-regions", "django")}:
                 sample = "pk,1"
+            if (endpoint.name, name) == ("brain-regions", "id"):
+                sample = "385"
             response = await call("GET", f"/{endpoint.name}?{name}={sample}", "alice")
             assert response.status_code == 200, (endpoint.name, name, response.text)
 
@@ -133,7 +152,7 @@ async def test_every_declared_filter_is_accepted_by_its_endpoint(
 async def test_every_documented_path_is_served(call: Caller, document: dict[str, Any]) -> None:
     for path, item in document["paths"].items():
         url = path.replace("{nickname}", "EJ001").replace("{username}", "alice")
-        url = url.replace("{name}", "cortexlab")
+        url = url.replace("{name}", "cortexlab").replace("brain-regions/{id}", "brain-regions/385")
         url = url.replace("{id}", "6f1e1c3a-9f1b-4a52-a1d1-0e6b3d2c1a00")
         if "get" in item:
             response = await call("GET", url, "alice")
