@@ -151,6 +151,11 @@ class StatementCounter:
         self.statements.clear()
 
 
+# NEUROGATE_TEST_DIFFERENTIAL=1: every query a test sends through Gateway.graphql is first
+# answered both ways (compiled reads on and off) and the answers compared (tests/differential.py).
+DIFFERENTIAL = os.environ.get("NEUROGATE_TEST_DIFFERENTIAL") == "1"
+
+
 @dataclass
 class Gateway:
     """The running app with an in-process HTTP client and a counter of its SQL statements."""
@@ -162,6 +167,8 @@ class Gateway:
     async def graphql(
         self, query: str, variables: dict[str, Any] | None = None, **headers: str
     ) -> dict[str, Any]:
+        if DIFFERENTIAL:
+            await compare_compiled_reads(self, query, variables, headers)
         response = await self.client.post(
             "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
         )
@@ -173,6 +180,14 @@ class Gateway:
         body = await self.graphql(query, variables)
         assert "errors" not in body, body["errors"]
         return body["data"]
+
+
+async def compare_compiled_reads(
+    gateway: Gateway, query: str, variables: dict[str, Any] | None, headers: dict[str, str]
+) -> None:
+    from tests.differential import assert_same_both_ways
+
+    await assert_same_both_ways(gateway, query, variables, headers)
 
 
 async def start_gateway(settings: Settings) -> tuple[Any, Gateway]:
