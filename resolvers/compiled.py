@@ -18,6 +18,7 @@ built, and the surface reads the normal way instead.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,9 +38,11 @@ from sqlalchemy import (
     cast,
     func,
     literal_column,
+    or_,
     select,
     type_coerce,
 )
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlmodel.sql.sqltypes import AutoString
 
 from gateway.auth.principal import Principal
@@ -88,6 +91,20 @@ class Nested:
 @dataclass(frozen=True, slots=True)
 class Shape:
     fields: tuple[Leaf | Constant | Nested, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PageShape:
+    """What is selected of one page of a connection, as (response key, part, what) triples:
+    ``("totalCount", None)``; ``("pageInfo", ((key, name), ...))`` with names
+    ``hasNextPage``, ``hasPreviousPage``, ``startCursor``, ``endCursor``; ``("edges", ((key,
+    "cursor" | Shape), ...))`` (a Shape: the edge's node); ``("nodes", Shape)``; and
+    ``("__typename", name)`` at any level (a name beginning with ``__typename:``)."""
+
+    parts: tuple[tuple[str, str, Any], ...]
+
+
+TYPENAME = "__typename:"
 
 
 def _quoted(text: str) -> Any:
@@ -239,28 +256,68 @@ class _Statement:
     ) -> Any:
         # The filter and order of a level are written on the target's own table: it must not
         # be one the statement already reads unaliased around it.
-        if not relation.is_reverse or len(relation.fks) != 1 or target.table in tables:
+        if len(relation.keys) != 1 or target.table in tables:
             raise NotCompilable(f"{parent.name}.{item.relation}")
-        (fk,) = relation.fks
-        (key,) = relation.keys
-        stmt = self.rows(target, item.shape, item.spec, tables | {target.table})
-        stmt = stmt.where(target.table.c[fk] == rows.c[key]).correlate(rows)
-        return self._nested_json(self.aggregate(stmt).scalar_subquery())
+        related, first = self._related(parent, relation, target, rows)
+        _, stmt = self.rows(
+            target, (item.shape,), item.spec, tables | {target.table}, where=related, first=first
+        )
+        return self._nested_json(self.aggregate(stmt.correlate(rows)).scalar_subquery())
 
-    def rows(self, entity: Entity, shape: Shape, spec: QuerySpec, tables: frozenset[Any]) -> Any:
-        """The visible rows of ``entity`` matching ``spec`` as one column ``obj`` of JSON
-        objects, in order, windowed."""
-        obj, joins = self._level(entity, entity.table, shape, tables)
+    def _related(self, parent: Entity, relation: ToMany, target: Entity, rows: Any) -> Any:
+        """The condition on ``target``'s rows that ``relation`` relates them to the parent
+        row ``rows``, and the ordering that puts the one the parent's own column names
+        first (as :func:`resolvers.listing.related_rows` ranks them)."""
+        (key,) = relation.keys
+        table = target.table
+        parent_key = rows.c[key]
+        conditions = [table.c[fk] == parent_key for fk in relation.fks]
+        for link in relation.links:
+            linked = link.table.alias()
+            far = select(linked.c[link.far]).where(linked.c[link.near] == parent_key)
+            far = far.correlate(rows)  # across the level's FROM subquery, to its parent
+            rule = visible(link.table, self.view, alias=linked)
+            conditions.append(table.c[target.key].in_(far if rule is None else far.where(rule)))
+        first = None
+        if relation.own is not None:
+            owned = table.c[target.key] == rows.c[relation.own]
+            conditions.append(owned)
+            first = case((owned, literal_column("0")), else_=literal_column("1"))
+        return or_(*conditions), first
+
+    def rows(
+        self,
+        entity: Entity,
+        shapes: Sequence[Shape],
+        spec: QuerySpec,
+        tables: frozenset[Any],
+        *,
+        where: Any = None,
+        first: Any = None,
+    ) -> tuple[Any, Any]:
+        """The visible rows of ``entity`` matching ``spec`` (and ``where``), as one column of
+        JSON objects per shape (``obj``, then ``obj_1``...), ordered (``first`` first); the
+        matching rows unwindowed, and their window."""
         source = entity.table
-        for alias, condition in joins:
-            source = source.outerjoin(alias, condition)
-        stmt = select(obj.label("obj")).select_from(source)
+        columns = []
+        for index, shape in enumerate(shapes):
+            obj, joins = self._level(entity, entity.table, shape, tables)
+            for alias, condition in joins:
+                source = source.outerjoin(alias, condition)
+            columns.append(obj.label(f"obj_{index}" if index else "obj"))
+        stmt = select(*columns).select_from(source)
         rule = visible(entity.table, self.view)
         if rule is not None:
             stmt = stmt.where(rule)
+        if where is not None:
+            stmt = stmt.where(where)
+        if first is not None:
+            # As a column: SQLite resolves the parent's columns there, not in ORDER BY.
+            ranked = first.label("first")
+            stmt = stmt.add_columns(ranked).order_by(ranked)
         stmt = entity.apply(stmt, spec, self.view)
         window = spec.window or Window(limit=1)
-        return stmt.limit(window.limit).offset(window.offset)
+        return stmt, stmt.limit(window.limit).offset(window.offset)
 
     def aggregate(self, rows: Any) -> Any:
         """One JSON array of ``rows``' objects, in their order; ``[]`` for none."""
@@ -275,8 +332,8 @@ def compile_list(
 ) -> Any:
     """The statement answering the JSON array of ``entity``'s rows ``spec`` selects."""
     built = _Statement(view, dialect)
-    stmt = built.aggregate(built.rows(entity, shape, spec, frozenset({entity.table})))
-    return _as_text(stmt, built.pg)
+    _, page = built.rows(entity, (shape,), spec, frozenset({entity.table}))
+    return _as_text(built.aggregate(page), built.pg)
 
 
 def compile_one(
@@ -285,7 +342,87 @@ def compile_one(
     """The statement answering the JSON object of the first row ``spec`` selects (no row
     when there is none)."""
     built = _Statement(view, dialect)
-    stmt = built.rows(entity, shape, spec, frozenset({entity.table}))
+    _, page = built.rows(entity, (shape,), spec, frozenset({entity.table}))
+    return _as_text(page, built.pg)
+
+
+def compile_page(
+    view: Principal,
+    dialect: str,
+    entity: Entity,
+    spec: QuerySpec,
+    page: PageShape,
+    cursors: Sequence[str],
+) -> Any:
+    """The statement answering the JSON object of one connection page: ``cursors`` are the
+    cursors of the window's rows, in order (the surface's own encoding)."""
+    built = _Statement(view, dialect)
+    shapes: list[Shape] = []
+    for _key, part, what in page.parts:
+        if part == "nodes":
+            shapes.append(what)
+        elif part == "edges":
+            shapes += [item for _k, item in what if isinstance(item, Shape)]
+    matching, window = built.rows(entity, shapes or (Shape(()),), spec, frozenset({entity.table}))
+    found = window.subquery()
+    ranked = select(*found.c, func.row_number().over().label("rn")).order_by(literal_column("rn"))
+    rows = ranked.subquery("ranked")
+    total = select(func.count()).select_from(matching.order_by(None).subquery()).scalar_subquery()
+    count = func.count(rows.c.rn)
+    listed = json.dumps(list(cursors)).replace("'", "''")
+
+    def cursor(index: Any) -> Any:
+        if built.pg:
+            return func.json_extract_path_text(
+                literal_column(f"'{listed}'::json"), cast(index, Text)
+            )
+        path = _quoted("$[") + cast(index, Text) + _quoted("]")
+        return func.json_extract(literal_column(f"'{listed}'"), path)
+
+    def flag(condition: Any) -> Any:
+        if built.pg:
+            return condition
+        return func.json(case((condition, _quoted("true")), else_=_quoted("false")))
+
+    def array(value: Any) -> Any:
+        if built.pg:
+            ordered = func.json_agg(aggregate_order_by(value, rows.c.rn))
+            return func.coalesce(ordered, literal_column("'[]'::json"))
+        return func.json(func.json_group_array(func.json(value)))
+
+    columns = iter(list(rows.c)[:-1])
+    node_of = {id(shape): next(columns) for shape in shapes}
+    pairs: list[tuple[str, Any]] = []
+    for key, part, what in page.parts:
+        if part.startswith(TYPENAME):
+            pairs.append((key, _quoted(part[len(TYPENAME) :])))
+        elif part == "totalCount":
+            pairs.append((key, total))
+        elif part == "nodes":
+            pairs.append((key, array(built._nested_json(node_of[id(what)]))))
+        elif part == "pageInfo":
+            info = {
+                "hasNextPage": flag(literal_column(str(spec.window.offset)) + count < total),
+                "hasPreviousPage": flag(literal_column(str(spec.window.offset)) > 0),
+                "startCursor": case((count > 0, cursor(literal_column("0"))), else_=None),
+                "endCursor": case((count > 0, cursor(count - 1)), else_=None),
+            }
+            fields = [
+                (k, _quoted(n[len(TYPENAME) :]) if n.startswith(TYPENAME) else info[n])
+                for k, n in what
+            ]
+            pairs.append((key, built._object(fields)))
+        else:  # edges
+            fields = []
+            for k, item in what:
+                if isinstance(item, Shape):
+                    fields.append((k, built._nested_json(node_of[id(item)])))
+                elif item.startswith(TYPENAME):
+                    fields.append((k, _quoted(item[len(TYPENAME) :])))
+                else:
+                    fields.append((k, cursor(rows.c.rn - 1)))
+            pairs.append((key, array(built._object(fields))))
+    stmt = select(built._object(pairs)).select_from(rows)
     return _as_text(stmt, built.pg)
 
 

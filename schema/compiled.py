@@ -41,7 +41,7 @@ from resolvers.query import Filter, QuerySpec, Window, check_window
 from resolvers.relations import ToOne
 from schema.execution import _ATTRIBUTE, _DEFINITION, PlainListExecutor
 from schema.filters import to_condition, to_order
-from schema.listing import COMPILED_ROOT
+from schema.listing import COMPILED_ROOT, decode_cursor, encode_cursor
 from schema.query import REGISTRY
 from schema.relations import _window
 
@@ -168,7 +168,6 @@ class CompiledReadExecutor(PlainListExecutor):
         entity = type_.entity
         args = self._arguments(field_def, details)
         object_type = get_named_type(field_def.type)
-        shape = self._shape(ctx, object_type, details)
         view = _principal_class(ctx.principal)
         max_size = ctx.settings.max_page_size
         if kind == "list":
@@ -180,11 +179,80 @@ class CompiledReadExecutor(PlainListExecutor):
             )
             check_filter(ctx, spec)
             check_window(spec.window, max_page_size=max_size)
-            return sql.compile_list(view, dialect, entity, spec, shape)
+            return sql.compile_list(
+                view, dialect, entity, spec, self._shape(ctx, object_type, details)
+            )
+        if kind == "page":
+            after = args.get("after")
+            offset = decode_cursor(after) + 1 if after is not None else 0
+            first = args.get("first")
+            window = Window(limit=max_size if first is None else first, offset=offset)
+            spec = QuerySpec(
+                where=to_condition(args.get("where"), entity),
+                order=to_order(args.get("orderBy")),
+                window=window,
+            )
+            check_filter(ctx, spec)
+            check_window(window, max_page_size=max_size)
+            page = self._page_shape(ctx, object_type, details)
+            cursors = [encode_cursor(offset + index) for index in range(window.limit)]
+            return sql.compile_page(view, dialect, entity, spec, page, cursors)
         key = root[2]
         value = args[to_camel_case(key)]
         spec = QuerySpec(where=Filter(key, "eq", value), window=Window(limit=1))
+        shape = self._shape(ctx, object_type, details)
         return sql.compile_one(view, dialect, entity, spec, shape)
+
+    def _page_shape(self, ctx: Context, page_type: Any, details: FieldDetailsList) -> Any:
+        """What is selected of a connection page (:class:`resolvers.compiled.PageShape`)."""
+        parts: list[tuple[str, str, Any]] = []
+        for key, found, field_type in self._collected(page_type, details):
+            name = found[0].node.name.value
+            if name == "__typename":
+                parts.append((key, sql.TYPENAME + page_type.name, None))
+            elif name == "totalCount":
+                parts.append((key, name, None))
+            elif name == "nodes":
+                parts.append((key, name, self._shape(ctx, field_type, found)))
+            elif name == "pageInfo":
+                info = []
+                for inner, below, _ in self._collected(field_type, found):
+                    inner_name = below[0].node.name.value
+                    if inner_name == "__typename":
+                        inner_name = sql.TYPENAME + field_type.name
+                    info.append((inner, inner_name))
+                parts.append((key, name, tuple(info)))
+            elif name == "edges":
+                edge: list[tuple[str, Any]] = []
+                for inner, below, below_type in self._collected(field_type, found):
+                    inner_name = below[0].node.name.value
+                    if inner_name == "node":
+                        edge.append((inner, self._shape(ctx, below_type, below)))
+                    elif inner_name == "__typename":
+                        edge.append((inner, sql.TYPENAME + field_type.name))
+                    else:
+                        edge.append((inner, inner_name))
+                parts.append((key, name, tuple(edge)))
+            else:
+                raise sql.NotCompilable(name)
+        return sql.PageShape(tuple(parts))
+
+    def _collected(
+        self, object_type: Any, details: FieldDetailsList
+    ) -> list[tuple[str, FieldDetailsList, Any]]:
+        """(response key, field details, named type) of each field selected on
+        ``object_type``."""
+        grouped, new_defer_usages, _ = self.collect_subfields(object_type, details)
+        if new_defer_usages:
+            raise sql.NotCompilable("deferred")
+        collected = []
+        for key, found in grouped.items():
+            if any(detail.defer_usage is not None for detail in found):
+                raise sql.NotCompilable("deferred")
+            name = found[0].node.name.value
+            field = object_type.fields.get(name)
+            collected.append((key, found, get_named_type(field.type) if field else None))
+        return collected
 
     def _arguments(self, field_def: Any, details: FieldDetailsList) -> dict[str, Any]:
         first = details[0]

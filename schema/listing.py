@@ -197,6 +197,8 @@ class FieldFactory:
                 nodes=nodes,
             )
 
+        setattr(resolve, COMPILED_ROOT, ("page", type_))
+
         resolve.__annotations__ = {
             "info": strawberry.Info,
             "where": Annotated[Optional[Where], _described(WHERE)],  # noqa: UP045

@@ -151,8 +151,9 @@ class StatementCounter:
         self.statements.clear()
 
 
-# NEUROGATE_TEST_DIFFERENTIAL=1: every query a test sends through Gateway.graphql is first
-# answered both ways (compiled reads on and off) and the answers compared (tests/differential.py).
+# NEUROGATE_TEST_DIFFERENTIAL=1: every GraphQL query a test posts through its gateway's client
+# is first answered both ways (compiled reads on and off) and the answers compared
+# (tests/differential.py).
 DIFFERENTIAL = os.environ.get("NEUROGATE_TEST_DIFFERENTIAL") == "1"
 
 
@@ -167,8 +168,6 @@ class Gateway:
     async def graphql(
         self, query: str, variables: dict[str, Any] | None = None, **headers: str
     ) -> dict[str, Any]:
-        if DIFFERENTIAL:
-            await compare_compiled_reads(self, query, variables, headers)
         response = await self.client.post(
             "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
         )
@@ -182,14 +181,6 @@ class Gateway:
         return body["data"]
 
 
-async def compare_compiled_reads(
-    gateway: Gateway, query: str, variables: dict[str, Any] | None, headers: dict[str, str]
-) -> None:
-    from tests.differential import assert_same_both_ways
-
-    await assert_same_both_ways(gateway, query, variables, headers)
-
-
 async def start_gateway(settings: Settings) -> tuple[Any, Gateway]:
     app = create_app(settings)
     lifespan = app.router.lifespan_context(app)
@@ -197,7 +188,14 @@ async def start_gateway(settings: Settings) -> tuple[Any, Gateway]:
     counter = StatementCounter()
     event.listen(app.state.engine.sync_engine, "before_cursor_execute", counter)
     client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
-    return lifespan, Gateway(app=app, client=client, statements=counter)
+    gateway = Gateway(app=app, client=client, statements=counter)
+    if DIFFERENTIAL:
+        from tests.differential import DifferentialTransport
+
+        gateway.client = httpx.AsyncClient(
+            transport=DifferentialTransport(gateway), base_url="http://testserver"
+        )
+    return lifespan, gateway
 
 
 @pytest.fixture
@@ -224,3 +222,13 @@ async def make_gateway(settings: Settings) -> AsyncIterator[Any]:
     for lifespan, gw in started:
         await gw.client.aclose()
         await lifespan.__aexit__(None, None, None)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if DIFFERENTIAL:
+        from tests.differential import COMPARED
+
+        terminalreporter.write_line(
+            f"compiled reads: {COMPARED['queries']} queries answered both ways and equal, "
+            f"{COMPARED['compiled']} of them by a compiled statement"
+        )

@@ -96,3 +96,33 @@ async def test_compiled_reads_can_be_turned_off(
     await gateway.data(NESTED, {"limit": 5})
     statements = gateway.statements.statements
     assert not any("json_object" in s or "json_build_object" in s for s in statements)
+
+
+CONNECTIONS: list[tuple[str, dict[str, Any]]] = [
+    ("{ sessionsConnection(first: 3) { totalCount edges { cursor node { name } } } }", {}),
+    ("{ sessionsConnection(first: 2) { __typename pageInfo { __typename hasNextPage "
+     "hasPreviousPage startCursor endCursor } nodes { id subject { nickname } } } }", {}),
+    ('{ sessionsConnection(first: 2, after: "b2Zmc2V0OjE=") { pageInfo { hasNextPage '
+     "hasPreviousPage startCursor endCursor } edges { __typename cursor node { name } } } }",
+     {}),
+    ('{ sessionsConnection(where: {name: {eq: "nothing"}}) { totalCount pageInfo { '
+     "hasNextPage startCursor endCursor } edges { cursor } nodes { name } } }", {}),
+    ('{ sessionsConnection(after: "bad") { totalCount } }', {}),
+    ("{ sessionsConnection(first: 5000) { totalCount } }", {}),
+    ("{ projectsConnection(first: 4, orderBy: [{field: NAME, direction: DESC}]) { totalCount "
+     "edges { node { name sessions(limit: 2) { name } } } } }", {}),
+    ("{ sessions(limit: 3) { name projects { name } } }", {}),
+]
+
+
+async def test_connections_and_many_to_many_answer_the_same_compiled_and_not(
+    make_gateway: Any, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    await _arrange(sessionmaker, 60)
+    gateway = await make_gateway()
+    for query, variables in CONNECTIONS:
+        await assert_same_both_ways(gateway, query, variables, {})
+    for query in (CONNECTIONS[0][0], CONNECTIONS[6][0], CONNECTIONS[7][0]):
+        gateway.statements.reset()
+        await gateway.data(query)
+        assert gateway.statements.count == 1, "\n\n".join(gateway.statements.statements)
