@@ -35,23 +35,14 @@ async def answer(
     compiled: bool,
 ) -> tuple[int, Any]:
     """The gateway's answer with compiled reads on or off; its statement counter untouched."""
-    state = gateway.app.state
-    original = state.settings
-    counter = gateway.statements
-    saved = counter.count, list(counter.statements)
-    counter.reset()
-    state.settings = replace(original, compiled_reads=compiled)
-    try:
-        response = await gateway.client.post(
-            "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
+    payload = {"query": query, "variables": variables or {}}
+    client = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=gateway.app), base_url="http://testserver"
+    )
+    async with client:
+        return await _with_settings(
+            gateway, compiled, client.post("/graphql", json=payload, headers=headers)
         )
-        if compiled and any(_COMPILED in s for s in counter.statements):
-            COMPARED["compiled"] += 1
-    finally:
-        state.settings = original
-        counter.count = saved[0]
-        counter.statements[:] = saved[1]
-    return response.status_code, response.json()
 
 
 async def assert_same_both_ways(
