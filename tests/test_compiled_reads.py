@@ -45,6 +45,10 @@ CORPUS: list[tuple[str, dict[str, Any]]] = [
     ("{ sessionsConnection(first: 3) { totalCount edges { node { name } } } }", {}),
     ("{ sessions(limit: 2) { name } sessionsConnection(first: 2) { totalCount } }", {}),
     ("{ species { name } }", {}),
+    ("{ projects { id isPublic tags extraFields createdAt updatedAt description } }", {}),
+    ("{ subjects(limit: 10) { nickname sex project { isPublic } } }", {}),
+    ("{ sessions(limit: 5) { createdAt startTime endTime extraFields qc nTrials } }", {}),
+    ('{ projectByName(name: "nothing") { id } }', {}),
 ]
 
 
