@@ -422,7 +422,8 @@ def compile_page(
                 else:
                     fields.append((k, cursor(rows.c.rn - 1)))
             pairs.append((key, array(built._object(fields))))
-    stmt = select(built._object(pairs)).select_from(rows)
+    # The count makes it an aggregate: one row, also when only totalCount is selected.
+    stmt = select(built._object(pairs), count).select_from(rows)
     return _as_text(stmt, built.pg)
 
 
@@ -430,8 +431,8 @@ def _as_text(stmt: Any, pg: bool) -> Any:
     # asyncpg would decode a json value; the answer is spliced as the database wrote it.
     if not pg:
         return stmt
-    (column,) = stmt.selected_columns
-    return stmt.with_only_columns(cast(column, Text))
+    column, *others = stmt.selected_columns
+    return stmt.with_only_columns(cast(column, Text), *others)
 
 
 def dialect_of(ctx: Context) -> str:

@@ -112,6 +112,8 @@ CONNECTIONS: list[tuple[str, dict[str, Any]]] = [
     ('{ sessionsConnection(where: {name: {eq: "nothing"}}) { totalCount pageInfo { '
      "hasNextPage startCursor endCursor } edges { cursor } nodes { name } } }", {}),
     ('{ sessionsConnection(after: "bad") { totalCount } }', {}),
+    ('{ sessionsConnection(where: {name: {eq: "nothing"}}) { totalCount } }', {}),
+    ("{ sessionsConnection { __typename } }", {}),
     ("{ sessionsConnection(first: 5000) { totalCount } }", {}),
     ("{ projectsConnection(first: 4, orderBy: [{field: NAME, direction: DESC}]) { totalCount "
      "edges { node { name sessions(limit: 2) { name } } } } }", {}),
@@ -126,7 +128,7 @@ async def test_connections_and_many_to_many_answer_the_same_compiled_and_not(
     gateway = await make_gateway()
     for query, variables in CONNECTIONS:
         await assert_same_both_ways(gateway, query, variables, {})
-    for query in (CONNECTIONS[0][0], CONNECTIONS[6][0], CONNECTIONS[7][0]):
+    for query in (CONNECTIONS[0][0], CONNECTIONS[-2][0], CONNECTIONS[-1][0]):
         gateway.statements.reset()
         await gateway.data(query)
         assert gateway.statements.count == 1, "\n\n".join(gateway.statements.statements)
