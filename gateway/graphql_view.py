@@ -365,9 +365,11 @@ class GraphQLView(GraphQL[Context, None]):
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         state = request.app.state
         principal = getattr(request.state, "principal", ANONYMOUS)
-        return Context.build(
+        context = Context.build(
             state.settings, state.sessionmaker, principal, state.clock, state.events
         )
+        context.json_text_answers = isinstance(request, Request)  # encode_json: orjson
+        return context
 
     async def on_ws_connect(self, context: Context) -> Any:
         """Browsers cannot set headers on a websocket: a subscriber may also authenticate

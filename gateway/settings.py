@@ -101,6 +101,8 @@ class Settings:
     introspection: bool | None = None
     graphiql: bool | None = None
     sql_echo: bool = False
+    # Compilable GraphQL root fields read as one statement building their JSON (schema.compiled).
+    compiled_reads: bool = True
     environment: str = "development"
     secret_key: str = DEVELOPMENT_SECRET_KEY
     access_token_seconds: int = 3600
@@ -238,6 +240,7 @@ class Settings:
             introspection=_optional_bool(env, "NEUROGATE_INTROSPECTION"),
             graphiql=_optional_bool(env, "NEUROGATE_GRAPHIQL"),
             sql_echo=_bool(env, "NEUROGATE_SQL_ECHO", False),
+            compiled_reads=_bool(env, "NEUROGATE_COMPILED_READS", True),
             environment=env.get("NEUROGATE_ENV") or "development",
             secret_key=env.get("NEUROGATE_SECRET_KEY") or DEVELOPMENT_SECRET_KEY,
             access_token_seconds=_int(env, "NEUROGATE_ACCESS_TOKEN_SECONDS", 3600),

@@ -28,6 +28,9 @@ class Context:
     events: EventBroker = field(default_factory=InMemoryBroker)
     # Set by Strawberry from a websocket's connection_init payload.
     connection_params: dict[str, Any] | None = None
+    # Whether the answer is written as JSON by orjson, so that a root field may be answered
+    # as JSON text the database built (schema.compiled); set by the GraphQL HTTP view.
+    json_text_answers: bool = False
 
     @classmethod
     def build(

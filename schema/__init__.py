@@ -14,8 +14,9 @@ from gateway.settings import Settings
 from schema.approvals import ApprovalMutation, ApprovalSubscription
 from schema.auth import AuthMutation, AuthQuery
 from schema.brains_api import BrainMutation, BrainQuery
+from schema.compiled import CompiledReadExecutor
 from schema.connectome_api import ConnectomeQuery
-from schema.execution import PlainListExecutor, read_plain_fields_directly
+from schema.execution import read_plain_fields_directly
 from schema.extensions import SchemaSettings, build_extensions
 from schema.mutations import build_mutation
 from schema.query import REGISTRY, build_query
@@ -71,7 +72,7 @@ def _build(settings: SchemaSettings) -> strawberry.Schema:
         ),
         extensions=build_extensions(settings),
         config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALAR_MAP),
-        execution_context_class=PlainListExecutor,
+        execution_context_class=CompiledReadExecutor,
     )
     read_plain_fields_directly(schema)
     return schema

@@ -21,6 +21,9 @@ from schema.relations import Registry, RowType, field_details, include_of, selec
 
 T = TypeVar("T")
 _CURSOR_PREFIX = "offset:"
+# Set on the resolver of a root field that may be compiled (schema.compiled): ("list", row
+# type) or ("one", row type, key field).
+COMPILED_ROOT = "compiled_root"
 MAX_CURSOR_OFFSET = 2**31 - 1  # the range of the GraphQL Int `offset:` takes
 
 
@@ -144,6 +147,7 @@ class FieldFactory:
             )
             return objects
 
+        setattr(resolve, COMPILED_ROOT, ("list", type_))
         resolve.__annotations__ = {
             "info": strawberry.Info,
             **window_arguments(Where, Order),
@@ -193,6 +197,8 @@ class FieldFactory:
                 nodes=nodes,
             )
 
+        setattr(resolve, COMPILED_ROOT, ("page", type_))
+
         resolve.__annotations__ = {
             "info": strawberry.Info,
             "where": Annotated[Optional[Where], _described(WHERE)],  # noqa: UP045
@@ -214,6 +220,8 @@ class FieldFactory:
             details = field_details(info)
             objects, _ = await factory.page(info, type_, spec, details, with_total=False)
             return objects[0] if objects else None
+
+        setattr(resolve, COMPILED_ROOT, ("one", type_, key))
 
         resolve.__annotations__ = {
             "info": strawberry.Info,

@@ -151,6 +151,12 @@ class StatementCounter:
         self.statements.clear()
 
 
+# NEUROGATE_TEST_DIFFERENTIAL=1: every GraphQL query a test posts through its gateway's client
+# is first answered both ways (compiled reads on and off) and the answers compared
+# (tests/differential.py).
+DIFFERENTIAL = os.environ.get("NEUROGATE_TEST_DIFFERENTIAL") == "1"
+
+
 @dataclass
 class Gateway:
     """The running app with an in-process HTTP client and a counter of its SQL statements."""
@@ -182,7 +188,14 @@ async def start_gateway(settings: Settings) -> tuple[Any, Gateway]:
     counter = StatementCounter()
     event.listen(app.state.engine.sync_engine, "before_cursor_execute", counter)
     client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
-    return lifespan, Gateway(app=app, client=client, statements=counter)
+    gateway = Gateway(app=app, client=client, statements=counter)
+    if DIFFERENTIAL:
+        from tests.differential import DifferentialTransport
+
+        gateway.client = httpx.AsyncClient(
+            transport=DifferentialTransport(gateway), base_url="http://testserver"
+        )
+    return lifespan, gateway
 
 
 @pytest.fixture
@@ -209,3 +222,13 @@ async def make_gateway(settings: Settings) -> AsyncIterator[Any]:
     for lifespan, gw in started:
         await gw.client.aclose()
         await lifespan.__aexit__(None, None, None)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if DIFFERENTIAL:
+        from tests.differential import COMPARED
+
+        terminalreporter.write_line(
+            f"compiled reads: {COMPARED['queries']} queries answered both ways and equal, "
+            f"{COMPARED['compiled']} of them by a compiled statement"
+        )

@@ -1,0 +1,339 @@
+"""Root fields answered by one compiled statement (:mod:`resolvers.compiled`).
+
+A root list or lookup of an entity whose selection the compiler knows (columns, enums,
+``__typename``, to-one relations, to-many relations through the target's foreign key with
+their own ``where``/``orderBy``/``limit``/``offset``; fragments, aliases, variables and
+``@skip``/``@include`` as graphql-core collects them) is answered by one statement that
+builds the field's finished JSON in the database; its text goes into the response as it is
+(an ``orjson.Fragment``), with no per-field Python. Any other root field, and any root field
+whose arguments the normal path would refuse, runs the normal way: a document may mix both.
+
+Compiled statements are kept per (selection, variables, principal class, page size,
+dialect) in a bounded LRU; the caller's user id is a bind parameter of the statement, not
+part of it.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import replace
+from typing import Any
+
+import orjson
+from graphql import (
+    GraphQLEnumType,
+    GraphQLObjectType,
+    OperationType,
+    get_named_type,
+    get_nullable_type,
+    is_non_null_type,
+)
+from graphql.execution.collect_fields import FieldDetailsList
+from graphql.execution.values import get_argument_values
+from sqlalchemy import Integer, Uuid, bindparam
+from strawberry.utils.str_converters import to_camel_case
+
+from gateway.auth.principal import Principal
+from resolvers import compiled as sql
+from resolvers.context import Context
+from resolvers.listing import check_filter
+from resolvers.query import Filter, QuerySpec, Window, check_window
+from resolvers.relations import ToOne
+from schema.execution import _ATTRIBUTE, _DEFINITION, PlainListExecutor
+from schema.filters import to_condition, to_order
+from schema.listing import COMPILED_ROOT, decode_cursor, encode_cursor
+from schema.query import REGISTRY
+from schema.relations import _window
+
+_SCALAR_KINDS = {
+    "String": sql.TEXT,
+    "Int": sql.INT,
+    "BigInt": sql.BIGINT,
+    "Float": sql.FLOAT,
+    "Boolean": sql.BOOL,
+    "DateTime": sql.DATETIME,
+    "Date": sql.DATE,
+    "JSON": sql.JSON,
+}
+
+# The user id of the principal a cached statement was built for, bound per request.
+_VIEWER = bindparam("compiled_viewer", type_=Integer())
+_CACHE_SIZE = 512
+_cache: OrderedDict[tuple[Any, ...], tuple[Any, Any]] = OrderedDict()
+
+
+def _principal_class(principal: Principal) -> Principal:
+    """What a statement is built for: the principal with its user id a bind parameter."""
+    user = _VIEWER if principal.user_id is not None else None
+    return replace(principal, user_id=user, token_id=None)  # type: ignore[arg-type]
+
+
+class CompiledReadExecutor(PlainListExecutor):
+    """:class:`PlainListExecutor`, answering compilable root fields with one statement each."""
+
+    registry = REGISTRY
+
+    def execute_field(
+        self,
+        parent_type: GraphQLObjectType,
+        source: Any,
+        field_details_list: FieldDetailsList,
+        path: Any,
+        position_context: Any,
+    ) -> Any:
+        if path.prev is None and self._may_compile(parent_type, field_details_list):
+            ctx: Context = self.context_value
+            try:
+                stmt = self._statement(ctx, parent_type, field_details_list)
+            except Exception:
+                stmt = None
+            if stmt is not None:
+                return self._answer(
+                    ctx, stmt, parent_type, source, field_details_list, path, position_context
+                )
+        return super().execute_field(
+            parent_type, source, field_details_list, path, position_context
+        )
+
+    def _may_compile(self, parent_type: GraphQLObjectType, details: FieldDetailsList) -> bool:
+        ctx = self.context_value
+        middleware = self.middleware_manager
+        return (
+            isinstance(ctx, Context)
+            and ctx.json_text_answers
+            and ctx.settings.compiled_reads
+            and self.operation.operation == OperationType.QUERY
+            and parent_type is self.schema.query_type
+            and not (middleware and middleware.middlewares)
+            and all(detail.defer_usage is None for detail in details)
+        )
+
+    async def _answer(
+        self,
+        ctx: Context,
+        stmt: Any,
+        parent_type: GraphQLObjectType,
+        source: Any,
+        details: FieldDetailsList,
+        path: Any,
+        position_context: Any,
+    ) -> Any:
+        params = {} if ctx.principal.user_id is None else {_VIEWER.key: ctx.principal.user_id}
+        try:
+            text = await sql.run_compiled(ctx, stmt, params)
+        except Exception:
+            found = PlainListExecutor.execute_field(
+                self, parent_type, source, details, path, position_context
+            )
+            return await found if self.is_awaitable(found) else found
+        return orjson.Fragment(b"null" if text is None else text)
+
+    def _statement(
+        self, ctx: Context, parent_type: GraphQLObjectType, details: FieldDetailsList
+    ) -> Any:
+        field_def = parent_type.fields[details[0].node.name.value]
+        definition = (field_def.extensions or {}).get(_DEFINITION)
+        resolver = getattr(definition, "base_resolver", None)
+        root = getattr(getattr(resolver, "wrapped_func", None), COMPILED_ROOT, None)
+        if root is None:
+            return None
+        dialect = sql.dialect_of(ctx)
+        key = (
+            tuple(id(detail.node) for detail in details),
+            orjson.dumps(self.variable_values.coerced, default=repr, option=orjson.OPT_SORT_KEYS),
+            _principal_class(ctx.principal),
+            ctx.settings.max_page_size,
+            dialect,
+        )
+        cached = _cache.get(key)
+        if cached is not None:
+            _cache.move_to_end(key)
+            return cached[1]
+        stmt = self._compile(ctx, root, field_def, details, dialect)
+        # The nodes are kept with their statement, so that their ids stay theirs.
+        _cache[key] = ([detail.node for detail in details], stmt)
+        if len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
+        return stmt
+
+    def _compile(
+        self,
+        ctx: Context,
+        root: tuple[Any, ...],
+        field_def: Any,
+        details: FieldDetailsList,
+        dialect: str,
+    ) -> Any:
+        kind, type_ = root[0], root[1]
+        entity = type_.entity
+        args = self._arguments(field_def, details)
+        object_type = get_named_type(field_def.type)
+        view = _principal_class(ctx.principal)
+        max_size = ctx.settings.max_page_size
+        if kind == "list":
+            limit = args.get("limit")
+            spec = QuerySpec(
+                where=to_condition(args.get("where"), entity),
+                order=to_order(args.get("orderBy")),
+                window=Window(limit=max_size if limit is None else limit, offset=args["offset"]),
+            )
+            check_filter(ctx, spec)
+            check_window(spec.window, max_page_size=max_size)
+            return sql.compile_list(
+                view, dialect, entity, spec, self._shape(ctx, object_type, details)
+            )
+        if kind == "page":
+            after = args.get("after")
+            offset = decode_cursor(after) + 1 if after is not None else 0
+            first = args.get("first")
+            window = Window(limit=max_size if first is None else first, offset=offset)
+            spec = QuerySpec(
+                where=to_condition(args.get("where"), entity),
+                order=to_order(args.get("orderBy")),
+                window=window,
+            )
+            check_filter(ctx, spec)
+            check_window(window, max_page_size=max_size)
+            page = self._page_shape(ctx, object_type, details)
+            cursors = [encode_cursor(offset + index) for index in range(window.limit)]
+            return sql.compile_page(view, dialect, entity, spec, page, cursors)
+        key = root[2]
+        value = args[to_camel_case(key)]
+        spec = QuerySpec(where=Filter(key, "eq", value), window=Window(limit=1))
+        shape = self._shape(ctx, object_type, details)
+        return sql.compile_one(view, dialect, entity, spec, shape)
+
+    def _page_shape(self, ctx: Context, page_type: Any, details: FieldDetailsList) -> Any:
+        """What is selected of a connection page (:class:`resolvers.compiled.PageShape`)."""
+        parts: list[tuple[str, str, Any]] = []
+        for key, found, field_type in self._collected(page_type, details):
+            name = found[0].node.name.value
+            if name == "__typename":
+                parts.append((key, sql.TYPENAME + page_type.name, None))
+            elif name == "totalCount":
+                parts.append((key, name, None))
+            elif name == "nodes":
+                parts.append((key, name, self._shape(ctx, field_type, found)))
+            elif name == "pageInfo":
+                info = []
+                for inner, below, _ in self._collected(field_type, found):
+                    inner_name = below[0].node.name.value
+                    if inner_name == "__typename":
+                        inner_name = sql.TYPENAME + field_type.name
+                    info.append((inner, inner_name))
+                parts.append((key, name, tuple(info)))
+            elif name == "edges":
+                edge: list[tuple[str, Any]] = []
+                for inner, below, below_type in self._collected(field_type, found):
+                    inner_name = below[0].node.name.value
+                    if inner_name == "node":
+                        edge.append((inner, self._shape(ctx, below_type, below)))
+                    elif inner_name == "__typename":
+                        edge.append((inner, sql.TYPENAME + field_type.name))
+                    else:
+                        edge.append((inner, inner_name))
+                parts.append((key, name, tuple(edge)))
+            else:
+                raise sql.NotCompilable(name)
+        return sql.PageShape(tuple(parts))
+
+    def _collected(
+        self, object_type: Any, details: FieldDetailsList
+    ) -> list[tuple[str, FieldDetailsList, Any]]:
+        """(response key, field details, named type) of each field selected on
+        ``object_type``."""
+        grouped, new_defer_usages, _ = self.collect_subfields(object_type, details)
+        if new_defer_usages:
+            raise sql.NotCompilable("deferred")
+        collected = []
+        for key, found in grouped.items():
+            if any(detail.defer_usage is not None for detail in found):
+                raise sql.NotCompilable("deferred")
+            name = found[0].node.name.value
+            field = object_type.fields.get(name)
+            collected.append((key, found, get_named_type(field.type) if field else None))
+        return collected
+
+    def _arguments(self, field_def: Any, details: FieldDetailsList) -> dict[str, Any]:
+        first = details[0]
+        return get_argument_values(  # type: ignore[no-any-return]
+            field_def, first.node, self.variable_values, first.fragment_variable_values
+        )
+
+    def _shape(self, ctx: Context, object_type: Any, details: FieldDetailsList) -> sql.Shape:
+        if not isinstance(object_type, GraphQLObjectType) or object_type.is_type_of is not None:
+            raise sql.NotCompilable("not an object type")
+        registry = self.registry
+        type_name = object_type.name
+        row_type = registry.types.get(type_name)
+        if row_type is None:
+            raise sql.NotCompilable(type_name)
+        entity = row_type.entity
+        grouped, new_defer_usages, _ = self.collect_subfields(object_type, details)
+        if new_defer_usages:
+            raise sql.NotCompilable("deferred")
+        fields: list[Any] = []
+        for response_key, found in grouped.items():
+            if any(detail.defer_usage is not None for detail in found):
+                raise sql.NotCompilable("deferred")
+            name = found[0].node.name.value
+            if name == "__typename":
+                fields.append(sql.Constant(response_key, type_name))
+                continue
+            field = object_type.fields[name]
+            relation_name = registry.relation_of[type_name].get(name)
+            if relation_name is not None:
+                nested = self._relation(ctx, entity, relation_name, response_key, field, found)
+                fields.append(nested)
+                continue
+            column = registry.column_of[type_name].get(name)
+            if column is None or getattr(field.resolve, _ATTRIBUTE, None) != column:
+                raise sql.NotCompilable(f"{type_name}.{name}")
+            fields.append(self._leaf(entity, column, response_key, field.type))
+        return sql.Shape(tuple(fields))
+
+    def _relation(
+        self,
+        ctx: Context,
+        entity: Any,
+        relation_name: str,
+        response_key: str,
+        field: Any,
+        found: FieldDetailsList,
+    ) -> sql.Nested:
+        target_type = get_named_type(field.type)
+        shape = self._shape(ctx, target_type, found)
+        if isinstance(entity.relations[relation_name], ToOne):
+            return sql.Nested(response_key, relation_name, shape)
+        args = get_argument_values(
+            field, found[0].node, self.variable_values, found[0].fragment_variable_values
+        )
+        target = self.registry.types[target_type.name].entity
+        spec = QuerySpec(
+            where=to_condition(args.get("where"), target),
+            order=to_order(args.get("orderBy")),
+            window=_window(response_key, args, ctx.settings.max_page_size),
+        )
+        check_filter(ctx, spec)
+        return sql.Nested(response_key, relation_name, shape, spec)
+
+    def _leaf(self, entity: Any, column: str, response_key: str, field_type: Any) -> sql.Leaf:
+        table_column = entity.table.c[column]
+        if is_non_null_type(field_type) and table_column.nullable:
+            raise sql.NotCompilable("a null would be an error")  # the normal path reports it
+        leaf_type = get_nullable_type(field_type)
+        if isinstance(leaf_type, GraphQLEnumType):
+            attribute = entity.attributes[column]
+            names = tuple(
+                (value, leaf_type.serialize(value)) for value, _meaning in attribute.choices
+            )
+            return sql.Leaf(response_key, column, sql.ENUM, names)
+        name = getattr(leaf_type, "name", "")
+        if name == "ID":
+            if not isinstance(table_column.type, Uuid):
+                raise sql.NotCompilable("ID of a non-UUID column")
+            return sql.Leaf(response_key, column, sql.UUID)
+        kind = _SCALAR_KINDS.get(name)
+        if kind is None:
+            raise sql.NotCompilable(name)
+        return sql.Leaf(response_key, column, kind)

@@ -1,0 +1,134 @@
+"""Compiled reads (schema.compiled): a compilable root field is one statement building its
+JSON in the database, and answers exactly what the normal path answers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from tests.differential import answer, assert_same_both_ways
+from tests.test_statement_counts import QUERY, _arrange
+
+NESTED = """
+query ($limit: Int!) {
+  sessions(limit: $limit) {
+    id
+    subject { nickname species { name } }
+    project { name }
+  }
+}
+"""
+
+# Shapes the compiler takes, and some it hands back to the normal path, each sent both ways.
+CORPUS: list[tuple[str, dict[str, Any]]] = [
+    (NESTED, {"limit": 1000}),
+    (QUERY, {"limit": 50}),
+    ("{ sessions(limit: 3, offset: 2) { __typename id name startTime endTime number } }", {}),
+    ("{ a: sessions(limit: 2) { id } b: sessions(limit: 1, offset: 5) { ...S } } "
+     "fragment S on Session { name subject { nickname } }", {}),
+    ("query ($s: Boolean!) { sessions(limit: 4) { id name @skip(if: $s) "
+     "project @include(if: $s) { name } } }", {"s": True}),
+    ("query ($s: Boolean!) { sessions(limit: 4) { id name @skip(if: $s) "
+     "project @include(if: $s) { name } } }", {"s": False}),
+    ("{ sessions(orderBy: [{field: NAME, direction: DESC}], limit: 7) { name } }", {}),
+    ('{ sessions(where: {name: {startswith: "s1"}}, limit: 20) { name } }', {}),
+    ("{ projects { id name isPublic sessions(limit: 3) { name subject { nickname } } } }", {}),
+    ("{ projects { name sessions(limit: 2, offset: 1, orderBy: [{field: NAME}]) { name } } }", {}),
+    ("{ subjects(limit: 5) { nickname species { name id } } }", {}),
+    ("{ sessions(limit: 100000) { id } }", {}),
+    ("{ sessions(limit: -1) { id } }", {}),
+    ("{ sessions(offset: -1) { id } }", {}),
+    ("{ projects { sessions(limit: 100000) { id } } }", {}),
+    ('{ session(id: "not-a-uuid") { id } }', {}),
+    ('{ session(id: "00000000-0000-0000-0000-000000000000") { id name } }', {}),
+    ("{ sessionsConnection(first: 3) { totalCount edges { node { name } } } }", {}),
+    ("{ sessions(limit: 2) { name } sessionsConnection(first: 2) { totalCount } }", {}),
+    ("{ species { name } }", {}),
+    ("{ projects { id isPublic tags extraFields createdAt updatedAt description } }", {}),
+    ("{ subjects(limit: 10) { nickname sex project { isPublic } } }", {}),
+    ("{ sessions(limit: 5) { createdAt startTime endTime extraFields qc nTrials } }", {}),
+    ('{ projectByName(name: "nothing") { id } }', {}),
+]
+
+
+async def test_every_corpus_query_answers_the_same_compiled_and_not(
+    make_gateway: Any, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    await _arrange(sessionmaker, 1000)
+    gateway = await make_gateway(max_page_size=1000)
+    for query, variables in CORPUS:
+        await assert_same_both_ways(gateway, query, variables, {})
+    data = await gateway.data("{ sessions(limit: 1) { id } }")
+    (session,) = data["sessions"]
+    lookup = "query ($id: ID!) { session(id: $id) { id name subject { nickname } } }"
+    await assert_same_both_ways(gateway, lookup, {"id": session["id"]}, {})
+
+
+async def test_the_nested_thousand_session_query_is_one_statement(
+    make_gateway: Any, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    await _arrange(sessionmaker, 1000)
+    gateway = await make_gateway(max_page_size=1000)
+    gateway.statements.reset()
+    data = await gateway.data(NESTED, {"limit": 1000})
+    assert len(data["sessions"]) == 1000
+    assert all(s["subject"]["species"]["name"] and s["project"]["name"] for s in data["sessions"])
+    assert gateway.statements.count == 1, gateway.statements.statements
+    assert "json" in gateway.statements.statements[0].lower()
+
+
+async def test_a_mixed_document_compiles_one_root_field_and_reads_the_other(
+    make_gateway: Any, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    await _arrange(sessionmaker, 20)
+    gateway = await make_gateway()
+    query = "{ sessions(limit: 2) { name } sessionsConnection(first: 2) { totalCount } }"
+    gateway.statements.reset()
+    status, body = await answer(gateway, query, None, {}, compiled=True)
+    assert status == 200 and "errors" not in body
+    assert len(body["data"]["sessions"]) == 2
+    assert body["data"]["sessionsConnection"]["totalCount"] == 20
+
+
+async def test_compiled_reads_can_be_turned_off(
+    make_gateway: Any, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    await _arrange(sessionmaker, 20)
+    gateway = await make_gateway(compiled_reads=False)
+    gateway.statements.reset()
+    await gateway.data(NESTED, {"limit": 5})
+    statements = gateway.statements.statements
+    assert not any("json_object" in s or "json_build_object" in s for s in statements)
+
+
+CONNECTIONS: list[tuple[str, dict[str, Any]]] = [
+    ("{ sessionsConnection(first: 3) { totalCount edges { cursor node { name } } } }", {}),
+    ("{ sessionsConnection(first: 2) { __typename pageInfo { __typename hasNextPage "
+     "hasPreviousPage startCursor endCursor } nodes { id subject { nickname } } } }", {}),
+    ('{ sessionsConnection(first: 2, after: "b2Zmc2V0OjE=") { pageInfo { hasNextPage '
+     "hasPreviousPage startCursor endCursor } edges { __typename cursor node { name } } } }",
+     {}),
+    ('{ sessionsConnection(where: {name: {eq: "nothing"}}) { totalCount pageInfo { '
+     "hasNextPage startCursor endCursor } edges { cursor } nodes { name } } }", {}),
+    ('{ sessionsConnection(after: "bad") { totalCount } }', {}),
+    ('{ sessionsConnection(where: {name: {eq: "nothing"}}) { totalCount } }', {}),
+    ("{ sessionsConnection { __typename } }", {}),
+    ("{ sessionsConnection(first: 5000) { totalCount } }", {}),
+    ("{ projectsConnection(first: 4, orderBy: [{field: NAME, direction: DESC}]) { totalCount "
+     "edges { node { name sessions(limit: 2) { name } } } } }", {}),
+    ("{ sessions(limit: 3) { name projects { name } } }", {}),
+]
+
+
+async def test_connections_and_many_to_many_answer_the_same_compiled_and_not(
+    make_gateway: Any, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    await _arrange(sessionmaker, 60)
+    gateway = await make_gateway()
+    for query, variables in CONNECTIONS:
+        await assert_same_both_ways(gateway, query, variables, {})
+    for query in (CONNECTIONS[0][0], CONNECTIONS[-2][0], CONNECTIONS[-1][0]):
+        gateway.statements.reset()
+        await gateway.data(query)
+        assert gateway.statements.count == 1, "\n\n".join(gateway.statements.statements)
