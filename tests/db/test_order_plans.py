@@ -108,7 +108,12 @@ async def test_a_session_page_in_default_order_reads_the_index_without_sorting(
 
 # Connectome tables are sized by imports (millions of rows): an index per order would slow
 # every import, and their lists are read per segment through the partner indexes instead.
-UNINDEXED_ORDERS = {"Segment", "SegmentProperty", "Connection"}
+# Probe insertions and trajectories are ordered by their session's (insertion's) key as the
+# caller sees it (NULL when hidden: a CASE per row, which no index holds); their lists are read
+# per session, through the index of that key.
+UNINDEXED_ORDERS = {
+    "Segment", "SegmentProperty", "Connection", "ProbeInsertion", "TrajectoryEstimate"
+}
 
 
 @pytest.mark.parametrize("name", sorted(set(ENTITIES) - UNINDEXED_ORDERS))

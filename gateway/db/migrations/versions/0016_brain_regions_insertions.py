@@ -4,7 +4,7 @@ Atlas brain regions (keyed by their atlas id, each naming its parent), the probe
 sessions and the trajectory estimates of insertions (Alyx's experiments app).
 
 Revision ID: 0016
-Revises: 0010
+Revises: 0019
 Create Date: 2026-12-02 17:36:24.454279
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 
 
 revision = '0016'
-down_revision = '0010'
+down_revision = '0019'
 branch_labels = None
 depends_on = None
 
