@@ -393,6 +393,7 @@ def compile_page(
     columns = iter(list(rows.c)[:-1])
     node_of = {id(shape): next(columns) for shape in shapes}
     pairs: list[tuple[str, Any]] = []
+    offset = spec.window.offset if spec.window is not None else 0
     for key, part, what in page.parts:
         if part.startswith(TYPENAME):
             pairs.append((key, _quoted(part[len(TYPENAME) :])))
@@ -402,8 +403,8 @@ def compile_page(
             pairs.append((key, array(built._nested_json(node_of[id(what)]))))
         elif part == "pageInfo":
             info = {
-                "hasNextPage": flag(literal_column(str(spec.window.offset)) + count < total),
-                "hasPreviousPage": flag(literal_column(str(spec.window.offset)) > 0),
+                "hasNextPage": flag(literal_column(str(offset)) + count < total),
+                "hasPreviousPage": flag(literal_column(str(offset)) > 0),
                 "startCursor": case((count > 0, cursor(literal_column("0"))), else_=None),
                 "endCursor": case((count > 0, cursor(count - 1)), else_=None),
             }
