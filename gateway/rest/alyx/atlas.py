@@ -36,7 +36,14 @@ from gateway.rest.alyx.query import (
     equals_any_case,
     on_days,
 )
-from gateway.rest.alyx.records import SESSION_DATASET, blank, start_time, text, timestamp
+from gateway.rest.alyx.records import (
+    SESSION_DATASET,
+    blank,
+    or_null,
+    start_time,
+    text,
+    timestamp,
+)
 from gateway.rest.alyx.writes import Fields, _as_is, _json, _text
 from resolvers import catalog
 from resolvers.context import Context
@@ -146,7 +153,7 @@ _INSERTION_FIELDS: dict[str, Shows] = {
     "model": Value("model", blank),
     "session_info": Computed(_insertion_session, _SESSION_READS),
     "name": Value("name"),
-    "json": Value("json_data"),
+    "json": Value("json_data", or_null),
     "serial": Value("serial"),
     "auto_datetime": Value("updated_at", timestamp),
     "datasets": Computed(_dataset_ids, _DATASET_READS),
@@ -202,7 +209,7 @@ TRAJECTORY = Shape(
         "probe_name": Computed(_probe_name, ("probe_insertion.name",)),
         "coordinate_system": Value("coordinate_system", blank),
         "datetime": Value("updated_at", timestamp),
-        "json": Value("json_data"),
+        "json": Value("json_data", or_null),
         "chronic_insertion": NULL,
     },
 )
