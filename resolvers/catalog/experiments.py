@@ -10,6 +10,7 @@ from gateway.db.models import (
     Laboratory,
     Project,
     ProjectMember,
+    ProjectPublication,
     Session,
     SessionProject,
     SessionUser,
@@ -115,6 +116,11 @@ PROJECT = Entity(
         "cohorts": ToMany("Cohort", ("project_id",), description="Its cohorts, by name."),
         "members": ToMany(
             "ProjectMember", ("project_id",), description="Who is in it, and their roles."
+        ),
+        "publications": ToMany(
+            "Publication",
+            links=(Link(table(ProjectPublication), "project_id", "publication_id"),),
+            description="The publications reporting on it, newest first.",
         ),
     },
     description="A project: groups subjects and sessions and sets who may see them.",

@@ -15,6 +15,7 @@ from gateway.db.models.connectome import (
     Segment,
     SegmentProperty,
 )
+from gateway.db.models.dissemination import Journal, ProjectPublication, Publication
 from gateway.db.models.experiments import (
     Project,
     ProjectMember,
@@ -45,6 +46,7 @@ from gateway.db.models.references import (
     BehavioralCategory,
     BehavioralParadigm,
     HardwareDevice,
+    RegulatoryAuthority,
     SetupType,
     Supplier,
 )
@@ -78,6 +80,7 @@ __all__ = [
     "FileUpload",
     "HardwareDevice",
     "Inventory",
+    "Journal",
     "LabMembership",
     "Laboratory",
     "Manipulation",
@@ -87,6 +90,9 @@ __all__ = [
     "Procedure",
     "Project",
     "ProjectMember",
+    "ProjectPublication",
+    "Publication",
+    "RegulatoryAuthority",
     "Segment",
     "SegmentProperty",
     "Session",

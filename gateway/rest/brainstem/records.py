@@ -60,7 +60,7 @@ def include_of(model: Model, tree: Include) -> read.Include:
     follows, ids = [], []
     if model.approval_of is not None:  # the record it changes, to show the proposal over
         current = read.Include(tuple(MODELS[model.approval_of].writable.values()))
-        follows.append(Follow(model.approval_of, current, _CURRENT))
+        follows.append(Follow(model.changes, current, _CURRENT))
     for name, relation_name in model.relations.items():
         relation = model.relation(name)
         if is_members(relation):
