@@ -145,6 +145,8 @@ PROJECT = Model(
         "sessions.id": "has_session",
         "subjects": "has_subject",
         "subjects.id": "has_subject",
+        "publications": "has_publication",
+        "publications.id": "has_publication",
         **_CREATED,
     },
     relations=shown(
