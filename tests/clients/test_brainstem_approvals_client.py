@@ -204,6 +204,8 @@ async def test_each_taxonomy_and_resource_round_trips_through_approval(live: Liv
             assert proposed.status_code == 201, (model, proposed.text)
             approval = proposed.json()[f"{singular}_approval"]
             assert approval["status"] == "Pending", model
+            if model == "regulatoryauthority":  # as the record will be: active by default
+                assert approval["is_active"] is True and approval["website"] == ""
             listed = eve.load(model, filters={"name": body["name"]}).json()
             assert listed[BRAINSTEM[model].plural] == [], model
             accepted = _review(live, model, approval["id"], "accept")

@@ -168,5 +168,14 @@ def _proposal(taxonomy: Model, approval: Any, record: Record) -> Record:
         elif instance is not None:
             proposal[field_name] = plain(getattr(instance, column))
         else:
-            proposal[field_name] = None if column.endswith("_id") else ""
+            proposal[field_name] = _unproposed(taxonomy, column)
     return {"id": record["id"], **proposal, **record}
+
+
+def _unproposed(taxonomy: Model, column: str) -> Any:
+    """What a new record gets for a field its proposal leaves out: the column's own default
+    (a regulatory authority's ``is_active``), else null for a key and blank for text."""
+    default = taxonomy.entity.table.c[column].default
+    if default is not None and not default.is_callable:
+        return default.arg
+    return None if column.endswith("_id") else ""
