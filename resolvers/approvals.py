@@ -23,6 +23,7 @@ from sqlalchemy import (
     Date,
     Integer,
     Row,
+    String,
     Table,
     TypeDecorator,
     Uuid,
@@ -44,6 +45,7 @@ from gateway.errors import BadRequest, Conflict, NeurogateError, NotFound
 from gateway.events import Event
 from resolvers.catalog import APPROVAL, ENTITIES
 from resolvers.context import Context
+from resolvers.graph import APPROVED_RECORD
 from resolvers.listing import get_row
 from resolvers.query import Entity, Kind, Writes, parse_value
 from resolvers.relations import ToOne
@@ -85,7 +87,7 @@ class TaxonomyModel:
         """The approval column that names the record an approval changes: its own
         (``species_id``) when the approval table has one, else the shared ``record_id``."""
         own = f"{self.name}_id"
-        return own if own in _approvals.c else "record_id"
+        return own if own in _approvals.c else APPROVED_RECORD
 
 
 # Research Resource Identifiers are written with their prefix (seed 002).
@@ -105,7 +107,9 @@ def _kind(column: Any) -> type:
     ):
         if isinstance(sql, sql_type):
             return kind
-    return str
+    if isinstance(sql, String):
+        return str
+    raise TypeError(f"No proposal rule for {column} ({sql}).")  # at import, not on a write
 
 
 def field_rules(entity: Entity) -> dict[str, FieldRule]:

@@ -157,23 +157,8 @@ APPROVAL = Entity(
         "species": ToOne("Species", "species_id", _CHANGES.format("species")),
         "strain": ToOne("Strain", "strain_id", _CHANGES.format("strain")),
         "category": ToOne("Category", "category_id", _CHANGES.format("category")),
-        # Models written through approval without a column of their own name their record
-        # by ``record_id``; each declares its ``approvals`` on the record from here.
-        **{
-            name: ToOne(
-                target, "record_id", _CHANGES.format(what), reverse="approvals",
-                reverse_description=_APPROVALS,
-            )
-            for name, target, what in (
-                ("setup_type", "SetupType", "setup type"),
-                ("behavioral_category", "BehavioralCategory", "behavioral category"),
-                ("behavioral_paradigm", "BehavioralParadigm", "behavioral paradigm"),
-                ("regulatory_authority", "RegulatoryAuthority", "regulatory authority"),
-                ("supplier", "Supplier", "supplier"),
-                ("hardware_device", "HardwareDevice", "hardware device"),
-                ("journal", "Journal", "journal"),
-            )
-        },
+        # Every other model written through approval: by ``record_id``, added when the
+        # graph is assembled (resolvers.graph).
     },
     description="A proposed change to a taxonomy or reference record, waiting for review.",
     plural="approvals",
