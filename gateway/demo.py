@@ -31,6 +31,7 @@ from gateway.db.models import (
     User,
 )
 from gateway.db.models.collections import Collection, CollectionSession
+from gateway.db.models.dissemination import Journal, ProjectPublication, Publication
 from gateway.db.models.experiments import Cohort, CohortSubject
 from gateway.db.models.modules import (
     Behavior,
@@ -47,6 +48,7 @@ from gateway.db.models.references import (
     BehavioralCategory,
     BehavioralParadigm,
     HardwareDevice,
+    RegulatoryAuthority,
     SetupType,
     Supplier,
 )
@@ -206,6 +208,48 @@ async def _rigs(session: AsyncSession, users: dict[str, int]) -> dict[str, tuple
     return rigs
 
 
+async def _dissemination(
+    session: AsyncSession, projects: dict[str, Any], user_id: int, category_id: Any
+) -> None:
+    """Reference records of the licensing and publishing side: a narrower behavioral
+    category, a regulatory authority, and a publication in a journal reporting on a public
+    and a private project."""
+    session.add(
+        BehavioralCategory(
+            name="Perceptual decisions",
+            description="Choices about what was sensed",
+            parent_id=category_id,
+        )
+    )
+    session.add(
+        RegulatoryAuthority(
+            name="Home Office",
+            abbreviation="HO",
+            country="GB",
+            authority_type="national",
+            website="https://www.gov.uk/government/organisations/home-office",
+            description="Issues project and personal licences for animal research in the UK.",
+        )
+    )
+    journal = Journal(name="Neuron", website="https://www.cell.com/neuron")
+    session.add(journal)
+    await session.flush()
+    paper = Publication(
+        title="Cooling of medial septum reveals theta phase lag coordination of hippocampal "
+        "cell assemblies",
+        authors="Petersen PC, Buzsaki G",
+        journal_id=journal.id,
+        abstract="Cooling the medial septum slows theta and keeps the order of assemblies.",
+        doi="10.1016/j.neuron.2020.05.023",
+        publication_date=date(2020, 6, 10),
+        user_id=user_id,
+    )
+    session.add(paper)
+    await session.flush()
+    for name in ("ibl_neuropixels_brainwide", "hippocampal_ripples"):
+        session.add(ProjectPublication(project_id=projects[name], publication_id=paper.id))
+
+
 async def _recorded(
     session: AsyncSession,
     session_id: Any,
@@ -305,10 +349,12 @@ async def seed_demo(session: AsyncSession, *, storage: Storage, seed: int = 7) -
         "buzsakilab": "nick",
     }
     start = datetime(2024, 3, 4, 9, 30)
+    project_ids = {}
     for p_index, (pname, desc, public, lab) in enumerate(PROJECTS):
         project = Project(name=pname, description=desc, is_public=public, tags=["demo"])
         session.add(project)
         await session.flush()
+        project_ids[pname] = project.id
         owner = users[owners[lab]]
         session.add(
             ProjectMember(project_id=project.id, user_id=_pk(owner), role="manager", is_owner=True)
@@ -372,6 +418,13 @@ async def seed_demo(session: AsyncSession, *, storage: Storage, seed: int = 7) -
                     session.add(
                         CollectionSession(collection_id=collection.id, session_id=sess.id)
                     )
+
+    decisions = (
+        await session.execute(
+            select(BehavioralCategory.id).where(BehavioralCategory.name == "Decision making")
+        )
+    ).scalar_one()
+    await _dissemination(session, project_ids, _pk(users["nick"]), decisions)
 
     for index, (name, sp_name, verified, shape) in enumerate(
         [

@@ -1,7 +1,9 @@
-"""The approval workflow: taxonomy records change only through reviewed proposals.
+"""The approval workflow: records of every entity declared ``Writes.APPROVAL`` (species,
+strains, categories, BrainSTEM's other taxonomies and resources, journals) change only through
+reviewed proposals, checked by rules read from the declaration (:func:`field_rules`).
 
-Ordinary users propose an Add, Change or Delete of a species, strain or category; reviewers
-and admins accept or reject. Accepting applies the change and records the decision in one
+Ordinary users propose an Add, Change or Delete of such a record; reviewers and admins
+accept or reject. Accepting applies the change and records the decision in one
 transaction; two reviewers racing on one approval: exactly one wins, the other gets a
 :class:`Conflict`. Only admins delete taxonomy records outright.
 """
@@ -11,25 +13,42 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Row, Table, delete, insert, select, update
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    Integer,
+    Row,
+    String,
+    Table,
+    TypeDecorator,
+    Uuid,
+    delete,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.auth.permissions import require_admin, require_authenticated, require_reviewer
 from gateway.auth.visibility import readable_columns
 from gateway.db.engine import write_transaction
-from gateway.db.models import Approval, Category, Species, Strain, table
+from gateway.db.models import Approval, table
 from gateway.db.models._base import utcnow
-from gateway.db.models.taxonomy import ApprovalAction, ApprovalModel, ApprovalStatus
+from gateway.db.models.taxonomy import ApprovalAction, ApprovalStatus
 from gateway.errors import BadRequest, Conflict, NeurogateError, NotFound
 from gateway.events import Event
-from resolvers.catalog import APPROVAL
+from resolvers.catalog import APPROVAL, ENTITIES
 from resolvers.context import Context
+from resolvers.graph import APPROVED_RECORD
 from resolvers.listing import get_row
-from resolvers.query import Kind, parse_value
+from resolvers.query import Entity, Kind, Writes, parse_value
+from resolvers.relations import ToOne
 
 APPROVAL_TOPIC = "approvals"
 
@@ -51,9 +70,10 @@ class Decision(StrEnum):
 class FieldRule:
     max_length: int | None = None
     required: bool = False
-    kind: type = str
+    kind: type = str  # str, int, uuid.UUID, bool, date, or dict (a JSON object or array)
     references: Table | None = None  # must name an existing row of this table
     prefix: str | None = None
+    choices: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -64,39 +84,67 @@ class TaxonomyModel:
 
     @property
     def record(self) -> str:
-        """The approval column that names the record an approval changes."""
-        return f"{self.name}_id"
+        """The approval column that names the record an approval changes: its own
+        (``species_id``) when the approval table has one, else the shared ``record_id``."""
+        own = f"{self.name}_id"
+        return own if own in _approvals.c else APPROVED_RECORD
 
 
+# Research Resource Identifiers are written with their prefix (seed 002).
+_PREFIXES = {"rrid": "RRID:"}
+
+
+def _kind(column: Any) -> type:
+    sql = column.type
+    if isinstance(sql, TypeDecorator):  # SQLModel's AutoString: a String underneath
+        sql = sql.impl_instance
+    for sql_type, kind in (
+        (Boolean, bool),
+        (Integer, int),
+        (Date, date),
+        (Uuid, uuid.UUID),
+        (JSON, dict),
+    ):
+        if isinstance(sql, sql_type):
+            return kind
+    if isinstance(sql, String):
+        return str
+    raise TypeError(f"No proposal rule for {column} ({sql}).")  # at import, not on a write
+
+
+def field_rules(entity: Entity) -> dict[str, FieldRule]:
+    """What a proposal for ``entity`` may set, read from its declaration: its writable
+    attributes (typed, bounded and required as their columns and the declaration say) and
+    its writable to-one relations by key, which must name an existing record."""
+    rules: dict[str, FieldRule] = {}
+    for name, attribute in entity.attributes.items():
+        if not attribute.writable:
+            continue
+        column = entity.table.c[name]
+        kind = _kind(column)
+        rules[name] = FieldRule(
+            getattr(column.type, "length", None) if kind is str else None,
+            required=attribute.required,
+            kind=kind,
+            prefix=_PREFIXES.get(name),
+            choices=tuple(value for value, _ in attribute.choices),
+        )
+    for relation in entity.relations.values():
+        if isinstance(relation, ToOne) and relation.writable:
+            rules[relation.fk] = FieldRule(
+                required=relation.required,
+                kind=_kind(entity.table.c[relation.fk]),
+                references=ENTITIES[relation.target].table,
+            )
+    return rules
+
+
+# Every entity written through approval (``Writes.APPROVAL``), by the name its approvals
+# give it: its own name in lower case (``species``, ``behavioralcategory``, ``journal``).
 MODELS: Mapping[str, TaxonomyModel] = {
-    ApprovalModel.SPECIES: TaxonomyModel(
-        ApprovalModel.SPECIES,
-        table(Species),
-        {
-            "name": FieldRule(100, required=True),
-            "scientific_name": FieldRule(255),
-            "description": FieldRule(500),
-            "comments": FieldRule(),
-            "rrid": FieldRule(100, prefix="RRID:"),
-            "category_id": FieldRule(kind=int, references=table(Category)),
-        },
-    ),
-    ApprovalModel.STRAIN: TaxonomyModel(
-        ApprovalModel.STRAIN,
-        table(Strain),
-        {
-            "name": FieldRule(100, required=True),
-            "description": FieldRule(2000),
-            "comments": FieldRule(),
-            "rrid": FieldRule(100, prefix="RRID:"),
-            "species_id": FieldRule(kind=uuid.UUID, required=True, references=table(Species)),
-        },
-    ),
-    ApprovalModel.CATEGORY: TaxonomyModel(
-        ApprovalModel.CATEGORY,
-        table(Category),
-        {"name": FieldRule(100, required=True), "description": FieldRule(500)},
-    ),
+    entity.name.lower(): TaxonomyModel(entity.name.lower(), entity.table, field_rules(entity))
+    for entity in ENTITIES.values()
+    if entity.writes is Writes.APPROVAL
 }
 
 _approvals = table(Approval)
@@ -146,15 +194,37 @@ def _clean(model: TaxonomyModel, proposed: Mapping[str, Any], *, partial: bool) 
                 )
             if rule.prefix and value and not value.startswith(rule.prefix):
                 raise BadRequest(f"Must start with '{rule.prefix}'.", field=name)
+            if rule.choices and value not in rule.choices:
+                options = ", ".join(rule.choices)
+                raise BadRequest(f'"{value}" is not a valid choice ({options}).', field=name)
         else:
-            try:
-                value = str(rule.kind(value)) if rule.kind is uuid.UUID else rule.kind(value)
-            except (TypeError, ValueError) as exc:
-                raise BadRequest(f"Invalid value {value!r}.", field=name) from exc
+            value = _storable(rule, name, value)
         cleaned[name] = value
     if partial and not cleaned:
         raise BadRequest("Propose at least one change.")
     return cleaned
+
+
+def _storable(rule: FieldRule, name: str, value: Any) -> Any:
+    """A proposed non-text value checked and in the form the proposal stores (JSON)."""
+    if rule.kind is bool:
+        if not isinstance(value, bool):
+            raise BadRequest("Must be a valid boolean.", field=name)
+        return value
+    if rule.kind is dict:
+        if not isinstance(value, dict | list):
+            raise BadRequest("Expected a JSON object or array.", field=name)
+        return value
+    try:
+        if rule.kind is date:
+            return (value if isinstance(value, date) else date.fromisoformat(value)).isoformat()
+        if rule.kind is uuid.UUID:
+            return str(uuid.UUID(str(value)))
+        if isinstance(value, bool):
+            raise TypeError(name)
+        return rule.kind(value)
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise BadRequest(f"Invalid value {value!r}.", field=name) from exc
 
 
 async def _check_against_database(
@@ -166,7 +236,7 @@ async def _check_against_database(
 ) -> None:
     """Uniqueness of the name and existence of referenced rows, as of now."""
     name = values.get("name")
-    if name is not None:
+    if name is not None and "name" in model.table.c:
         clash = select(model.table.c.id).where(model.table.c.name == name)
         if instance is not None:
             clash = clash.where(model.table.c.id != instance)
@@ -175,16 +245,17 @@ async def _check_against_database(
     for field_name, rule in model.fields.items():
         if rule.references is not None and values.get(field_name) is not None:
             target = rule.references
-            key = values[field_name]
-            key = uuid.UUID(key) if rule.kind is uuid.UUID else key
+            key = _for_database(model, {field_name: values[field_name]})[field_name]
             found = await conn.execute(select(target.c.id).where(target.c.id == key))
             if found.first() is None:
                 raise BadRequest(f"No {target.name} with id {key}.", field=field_name)
 
 
 def _for_database(model: TaxonomyModel, values: Mapping[str, Any]) -> dict[str, Any]:
+    """Stored proposal values (JSON) as their columns take them."""
+    readers: dict[type, Any] = {uuid.UUID: uuid.UUID, date: date.fromisoformat}
     return {
-        name: uuid.UUID(value) if model.fields[name].kind is uuid.UUID else value
+        name: readers.get(model.fields[name].kind, lambda value: value)(value)
         for name, value in values.items()
     }
 
@@ -336,7 +407,7 @@ async def _delete_record(conn: AsyncConnection, spec: TaxonomyModel, key: Any) -
 
 
 async def delete_taxonomy(ctx: Context, *, model: str, instance_id: Any) -> None:
-    """Delete a taxonomy record outright: administrators only (seed 002)."""
+    """Delete a record written through approval outright: administrators only (seed 002)."""
     require_admin(ctx.principal)
     spec = taxonomy_model(model)
     key = _instance_key(spec, instance_id)

@@ -108,6 +108,15 @@ def _keys(name: str, value: Any) -> list[uuid.UUID]:
     return list(dict.fromkeys(k for k in keys if k is not None))
 
 
+def _required_key(name: str, value: Any) -> uuid.UUID:
+    """A required to-one relation's key: given, and not null (a null is refused here, not
+    by the database's NOT NULL as a failed statement)."""
+    key = optional_key(name, value)
+    if key is None:
+        raise BadRequest("This field may not be null.", field=name)
+    return key
+
+
 def _required_keys(name: str, value: Any) -> list[uuid.UUID]:
     keys = _keys(name, value)
     if not keys:
@@ -167,7 +176,8 @@ def rules(entity: Entity) -> dict[str, Rule]:
             found[name] = Rule(_parser(entity, name), _default_of(column), attribute.required)
     for relation in entity.relations.values():
         if isinstance(relation, ToOne) and relation.writable:
-            found[relation.fk] = Rule(optional_key, required=relation.required)
+            parse = _required_key if relation.required else optional_key
+            found[relation.fk] = Rule(parse, required=relation.required)
         elif isinstance(relation, ToMany) and relation.writable:
             parse = _required_keys if relation.required else _keys
             found[relation.written_as] = Rule(parse, list, relation.required)

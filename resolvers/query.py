@@ -16,6 +16,7 @@ from enum import Enum
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, exists, false, not_, or_, true
+from sqlalchemy.sql.util import ClauseAdapter
 
 from gateway.auth.principal import ANONYMOUS, Principal
 from gateway.auth.visibility import visible
@@ -347,13 +348,16 @@ class Entity:
         if isinstance(condition, Not):
             return not_(self.compile_where(condition.part, view))
         if isinstance(condition, Related):
+            # The related row is read through an alias of its table, so a relation back to
+            # the same table (a category's parent), or a cycle of them, compares the related
+            # row rather than correlating to the row being filtered.
             target = condition.target
-            rows = target.table
-            found = exists().where(
-                rows.c[target.key] == self.table.c[condition.fk],
-                target.compile_where(condition.condition, view),
+            rows = target.table.alias()
+            on_related = ClauseAdapter(rows).traverse(
+                target.compile_where(condition.condition, view)
             )
-            rule = visible(rows, view)
+            found = exists().where(rows.c[target.key] == self.table.c[condition.fk], on_related)
+            rule = visible(target.table, view, alias=rows)
             return found if rule is None else found.where(rule)
         return self._compile_filter(condition, view)
 

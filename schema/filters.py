@@ -110,7 +110,14 @@ class Direction(Enum):
 def inputs_of(entity: Entity) -> tuple[type, type]:
     """The entity's ``where`` and ``orderBy`` input types, built once for every field that
     lists it (its root list and connection, and every to-many relation to it)."""
-    return _where_input(entity), _order_input(entity)
+    return where_input(entity), _order_input(entity)
+
+
+# Each entity's ``<Entity>Where`` class, registered before its fields are filled in, so a
+# to-one relation back to an entity whose input is being built (a behavioral category's
+# ``parent``, or any cycle of to-one relations) refers to that class instead of building it
+# again, forever. Strawberry resolves the reference when the schema is built.
+_WHERE: dict[str, type] = {}
 
 
 def field_description(entity: Entity, name: str) -> str:
@@ -127,9 +134,14 @@ def field_description(entity: Entity, name: str) -> str:
     raise ValueError(f"Describe {entity.name}.{name}: it is neither an attribute nor a key.")
 
 
-def _where_input(entity: Entity) -> type:
-    """``<Entity>Where``: one optional filter per allowlisted field, plus ``and``, ``or`` and
-    ``not``."""
+def where_input(entity: Entity) -> type:
+    """``<Entity>Where``: one optional filter per allowlisted field, conditions on the rows
+    its to-one relations name, plus ``and``, ``or`` and ``not``."""
+    built = _WHERE.get(entity.name)
+    if built is not None:
+        return built
+    cls = type(f"{entity.name}Where", (), {})
+    _WHERE[entity.name] = cls
     annotations: dict[str, Any] = {
         name: Optional[FILTER_INPUTS[spec.kind]]  # noqa: UP045
         for name, spec in entity.fields.items()
@@ -141,12 +153,13 @@ def _where_input(entity: Entity) -> type:
     # Conditions on the row a to-one relation names (``session: {subject: {...}}``).
     for name, relation in entity.relations.items():
         if isinstance(relation, ToOne):
-            target_where = inputs_of(ENTITIES[relation.target])[0]
+            target_where = where_input(ENTITIES[relation.target])
             annotations[name] = Optional[target_where]  # noqa: UP045
             namespace[name] = strawberry.field(
                 default=None, description=f"Conditions on its {name} (one it may see)."
             )
-    cls = type(f"{entity.name}Where", (), namespace)
+    for attr, value in namespace.items():
+        setattr(cls, attr, value)
     annotations["and_"] = Optional[list[cls]]  # type: ignore[valid-type]  # noqa: UP045
     annotations["or_"] = Optional[list[cls]]  # type: ignore[valid-type]  # noqa: UP045
     annotations["not_"] = Optional[cls]  # type: ignore[valid-type]  # noqa: UP045

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from gateway.db.models.taxonomy import ApprovalModel
 from gateway.settings import Settings
 from resolvers import approvals, experiments
 from resolvers import declared as declared_writes
@@ -77,3 +78,11 @@ def test_what_is_declared_writable_is_what_the_domain_accepts(name: str) -> None
         assert declared == set(rules)
         required = {n for n, rule in rules.items() if rule.required}
     assert {field for field, _, must, _ in input_fields(entity) if must} == required
+
+
+def test_every_entity_written_through_approval_is_a_model_approvals_record() -> None:
+    """An approval stores its model's name, which GraphQL shows as an ``ApprovalModel``
+    member: an entity declared ``Writes.APPROVAL`` without one could not be proposed."""
+    through_approval = {e.name.lower() for e in ENTITIES.values() if e.writes is Writes.APPROVAL}
+    assert through_approval == set(approvals.MODELS) == set(ApprovalModel)
+    assert {"journal", "regulatoryauthority", "behavioralcategory", "supplier"} <= through_approval

@@ -13,9 +13,13 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gateway.db.models import (
+    BehavioralCategory,
     BehaviorSubject,
     CollectionSession,
     DataAcquisitionProcedure,
+    Journal,
+    ProjectPublication,
+    Publication,
     SessionProject,
     SubjectProject,
 )
@@ -84,6 +88,17 @@ async def lab(sessionmaker: async_sessionmaker[AsyncSession]) -> Lab:
                 collection_id=ids["collection@open_project"], session_id=ids["foreign_run"]
             )
         )
+
+        # A publication everyone sees, reporting on a public and a private project; a
+        # behavioral category under another.
+        journal = await world.add(Journal(name="eLife"))
+        paper = await world.add(
+            Publication(title="Ripples", authors="A", journal_id=journal.id)
+        )
+        for project in ("open_project", "foreign_project"):
+            await world.add(ProjectPublication(project_id=ids[project], publication_id=paper.id))
+        memory = await world.add(BehavioralCategory(name="Memory"))
+        await world.add(BehavioralCategory(name="Spatial memory", parent_id=memory.id))
 
     await build(sessionmaker, link_public_rows_to_a_private_project)
     return lab

@@ -13,7 +13,16 @@ from sqlalchemy import Select, Table, and_, false, or_, select
 
 from gateway.auth.principal import Principal
 from gateway.auth.visibility import Predicate, caller_lab_ids
-from gateway.db.models import Brain, FileUpload, Project, ProjectMember, Session, Subject, table
+from gateway.db.models import (
+    Brain,
+    FileUpload,
+    Project,
+    ProjectMember,
+    Publication,
+    Session,
+    Subject,
+    table,
+)
 from gateway.db.models._base import Seen
 from gateway.errors import Forbidden, Unauthenticated
 
@@ -83,6 +92,8 @@ def editable(tbl: Table, principal: Principal) -> Predicate | None:
         return _owned_by_project(tbl, principal)
     if tbl is table(Brain) or tbl is table(FileUpload):
         return tbl.c.uploader_id == principal.user_id
+    if tbl is table(Publication):  # shared by everyone, changed by who added it
+        return tbl.c.user_id == principal.user_id
     if tbl is table(ProjectMember):
         return false()  # membership changes need a manager (resolvers.experiments)
     if tbl.info.get("visibility") is Seen.PERSONAL:

@@ -10,6 +10,7 @@ from gateway.db.models import (
     Laboratory,
     Project,
     ProjectMember,
+    ProjectPublication,
     Session,
     SessionProject,
     SessionUser,
@@ -27,6 +28,7 @@ from resolvers.relations import Link, ToMany, ToOne
 
 _project, _subject, _session = table(Project), table(Subject), table(Session)
 _subject_links, _session_links = table(SubjectProject), table(SessionProject)
+_publication_links = table(ProjectPublication)
 _lab, _user, _strain, _species = table(Laboratory), table(User), table(Strain), table(Species)
 _upload, _session_users = table(FileUpload), table(SessionUser)
 _cohort, _cohort_subjects = table(Cohort), table(CohortSubject)
@@ -97,6 +99,11 @@ PROJECT = Entity(
             (_session_links.c.session_id, _session_links.c.project_id == _project.c.id),
             description="The id of a session it owns or is linked to.",
         ),
+        "has_publication": to_many(
+            _project.c.id,
+            (_publication_links.c.publication_id, _publication_links.c.project_id == _project.c.id),
+            description="The id of a publication reporting on it.",
+        ),
     },
     default_order=(Order("name"),),
     relations={
@@ -115,6 +122,11 @@ PROJECT = Entity(
         "cohorts": ToMany("Cohort", ("project_id",), description="Its cohorts, by name."),
         "members": ToMany(
             "ProjectMember", ("project_id",), description="Who is in it, and their roles."
+        ),
+        "publications": ToMany(
+            "Publication",
+            links=(Link(_publication_links, "project_id", "publication_id"),),
+            description="The publications reporting on it, newest first.",
         ),
     },
     description="A project: groups subjects and sessions and sets who may see them.",

@@ -1,10 +1,11 @@
-"""Shared reference records (BrainSTEM ``taxonomies`` and ``resources``) that setups, assays
-and behaviors point at: setup types, behavioral categories and paradigms, suppliers and
-hardware devices. Everyone sees them; they are read here (BrainSTEM changes them through
-reviewed proposals, which these do not take yet)."""
+"""Shared reference records (BrainSTEM ``taxonomies`` and ``resources``) that setups, assays,
+behaviors and licenses point at: setup types, behavioral categories and paradigms, regulatory
+authorities, suppliers and hardware devices. Everyone sees them; as in BrainSTEM, they change
+through reviewed proposals (:mod:`resolvers.approvals`) and only administrators delete them."""
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Table
@@ -13,16 +14,18 @@ from gateway.db.models import (
     BehavioralCategory,
     BehavioralParadigm,
     HardwareDevice,
+    RegulatoryAuthority,
     SetupType,
     Supplier,
     table,
 )
-from resolvers.catalog.fields import attributes, columns
-from resolvers.query import BrainstemName, Entity, Order
+from resolvers.catalog.fields import attributes, choices, columns
+from resolvers.query import Attribute, BrainstemName, Entity, Order, Writes
 from resolvers.relations import ToOne
 
 _setup_type, _category = table(SetupType), table(BehavioralCategory)
 _paradigm, _supplier, _device = table(BehavioralParadigm), table(Supplier), table(HardwareDevice)
+_authority = table(RegulatoryAuthority)
 _RRID = "Its Research Resource Identifier (RRID:...)."
 _IDENTIFIERS = "Its identifiers in other registries."
 
@@ -40,14 +43,19 @@ def _reference(
     brainstem: BrainstemName,
     *filtered: str,
     relations: dict[str, ToOne] | None = None,
-    **described: str,
+    plural: str = "",
+    **described: str | Attribute,
 ) -> Entity:
-    """A reference record: unique by name, listed by name, read-only here."""
+    """A reference record: unique by name, listed by name, written through approval (every
+    field it shows besides its id and timestamps is proposed)."""
     shown: dict[str, Any] = {
         "id": "Its id.",
-        "name": "Its unique name.",
-        "description": "What it is.",
-        **described,
+        "name": Attribute("Its unique name.", writable=True, required=True),
+        "description": Attribute("What it is.", writable=True),
+        **{
+            name: value if isinstance(value, Attribute) else Attribute(value, writable=True)
+            for name, value in described.items()
+        },
         "created_at": "When it was created (UTC).",
         "updated_at": "When it last changed (UTC).",
     }
@@ -58,9 +66,10 @@ def _reference(
         default_order=(Order("name"),),
         relations=relations or {},
         description=description,
-        plural=camel(brainstem.plural),
+        plural=plural or camel(brainstem.plural),
         lookups=("id", "name"),
         attributes=attributes(row, **shown),
+        writes=Writes.APPROVAL,
         brainstem=brainstem,
     )
 
@@ -80,6 +89,14 @@ BEHAVIORAL_CATEGORY = _reference(
     BrainstemName(
         "taxonomies", "behavioralcategory", "behavioral_category", "behavioral_categories"
     ),
+    "parent_id",
+    relations={
+        "parent": ToOne(
+            "BehavioralCategory", "parent_id", "The broader category it belongs to.",
+            writable=True,
+            reverse="children", reverse_description="The narrower categories in it, by name.",
+        )
+    },
 )
 BEHAVIORAL_PARADIGM = _reference(
     "BehavioralParadigm",
@@ -92,7 +109,7 @@ BEHAVIORAL_PARADIGM = _reference(
     "rrid",
     relations={
         "category": ToOne(
-            "BehavioralCategory", "category_id", "Its behavioral category.",
+            "BehavioralCategory", "category_id", "Its behavioral category.", writable=True,
             reverse="paradigms", reverse_description="The paradigms in it, by name.",
         )
     },
@@ -117,7 +134,7 @@ HARDWARE_DEVICE = _reference(
     "rrid",
     relations={
         "supplier": ToOne(
-            "Supplier", "supplier_id", "Who supplies it.",
+            "Supplier", "supplier_id", "Who supplies it.", writable=True, required=True,
             reverse="hardwaredevices", reverse_description="The devices it supplies, by name.",
         )
     },
@@ -125,4 +142,51 @@ HARDWARE_DEVICE = _reference(
     external_identifiers=_IDENTIFIERS,
 )
 
-ENTITIES = (SETUP_TYPE, BEHAVIORAL_CATEGORY, BEHAVIORAL_PARADIGM, SUPPLIER, HARDWARE_DEVICE)
+
+class AuthorityType(StrEnum):
+    """What a regulatory authority's remit is (``RegulatoryAuthority.authority_type``)."""
+
+    NATIONAL = "national"
+    INSTITUTIONAL = "institutional"
+    REGIONAL = "regional"
+    INTERNATIONAL = "international"
+
+
+REGULATORY_AUTHORITY = _reference(
+    "RegulatoryAuthority",
+    _authority,
+    "A body that issues licenses for animal research, e.g. an IACUC or the UK Home Office "
+    "(BrainSTEM taxonomies/regulatoryauthority).",
+    BrainstemName(
+        "taxonomies", "regulatoryauthority", "regulatoryauthority", "regulatoryauthorities"
+    ),
+    "abbreviation",
+    "country",
+    "authority_type",
+    "is_active",
+    plural="regulatoryAuthorities",
+    abbreviation="Its abbreviation, e.g. IACUC.",
+    country="Its country, as an ISO 3166-1 alpha-2 code (GB).",
+    authority_type=Attribute(
+        "Its remit.",
+        writable=True,
+        choices=choices(
+            AuthorityType,
+            NATIONAL="A national authority.",
+            INSTITUTIONAL="An institution's own committee.",
+            REGIONAL="A regional authority.",
+            INTERNATIONAL="An international body.",
+        ),
+    ),
+    website="Its website.",
+    is_active="Whether it is still operating.",
+)
+
+ENTITIES = (
+    SETUP_TYPE,
+    BEHAVIORAL_CATEGORY,
+    BEHAVIORAL_PARADIGM,
+    REGULATORY_AUTHORITY,
+    SUPPLIER,
+    HARDWARE_DEVICE,
+)

@@ -142,6 +142,7 @@ APPROVAL = Entity(
         "species_id",
         "strain_id",
         "category_id",
+        "record_id",
         "status",
         "submitter_id",
         "reviewer_id",
@@ -156,8 +157,10 @@ APPROVAL = Entity(
         "species": ToOne("Species", "species_id", _CHANGES.format("species")),
         "strain": ToOne("Strain", "strain_id", _CHANGES.format("strain")),
         "category": ToOne("Category", "category_id", _CHANGES.format("category")),
+        # Every other model written through approval: by ``record_id``, added when the
+        # graph is assembled (resolvers.graph).
     },
-    description="A proposed change to a taxonomy record, waiting for review.",
+    description="A proposed change to a taxonomy or reference record, waiting for review.",
     plural="approvals",
     lookups=("id",),
     attributes=attributes(
@@ -166,7 +169,17 @@ APPROVAL = Entity(
         model=Attribute(
             "The kind of record it changes.",
             choices=choices(
-                ApprovalModel, SPECIES="A species.", STRAIN="A strain.", CATEGORY="A category."
+                ApprovalModel,
+                SPECIES="A species.",
+                STRAIN="A strain.",
+                CATEGORY="A category.",
+                SETUP_TYPE="A setup type.",
+                BEHAVIORAL_CATEGORY="A behavioral category.",
+                BEHAVIORAL_PARADIGM="A behavioral paradigm.",
+                REGULATORY_AUTHORITY="A regulatory authority.",
+                SUPPLIER="A supplier.",
+                HARDWARE_DEVICE="A hardware device.",
+                JOURNAL="A journal.",
             ),
         ),
         action=Attribute(
@@ -179,6 +192,8 @@ APPROVAL = Entity(
             ),
         ),
         instance_id="The id of the record it changes (none for Add).",
+        record_id="The id of the record it changes, while that exists, for models without "
+        "a field of their own here (for an Add: once accepted).",
         proposed="The proposed values of the record's fields.",
         status=Attribute(
             "Where it is in its review.",

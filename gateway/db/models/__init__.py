@@ -16,6 +16,7 @@ from gateway.db.models.connectome import (
     Segment,
     SegmentProperty,
 )
+from gateway.db.models.dissemination import Journal, ProjectPublication, Publication
 from gateway.db.models.experiments import (
     Project,
     ProjectMember,
@@ -46,6 +47,7 @@ from gateway.db.models.references import (
     BehavioralCategory,
     BehavioralParadigm,
     HardwareDevice,
+    RegulatoryAuthority,
     SetupType,
     Supplier,
 )
@@ -80,6 +82,7 @@ __all__ = [
     "FileUpload",
     "HardwareDevice",
     "Inventory",
+    "Journal",
     "LabMembership",
     "Laboratory",
     "Manipulation",
@@ -90,6 +93,9 @@ __all__ = [
     "Procedure",
     "Project",
     "ProjectMember",
+    "ProjectPublication",
+    "Publication",
+    "RegulatoryAuthority",
     "Segment",
     "SegmentProperty",
     "Session",

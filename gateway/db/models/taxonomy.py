@@ -71,6 +71,13 @@ class ApprovalModel(StrEnum):
     SPECIES = "species"
     STRAIN = "strain"
     CATEGORY = "category"
+    SETUP_TYPE = "setuptype"
+    BEHAVIORAL_CATEGORY = "behavioralcategory"
+    BEHAVIORAL_PARADIGM = "behavioralparadigm"
+    REGULATORY_AUTHORITY = "regulatoryauthority"
+    SUPPLIER = "supplier"
+    HARDWARE_DEVICE = "hardwaredevice"
+    JOURNAL = "journal"
 
 
 class ApprovalAction(StrEnum):
@@ -109,6 +116,10 @@ class Approval(SQLModel, table=True):
     category_id: int | None = Field(
         default=None, foreign_key="category.id", index=True, ondelete="SET NULL"
     )
+    # The record it changes for models without a column of their own above (a journal, a
+    # setup type): the record's id, while that exists; no foreign key, as it names rows of
+    # several tables (by ``model``).
+    record_id: uuid.UUID | None = Field(default=None, index=True)
     proposed: dict[str, Any] = json_field({})
     status: str = Field(default=ApprovalStatus.PENDING.value, max_length=16, index=True)
     comments: str = Field(default="")

@@ -62,6 +62,8 @@ class Model:
     read_only: frozenset[str] = frozenset()  # body fields a write ignores (as DRF does)
     aliases: tuple[str, ...] = ()  # other URL names
     approval_of: str | None = None  # approvals: the taxonomy model they change
+    # Approvals: the approval's relation to the record it changes (``species``).
+    changes: str = ""
 
     def filter_field(self, name: str) -> str | None:
         """The entity field a BrainSTEM filter or sort name stands for."""
@@ -143,6 +145,8 @@ PROJECT = Model(
         "sessions.id": "has_session",
         "subjects": "has_subject",
         "subjects.id": "has_subject",
+        "publications": "has_publication",
+        "publications.id": "has_publication",
         **_CREATED,
     },
     relations=shown(
@@ -151,11 +155,14 @@ PROJECT = Model(
         subjects="subjects",
         cohorts="cohorts",
         users="members",
+        publications="publications",
     ),
-    unmodelled=frozenset({"collections", "publications"}),
+    unmodelled=frozenset({"collections"}),
     writes=Writes.EXPERIMENT,
     also_writable={"users": "members"},  # {username: role}: see resolvers.experiments
-    read_only=frozenset({"id", "sessions", "subjects", "collections", "cohorts", "links"}),
+    read_only=frozenset(
+        {"id", "sessions", "subjects", "collections", "cohorts", "links", "publications"}
+    ),
 )
 SUBJECT = Model(
     "subject",
@@ -265,18 +272,27 @@ _APPROVAL_FIELDS = {
 _APPROVAL_FILTERS = {"reviewer.id": "reviewer_id", **_CREATED}
 
 
-def _approvals(of: str) -> Model:
+def approvals_of(model: Model) -> Model:
+    """The ``<model>approval`` endpoint of a model written through approval, served where
+    the model is: its proposals, shown in the model's fields (BrainSTEM's envelope keys are
+    the model's singular with ``_approval(s)``: ``behavioral_category_approval``)."""
+    (changes,) = (
+        name
+        for name, relation in catalog.APPROVAL.relations.items()
+        if isinstance(relation, ToOne) and relation.target == model.entity.name
+    )
     return Model(
-        f"{of}approval",
-        frozenset({"taxonomies"}),
-        f"{of}_approval",
-        f"{of}_approvals",
+        f"{model.name}approval",
+        model.apps,
+        f"{model.singular}_approval",
+        f"{model.singular}_approvals",
         catalog.APPROVAL,
         _APPROVAL_FIELDS,
         filters=_APPROVAL_FILTERS,
         writes=Writes.APPROVAL,
-        aliases=(f"{of}_approvals", f"{of}_approval"),
-        approval_of=of,
+        aliases=(f"{model.name}_approvals", f"{model.name}_approval"),
+        approval_of=model.name,
+        changes=changes,
     )
 
 
@@ -300,20 +316,23 @@ COHORT = Model(
     relations=shown(catalog.ENTITIES["Cohort"], project="project", subjects="subjects"),
 )
 
-SPECIES_APPROVAL, STRAIN_APPROVAL = _approvals("species"), _approvals("strain")
+SPECIES_APPROVAL, STRAIN_APPROVAL = approvals_of(SPECIES), approvals_of(STRAIN)
 
 
 def declared(entity: Entity) -> Model:
     """The model of an entity declared with its BrainSTEM names (``entity.brainstem``): its
     attributes and relations under their own names, a to-one relation filterable by the
-    related id (``filter{session.id}``), written from its declaration."""
+    related id (``filter{session.id}``), written from its declaration (directly, or
+    through approval)."""
     names = entity.brainstem
     assert names is not None
     filters = {**_CREATED} if "created_at" in entity.fields else {}
     for name, relation in entity.relations.items():
         if isinstance(relation, ToOne) and relation.fk in entity.fields:
             filters |= {name: relation.fk, f"{name}.id": relation.fk}
-    writable = entity.writes is EntityWrites.DIRECT
+    writes = {EntityWrites.DIRECT: Writes.EXPERIMENT, EntityWrites.APPROVAL: Writes.TAXONOMY}
+    # A record's proposals are BrainSTEM's ``<model>approval`` endpoint, not a field of it.
+    shown_relations = [n for n, r in entity.relations.items() if r.target != "Approval"]
     written = {n for n, a in entity.attributes.items() if a.writable}
     written |= {n for n, r in entity.relations.items() if r.writable}
     return Model(
@@ -324,8 +343,8 @@ def declared(entity: Entity) -> Model:
         entity,
         {name: name for name in entity.attributes},
         filters=filters,
-        relations=shown(entity, **{name: name for name in entity.relations}),
-        writes=Writes.EXPERIMENT if writable else Writes.NONE,
+        relations=shown(entity, **{name: name for name in shown_relations}),
+        writes=writes.get(entity.writes, Writes.NONE),
         read_only=frozenset({*entity.attributes, *entity.relations} - written),
     )
 
@@ -352,6 +371,7 @@ def with_declared_relations(model: Model) -> Model:
     )
 
 
+_DECLARED = tuple(declared(e) for e in catalog.ENTITIES.values() if e.brainstem is not None)
 MODELS: Mapping[str, Model] = {
     m.name: m
     for m in (
@@ -369,7 +389,8 @@ MODELS: Mapping[str, Model] = {
                 USER,
             )
         ),
-        *(declared(e) for e in catalog.ENTITIES.values() if e.brainstem is not None),
+        *_DECLARED,
+        *(approvals_of(m) for m in _DECLARED if m.writes is Writes.TAXONOMY),
     )
 }
 # The model that shows each entity's records (approvals show their taxonomy model's).

@@ -60,7 +60,7 @@ def include_of(model: Model, tree: Include) -> read.Include:
     follows, ids = [], []
     if model.approval_of is not None:  # the record it changes, to show the proposal over
         current = read.Include(tuple(MODELS[model.approval_of].writable.values()))
-        follows.append(Follow(model.approval_of, current, _CURRENT))
+        follows.append(Follow(model.changes, current, _CURRENT))
     for name, relation_name in model.relations.items():
         relation = model.relation(name)
         if is_members(relation):
@@ -168,5 +168,14 @@ def _proposal(taxonomy: Model, approval: Any, record: Record) -> Record:
         elif instance is not None:
             proposal[field_name] = plain(getattr(instance, column))
         else:
-            proposal[field_name] = None if column.endswith("_id") else ""
+            proposal[field_name] = _unproposed(taxonomy, column)
     return {"id": record["id"], **proposal, **record}
+
+
+def _unproposed(taxonomy: Model, column: str) -> Any:
+    """What a new record gets for a field its proposal leaves out: the column's own default
+    (a regulatory authority's ``is_active``), else null for a key and blank for text."""
+    default = taxonomy.entity.table.c[column].default
+    if default is not None and not default.is_callable:
+        return default.arg
+    return None if column.endswith("_id") else ""

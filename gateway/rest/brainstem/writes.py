@@ -13,12 +13,7 @@ from sqlalchemy import Row
 
 from gateway.db.models.taxonomy import ApprovalAction
 from gateway.errors import BadRequest, MethodNotAllowed, NotFound
-from gateway.rest.brainstem.models import (
-    SPECIES_APPROVAL,
-    STRAIN_APPROVAL,
-    Model,
-    Writes,
-)
+from gateway.rest.brainstem.models import MODELS, Model, Writes
 from resolvers import approvals, writes
 from resolvers.approvals import Decision
 from resolvers.context import Context
@@ -34,7 +29,10 @@ class Written:
     status: int = 200
 
 
-_APPROVALS = {"species": SPECIES_APPROVAL, "strain": STRAIN_APPROVAL}
+# The approvals endpoint of each model written through approval, by that model's name.
+_APPROVALS = {m.approval_of: m for m in MODELS.values() if m.approval_of is not None}
+# Notes for the reviewers, taken from a proposal's body where the model has no such field.
+_NOTES = "comments"
 
 
 def domain_values(model: Model, body: Mapping[str, Any], method: str) -> dict[str, Any]:
@@ -64,6 +62,18 @@ def _require_projects(model: Model, values: Mapping[str, Any], *, whole: bool) -
         raise BadRequest("This field is required.", field="projects")
 
 
+def _notes(model: Model, body: Mapping[str, Any]) -> tuple[str, Mapping[str, Any]]:
+    """A proposal's ``comments`` (BrainSTEM: "used when proposing approval changes") are
+    the approval's notes for its reviewers, unless the model keeps comments of its own (a
+    species); the rest of the body is the proposal."""
+    if model.writes is not Writes.TAXONOMY or _NOTES in model.writable or _NOTES not in body:
+        return "", body
+    notes = body[_NOTES]
+    if not isinstance(notes, str):
+        raise BadRequest("Not a valid string.", field=_NOTES)
+    return notes, {name: value for name, value in body.items() if name != _NOTES}
+
+
 @contextmanager
 def _named_for(model: Model) -> Iterator[None]:
     """Validation errors name the BrainSTEM field, not the domain's."""
@@ -78,6 +88,7 @@ def _named_for(model: Model) -> Iterator[None]:
 
 async def create(ctx: Context, model: Model, body: Mapping[str, Any]) -> Written:
     """POST; a new taxonomy record is proposed (the answer is the approval), not made."""
+    notes, body = _notes(model, body)
     values = domain_values(model, body, "POST")
     _require_projects(model, values, whole=True)
     with _named_for(model):
@@ -85,7 +96,7 @@ async def create(ctx: Context, model: Model, body: Mapping[str, Any]) -> Written
             row = await writes.create(ctx, model.entity, values)
             return Written(model, row, 201)
         row = await approvals.propose(
-            ctx, model=model.name, action=ApprovalAction.ADD, proposed=values
+            ctx, model=model.name, action=ApprovalAction.ADD, proposed=values, comments=notes
         )
         return Written(_APPROVALS[model.name], row, 201)
 
@@ -97,6 +108,7 @@ async def update(
     is reviewed by PATCHing ``{"options": "accept" | "reject"}`` (seed 002)."""
     if model.writes is Writes.APPROVAL and not replace:
         return await review(ctx, model, key, body.get("options"))
+    notes, body = _notes(model, body)
     values = domain_values(model, body, "PUT" if replace else "PATCH")
     _require_projects(model, values, whole=replace)
     with _named_for(model):
@@ -105,7 +117,12 @@ async def update(
             row = await writes.update(ctx, model.entity, key, values, mode)
             return Written(model, row)
         row = await approvals.propose(
-            ctx, model=model.name, action=ApprovalAction.CHANGE, instance_id=key, proposed=values
+            ctx,
+            model=model.name,
+            action=ApprovalAction.CHANGE,
+            instance_id=key,
+            proposed=values,
+            comments=notes,
         )
         return Written(_APPROVALS[model.name], row)
 

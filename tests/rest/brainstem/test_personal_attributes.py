@@ -72,14 +72,21 @@ def bs(gateway: Gateway, lab: Lab) -> Caller:
 
 
 @pytest.mark.parametrize("model", sorted(REFERENCES))
-async def test_reference_records_are_listed_to_everyone_and_not_written_here(
+async def test_reference_records_are_listed_to_everyone_and_written_through_approval(
     bs: Caller, model: str
 ) -> None:
     app, plural, name = REFERENCES[model]
     body = await bs.ok("GET", f"/api/public/{app}/{model}/")
     assert [r["name"] for r in body[plural]] == [name] and body["count"] == 1
-    response = await bs("POST", f"/api/private/{app}/{model}/", "ada", json={"name": "x"})
-    assert response.status_code == 405
+    response = await bs("POST", f"/api/private/{app}/{model}/", "eve", json={"name": "x"})
+    if model == "hardwaredevice":  # its supplier is required
+        assert response.status_code == 400 and "supplier" in response.json()
+        return
+    assert response.status_code == 201, response.text
+    (key,) = response.json()
+    assert key.endswith("_approval") and response.json()[key]["status"] == "Pending"
+    body = await bs.ok("GET", f"/api/public/{app}/{model}/")
+    assert [r["name"] for r in body[plural]] == [name]
 
 
 async def test_an_owner_creates_changes_and_deletes_a_setup_others_see_it_once_public(

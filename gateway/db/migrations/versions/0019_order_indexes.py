@@ -13,15 +13,14 @@ Create Date: 2026-12-02 18:00:00.000000
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-from alembic import op
+from gateway.db.order_indexes import create_order_indexes, drop_order_indexes
 
 revision = '0019'
 down_revision = '0010'
 branch_labels = None
 depends_on = None
 
-# table -> its order's terms, then (PostgreSQL only) the NULLS clause of the first one.
+# table -> its order's first term, then (PostgreSQL only) that term's NULLS clause.
 ORDERS = {
     'approval': ('created_at DESC', None),
     'behavior': ('"order"', 'NULLS FIRST'),
@@ -42,12 +41,8 @@ ORDERS = {
 
 
 def upgrade() -> None:
-    postgres = op.get_bind().dialect.name == 'postgresql'
-    for table, (first, nulls) in ORDERS.items():
-        term = f'{first} {nulls}' if postgres and nulls else first
-        op.create_index(f'ix_{table}_order', table, [sa.literal_column(term), 'id'], unique=False)
+    create_order_indexes(ORDERS)
 
 
 def downgrade() -> None:
-    for table in ORDERS:
-        op.drop_index(f'ix_{table}_order', table_name=table)
+    drop_order_indexes(ORDERS)
