@@ -6,7 +6,17 @@ from sqlmodel import SQLModel
 from gateway.db.models._base import use_fast_uuids
 from gateway.db.models.accounts import DeviceLogin, LabMembership, Laboratory, Token, User
 from gateway.db.models.brains import Brain, FileUpload
+from gateway.db.models.breeding import Breeding
 from gateway.db.models.collections import Collection, CollectionSession
+from gateway.db.models.compliance import (
+    License,
+    LicenseBehavioralAssay,
+    LicenseHolder,
+    LicenseProcedure,
+    LicenseSubject,
+    Protocol,
+    ProtocolLicense,
+)
 from gateway.db.models.connectome import (
     Connection,
     ConnectomeDataset,
@@ -24,6 +34,7 @@ from gateway.db.models.experiments import (
     Subject,
     SubjectProject,
 )
+from gateway.db.models.holdings import Consumable, ConsumableStock, Equipment
 from gateway.db.models.modules import (
     Behavior,
     BehaviorSubject,
@@ -32,6 +43,7 @@ from gateway.db.models.modules import (
     Manipulation,
     ManipulationProcedure,
     Procedure,
+    ProcedureLog,
     SubjectLog,
 )
 from gateway.db.models.personal import (
@@ -66,27 +78,39 @@ __all__ = [
     "BehavioralCategory",
     "BehavioralParadigm",
     "Brain",
+    "Breeding",
     "Category",
     "Collection",
     "CollectionSession",
     "Connection",
     "ConnectomeDataset",
+    "Consumable",
+    "ConsumableStock",
     "DataAcquisition",
     "DataAcquisitionProcedure",
     "DataStorage",
     "DeviceLogin",
+    "Equipment",
     "FileUpload",
     "HardwareDevice",
     "Inventory",
     "LabMembership",
     "Laboratory",
+    "License",
+    "LicenseBehavioralAssay",
+    "LicenseHolder",
+    "LicenseProcedure",
+    "LicenseSubject",
     "Manipulation",
     "ManipulationProcedure",
     "Materialization",
     "Partnership",
     "Procedure",
+    "ProcedureLog",
     "Project",
     "ProjectMember",
+    "Protocol",
+    "ProtocolLicense",
     "Segment",
     "SegmentProperty",
     "Session",
