@@ -78,6 +78,13 @@ def _procedures(links: Table, near: str, *, required: bool = False) -> ToMany:
     )
 
 
+def _device(what: str) -> ToOne:
+    return ToOne(
+        "HardwareDevice", "hardware_device_id", "The hardware device it used.", True, False,
+        what, f"The {what} that used it.",
+    )
+
+
 def _protocol(what: str) -> ToOne:
     return ToOne(
         "Protocol", "protocol_id", "The protocol it followed.", True, False, what,
@@ -106,10 +113,7 @@ PROCEDURE = Entity(
             "Consumable", "consumable_id", "The consumable it used (a probe, a virus).", True,
             False, "procedures", "The procedures that used it.",
         ),
-        "hardwaredevice": ToOne(
-            "HardwareDevice", "hardware_device_id", "The hardware device it used.", True, False,
-            "procedures", "The procedures that used it.",
-        ),
+        "hardwaredevice": _device("procedures"),
         "protocol": _protocol("procedures"),
     },
     description="A procedure done to a subject (BrainSTEM modules/procedure).",
@@ -200,9 +204,13 @@ def _typed_session_record(
     return Entity(
         name,
         row,
-        _common(row, "type", "order", "session_id"),
+        _common(row, "type", "order", "session_id", "hardware_device_id"),
         default_order=(Order("order"),),
-        relations={"session": _in_session(reverse), "procedures": procedures},
+        relations={
+            "session": _in_session(reverse),
+            "procedures": procedures,
+            "hardwaredevice": _device(name.lower() + "s"),
+        },
         description=f"{what} (BrainSTEM modules/{brainstem.model}).",
         plural=name[0].lower() + name[1:] + "s",
         lookups=("id",),
@@ -224,7 +232,7 @@ def _typed_session_record(
 DATA_ACQUISITION = _typed_session_record(
     "DataAcquisition",
     _acquisition,
-    _procedures(table(DataAcquisitionProcedure), "data_acquisition_id"),
+    _procedures(table(DataAcquisitionProcedure), "data_acquisition_id", required=True),
     "A recording made in a session",
     BrainstemName("modules", "dataacquisition", "data_acquisition", "data_acquisitions"),
     "dataacquisition",

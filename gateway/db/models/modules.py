@@ -110,6 +110,7 @@ class _TypedSessionRecord(SQLModel):
     notes: str = Field(default="", max_length=500)
     type_schema_version: str = Field(default="", max_length=20)
     order: int | None = Field(default=None)
+    hardware_device_id: uuid.UUID | None = _optional("hardware_device")
     created_at: datetime = created_at()
     updated_at: datetime = updated_at()
 

@@ -170,3 +170,19 @@ async def test_a_procedure_names_its_consumable_device_and_protocol(
     hidden = {**body, "protocol": lab.ids["protocol@private"]}
     response = await bs("POST", url("procedure"), "eve", json=hidden)
     assert response.status_code == 400 and "does not exist" in response.text
+
+
+@pytest.mark.parametrize("model", ["dataacquisition", "manipulation"])
+async def test_a_session_record_names_its_device_and_needs_its_procedures(
+    bs: Caller, lab: Lab, model: str
+) -> None:
+    singular = BRAINSTEM[model].singular
+    body = {**new_record(model, lab), "hardwaredevice": lab.ids["camera"]}
+    created = (await bs.ok("POST", url(model), "eve", json=body))[singular]
+    assert created["hardwaredevice"] == lab.ids["camera"]
+    device = await bs.ok(
+        "GET", f"/api/private/resources/hardwaredevice/{lab.ids['camera']}/", "eve"
+    )
+    assert created["id"] in device["hardware_device"][f"{model}s"]
+    response = await bs("POST", url(model), "eve", json={**body, "procedures": []})
+    assert response.status_code == 400 and list(response.json()) == ["procedures"]

@@ -1,6 +1,6 @@
 """BrainSTEM equipment, consumable stocks, procedure logs, licenses, protocols, consumables
 and breedings; procedures name their consumable, hardware device and protocol, subject logs
-their protocol
+their protocol, data acquisitions and manipulations their hardware device
 
 Revision ID: 0012
 Revises: 0010
@@ -226,6 +226,17 @@ def upgrade() -> None:
         batch_op.create_foreign_key('fk_procedure_consumable_id', 'consumable', ['consumable_id'], ['id'], ondelete='SET NULL')
         batch_op.create_foreign_key('fk_procedure_hardware_device_id', 'hardware_device', ['hardware_device_id'], ['id'], ondelete='SET NULL')
 
+    for record in ('data_acquisition', 'manipulation'):
+        with op.batch_alter_table(record, schema=None) as batch_op:
+            batch_op.add_column(sa.Column('hardware_device_id', sa.Uuid(), nullable=True))
+            batch_op.create_index(
+                batch_op.f(f'ix_{record}_hardware_device_id'), ['hardware_device_id'], unique=False
+            )
+            batch_op.create_foreign_key(
+                f'fk_{record}_hardware_device_id', 'hardware_device', ['hardware_device_id'],
+                ['id'], ondelete='SET NULL',
+            )
+
     with op.batch_alter_table('subject_log', schema=None) as batch_op:
         batch_op.add_column(sa.Column('protocol_id', sa.Uuid(), nullable=True))
         batch_op.create_index(batch_op.f('ix_subject_log_protocol_id'), ['protocol_id'], unique=False)
@@ -234,6 +245,12 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    for record in ('data_acquisition', 'manipulation'):
+        with op.batch_alter_table(record, schema=None) as batch_op:
+            batch_op.drop_constraint(f'fk_{record}_hardware_device_id', type_='foreignkey')
+            batch_op.drop_index(batch_op.f(f'ix_{record}_hardware_device_id'))
+            batch_op.drop_column('hardware_device_id')
+
     with op.batch_alter_table('subject_log', schema=None) as batch_op:
         batch_op.drop_constraint('fk_subject_log_protocol_id', type_='foreignkey')
         batch_op.drop_index(batch_op.f('ix_subject_log_protocol_id'))
