@@ -10,6 +10,8 @@ needs no write code of its own (projects, subjects and sessions keep their own r
 - Structured fields (:attr:`resolvers.query.Entity.structured`): the payload is validated
   against the schema its selector names (:mod:`resolvers.details`) on create and change, and
   the schema's version recorded.
+- Invariants (:attr:`resolvers.query.Entity.invariants`): checked in SQL on the record as
+  written, before the transaction commits; a record breaking one is a 400 and nothing stays.
 - Who: the caller must be allowed to change the row it belongs to (its project, subject or
   session: ``gateway.auth.permissions.editable``), before and after the change. A row the
   caller may not see is the same :class:`NotFound` as a missing one.
@@ -217,6 +219,17 @@ async def _may_change(conn: AsyncConnection, ctx: Context, entity: Entity, key: 
         raise Forbidden(f"You may not change this {_label(entity).lower()}.")
 
 
+async def _check_invariants(conn: AsyncConnection, entity: Entity, key: Any) -> None:
+    """A 400 for the first invariant the record ``key`` breaks as written (rolled back)."""
+    rows = entity.table
+    for invariant in entity.invariants:
+        query = select(rows.c[entity.key]).where(
+            rows.c[entity.key] == key, invariant.holds(rows)
+        )
+        if (await conn.execute(query)).first() is None:
+            raise BadRequest(invariant.message, field=invariant.field)
+
+
 async def _visible_row(conn: AsyncConnection, ctx: Context, entity: Entity, key: Any) -> Row[Any]:
     rows = entity.table
     query = select(*readable_columns(rows)).where(rows.c[entity.key] == key)
@@ -274,6 +287,7 @@ async def create_record(ctx: Context, entity: Entity, values: Mapping[str, Any])
             await conn.execute(insert(rows).values(**row).returning(rows.c[entity.key]))
         ).scalar_one()
         await _may_change(conn, ctx, entity, key)  # rolled back when not
+        await _check_invariants(conn, entity, key)
         await _write_links(conn, entity, key, links)
         return await _read(conn, entity, key)
 
@@ -297,6 +311,7 @@ async def change_record(
             columns["updated_at"] = ctx.now()
         await conn.execute(update(rows).where(rows.c[entity.key] == key).values(**columns))
         await _may_change(conn, ctx, entity, key)
+        await _check_invariants(conn, entity, key)
         await _write_links(conn, entity, key, links)
         return await _read(conn, entity, key)
 

@@ -3,12 +3,28 @@ litter, seen and changed with their project."""
 
 from __future__ import annotations
 
-from gateway.db.models import Breeding, table
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, or_, select
+
+from gateway.db.models import Breeding, Subject, SubjectProject, table
 from resolvers.catalog.fields import attributes, columns
-from resolvers.query import Attribute, BrainstemName, Entity, Order, Writes
+from resolvers.query import Attribute, BrainstemName, Entity, Invariant, Order, Writes
 from resolvers.relations import ToOne
 
-_breeding = table(Breeding)
+_breeding, _subject, _linked = table(Breeding), table(Subject), table(SubjectProject)
+
+
+def _parents_in_project(rows: Any) -> ColumnElement[bool]:
+    """Both parents belong to the breeding's project (own it, or are linked to it)."""
+    members = select(_subject.c.id).where(_subject.c.project_id == rows.c.project_id).union(
+        select(_linked.c.subject_id).where(_linked.c.project_id == rows.c.project_id)
+    )
+    return and_(rows.c.mother_id.in_(members), rows.c.father_id.in_(members))
+
+
+def _litter_counted(rows: Any) -> ColumnElement[bool]:
+    return or_(rows.c.litter_size.is_(None), rows.c.litter_size > 0)
 
 
 # No reverse relations: BrainSTEM's project and subject records list no breedings.
@@ -51,6 +67,13 @@ BREEDING = Entity(
         updated_at="When it last changed (UTC).",
     ),
     brainstem=BrainstemName("stem", "breeding", "breeding", "breedings"),
+    invariants=(
+        Invariant(
+            "mother", "The mother and the father must belong to the breeding's project.",
+            _parents_in_project,
+        ),
+        Invariant("litter_size", "Ensure this value is greater than 0.", _litter_counted),
+    ),
 )
 
 ENTITIES = (BREEDING,)

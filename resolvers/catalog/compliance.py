@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import ColumnElement, Table, or_
 
 from gateway.db.models import (
     License,
@@ -21,7 +21,7 @@ from gateway.db.models import (
 )
 from gateway.db.models.compliance import LicenseStatus, LicenseType, ProtocolType
 from resolvers.catalog.fields import attributes, choices, columns
-from resolvers.query import Attribute, BrainstemName, Entity, Order, Writes
+from resolvers.query import Attribute, BrainstemName, Entity, Invariant, Order, Writes
 from resolvers.relations import Link, Relation, ToMany, ToOne
 
 _license, _protocol = table(License), table(Protocol)
@@ -36,6 +36,11 @@ def _covers(target: str, links: type, far: str, what: str, *, written: bool = Tr
     )
 
 
+def _in_order(rows: Any) -> ColumnElement[bool]:
+    start, end = rows.c.valid_from, rows.c.valid_until
+    return or_(start.is_(None), end.is_(None), end >= start)
+
+
 def _owned(
     name: str,
     row: Table,
@@ -43,6 +48,7 @@ def _owned(
     brainstem: BrainstemName,
     filtered: tuple[str, ...],
     relations: dict[str, Relation],
+    invariants: tuple[Invariant, ...] = (),
     **described: Any,
 ) -> Entity:
     return Entity(
@@ -67,6 +73,7 @@ def _owned(
         ),
         author="user_id",
         brainstem=brainstem,
+        invariants=invariants,
     )
 
 
@@ -92,6 +99,7 @@ LICENSE = _owned(
             "The behavioral assays it covers.",
         ),
     },
+    (Invariant("valid_until", "It must end on or after valid_from.", _in_order),),
     type=Attribute(
         "What it authorizes.",
         writable=True,

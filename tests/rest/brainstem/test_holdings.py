@@ -186,3 +186,32 @@ async def test_a_session_record_names_its_device_and_needs_its_procedures(
     assert created["id"] in device["hardware_device"][f"{model}s"]
     response = await bs("POST", url(model), "eve", json={**body, "procedures": []})
     assert response.status_code == 400 and list(response.json()) == ["procedures"]
+
+
+async def test_a_breeding_takes_parents_of_its_own_project_only(bs: Caller, lab: Lab) -> None:
+    body = {**new_record("breeding", lab), "father": lab.ids["M001"]}  # of the open project
+    response = await bs("POST", url("breeding"), "eve", json=body)
+    assert response.status_code == 400
+    assert "belong to the breeding's project" in response.json()["mother"][0]
+    key = lab.ids["breeding@secret_project"]
+    response = await bs("PATCH", url("breeding", key), "eve", json={"mother": lab.ids["M001"]})
+    assert response.status_code == 400
+    record = (await bs.ok("GET", url("breeding", key), "eve"))["breeding"]
+    assert record["mother"] == lab.ids["M002"]  # the refused change left it as it was
+    response = await bs("PATCH", url("breeding", key), "eve", json={"litter_size": 0})
+    assert response.status_code == 400 and list(response.json()) == ["litter_size"]
+
+
+async def test_a_license_ends_on_or_after_it_starts(bs: Caller, lab: Lab) -> None:
+    body = {**new_owned("license", lab), "valid_until": "2025-12-31"}
+    response = await bs("POST", owned_url("license"), "alice", json=body)
+    assert response.status_code == 400 and list(response.json()) == ["valid_until"]
+    key = lab.ids["license@private"]
+    window = {"valid_from": "2026-01-01", "valid_until": "2026-01-01"}
+    assert (await bs.ok("PATCH", owned_url("license", key), "alice", json=window))["license"][
+        "valid_until"
+    ] == "2026-01-01"
+    response = await bs(
+        "PATCH", owned_url("license", key), "alice", json={"valid_from": "2027-01-01"}
+    )
+    assert response.status_code == 400
