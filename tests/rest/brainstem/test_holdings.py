@@ -215,3 +215,32 @@ async def test_a_license_ends_on_or_after_it_starts(bs: Caller, lab: Lab) -> Non
         "PATCH", owned_url("license", key), "alice", json={"valid_from": "2027-01-01"}
     )
     assert response.status_code == 400
+
+
+async def test_a_log_adds_changes_and_removes_entries_one_at_a_time(bs: Caller, lab: Lab) -> None:
+    key = lab.ids["procedurelog@secret_project"]
+    entry = {"date_time": "2026-03-09T09:00:00Z", "notes": None, "details": {"impedances": [0.9]}}
+    added = await bs.ok("PATCH", url("procedurelog", key) + "add_entry", "eve", json=entry)
+    entries = added["procedure_log"]["entries"]
+    assert [e["date_time"] for e in entries] == ["2026-03-09T09:00:00Z", "2026-03-02T09:00:00Z"]
+    again = await bs("PATCH", url("procedurelog", key) + "add_entry", "eve", json=entry)
+    assert again.status_code == 400 and list(again.json()) == ["date_time"]
+    broken = {**entry, "date_time": "2026-03-10T09:00:00Z", "details": {}}
+    response = await bs("PATCH", url("procedurelog", key) + "add_entry", "eve", json=broken)
+    assert response.status_code == 400 and "entries[0].details" in response.text
+    note = {"date_time": "2026-03-09T09:00:00+00:00", "notes": "after cleaning"}
+    changed = await bs.ok("PATCH", url("procedurelog", key) + "change_entry", "eve", json=note)
+    assert changed["procedure_log"]["entries"][0]["notes"] == "after cleaning"
+    removed = await bs.ok(
+        "PATCH", url("procedurelog", key) + "remove_entry", "eve",
+        json={"date_time": "2026-03-02T09:00:00Z"},
+    )  # fmt: skip
+    assert [e["date_time"] for e in removed["procedure_log"]["entries"]] == [entry["date_time"]]
+    later = {**entry, "date_time": "2026-03-16T09:00:00Z"}
+    refused = await bs("PATCH", url("procedurelog", key) + "add_entry", "vic", json=later)
+    assert refused.status_code == 403
+    hidden = await bs("PATCH", url("procedurelog", key) + "add_entry", "mallory", json=entry)
+    assert hidden.status_code == 404
+    other = await bs("PATCH", url("procedure", lab.ids["procedure@secret_project"]) + "add_entry",
+                     "eve", json=entry)  # fmt: skip
+    assert other.status_code == 404
