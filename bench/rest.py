@@ -14,7 +14,10 @@ Runs, all as an anonymous caller on the public portal:
   the join the issue had in mind;
 * Alyx ``GET /sessions?limit=100``: the summary records ONE lists;
 * BrainCircuits ``POST /circuit/segment/property/connectivity`` for 100 segments spread over
-  the degree ranking (hubs included): every partner, both directions.
+  the degree ranking (hubs included): every partner, both directions;
+* BrainSTEM's session page with the four default includes of the client's ``load_session``,
+  on SQLite and on PostgreSQL (:mod:`bench.rest_includes`). Each session holds a behavior, a
+  data acquisition and a manipulation, each subject an implant they name.
 
 Gateway: a live uvicorn serving ``gateway.app:create_app`` (``--factory``), rate limits out of
 the way. Floor: a plain Starlette app (:func:`create_floor_app`) in a live uvicorn with the same
@@ -69,8 +72,15 @@ from gateway.connectome.synthetic import generate
 from gateway.db.engine import create_engine
 from gateway.db.migrate import upgrade
 from gateway.db.models import (
+    Behavior,
+    BehaviorSubject,
+    DataAcquisition,
+    DataAcquisitionProcedure,
     LabMembership,
     Laboratory,
+    Manipulation,
+    ManipulationProcedure,
+    Procedure,
     Project,
     ProjectMember,
     Session,
@@ -483,6 +493,48 @@ def _experiment_rows() -> list[tuple[type[SQLModel], list[dict[str, Any]]]]:
         (Laboratory, labs), (User, users), (LabMembership, memberships), (Project, projects),
         (ProjectMember, members), (Species, species), (Strain, strains), (Subject, subjects),
         (SubjectProject, subject_links), (Session, sessions), (SessionProject, session_links),
+        *_module_rows(subjects, sessions, stamp),
+    ]  # fmt: skip
+
+
+def _module_rows(
+    subjects: list[dict[str, Any]], sessions: list[dict[str, Any]], stamp: dict[str, Any]
+) -> list[tuple[type[SQLModel], list[dict[str, Any]]]]:
+    """An implant per subject; per session, the subject's behavior, a recording and an
+    optogenetic stimulation through the implant (what the session's default includes embed)."""
+    implants = {
+        s["id"]: {"id": uuid.uuid4(), "subject_id": s["id"], "type": "SiliconProbeImplant",
+                  "details": {"probeId": "H3-64"}, "type_schema_version": "1.0.0",
+                  "coordinates_system": "Stereotaxic_BregmaAbsolute",
+                  "coordinates_details": {"apCoordinate": {"value": -2.0, "unit": "mm"}},
+                  "coordinates_schema_version": "1.1.0", "date_time": s["created_at"], **stamp}
+        for s in subjects
+    }  # fmt: skip
+    behaviors, acquisitions, manipulations = [], [], []
+    watched, recorded, stimulated = [], [], []
+    for i, session in enumerate(sessions):
+        implant = implants[session["subject_id"]]["id"]
+        common = {"session_id": session["id"], **stamp}
+        behaviors.append({"id": uuid.uuid4(), "notes": "Licks", "order": 1, **common})
+        watched.append({"behavior_id": behaviors[-1]["id"], "subject_id": session["subject_id"]})
+        acquisitions.append(
+            {"id": uuid.uuid4(), "type": "ExtracellularEphys", "order": 2,
+             "details": {"nChannels": 64, "sr": {"value": 30, "unit": "kHz"}},
+             "type_schema_version": "1.1.0", **common}
+        )  # fmt: skip
+        recorded.append({"data_acquisition_id": acquisitions[-1]["id"], "procedure_id": implant})
+        manipulations.append(
+            {"id": uuid.uuid4(), "type": "OptogeneticStimulation", "order": 3,
+             "details": [{"wavelength": {"value": 473, "unit": "nm"}, "profile": "Pulse train",
+                          "power": {"value": 1 + i % 9, "unit": "mW"}}],
+             "type_schema_version": "1.1.0", **common}
+        )  # fmt: skip
+        stimulated.append({"manipulation_id": manipulations[-1]["id"], "procedure_id": implant})
+    return [
+        (Procedure, list(implants.values())), (Behavior, behaviors),
+        (BehaviorSubject, watched), (DataAcquisition, acquisitions),
+        (DataAcquisitionProcedure, recorded), (Manipulation, manipulations),
+        (ManipulationProcedure, stimulated),
     ]  # fmt: skip
 
 
@@ -767,6 +819,16 @@ def main() -> None:
                 f"{run.title:<56} {gateway.median * 1e3:8.2f}ms {floor.median * 1e3:8.2f}ms "
                 f"{ratio:6.2f}x  <= {TARGET_RATIO:g}x {_met(ratio)}"
             )
+        # The client's load_session: a session page with its four default includes.
+        from bench import rest_includes  # it builds on this module
+
+        ratios = {"SQLite": rest_includes.measure(url, str(db), "SQLite")}
+        on_postgres = rest_includes.measure_postgres()
+        if on_postgres is not None:
+            ratios["PostgreSQL"] = on_postgres
+        for database, ratio in ratios.items():
+            title = f"{rest_includes.run().title[:44]}... ({database})"
+            print(f"{title:<56} {'':>22} {ratio:6.2f}x  <= {TARGET_RATIO:g}x {_met(ratio)}")
         if os.environ.get("NEUROGATE_BENCH_PROFILE"):
             asyncio.run(profile(url, segments))
 

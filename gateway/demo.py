@@ -54,6 +54,7 @@ from gateway.db.models.references import (
 )
 from gateway.db.models.taxonomy import Approval
 from gateway.demo_atlas import brain_regions, probe_insertions
+from gateway.demo_holdings import Lab, seed_holdings
 from gateway.demo_volumes import volume
 from gateway.storage import StagedFile, Storage
 
@@ -155,7 +156,7 @@ def _implant(subject_id: Any, when: datetime) -> Procedure:
             "mlCoordinate": {"value": 1.5, "unit": "mm"},
             "dvCoordinate": {"value": -1.2, "unit": "mm"},
         },
-        coordinates_schema_version="1.0.0",
+        coordinates_schema_version="1.1.0",
     )
 
 
@@ -302,6 +303,25 @@ async def _recorded(
     session.add(ManipulationProcedure(manipulation_id=stimulation.id, procedure_id=implant_id))
 
 
+def _first_lab(
+    subjects: list[tuple[Subject, Procedure]], setup_id: Any, supplier_id: Any, when: datetime
+) -> Lab:
+    """The first project's owner, setup, a female and a male subject, and their implants."""
+    by_sex = {subject.sex: subject for subject, _ in reversed(subjects)}
+    mother = by_sex.get("F", subjects[0][0])
+    father = by_sex.get("M", subjects[-1][0])
+    return Lab(
+        owner=subjects[0][0].responsible_user_id,  # type: ignore[arg-type]
+        setup_id=setup_id,
+        supplier_id=supplier_id,
+        project_id=mother.project_id,  # type: ignore[arg-type]
+        mother_id=mother.id,
+        father_id=father.id,
+        implant_ids=tuple(implant.id for _, implant in subjects),
+        when=when,
+    )
+
+
 async def seed_demo(session: AsyncSession, *, storage: Storage, seed: int = 7) -> None:
     """Insert the demo data set and commit it: the rows first, then the connectome, which the
     importer loads in a transaction of its own; the brains' files (small generated volumes) go
@@ -350,6 +370,7 @@ async def seed_demo(session: AsyncSession, *, storage: Storage, seed: int = 7) -
     }
     start = datetime(2024, 3, 4, 9, 30)
     project_ids = {}
+    first_subjects: list[tuple[Subject, Procedure]] = []  # the first project's
     for p_index, (pname, desc, public, lab) in enumerate(PROJECTS):
         project = Project(name=pname, description=desc, is_public=public, tags=["demo"])
         session.add(project)
@@ -387,6 +408,8 @@ async def seed_demo(session: AsyncSession, *, storage: Storage, seed: int = 7) -
                 session.add(CohortSubject(cohort_id=cohort.id, subject_id=subject.id))
             implant = _implant(subject.id, start - timedelta(days=10 - s_index))
             session.add(implant)
+            if p_index == 0:
+                first_subjects.append((subject, implant))
             for day in range(3):
                 session.add(_weighing(subject, _pk(owner), start + timedelta(days=day), rng))
             await session.flush()
@@ -425,6 +448,10 @@ async def seed_demo(session: AsyncSession, *, storage: Storage, seed: int = 7) -
         )
     ).scalar_one()
     await _dissemination(session, project_ids, _pk(users["nick"]), decisions)
+    supplier = select(Supplier.id).where(Supplier.name == "Neuronexus")  # type: ignore[call-overload]
+    supplier_id = (await session.execute(supplier)).scalar_one()
+    setup = rigs[owners["cortexlab"]][0]
+    await seed_holdings(session, _first_lab(first_subjects, setup, supplier_id, start))
 
     for index, (name, sp_name, verified, shape) in enumerate(
         [

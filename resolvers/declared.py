@@ -10,6 +10,8 @@ needs no write code of its own (projects, subjects and sessions keep their own r
 - Structured fields (:attr:`resolvers.query.Entity.structured`): the payload is validated
   against the schema its selector names (:mod:`resolvers.details`) on create and change, and
   the schema's version recorded.
+- Invariants (:attr:`resolvers.query.Entity.invariants`): checked in SQL on the record as
+  written, before the transaction commits; a record breaking one is a 400 and nothing stays.
 - Who: the caller must be allowed to change the row it belongs to (its project, subject or
   session: ``gateway.auth.permissions.editable``), before and after the change. A row the
   caller may not see is the same :class:`NotFound` as a missing one.
@@ -243,6 +245,17 @@ async def _may_change(conn: AsyncConnection, ctx: Context, entity: Entity, key: 
         raise Forbidden(f"You may not change this {_label(entity).lower()}.")
 
 
+async def _check_invariants(conn: AsyncConnection, entity: Entity, key: Any) -> None:
+    """A 400 for the first invariant the record ``key`` breaks as written (rolled back)."""
+    rows = entity.table
+    for invariant in entity.invariants:
+        query = select(rows.c[entity.key]).where(
+            rows.c[entity.key] == key, invariant.holds(rows)
+        )
+        if (await conn.execute(query)).first() is None:
+            raise BadRequest(invariant.message, field=invariant.field)
+
+
 async def _visible_row(conn: AsyncConnection, ctx: Context, entity: Entity, key: Any) -> Row[Any]:
     rows = entity.table
     query = select(*readable_columns(rows)).where(rows.c[entity.key] == key)
@@ -319,6 +332,7 @@ async def create_record(ctx: Context, entity: Entity, values: Mapping[str, Any])
             inserted = await conn.execute(insert(rows).values(**row).returning(rows.c[entity.key]))
         key = inserted.scalar_one()
         await _may_change(conn, ctx, entity, key)  # rolled back when not
+        await _check_invariants(conn, entity, key)
         await _write_links(conn, entity, key, links)
         return await _read(conn, entity, key)
 
@@ -343,6 +357,7 @@ async def change_record(
         async with _unique_clash_as_bad_request(conn, entity):
             await conn.execute(update(rows).where(rows.c[entity.key] == key).values(**columns))
         await _may_change(conn, ctx, entity, key)
+        await _check_invariants(conn, entity, key)
         await _write_links(conn, entity, key, links)
         return await _read(conn, entity, key)
 

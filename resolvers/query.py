@@ -291,6 +291,18 @@ class Writes(Enum):
     APPROVAL = "approval"  # proposed, then applied when a reviewer accepts; admins delete
 
 
+@dataclass(frozen=True, slots=True)
+class Invariant:
+    """What every stored record of an entity satisfies beyond its columns' own checks (a
+    breeding's parents belong to its project): ``holds`` builds the SQL condition on the
+    entity's table; a write leaving a record where it does not is refused, a 400 on
+    ``field``."""
+
+    field: str
+    message: str
+    holds: Callable[[Any], ColumnElement[bool]]
+
+
 @dataclass(frozen=True, eq=False)
 class Entity:
     """One entity of the graph, declared once: its table and key, what it is
@@ -321,6 +333,8 @@ class Entity:
     author: str = ""
     # What the BrainSTEM shim calls it (None: a model of its own, or not served there).
     brainstem: BrainstemName | None = None
+    # What each of its records satisfies, checked on every write.
+    invariants: tuple[Invariant, ...] = ()
 
     def field_spec(self, name: str) -> FieldSpec:
         spec = self.fields.get(name)

@@ -27,6 +27,7 @@ from gateway.db.models.experiments import Cohort, CohortSubject
 from gateway.rest.brainstem.models import MODELS, is_members
 from tests.conftest import Gateway
 from tests.factories import build
+from tests.rest.brainstem.holdings import arrange_holdings
 from tests.rest.brainstem.modules import arrange_modules
 from tests.rest.brainstem.support import Caller, Lab, arrange
 
@@ -56,6 +57,7 @@ Related = dict[str, set[str]]
 async def lab(sessionmaker: async_sessionmaker[AsyncSession]) -> Lab:
     lab = await arrange(sessionmaker)
     await arrange_modules(sessionmaker, lab)
+    await arrange_holdings(sessionmaker, lab)
     ids = {name: uuid.UUID(value) for name, value in lab.ids.items()}
 
     async def link_public_rows_to_a_private_project(world: Any) -> None:
@@ -242,18 +244,34 @@ async def test_cohorts_relate_only_what_their_callers_may_see(gateway: Gateway, 
     assert ids["R001"] not in (await graphql_related(gateway, lab, "alice", "subjects", "cohorts"))
 
 
-# (GraphQL list and lookup, BrainSTEM app/model and envelope, the subject's or session's
-# relation holding them, and whether a subject (else a session) holds them)
+# (GraphQL list and lookup, BrainSTEM app/model and envelope, the BrainSTEM model holding
+# them and its relation to them, the suffixes of the lab's private and public one): a
+# private project's records, and those of a private setup (alice's).
+IN_PROJECTS = ("secret_project", "open_project")
 PRIVATE_RECORDS = [
-    ("procedures", "procedure", "modules/procedure", "procedures", "procedures", True),
-    ("subjectLogs", "subjectLog", "modules/subjectlog", "subject_logs", "subjectlogs", True),
-    ("behaviors", "behavior", "modules/behavior", "behaviors", "behaviors", False),
+    ("procedures", "procedure", "modules/procedure", "procedures", "stem/subject", "procedures"),
+    ("subjectLogs", "subjectLog", "modules/subjectlog", "subject_logs", "stem/subject",
+     "subjectlogs"),
+    ("behaviors", "behavior", "modules/behavior", "behaviors", "stem/session", "behaviors"),
+    ("procedureLogs", "procedureLog", "modules/procedurelog", "procedure_logs",
+     "modules/procedure", "procedurelogs"),
+    ("breedings", "breeding", "stem/breeding", "breedings", None, ""),
 ]
+OWNED_RECORDS = [
+    ("equipment", "equipmentById", "modules/equipment", "equipment",
+     "personal_attributes/setup", "equipment"),
+    ("consumableStocks", "consumableStock", "modules/consumablestock", "consumablestock",
+     "personal_attributes/inventory", "consumablestocks"),
+]  # fmt: skip
 
 
 @pytest.mark.parametrize("who", [None, "mallory"])
 @pytest.mark.parametrize(
-    ("listing", "lookup", "model", "plural", "relation", "of_subject"), PRIVATE_RECORDS
+    ("listing", "lookup", "model", "plural", "holder", "relation", "where"),
+    [
+        *((*record, IN_PROJECTS) for record in PRIVATE_RECORDS),
+        *((*record, ("private", "public")) for record in OWNED_RECORDS),
+    ],
 )
 async def test_a_private_projects_records_are_invisible_to_non_members_on_every_surface(
     gateway: Gateway,
@@ -263,11 +281,12 @@ async def test_a_private_projects_records_are_invisible_to_non_members_on_every_
     lookup: str,
     model: str,
     plural: str,
+    holder: str | None,
     relation: str,
-    of_subject: bool,
+    where: tuple[str, str],
 ) -> None:
     kind = model.split("/")[1]
-    secret, public = lab.ids[f"{kind}@secret_project"], lab.ids[f"{kind}@open_project"]
+    secret, public = (lab.ids[f"{kind}@{suffix}"] for suffix in where)
     headers = {**lab.headers(who), "X-Neurogate-Portal": PORTAL_OF[who]}
     query = f"""{{ rows: {listing}(limit: 100) {{ id }} one: {lookup}(id: "{secret}") {{ id }}
       open: {lookup}(id: "{public}") {{ id }} }}"""
@@ -285,9 +304,10 @@ async def test_a_private_projects_records_are_invisible_to_non_members_on_every_
     assert public in {r["id"] for r in body[plural]}
     assert secret not in {r["id"] for r in body[plural]}
     assert (await caller("GET", f"/api/{portal}/{model}/{secret}/", who)).status_code == 404
-    # Through the relations that hold them: the public subject or session it could hang on
-    # shows only its own.
-    holder = "stem/subject" if of_subject else "stem/session"
+    # Through the relations that hold them: the public record it could hang on shows only
+    # its own.
+    if holder is None:
+        return
     body = await caller.ok("GET", f"/api/{portal}/{holder}/?limit=100&include[]={relation}.*", who)
     records = next(value for value in body.values() if isinstance(value, list))
     shown = {item["id"] for record in records for item in record[relation]}

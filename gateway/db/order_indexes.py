@@ -23,3 +23,12 @@ def create_order_indexes(orders: Orders) -> None:
 def drop_order_indexes(orders: Orders) -> None:
     for table in orders:
         op.drop_index(f"ix_{table}_order", table_name=table)
+
+
+def rebuild_order_indexes(orders: Orders) -> None:
+    """On SQLite, alembic's batch mode alters a table by copying it and recreates its indexes
+    from reflection, which loses each term's direction: a descending order index comes back
+    ascending and no longer serves its order. Build those again (PostgreSQL alters in place)."""
+    if op.get_bind().dialect.name == "sqlite":
+        drop_order_indexes(orders)
+        create_order_indexes(orders)

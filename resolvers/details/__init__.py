@@ -31,6 +31,9 @@ class Structured:
     payload: str = "details"
     # The column the schema's version is written to, when the entity keeps it.
     version: str = "type_schema_version"
+    # Logs keep a list of entries (``{date_time, notes, details}``) in ``payload``: then each
+    # entry's ``details`` follows the schema, not the payload itself.
+    entries: bool = False
 
 
 @cache
@@ -48,8 +51,20 @@ def _files(folder: Path) -> list[Path]:
 
 
 @cache
-def _validator(group: str, kind: str) -> Draft202012Validator:
-    return Draft202012Validator(groups()[group][kind])
+def _validator(group: str, kind: str, entries: bool) -> Draft202012Validator:
+    schema = groups()[group][kind]
+    if entries:
+        entry = {**_ENTRY, "properties": {**_ENTRY_FIELDS, "details": schema}}
+        schema = {"type": "array", "items": entry}
+    return Draft202012Validator(schema)
+
+
+# A log entry, as BrainSTEM's log endpoints list them.
+_ENTRY_FIELDS = {
+    "date_time": {"type": "string", "format": "date-time"},
+    "notes": {"type": ["string", "null"]},
+}
+_ENTRY = {"type": "object", "required": ["date_time"], "additionalProperties": False}
 
 
 def schema_of(group: str, kind: str) -> Mapping[str, Any] | None:
@@ -63,7 +78,9 @@ def check(structured: Structured, kind: Any, payload: Any) -> str:
     if kind not in schemas:
         allowed = ", ".join(sorted(schemas))
         raise BadRequest(f'"{kind}" is not a valid choice ({allowed}).', field=structured.selector)
-    error = best_match(_validator(structured.group, kind).iter_errors(payload))
+    error = best_match(
+        _validator(structured.group, kind, structured.entries).iter_errors(payload)
+    )
     if error is not None:
         path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
         where = f"{structured.payload}{path}"

@@ -1,7 +1,8 @@
 """The real ``brainstem-python-api-tools`` 2.0.0 client on BrainSTEM's module models and
 collections, against a live gateway: ``load`` of each with its envelope, the ``load_*``
-helpers' default includes embedding records, a save / load / change / delete round trip, and
-a ``details`` that breaks its schema refused with the path."""
+helpers' default includes embedding records, a save / load / change / delete round trip (by
+an owner for equipment, consumable stocks, licenses and protocols), and a ``details`` that
+breaks its schema refused with the path."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from brainstem_api_tools.brainstem_api_client import BrainstemClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gateway.app import create_app
-from gateway.db.models import BehavioralParadigm, SetupType
+from gateway.db.models import BehavioralParadigm
 from gateway.db.models.experiments import Cohort, CohortSubject
 from gateway.rest.brainstem.models import MODELS as BRAINSTEM
 from gateway.settings import Settings
@@ -24,6 +25,7 @@ from tests.clients.test_brainstem_client import Live, run
 from tests.clients.test_brainstem_client import home as home
 from tests.factories import build
 from tests.live import serve
+from tests.rest.brainstem.holdings import OWNED, arrange_holdings, new_owned
 from tests.rest.brainstem.modules import CHANGE, MODELS, arrange_modules, new_record
 from tests.rest.brainstem.support import arrange
 
@@ -34,11 +36,11 @@ async def live(
 ) -> AsyncIterator[Live]:
     lab = await arrange(sessionmaker)
     await arrange_modules(sessionmaker, lab)
+    await arrange_holdings(sessionmaker, lab)
 
     async def references(world: Any) -> None:
-        track = await world.add(SetupType(name="Linear track"))
         paradigm = await world.add(BehavioralParadigm(name="2AFC"))
-        lab.ids.update(track=str(track.id), paradigm=str(paradigm.id))
+        lab.ids.update(paradigm=str(paradigm.id))
         for project, subject in (("open_project", "M001"), ("secret_project", "M002")):
             cohort = await world.add(
                 Cohort(name=f"{project} cohort", project_id=uuid.UUID(lab.ids[project]))
@@ -136,17 +138,35 @@ async def test_details_breaking_their_schema_are_refused_with_the_path(live: Liv
         assert message.startswith("details.weight.value:")
         listed = client.load("subjectlog", filters={"description": "evening weight"}).json()
         assert listed["subject_logs"] == []
+        owner = live.client("alice")
+        body = {**new_owned("equipment", live.lab), "details": {}, "type": "Laser"}
+        body["coordinates_details"] = {"zAngle": {"value": 10, "unit": "rad"}}
+        response = owner.save("equipment", data=body)
+        assert response.status_code == 400
+        (message,) = response.json()["coordinates_details"]
+        assert message.startswith("coordinates_details.zAngle.unit:")
+        body = {**new_owned("consumablestock", live.lab), "details": {"quantity": "many"}}
+        response = owner.save("consumablestock", data=body)
+        assert response.status_code == 400
+        assert response.json()["details"][0].startswith("details.quantity:")
+        log = new_record("procedurelog", live.lab)
+        log["entries"] = [{"date_time": "2026-03-03T09:00:00Z", "details": {"impedances": []}}]
+        response = client.save("procedurelog", data=log)
+        assert response.status_code == 400
+        assert response.json()["entries"][0].startswith("entries[0].details.impedances:")
+        assert len(owner.load("equipment", load_all=True)["equipment"]) == 2
 
     await run(scenario)
 
 
-# The models of the client's table the gateway serves (28 of its 41); the rest answer 404.
+# The models of the client's table the gateway serves (32 of its 41); the rest answer 404.
 SERVED = {
     "brainregion",
-    "project", "subject", "session", "collection", "cohort",
+    "project", "subject", "session", "collection", "cohort", "breeding",
     "procedure", "behavior", "dataacquisition", "manipulation", "subjectlog",
-    "behavioralassay", "datastorage", "inventory", "setup",
-    "hardwaredevice", "supplier",
+    "equipment", "consumablestock", "procedurelog",
+    "behavioralassay", "datastorage", "inventory", "setup", "license", "protocol",
+    "consumable", "hardwaredevice", "supplier",
     "behavioralcategory", "behavioralparadigm", "setuptype", "species", "strain",
     "regulatoryauthority", "strainapproval",
     "journal", "journalapproval", "publication",
@@ -199,5 +219,34 @@ async def test_an_owner_saves_changes_and_deletes_personal_attributes(live: Live
             assert other.load(model, id=record["id"]).status_code == 200
             assert other.delete(model, id=record["id"]).status_code == 403
             assert owner.delete(model, id=record["id"]).status_code == 204
+
+    await run(scenario)
+
+
+async def test_an_owner_loads_saves_changes_and_deletes_owned_records(live: Live) -> None:
+    ids = live.lab.ids
+
+    def scenario() -> None:
+        owner, other = live.client("alice"), live.client("mallory")
+        for model in sorted(OWNED):
+            plural, singular = BRAINSTEM[model].plural, BRAINSTEM[model].singular
+            listed = owner.load(model, load_all=True)[plural]
+            assert {r["id"] for r in listed} == {ids[f"{model}@private"], ids[f"{model}@public"]}
+            seen = other.load(model, load_all=True)[plural]
+            assert [r["id"] for r in seen] == [ids[f"{model}@public"]], model
+            public = other.load(model, portal="public").json()[plural]
+            assert [r["id"] for r in public] == [ids[f"{model}@public"]], model
+            created = owner.save(model, data=new_owned(model, live.lab))
+            assert created.status_code == 201, (model, created.text)
+            record = created.json()[singular]
+            assert owner.load(model, id=record["id"]).json()[singular] == record
+            field, value = OWNED[model][2]
+            changed = owner.save(model, id=record["id"], data={field: value})
+            assert changed.status_code == 200 and changed.json()[singular][field] == value
+            assert other.save(model, id=record["id"], data={field: value}).status_code == 404
+            assert owner.delete(model, id=record["id"]).status_code == 204
+            assert owner.load(model, id=record["id"]).status_code == 404
+        (consumable,) = owner.load("consumable", load_all=True)["consumables"]
+        assert consumable["id"] == ids["consumable"] and consumable["type"] == "SiliconProbeDesign"
 
     await run(scenario)

@@ -7,7 +7,17 @@ from gateway.db.models._base import use_fast_uuids
 from gateway.db.models.accounts import DeviceLogin, LabMembership, Laboratory, Token, User
 from gateway.db.models.atlas import BrainRegion, ProbeInsertion, TrajectoryEstimate
 from gateway.db.models.brains import Brain, FileUpload
+from gateway.db.models.breeding import Breeding
 from gateway.db.models.collections import Collection, CollectionSession
+from gateway.db.models.compliance import (
+    License,
+    LicenseBehavioralAssay,
+    LicenseHolder,
+    LicenseProcedure,
+    LicenseSubject,
+    Protocol,
+    ProtocolLicense,
+)
 from gateway.db.models.connectome import (
     Connection,
     ConnectomeDataset,
@@ -26,6 +36,7 @@ from gateway.db.models.experiments import (
     Subject,
     SubjectProject,
 )
+from gateway.db.models.holdings import Consumable, ConsumableStock, Equipment
 from gateway.db.models.modules import (
     Behavior,
     BehaviorSubject,
@@ -34,6 +45,7 @@ from gateway.db.models.modules import (
     Manipulation,
     ManipulationProcedure,
     Procedure,
+    ProcedureLog,
     SubjectLog,
 )
 from gateway.db.models.personal import (
@@ -70,30 +82,42 @@ __all__ = [
     "BehavioralParadigm",
     "Brain",
     "BrainRegion",
+    "Breeding",
     "Category",
     "Collection",
     "CollectionSession",
     "Connection",
     "ConnectomeDataset",
+    "Consumable",
+    "ConsumableStock",
     "DataAcquisition",
     "DataAcquisitionProcedure",
     "DataStorage",
     "DeviceLogin",
+    "Equipment",
     "FileUpload",
     "HardwareDevice",
     "Inventory",
     "Journal",
     "LabMembership",
     "Laboratory",
+    "License",
+    "LicenseBehavioralAssay",
+    "LicenseHolder",
+    "LicenseProcedure",
+    "LicenseSubject",
     "Manipulation",
     "ManipulationProcedure",
     "Materialization",
     "Partnership",
     "ProbeInsertion",
     "Procedure",
+    "ProcedureLog",
     "Project",
     "ProjectMember",
     "ProjectPublication",
+    "Protocol",
+    "ProtocolLicense",
     "Publication",
     "RegulatoryAuthority",
     "Segment",

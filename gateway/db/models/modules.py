@@ -26,6 +26,11 @@ def _of(parent: str) -> Any:
     return Field(foreign_key=f"{parent}.id", index=True, ondelete="CASCADE")
 
 
+def _optional(parent: str) -> Any:
+    """A column naming a row another record may lose (it is then null)."""
+    return Field(default=None, foreign_key=f"{parent}.id", index=True, ondelete="SET NULL")
+
+
 def _link(parent: str, primary: bool = True) -> Any:
     """A link table's key column; the second one is indexed for reads from its side."""
     index = not primary
@@ -48,6 +53,9 @@ class Procedure(SQLModel, table=True):
     coordinates_system: str = Field(max_length=100)
     coordinates_details: Any = json_field({})
     coordinates_schema_version: str = Field(default="", max_length=20)
+    consumable_id: uuid.UUID | None = _optional("consumable")
+    hardware_device_id: uuid.UUID | None = _optional("hardware_device")
+    protocol_id: uuid.UUID | None = _optional("protocol")
     created_at: datetime = created_at()
     updated_at: datetime = updated_at()
 
@@ -68,6 +76,7 @@ class SubjectLog(SQLModel, table=True):
     user_id: int | None = Field(
         default=None, foreign_key="user_account.id", index=True, ondelete="SET NULL"
     )
+    protocol_id: uuid.UUID | None = _optional("protocol")
     created_at: datetime = created_at()
     updated_at: datetime = updated_at()
 
@@ -109,6 +118,7 @@ class _TypedSessionRecord(SQLModel):
     notes: str = Field(default="", max_length=500)
     type_schema_version: str = Field(default="", max_length=20)
     order: int | None = Field(default=None)
+    hardware_device_id: uuid.UUID | None = _optional("hardware_device")
     created_at: datetime = created_at()
     updated_at: datetime = updated_at()
 
@@ -148,9 +158,25 @@ class ManipulationProcedure(SQLModel, table=True):
     procedure_id: uuid.UUID = _link("procedure", primary=False)
 
 
+class ProcedureLog(SQLModel, table=True):
+    """Measurements logged over time on a procedure (an implant's impedances, a drive's
+    displacement): its entries, each a date and time, notes and details of its type."""
+
+    __tablename__ = "procedure_log"
+    __table_args__ = seen_by(Seen.WITH_PARENT, parent=("procedure", "procedure_id"))
+
+    id: uuid.UUID = uuid_pk()
+    procedure_id: uuid.UUID = _of("procedure")
+    type: str = Field(max_length=100)
+    description: str = Field(default="", max_length=500)
+    entries: Any = json_field([])
+    type_schema_version: str = Field(default="", max_length=20)
+    created_at: datetime = created_at()
+    updated_at: datetime = updated_at()
 # The indexes serving each list's default order (resolvers/catalog).
 order_index(Behavior, "order", "id")
 order_index(DataAcquisition, "order", "id")
 order_index(Manipulation, "order", "id")
 order_index(SubjectLog, "-created_at", "id")
 order_index(Procedure, "-date_time", "id")
+order_index(ProcedureLog, "-created_at", "id")

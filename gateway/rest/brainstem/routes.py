@@ -1,6 +1,6 @@
 """The BrainSTEM family of the REST shim (seeds 001, 002): ``/api/{portal}/{app}/{model}/``,
-``…/{id}/`` and ``…/{id}/accept|reject``, for the ``public``, ``private`` and ``super``
-portals.
+``…/{id}/``, ``…/{id}/accept|reject`` and a log's ``…/{id}/add_entry|change_entry|remove_entry``,
+for the ``public``, ``private`` and ``super`` portals.
 
 Thin by design: the URL picks a model (by its name; the app segment only has to be one the
 model is served under), the query string is parsed into the shared query spec
@@ -29,6 +29,7 @@ from gateway.rest.brainstem.models import BY_URL_NAME, Model
 from gateway.rest.brainstem.query import parse_include, parse_list
 from gateway.rest.brainstem.records import read_record, read_records, scope
 from resolvers.context import Context
+from resolvers.log_entries import ENTRY_ACTIONS, edited_entries
 
 READS = frozenset({"GET", "HEAD"})
 ACTIONS = frozenset({"accept", "reject"})
@@ -91,13 +92,25 @@ async def _item(request: Request, ctx: Context, model: Model, key: Any) -> Respo
     raise MethodNotAllowed(f'Method "{method}" not allowed.')
 
 
+def _keeps_entries(model: Model) -> bool:
+    return any(pair.entries for pair in model.entity.structured)
+
+
 async def _action(request: Request, ctx: Context, model: Model, key: Any, action: str) -> Response:
-    """``PATCH …/{id}/accept`` or ``/reject`` (BrainSTEM's current docs and both clients)."""
-    if action not in ACTIONS:
+    """``PATCH …/{id}/accept`` or ``/reject`` (BrainSTEM's current docs and both clients);
+    ``PATCH …/{id}/add_entry`` (``change_entry``, ``remove_entry``) on a log."""
+    entries = action in ENTRY_ACTIONS and _keeps_entries(model)
+    if action not in ACTIONS and not entries:
         raise NotFound("Not found.")
     if request.method not in ("PATCH", "POST"):
         raise MethodNotAllowed(f'Method "{request.method}" not allowed.')
-    written = await writes.review(ctx, model, key, action)
+    if entries:
+        current = await read_record(ctx, model, key, {})
+        body = await json_body(request, required=True)
+        edited = edited_entries(current["entries"], action, body)
+        written = await writes.update(ctx, model, key, {"entries": edited}, replace=False)
+    else:
+        written = await writes.review(ctx, model, key, action)
     return await _one(ctx, written.model, written.row.id)
 
 

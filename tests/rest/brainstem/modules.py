@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from gateway.db.models import (
     Behavior,
     BehaviorSubject,
+    Breeding,
     Collection,
     CollectionSession,
     DataAcquisition,
@@ -20,6 +21,7 @@ from gateway.db.models import (
     Manipulation,
     ManipulationProcedure,
     Procedure,
+    ProcedureLog,
     SubjectLog,
 )
 from tests.rest.support import Lab
@@ -34,6 +36,12 @@ WEIGHING = {"type": "Weighing", "details": {"weight": {"value": 24.5, "unit": "g
 RECORDING = {
     "type": "ExtracellularEphys",
     "details": {"nChannels": 64, "sr": {"value": 30, "unit": "kHz"}},
+}
+IMPEDANCES = {
+    "type": "Impedances",
+    "entries": [
+        {"date_time": "2026-03-02T09:00:00Z", "notes": "", "details": {"impedances": [1.2]}}
+    ],
 }
 STIMULATION = {
     "type": "OptogeneticStimulation",
@@ -61,6 +69,12 @@ async def arrange_modules(sessionmaker: async_sessionmaker[AsyncSession], lab: L
             acquisition = DataAcquisition(session_id=run, notes=f"{project} ephys", **RECORDING)
             manipulation = Manipulation(session_id=run, notes=f"{project} opto", **STIMULATION)
             collection = Collection(name=f"{project} firsts", project_id=uuid.UUID(ids[project]))
+            breeding = Breeding(
+                name=f"{project} pair",
+                project_id=uuid.UUID(ids[project]),
+                mother_id=subject,
+                father_id=subject,
+            )
             rows = {
                 "procedure": procedure,
                 "subjectlog": log,
@@ -68,11 +82,16 @@ async def arrange_modules(sessionmaker: async_sessionmaker[AsyncSession], lab: L
                 "dataacquisition": acquisition,
                 "manipulation": manipulation,
                 "collection": collection,
+                "breeding": breeding,
             }
             session.add_all(rows.values())
             await session.flush()
+            rows["procedurelog"] = ProcedureLog(
+                procedure_id=procedure.id, description=f"{project} impedances", **IMPEDANCES
+            )
             session.add_all(
                 [
+                    rows["procedurelog"],
                     BehaviorSubject(behavior_id=behavior.id, subject_id=subject),
                     DataAcquisitionProcedure(
                         data_acquisition_id=acquisition.id, procedure_id=procedure.id
@@ -99,6 +118,15 @@ def new_record(model: str, lab: Lab, project: str = "secret_project") -> dict[st
         "dataacquisition": {"session": run, "procedures": [procedure], **RECORDING},
         "manipulation": {"session": run, "procedures": [procedure], **STIMULATION},
         "collection": {"project": lab.ids[project], "name": "best", "sessions": [run]},
+        "procedurelog": {"procedure": procedure, "description": "weekly", **IMPEDANCES},
+        "breeding": {
+            "project": lab.ids[project],
+            "name": "spring pair",
+            "mother": subject,
+            "father": subject,
+            "birth_date": "2026-04-01",
+            "litter_size": 6,
+        },
     }[model]
 
 
@@ -110,8 +138,10 @@ CHANGE = {
     "dataacquisition": ("notes", "noisy"),
     "manipulation": ("notes", "weaker"),
     "collection": ("name", "better"),
+    "procedurelog": ("description", "daily"),
+    "breeding": ("name", "autumn pair"),
 }
-APPS = {"collection": "stem"}
+APPS = {"collection": "stem", "breeding": "stem"}
 MODELS = sorted(CHANGE)
 
 
