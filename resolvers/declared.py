@@ -19,8 +19,8 @@ Each write is one transaction.
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import (
@@ -39,6 +39,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.auth.permissions import editable, require_authenticated
@@ -85,19 +86,34 @@ def _json(name: str, value: Any) -> Any:
     return value
 
 
-def _keys(name: str, value: Any) -> list[uuid.UUID]:
-    if not isinstance(value, list):
-        raise BadRequest("Expected a list of ids.", field=name)
-    keys = [optional_key(name, item) for item in value]
-    if None in keys:
-        raise BadRequest("An id may not be null.", field=name)
-    return list(dict.fromkeys(k for k in keys if k is not None))
+def _integer_key(name: str, value: Any) -> int | None:
+    """The id of a row keyed by an integer (a user, a group), as a number or its digits."""
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    return optional_integer(name, value)
 
 
-def _required_keys(name: str, value: Any) -> list[uuid.UUID]:
-    keys = _keys(name, value)
-    if not keys:
-        raise BadRequest("This list may not be empty.", field=name)
+def _key_parser(target: str) -> Parser:
+    """How an id naming a row of the entity ``target`` is read: a UUID, or an integer."""
+    entity = ENTITIES[target]
+    integer = isinstance(entity.table.c[entity.key].type, Integer)
+    return _integer_key if integer else optional_key
+
+
+def _keys_of(target: str, *, required: bool) -> Parser:
+    """A list of ids of ``target`` rows, repeats dropped; ``required``: not empty."""
+    parse = _key_parser(target)
+
+    def keys(name: str, value: Any) -> list[Any]:
+        if not isinstance(value, list):
+            raise BadRequest("Expected a list of ids.", field=name)
+        found = [parse(name, item) for item in value]
+        if None in found:
+            raise BadRequest("An id may not be null.", field=name)
+        if required and not found:
+            raise BadRequest("This list may not be empty.", field=name)
+        return list(dict.fromkeys(found))
+
     return keys
 
 
@@ -151,9 +167,9 @@ def rules(entity: Entity) -> dict[str, Rule]:
             found[name] = Rule(_parser(entity, name), _default_of(column), attribute.required)
     for relation in entity.relations.values():
         if isinstance(relation, ToOne) and relation.writable:
-            found[relation.fk] = Rule(optional_key, required=relation.required)
+            found[relation.fk] = Rule(_key_parser(relation.target), required=relation.required)
         elif isinstance(relation, ToMany) and relation.writable:
-            parse = _required_keys if relation.required else _keys
+            parse = _keys_of(relation.target, required=relation.required)
             found[relation.written_as] = Rule(parse, list, relation.required)
     return found
 
@@ -217,7 +233,8 @@ async def _may_change(conn: AsyncConnection, ctx: Context, entity: Entity, key: 
         raise Forbidden(f"You may not change this {_label(entity).lower()}.")
 
 
-async def _visible_row(conn: AsyncConnection, ctx: Context, entity: Entity, key: Any) -> Row[Any]:
+async def visible_row(conn: AsyncConnection, ctx: Context, entity: Entity, key: Any) -> Row[Any]:
+    """The row ``key`` of ``entity`` as the caller may see it; a :class:`NotFound` otherwise."""
     rows = entity.table
     query = select(*readable_columns(rows)).where(rows.c[entity.key] == key)
     rule = visible(rows, ctx.principal)
@@ -227,7 +244,7 @@ async def _visible_row(conn: AsyncConnection, ctx: Context, entity: Entity, key:
     return row
 
 
-def _key(entity: Entity, value: Any) -> Any:
+def key_of(entity: Entity, value: Any) -> Any:
     try:
         return entity.field_spec(entity.key).coerce(entity.key, value)
     except BadRequest as exc:
@@ -257,7 +274,27 @@ async def _read(conn: AsyncConnection, entity: Entity, key: Any) -> Row[Any]:
     return (await conn.execute(query)).one()
 
 
-async def create_record(ctx: Context, entity: Entity, values: Mapping[str, Any]) -> Row[Any]:
+@asynccontextmanager
+async def _unique_clash_as_bad_request(
+    conn: AsyncConnection, entity: Entity
+) -> AsyncIterator[None]:
+    """A write that would repeat a unique value (a name, an invitation of the same user to
+    the same project): a 400, the transaction left usable."""
+    try:
+        async with conn.begin_nested():
+            yield
+    except IntegrityError as exc:
+        raise BadRequest(f"Such a {_label(entity).lower()} already exists.") from exc
+
+
+# Run in a write's transaction once the new row is in: rows that belong with it (the creator's
+# membership of a new group), before who may change it is checked.
+AfterInsert = Callable[[AsyncConnection, Any, int], Awaitable[None]]
+
+
+async def create_record(
+    ctx: Context, entity: Entity, values: Mapping[str, Any], *, then: AfterInsert | None = None
+) -> Row[Any]:
     """A new record of ``entity``, in a row the caller may change."""
     user_id = require_authenticated(ctx.principal)
     cleaned = clean(rules(entity), values, Mode.CREATE)
@@ -270,9 +307,11 @@ async def create_record(ctx: Context, entity: Entity, values: Mapping[str, Any])
         await _check_references(conn, ctx, entity, {**columns, **links})
         rows = entity.table
         row = {**columns, "created_at": now, "updated_at": now}
-        key = (
-            await conn.execute(insert(rows).values(**row).returning(rows.c[entity.key]))
-        ).scalar_one()
+        async with _unique_clash_as_bad_request(conn, entity):
+            inserted = await conn.execute(insert(rows).values(**row).returning(rows.c[entity.key]))
+        key = inserted.scalar_one()
+        if then is not None:
+            await then(conn, key, user_id)
         await _may_change(conn, ctx, entity, key)  # rolled back when not
         await _write_links(conn, entity, key, links)
         return await _read(conn, entity, key)
@@ -284,10 +323,10 @@ async def change_record(
     """Change the record ``key_value``: the caller must be allowed to change it as it is and
     as it will be (moving it to a session of another project, say)."""
     require_authenticated(ctx.principal)
-    key = _key(entity, key_value)
+    key = key_of(entity, key_value)
     cleaned = clean(rules(entity), values, mode)
     async with write_transaction(ctx.sessionmaker) as conn:
-        current = await _visible_row(conn, ctx, entity, key)
+        current = await visible_row(conn, ctx, entity, key)
         await _may_change(conn, ctx, entity, key)
         _check_structured(entity, cleaned, current)
         columns, links = _split(entity, cleaned)
@@ -295,7 +334,8 @@ async def change_record(
         rows = entity.table
         if "updated_at" in rows.c:
             columns["updated_at"] = ctx.now()
-        await conn.execute(update(rows).where(rows.c[entity.key] == key).values(**columns))
+        async with _unique_clash_as_bad_request(conn, entity):
+            await conn.execute(update(rows).where(rows.c[entity.key] == key).values(**columns))
         await _may_change(conn, ctx, entity, key)
         await _write_links(conn, entity, key, links)
         return await _read(conn, entity, key)
@@ -303,8 +343,8 @@ async def change_record(
 
 async def delete_record(ctx: Context, entity: Entity, key_value: Any) -> None:
     require_authenticated(ctx.principal)
-    key = _key(entity, key_value)
+    key = key_of(entity, key_value)
     async with write_transaction(ctx.sessionmaker) as conn:
-        await _visible_row(conn, ctx, entity, key)
+        await visible_row(conn, ctx, entity, key)
         await _may_change(conn, ctx, entity, key)
         await conn.execute(delete(entity.table).where(entity.table.c[entity.key] == key))

@@ -10,6 +10,7 @@ from resolvers.catalog import (
     collections,
     connectome,
     experiments,
+    groups,
     modules,
     personal,
     references,
@@ -34,6 +35,7 @@ ENTITIES: dict[str, Entity] = with_reverse_relations(
     entity
     for domain in (
         accounts,
+        groups,
         taxonomy,
         references,
         experiments,

@@ -4,7 +4,14 @@ from sqlalchemy import Table
 from sqlmodel import SQLModel
 
 from gateway.db.models._base import use_fast_uuids
-from gateway.db.models.accounts import DeviceLogin, LabMembership, Laboratory, Token, User
+from gateway.db.models.accounts import (
+    DeviceLogin,
+    LabMembership,
+    Laboratory,
+    LabPrincipalInvestigator,
+    Token,
+    User,
+)
 from gateway.db.models.brains import Brain, FileUpload
 from gateway.db.models.collections import Collection, CollectionSession
 from gateway.db.models.connectome import (
@@ -23,6 +30,14 @@ from gateway.db.models.experiments import (
     SessionUser,
     Subject,
     SubjectProject,
+)
+from gateway.db.models.groups import (
+    GroupMember,
+    GroupMembershipInvitation,
+    GroupMembershipRequest,
+    ProjectGroupMembershipInvitation,
+    ProjectMembershipInvitation,
+    UserGroup,
 )
 from gateway.db.models.modules import (
     Behavior,
@@ -76,9 +91,13 @@ __all__ = [
     "DataStorage",
     "DeviceLogin",
     "FileUpload",
+    "GroupMember",
+    "GroupMembershipInvitation",
+    "GroupMembershipRequest",
     "HardwareDevice",
     "Inventory",
     "LabMembership",
+    "LabPrincipalInvestigator",
     "Laboratory",
     "Manipulation",
     "ManipulationProcedure",
@@ -86,7 +105,9 @@ __all__ = [
     "Partnership",
     "Procedure",
     "Project",
+    "ProjectGroupMembershipInvitation",
     "ProjectMember",
+    "ProjectMembershipInvitation",
     "Segment",
     "SegmentProperty",
     "Session",
@@ -103,5 +124,6 @@ __all__ = [
     "Supplier",
     "Token",
     "User",
+    "UserGroup",
     "table",
 ]

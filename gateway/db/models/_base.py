@@ -77,6 +77,9 @@ class Seen(StrEnum):
     APPROVALS = "approvals"  # one's own proposals; reviewers see every one
     OWN = "own"  # one's own rows (``user_id``)
     PERSONAL = "personal"  # one's own rows (``user_id``) and those made public (``is_public``)
+    # Invitations and requests: their invitee or requester (``user_id``), their inviter, and
+    # the managers of the group (``group_id``) or project (``project_id``) they are about.
+    INVITATIONS = "invitations"
 
 
 def seen_by(rule: Seen, *, parent: tuple[str, str] | None = None) -> dict[str, Any]:
