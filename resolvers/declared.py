@@ -287,13 +287,25 @@ async def _unique_clash_as_bad_request(
         raise BadRequest(f"Such a {_label(entity).lower()} already exists.") from exc
 
 
-# Run in a write's transaction once the new row is in: rows that belong with it (the creator's
-# membership of a new group), before who may change it is checked.
-AfterInsert = Callable[[AsyncConnection, Any, int], Awaitable[None]]
+@asynccontextmanager
+async def _still_in_use_as_bad_request(
+    conn: AsyncConnection, entity: Entity
+) -> AsyncIterator[None]:
+    """A delete other rows still refer to: a 400, not a failed statement."""
+    try:
+        async with conn.begin_nested():
+            yield
+    except IntegrityError as exc:
+        raise BadRequest(f"This {_label(entity).lower()} is still in use.") from exc
+
+
+# Run in a write's transaction once its row is written, with its key and the caller's id: rows
+# that belong with it (the creator's membership of a new group, a group's changed members).
+AfterWrite = Callable[[AsyncConnection, Any, int], Awaitable[None]]
 
 
 async def create_record(
-    ctx: Context, entity: Entity, values: Mapping[str, Any], *, then: AfterInsert | None = None
+    ctx: Context, entity: Entity, values: Mapping[str, Any], *, then: AfterWrite | None = None
 ) -> Row[Any]:
     """A new record of ``entity``, in a row the caller may change."""
     user_id = require_authenticated(ctx.principal)
@@ -318,11 +330,17 @@ async def create_record(
 
 
 async def change_record(
-    ctx: Context, entity: Entity, key_value: Any, values: Mapping[str, Any], mode: Mode
+    ctx: Context,
+    entity: Entity,
+    key_value: Any,
+    values: Mapping[str, Any],
+    mode: Mode,
+    *,
+    then: AfterWrite | None = None,
 ) -> Row[Any]:
     """Change the record ``key_value``: the caller must be allowed to change it as it is and
     as it will be (moving it to a session of another project, say)."""
-    require_authenticated(ctx.principal)
+    user_id = require_authenticated(ctx.principal)
     key = key_of(entity, key_value)
     cleaned = clean(rules(entity), values, mode)
     async with write_transaction(ctx.sessionmaker) as conn:
@@ -338,6 +356,8 @@ async def change_record(
             await conn.execute(update(rows).where(rows.c[entity.key] == key).values(**columns))
         await _may_change(conn, ctx, entity, key)
         await _write_links(conn, entity, key, links)
+        if then is not None:
+            await then(conn, key, user_id)
         return await _read(conn, entity, key)
 
 
@@ -347,4 +367,5 @@ async def delete_record(ctx: Context, entity: Entity, key_value: Any) -> None:
     async with write_transaction(ctx.sessionmaker) as conn:
         await visible_row(conn, ctx, entity, key)
         await _may_change(conn, ctx, entity, key)
-        await conn.execute(delete(entity.table).where(entity.table.c[entity.key] == key))
+        async with _still_in_use_as_bad_request(conn, entity):
+            await conn.execute(delete(entity.table).where(entity.table.c[entity.key] == key))

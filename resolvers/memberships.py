@@ -65,10 +65,10 @@ async def _creator_owns(conn: AsyncConnection, group_id: Any, user_id: int) -> N
 
 
 async def create_group(ctx: Context, values: Mapping[str, Any]) -> Row[Any]:
-    """A new group, owned and managed by its creator, its only member."""
-    if "users" in values:
-        raise BadRequest("Add members by changing the group once it exists.", field="users")
-    return await declared.create_record(ctx, GROUP, values, then=_creator_owns)
+    """A new group, owned and managed by its creator, its only member: ``users`` given now
+    are not added (BrainSTEM adds, by invitation, on a change of the group)."""
+    own = {name: value for name, value in values.items() if name != "users"}
+    return await declared.create_record(ctx, GROUP, own, then=_creator_owns)
 
 
 async def _user_named(conn: AsyncConnection, name: Any) -> int:
@@ -135,11 +135,14 @@ async def _change_users(
 async def change_group(ctx: Context, key: Any, values: Mapping[str, Any], mode: Mode) -> Row[Any]:
     """Rename a group and change who is in it (managers): new users are invited."""
     rest = {name: value for name, value in values.items() if name != "users"}
-    row = await declared.change_record(ctx, GROUP, key, rest, mode)
-    if "users" in values:
-        async with write_transaction(ctx.sessionmaker) as conn:
-            await _change_users(conn, ctx, row.id, values["users"])
-    return row
+    if "users" not in values:
+        return await declared.change_record(ctx, GROUP, key, rest, mode)
+
+    async def change_users(conn: AsyncConnection, group_id: Any, _user_id: int) -> None:
+        await _change_users(conn, ctx, group_id, values["users"])
+
+    # One transaction: a refused member change leaves the group's name as it was too.
+    return await declared.change_record(ctx, GROUP, key, rest, mode, then=change_users)
 
 
 async def leave_group(ctx: Context, key: Any) -> None:

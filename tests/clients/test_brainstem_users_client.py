@@ -188,8 +188,16 @@ async def test_groups_requests_and_laboratories_round_trip(live: Live) -> None:
 
     def scenario() -> None:
         vic, eve = live.client("vic"), live.client("eve")
-        group = _made(vic.save("group", data={"name": "Vic lab"}), "group")
+        # Users named on creation are not added: the creator is its only member.
+        group = _made(vic.save("group", data={"name": "Vic lab", "users": {"eve": {}}}), "group")
         assert group["users"] == {"vic": {"is_manager": True, "is_owner": True}}
+        # A refused change of its users leaves its name as it was too.
+        refused = vic.save("group", id=group["id"], data={"name": "X", "users": {"nobody": {}}})
+        assert refused.status_code == 400 and "users" in refused.json()
+        assert vic.load("group", id=group["id"]).json()["group"]["name"] == "Vic lab"
+        assert eve.load("group_membership_invitation", load_all=True)[
+            "group_membership_invitations"
+        ] == []
         # Joining files a request its managers answer; the member may leave again.
         joined = eve.load("group", id=group["id"], options="join")
         request = _made(joined, "group_membership_request")
