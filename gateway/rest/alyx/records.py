@@ -342,7 +342,7 @@ PROJECT = Shape(
 USER = Shape(
     ENTITIES["User"],
     {
-        "id": Value("alyx_id"),
+        "id": Value("alyx_id", text),
         "username": Value("username"),
         "email": NULL,
         "subjects_responsible": Each("responsible_for.nickname"),
