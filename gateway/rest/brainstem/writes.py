@@ -139,8 +139,8 @@ _DONE = {"accept": "accepted", "reject": "rejected", "cancel": "cancelled"}
 
 async def act(ctx: Context, model: Model, key: Any, action: str) -> Written | str:
     """A record's action (:attr:`Model.actions`): joining a group files a request (the
-    answer), leaving it answers the group; an invitation or request answered is gone, so
-    the answer says what was done."""
+    answer); leaving a group, or answering an invitation or request (which is then gone),
+    answers what was done."""
     if action == "join":
         row = await memberships.join_group(ctx, key)
         return Written(MODELS["group_membership_request"], row, 201)
