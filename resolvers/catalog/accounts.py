@@ -59,8 +59,7 @@ USER = Entity(
     "User",
     _user,
     {
-        **columns(_user, "id", "username", "first_name", "last_name"),
-        "alyx_id": FieldSpec(_user.c.alyx_id, Kind.UUID, description="Their id on Alyx's surface."),
+        **columns(_user, "id", "username", "first_name", "last_name", "alyx_id"),
         "created_at": FieldSpec(_user.c.created_at, Kind.DATETIME, description=_CREATED),
     },
     default_order=(Order("username"),),
@@ -83,6 +82,7 @@ USER = Entity(
         _user,
         id="Their id.",
         username="Their unique user name (Alyx looks users up by it).",
+        alyx_id="Their id on the Alyx surface (a UUID, as Alyx's user ids are).",
         first_name="Their first name.",
         last_name="Their last name.",
     ),
