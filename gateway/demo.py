@@ -54,6 +54,7 @@ from gateway.db.models.references import (
 )
 from gateway.db.models.taxonomy import Approval
 from gateway.demo_atlas import brain_regions, probe_insertions
+from gateway.demo_groups import seed_groups
 from gateway.demo_holdings import Lab, seed_holdings
 from gateway.demo_volumes import volume
 from gateway.storage import StagedFile, Storage
@@ -442,11 +443,9 @@ async def seed_demo(session: AsyncSession, *, storage: Storage, seed: int = 7) -
                         CollectionSession(collection_id=collection.id, session_id=sess.id)
                     )
 
-    decisions = (
-        await session.execute(
-            select(BehavioralCategory.id).where(BehavioralCategory.name == "Decision making")
-        )
-    ).scalar_one()
+    decision_making = BehavioralCategory.name == "Decision making"
+    category = select(BehavioralCategory.id).where(decision_making)  # type: ignore[call-overload]
+    decisions = (await session.execute(category)).scalar_one()
     await _dissemination(session, project_ids, _pk(users["nick"]), decisions)
     supplier = select(Supplier.id).where(Supplier.name == "Neuronexus")  # type: ignore[call-overload]
     supplier_id = (await session.execute(supplier)).scalar_one()
@@ -506,6 +505,7 @@ async def seed_demo(session: AsyncSession, *, storage: Storage, seed: int = 7) -
         ]
     )
 
+    await seed_groups(session)
     await _seed_connectome(session)
 
 

@@ -22,8 +22,7 @@ Each write is one transaction.
 from __future__ import annotations
 
 import math
-import uuid
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -101,28 +100,45 @@ def _number(name: str, value: Any) -> float | None:
     return float(value)
 
 
-def _keys(name: str, value: Any) -> list[uuid.UUID]:
-    if not isinstance(value, list):
-        raise BadRequest("Expected a list of ids.", field=name)
-    keys = [optional_key(name, item) for item in value]
-    if None in keys:
-        raise BadRequest("An id may not be null.", field=name)
-    return list(dict.fromkeys(k for k in keys if k is not None))
+def _integer_key(name: str, value: Any) -> int | None:
+    """The id of a row keyed by an integer (a user, a group), as a number or its digits."""
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    return optional_integer(name, value)
 
 
-def _required_key(name: str, value: Any) -> uuid.UUID:
-    """A required to-one relation's key: given, and not null (a null is refused here, not
-    by the database's NOT NULL as a failed statement)."""
-    key = optional_key(name, value)
-    if key is None:
-        raise BadRequest("This field may not be null.", field=name)
-    return key
+def _key_parser(target: str, *, required: bool = False) -> Parser:
+    """How an id naming a row of the entity ``target`` is read: a UUID, or an integer;
+    ``required``: not null either (refused here, not by the database's NOT NULL as a failed
+    statement)."""
+    entity = ENTITIES[target]
+    parse = _integer_key if isinstance(entity.table.c[entity.key].type, Integer) else optional_key
+    if not required:
+        return parse
+
+    def required_key(name: str, value: Any) -> Any:
+        key = parse(name, value)
+        if key is None:
+            raise BadRequest("This field may not be null.", field=name)
+        return key
+
+    return required_key
 
 
-def _required_keys(name: str, value: Any) -> list[uuid.UUID]:
-    keys = _keys(name, value)
-    if not keys:
-        raise BadRequest("This list may not be empty.", field=name)
+def _keys_of(target: str, *, required: bool) -> Parser:
+    """A list of ids of ``target`` rows, repeats dropped; ``required``: not empty."""
+    parse = _key_parser(target)
+
+    def keys(name: str, value: Any) -> list[Any]:
+        if not isinstance(value, list):
+            raise BadRequest("Expected a list of ids.", field=name)
+        found = [parse(name, item) for item in value]
+        if None in found:
+            raise BadRequest("An id may not be null.", field=name)
+        if required and not found:
+            raise BadRequest("This list may not be empty.", field=name)
+        return list(dict.fromkeys(found))
+
     return keys
 
 
@@ -178,10 +194,10 @@ def rules(entity: Entity) -> dict[str, Rule]:
             found[name] = Rule(_parser(entity, name), _default_of(column), attribute.required)
     for relation in entity.relations.values():
         if isinstance(relation, ToOne) and relation.writable:
-            parse = _required_key if relation.required else optional_key
+            parse = _key_parser(relation.target, required=relation.required)
             found[relation.fk] = Rule(parse, required=relation.required)
         elif isinstance(relation, ToMany) and relation.writable:
-            parse = _required_keys if relation.required else _keys
+            parse = _keys_of(relation.target, required=relation.required)
             found[relation.written_as] = Rule(parse, list, relation.required)
     return found
 
@@ -256,7 +272,8 @@ async def _check_invariants(conn: AsyncConnection, entity: Entity, key: Any) -> 
             raise BadRequest(invariant.message, field=invariant.field)
 
 
-async def _visible_row(conn: AsyncConnection, ctx: Context, entity: Entity, key: Any) -> Row[Any]:
+async def visible_row(conn: AsyncConnection, ctx: Context, entity: Entity, key: Any) -> Row[Any]:
+    """The row ``key`` of ``entity`` as the caller may see it; a :class:`NotFound` otherwise."""
     rows = entity.table
     query = select(*readable_columns(rows)).where(rows.c[entity.key] == key)
     rule = visible(rows, ctx.principal)
@@ -266,7 +283,7 @@ async def _visible_row(conn: AsyncConnection, ctx: Context, entity: Entity, key:
     return row
 
 
-def _key(entity: Entity, value: Any) -> Any:
+def key_of(entity: Entity, value: Any) -> Any:
     try:
         return entity.field_spec(entity.key).coerce(entity.key, value)
     except BadRequest as exc:
@@ -300,8 +317,9 @@ async def _read(conn: AsyncConnection, entity: Entity, key: Any) -> Row[Any]:
 async def _unique_clash_as_bad_request(
     conn: AsyncConnection, entity: Entity
 ) -> AsyncIterator[None]:
-    """A row that repeats the unique values of another (an insertion's name in its session):
-    a 400 naming them, the transaction still usable."""
+    """A write that would repeat a unique value (a name, an insertion's name in its session, an
+    invitation of the same user to the same project): a 400 naming the unique fields, the
+    transaction left usable."""
     try:
         async with conn.begin_nested():
             yield
@@ -315,7 +333,26 @@ async def _unique_clash_as_bad_request(
         raise BadRequest(f"A {_label(entity)}{which} already exists.") from exc
 
 
-async def create_record(ctx: Context, entity: Entity, values: Mapping[str, Any]) -> Row[Any]:
+@asynccontextmanager
+async def _still_in_use_as_bad_request(
+    conn: AsyncConnection, entity: Entity
+) -> AsyncIterator[None]:
+    """A delete other rows still refer to: a 400, not a failed statement."""
+    try:
+        async with conn.begin_nested():
+            yield
+    except IntegrityError as exc:
+        raise BadRequest(f"This {_label(entity).lower()} is still in use.") from exc
+
+
+# Run in a write's transaction once its row is written, with its key and the caller's id: rows
+# that belong with it (the creator's membership of a new group, a group's changed members).
+AfterWrite = Callable[[AsyncConnection, Any, int], Awaitable[None]]
+
+
+async def create_record(
+    ctx: Context, entity: Entity, values: Mapping[str, Any], *, then: AfterWrite | None = None
+) -> Row[Any]:
     """A new record of ``entity``, in a row the caller may change."""
     user_id = require_authenticated(ctx.principal)
     cleaned = clean(rules(entity), values, Mode.CREATE)
@@ -331,6 +368,8 @@ async def create_record(ctx: Context, entity: Entity, values: Mapping[str, Any])
         async with _unique_clash_as_bad_request(conn, entity):
             inserted = await conn.execute(insert(rows).values(**row).returning(rows.c[entity.key]))
         key = inserted.scalar_one()
+        if then is not None:
+            await then(conn, key, user_id)
         await _may_change(conn, ctx, entity, key)  # rolled back when not
         await _check_invariants(conn, entity, key)
         await _write_links(conn, entity, key, links)
@@ -338,15 +377,21 @@ async def create_record(ctx: Context, entity: Entity, values: Mapping[str, Any])
 
 
 async def change_record(
-    ctx: Context, entity: Entity, key_value: Any, values: Mapping[str, Any], mode: Mode
+    ctx: Context,
+    entity: Entity,
+    key_value: Any,
+    values: Mapping[str, Any],
+    mode: Mode,
+    *,
+    then: AfterWrite | None = None,
 ) -> Row[Any]:
     """Change the record ``key_value``: the caller must be allowed to change it as it is and
     as it will be (moving it to a session of another project, say)."""
-    require_authenticated(ctx.principal)
-    key = _key(entity, key_value)
+    user_id = require_authenticated(ctx.principal)
+    key = key_of(entity, key_value)
     cleaned = clean(rules(entity), values, mode)
     async with write_transaction(ctx.sessionmaker) as conn:
-        current = await _visible_row(conn, ctx, entity, key)
+        current = await visible_row(conn, ctx, entity, key)
         await _may_change(conn, ctx, entity, key)
         _check_structured(entity, cleaned, current)
         columns, links = _split(entity, cleaned)
@@ -359,13 +404,16 @@ async def change_record(
         await _may_change(conn, ctx, entity, key)
         await _check_invariants(conn, entity, key)
         await _write_links(conn, entity, key, links)
+        if then is not None:
+            await then(conn, key, user_id)
         return await _read(conn, entity, key)
 
 
 async def delete_record(ctx: Context, entity: Entity, key_value: Any) -> None:
     require_authenticated(ctx.principal)
-    key = _key(entity, key_value)
+    key = key_of(entity, key_value)
     async with write_transaction(ctx.sessionmaker) as conn:
-        await _visible_row(conn, ctx, entity, key)
+        await visible_row(conn, ctx, entity, key)
         await _may_change(conn, ctx, entity, key)
-        await conn.execute(delete(entity.table).where(entity.table.c[entity.key] == key))
+        async with _still_in_use_as_bad_request(conn, entity):
+            await conn.execute(delete(entity.table).where(entity.table.c[entity.key] == key))

@@ -26,6 +26,7 @@ from sqlalchemy import (
     Dialect,
     Row,
     Table,
+    Uuid,
     and_,
     bindparam,
     exists,
@@ -164,7 +165,9 @@ def _related_ids(related: RelatedIds, view: Principal) -> ColumnElement[str]:
         .limit(related.limit)
         .subquery()
     )
-    return select(JsonArrayOf(UuidText(ranked.c.k), ranked.c.src, ranked.c.k)).scalar_subquery()
+    # UUIDs as their text; integer keys (users, groups) as numbers.
+    shown = UuidText(ranked.c.k) if isinstance(target.c[key].type, Uuid) else ranked.c.k
+    return select(JsonArrayOf(shown, ranked.c.src, ranked.c.k)).scalar_subquery()
 
 
 @lru_cache(maxsize=1024)

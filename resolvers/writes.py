@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Row
 
 from gateway.db.models.taxonomy import ApprovalAction
-from resolvers import approvals, declared, experiments
+from resolvers import approvals, declared, experiments, memberships
 from resolvers.context import Context
 from resolvers.experiments import Mode
 from resolvers.query import Entity, Writes
@@ -30,8 +30,14 @@ class _Direct:
     delete: Callable[[Context, Any], Awaitable[None]]
 
 
-# Projects, subjects and sessions keep rules of their own (resolvers.experiments).
+# Projects, subjects and sessions keep rules of their own (resolvers.experiments), groups
+# theirs (resolvers.memberships).
 _EXPERIMENTS = {
+    "Group": _Direct(
+        memberships.create_group,
+        memberships.change_group,
+        lambda ctx, key: declared.delete_record(ctx, memberships.GROUP, key),
+    ),
     "Project": _Direct(
         lambda ctx, values: experiments.create_project(ctx, values=values),
         lambda ctx, key, values, mode: experiments.update_project(

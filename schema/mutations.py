@@ -23,7 +23,7 @@ from strawberry.utils.str_converters import to_snake_case
 
 from gateway.db.models.taxonomy import ApprovalAction
 from gateway.errors import NeurogateError
-from resolvers import writes
+from resolvers import memberships, writes
 from resolvers.catalog import ENTITIES
 from resolvers.query import Entity, Writes
 from resolvers.relations import ToMany, ToOne
@@ -40,7 +40,7 @@ from schema.errors import (
 from schema.listing import as_objects
 from schema.query import REGISTRY
 from schema.relations import RowType
-from schema.types import ROW_TYPES, attribute_type, column_scalar, type_name
+from schema.types import ROW_TYPES, attribute_type, choices_enum, column_scalar, type_name
 
 # One input field: its Python name, its type, whether a new record must have it, what it is.
 InputField = tuple[str, Any, bool, str]
@@ -226,11 +226,51 @@ def _through_approval(entity: Entity, type_: type[RowType]) -> dict[str, Any]:
     }
 
 
+@cache
+def _invitation_answer() -> Any:
+    """``InvitationAnswer``: one enum, however many mutations take it."""
+    return choices_enum(
+        "InvitationAnswer",
+        "What is done with a pending invitation or request.",
+        (
+            (memberships.Answer.ACCEPT.value, "Accept it: the invitee (or requester) joins."),
+            (memberships.Answer.REJECT.value, "Reject it."),
+            (memberships.Answer.CANCEL.value, "Withdraw it (who sent it, or the managers)."),
+        ),
+    )
+
+
+def _answer(entity: Entity, type_: type[RowType]) -> dict[str, Any]:
+    """``answer<T>(id:, answer:)``: accept, reject or cancel a pending invitation or request
+    (accepting makes the invitee a member; the record is then gone)."""
+
+    async def answer(info: strawberry.Info, id: Any, answer: Any) -> Any:
+        try:
+            await memberships.answer(info.context, entity, id, answer.value)
+        except NeurogateError as error:
+            return error_result(error)
+        return Done()
+
+    argument: Any = Annotated[
+        _invitation_answer(), strawberry.argument(description="Accept, reject or cancel it.")
+    ]
+    return {
+        f"answer_{to_snake_case(type_.__name__)}": _field(
+            answer,
+            {"id": _id(entity), "answer": argument, "return": DeleteResult},
+            f"Accept or reject a {entity.name} (its invitee, or the managers it is for), or "
+            "cancel it (who sent it).",
+        )
+    }
+
+
 def build_mutation() -> type:
     """The ``Mutation`` fields of every writable entity."""
     fields: dict[str, Any] = {}
     for type_ in ROW_TYPES:
         entity = ENTITIES[type_.entity.name]
+        if entity.name in memberships.ANSWERED:
+            fields.update(_answer(entity, type_))
         if entity.writes is Writes.DIRECT:
             fields.update(_direct(entity, type_))
         elif entity.writes is Writes.APPROVAL:

@@ -1,7 +1,9 @@
 """Who may change what: roles as SQL predicates and plain checks, next to the visibility rule.
 
 Roles: admins may change everything; reviewers review taxonomy approvals; project members are
-viewers, editors or managers; brains and uploads belong to their uploader.
+viewers, editors or managers (managers also send the project's invitations); group managers
+change their group, its laboratory and its invitations; brains and uploads belong to their
+uploader.
 """
 
 from __future__ import annotations
@@ -12,15 +14,23 @@ from enum import StrEnum
 from sqlalchemy import Select, Table, and_, false, or_, select
 
 from gateway.auth.principal import Principal
-from gateway.auth.visibility import Predicate, caller_lab_ids
+from gateway.auth.visibility import (
+    Predicate,
+    caller_lab_ids,
+    managed_group_ids,
+    managed_project_ids,
+)
 from gateway.db.models import (
     Brain,
     FileUpload,
+    GroupMembershipRequest,
+    Laboratory,
     Project,
     ProjectMember,
     Publication,
     Session,
     Subject,
+    UserGroup,
     table,
 )
 from gateway.db.models._base import Seen
@@ -96,11 +106,27 @@ def editable(tbl: Table, principal: Principal) -> Predicate | None:
         return tbl.c.user_id == principal.user_id
     if tbl is table(ProjectMember):
         return false()  # membership changes need a manager (resolvers.experiments)
+    if tbl is table(UserGroup):
+        return tbl.c.id.in_(managed_group_ids(principal))
+    if tbl is table(Laboratory):
+        return tbl.c.group_id.in_(managed_group_ids(principal))
+    if tbl is table(GroupMembershipRequest):
+        return tbl.c.user_id == principal.user_id  # type: ignore[no-any-return]
+    if tbl.info.get("visibility") is Seen.INVITATIONS:
+        return _invited_by_manager(tbl, principal)
     if tbl.info.get("visibility") is Seen.PERSONAL:
         return tbl.c.user_id == principal.user_id  # type: ignore[no-any-return]
     if tbl.info.get("visibility") in (Seen.IN_PROJECT, Seen.WITH_PARENT):
         return _with_editable_parent(tbl, principal)
     return false()  # taxonomy changes go through approvals; the rest is admin-only
+
+
+def _invited_by_manager(tbl: Table, principal: Principal) -> Predicate:
+    """Invitations: sent, changed and withdrawn by the managers of the project (or, for a
+    group invitation, the group) they invite into."""
+    if "project_id" in tbl.c:
+        return tbl.c.project_id.in_(managed_project_ids(principal))
+    return tbl.c.group_id.in_(managed_group_ids(principal))
 
 
 def _with_editable_parent(tbl: Table, principal: Principal) -> Predicate:
@@ -114,10 +140,3 @@ def _with_editable_parent(tbl: Table, principal: Principal) -> Predicate:
     rule = editable(parent, principal)
     parents = select(parent.c.id) if rule is None else select(parent.c.id).where(rule)
     return tbl.c[column].in_(parents.correlate(None))
-
-
-def managed_project_ids(principal: Principal) -> Select[tuple[uuid.UUID]]:
-    """Projects whose membership ``principal`` may change."""
-    return select(_members.c.project_id).where(
-        _members.c.user_id == principal.user_id, _members.c.role == ProjectRole.MANAGER.value
-    )

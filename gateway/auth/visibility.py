@@ -39,6 +39,7 @@ from sqlalchemy import (
 from gateway.auth.principal import Portal, Principal
 from gateway.db.models import (
     Brain,
+    GroupMember,
     LabMembership,
     Project,
     ProjectMember,
@@ -60,6 +61,7 @@ class MissingRule(LookupError):
 
 _projects, _members, _brains = table(Project), table(ProjectMember), table(Brain)
 _sessions, _lab_members = table(Session), table(LabMembership)
+_group_members = table(GroupMember)
 
 
 def sees_private(principal: Principal) -> bool:
@@ -169,6 +171,44 @@ def _personal(rows: Any, principal: Principal) -> Predicate:
     return or_(public, _own_rows(rows, principal)) if sees_private(principal) else public
 
 
+def managed_group_ids(principal: Principal) -> Select[tuple[int]]:
+    """The groups ``principal`` manages (owners manage theirs)."""
+    return (
+        select(_group_members.c.group_id)
+        .where(
+            _group_members.c.user_id == principal.user_id,
+            or_(_group_members.c.is_manager.is_(true()), _group_members.c.is_owner.is_(true())),
+        )
+        .correlate(None)
+    )
+
+
+def managed_project_ids(principal: Principal) -> Select[tuple[uuid.UUID]]:
+    """The projects whose membership ``principal`` manages."""
+    return (
+        select(_members.c.project_id)
+        .where(_members.c.user_id == principal.user_id, _members.c.role == "manager")
+        .correlate(None)
+    )
+
+
+def _invitations(rows: Any, principal: Principal) -> Predicate:
+    """Invitations and requests: seen by whom they name (``user_id``, the invitee or the
+    requester), by who sent them, and by the managers of the group or project they are
+    about, the ones who may act on them."""
+    if not sees_private(principal):
+        return false()
+    clauses: list[Predicate] = []
+    for column in ("user_id", "inviter_id"):
+        if column in rows.c:
+            clauses.append(rows.c[column] == principal.user_id)
+    if "group_id" in rows.c:
+        clauses.append(rows.c.group_id.in_(managed_group_ids(principal)))
+    if "project_id" in rows.c:
+        clauses.append(rows.c.project_id.in_(managed_project_ids(principal)))
+    return or_(*clauses)
+
+
 def _with_parent(tbl: Table) -> Rule:
     """The rule of rows of another row (a session's users, say): visible with that row, as
     its own rule says."""
@@ -204,6 +244,7 @@ _RULES: dict[Seen, Rule] = {
     Seen.APPROVALS: _approvals_rule,
     Seen.OWN: _own_rows,
     Seen.PERSONAL: _personal,
+    Seen.INVITATIONS: _invitations,
 }
 
 

@@ -14,6 +14,7 @@ from resolvers.catalog import (
     connectome,
     dissemination,
     experiments,
+    groups,
     holdings,
     modules,
     personal,
@@ -39,6 +40,7 @@ ENTITIES: dict[str, Entity] = with_reverse_relations(
     entity
     for domain in (
         accounts,
+        groups,
         taxonomy,
         references,
         experiments,

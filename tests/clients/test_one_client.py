@@ -355,6 +355,31 @@ async def test_anonymous_requests_are_refused_as_alyx_refuses_them(live: Live) -
     await run(scenario)
 
 
+async def test_an_admin_creates_labs_and_projects_through_one(live: Live) -> None:
+    """ONE finds the create action in the schema; only administrators may use it (Alyx's
+    403 for the others); users carry UUID ids."""
+
+    def scenario() -> None:
+        admin = live.client("ada")
+        assert "create" in admin.rest_schemes.actions("labs")
+        lab = admin.rest("labs", "create", data={"name": "hausserlab", "institution": "Columbia"})
+        assert lab["name"] == "hausserlab" and lab["institution"] == "Columbia"
+        project = admin.rest(
+            "projects", "create", data={"name": "ibl_new", "description": "d", "users": ["eve"]}
+        )
+        assert "eve" in project["users"]
+        eve = live.client("eve")
+        assert eve.rest("projects", "read", id="ibl_new")["description"] == "d"
+        assert eve.rest("labs", "read", id="hausserlab")["institution"] == "Columbia"
+        with pytest.raises(requests.HTTPError) as refused:
+            eve.rest("labs", "create", data={"name": "evelab"})
+        assert refused.value.response.status_code == 403
+        for user in eve.rest("users", "list"):
+            assert str(uuid.UUID(user["id"])) == user["id"]
+
+    await run(scenario)
+
+
 # --- ONE under Python 3.10, whose datetime.fromisoformat refuses a trailing "Z" ------------
 
 PY310_VENV = Path(__file__).resolve().parents[2] / ".cache" / "one-py310"  # git-ignored

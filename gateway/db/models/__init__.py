@@ -4,7 +4,14 @@ from sqlalchemy import Table
 from sqlmodel import SQLModel
 
 from gateway.db.models._base import use_fast_uuids
-from gateway.db.models.accounts import DeviceLogin, LabMembership, Laboratory, Token, User
+from gateway.db.models.accounts import (
+    DeviceLogin,
+    LabMembership,
+    Laboratory,
+    LabPrincipalInvestigator,
+    Token,
+    User,
+)
 from gateway.db.models.atlas import BrainRegion, ProbeInsertion, TrajectoryEstimate
 from gateway.db.models.brains import Brain, FileUpload
 from gateway.db.models.breeding import Breeding
@@ -35,6 +42,14 @@ from gateway.db.models.experiments import (
     SessionUser,
     Subject,
     SubjectProject,
+)
+from gateway.db.models.groups import (
+    GroupMember,
+    GroupMembershipInvitation,
+    GroupMembershipRequest,
+    ProjectGroupMembershipInvitation,
+    ProjectMembershipInvitation,
+    UserGroup,
 )
 from gateway.db.models.holdings import Consumable, ConsumableStock, Equipment
 from gateway.db.models.modules import (
@@ -96,10 +111,14 @@ __all__ = [
     "DeviceLogin",
     "Equipment",
     "FileUpload",
+    "GroupMember",
+    "GroupMembershipInvitation",
+    "GroupMembershipRequest",
     "HardwareDevice",
     "Inventory",
     "Journal",
     "LabMembership",
+    "LabPrincipalInvestigator",
     "Laboratory",
     "License",
     "LicenseBehavioralAssay",
@@ -114,7 +133,9 @@ __all__ = [
     "Procedure",
     "ProcedureLog",
     "Project",
+    "ProjectGroupMembershipInvitation",
     "ProjectMember",
+    "ProjectMembershipInvitation",
     "ProjectPublication",
     "Protocol",
     "ProtocolLicense",
@@ -137,5 +158,6 @@ __all__ = [
     "Token",
     "TrajectoryEstimate",
     "User",
+    "UserGroup",
     "table",
 ]

@@ -78,6 +78,9 @@ class Seen(StrEnum):
     APPROVALS = "approvals"  # one's own proposals; reviewers see every one
     OWN = "own"  # one's own rows (``user_id``)
     PERSONAL = "personal"  # one's own rows (``user_id``) and those made public (``is_public``)
+    # Invitations and requests: their invitee or requester (``user_id``), their inviter, and
+    # the managers of the group (``group_id``) or project (``project_id``) they are about.
+    INVITATIONS = "invitations"
 
 
 def order_index(model: Any, *fields: str) -> Index:

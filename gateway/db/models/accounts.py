@@ -24,12 +24,40 @@ class Laboratory(SQLModel, table=True):
     __table_args__ = seen_by(Seen.EVERYONE)
 
     id: uuid.UUID = uuid_pk()
-    name: str = Field(max_length=255, unique=True, index=True)
+    # BrainSTEM names a laboratory through its group; one made there gets a name of its own.
+    name: str = Field(
+        default_factory=lambda: f"lab_{uuid.uuid4().hex[:12]}",
+        max_length=255,
+        unique=True,
+        index=True,
+    )
     institution: str = Field(default="", max_length=255)
     address: str = Field(default="", max_length=255)
     timezone: str = Field(default="UTC", max_length=64)
     json_data: dict | None = json_field()
+    # BrainSTEM's laboratory: the group it is, and where it is.
+    group_id: int | None = Field(
+        default=None, foreign_key="user_group.id", index=True, ondelete="SET NULL"
+    )
+    description: str = Field(default="", max_length=500)
+    website: str = Field(default="", max_length=200)
+    department: str = Field(default="", max_length=100)
+    city: str = Field(default="", max_length=100)
+    country: str = Field(default="", max_length=100)
     created_at: datetime = created_at()
+    updated_at: datetime = updated_at()
+
+
+class LabPrincipalInvestigator(SQLModel, table=True):
+    """BrainSTEM's ``principal_investigators`` of a laboratory."""
+
+    __tablename__ = "lab_principal_investigator"
+    __table_args__ = seen_by(Seen.EVERYONE)
+
+    lab_id: uuid.UUID = Field(foreign_key="laboratory.id", primary_key=True, ondelete="CASCADE")
+    user_id: int = Field(
+        foreign_key="user_account.id", primary_key=True, index=True, ondelete="CASCADE"
+    )
 
 
 class User(SQLModel, table=True):
@@ -37,6 +65,8 @@ class User(SQLModel, table=True):
     __table_args__ = seen_by(Seen.EVERYONE)
 
     id: int | None = Field(default=None, primary_key=True)
+    # The id Alyx shows (its users have UUID keys); BrainSTEM's and GraphQL's is ``id``.
+    alyx_id: uuid.UUID = Field(default_factory=uuid.uuid4, unique=True, index=True)
     email: str = Field(max_length=254, unique=True, index=True)
     username: str = Field(max_length=150, unique=True, index=True)
     first_name: str = Field(default="", max_length=150)

@@ -13,6 +13,8 @@ from typing import Any
 
 from sqlalchemy import Row
 
+from gateway.auth.principal import Principal
+from gateway.errors import Forbidden, Unauthenticated
 from gateway.rest.alyx import atlas, records, writes
 from gateway.rest.alyx.fields import Shape
 from gateway.rest.alyx.filters import (
@@ -25,6 +27,7 @@ from gateway.rest.alyx.filters import (
 )
 from gateway.rest.alyx.query import Listing
 from resolvers import datasets, declared, experiments
+from resolvers import writes as entity_writes
 from resolvers.catalog import ENTITIES
 from resolvers.context import Context
 from resolvers.experiments import Mode
@@ -153,7 +156,38 @@ DATASETS = Endpoint(
     scope=datasets.ATTACHED,
 )
 
-# --- labs and projects by name, users by username (read-only) ----------------------------------
+# --- labs and projects by name (written by administrators), users by username (read-only) -------
+
+
+# Django REST framework's refusal, as Alyx answers a write its caller may not make.
+NOT_PERMITTED = "You do not have permission to perform this action."
+
+
+def require_admin(principal: Principal) -> None:
+    if not principal.is_authenticated:
+        raise Unauthenticated("Authentication credentials were not provided.")
+    if not principal.is_admin:
+        raise Forbidden(NOT_PERMITTED)
+
+
+def _for_admins(entity: Entity) -> Writes:
+    """Alyx's labs and projects are created, changed and deleted by administrators (Alyx's
+    staff): anyone else gets Alyx's 403."""
+    fields = writes.LAB if entity.name == "Laboratory" else writes.PROJECT
+
+    async def create(ctx: Context, values: Mapping[str, Any]) -> Row[Any]:
+        require_admin(ctx.principal)
+        return await entity_writes.create(ctx, entity, values)
+
+    async def update(ctx: Context, key: Any, values: Mapping[str, Any], mode: Mode) -> Row[Any]:
+        require_admin(ctx.principal)
+        return await entity_writes.update(ctx, entity, key, values, mode)
+
+    async def delete(ctx: Context, key: Any) -> None:
+        require_admin(ctx.principal)
+        await entity_writes.delete(ctx, entity, key)
+
+    return Writes(fields, create, update, delete)
 
 
 def _read_only(
@@ -163,17 +197,40 @@ def _read_only(
     filters: Listing,
     shape: Shape,
     anonymous: frozenset[str] = frozenset(),
+    written: Writes | None = None,
 ) -> Endpoint:
     """An endpoint whose records are looked up by ``key`` and read the same in a list."""
     entity = shape.entity
     return Endpoint(
-        name, entity, key, key, None, description, filters, shape, shape, anonymous=anonymous
+        name,
+        entity,
+        key,
+        key,
+        None,
+        description,
+        filters,
+        shape,
+        shape,
+        writes=written,
+        anonymous=anonymous,
     )
 
 
-LABS = _read_only("labs", "name", "Laboratories, by name.", LAB_FILTERS, records.LAB)
+LABS = _read_only(
+    "labs",
+    "name",
+    "Laboratories, by name (administrators create and change them).",
+    LAB_FILTERS,
+    records.LAB,
+    written=_for_admins(ENTITIES["Laboratory"]),
+)
 PROJECTS = _read_only(
-    "projects", "name", "Projects, by name, with their members.", PROJECT_FILTERS, records.PROJECT
+    "projects",
+    "name",
+    "Projects, by name, with their members (administrators create and change them).",
+    PROJECT_FILTERS,
+    records.PROJECT,
+    written=_for_admins(ENTITIES["Project"]),
 )
 USERS = _read_only(
     "users",

@@ -209,8 +209,8 @@ USER_FILTERS = Listing(
     catalog.USER,
     (Param("username", equals("username"), "The username."),),
     django={
-        "pk": "id",
-        "id": "id",
+        "pk": "alyx_id",
+        "id": "alyx_id",
         "username": "username",
         "first_name": "first_name",
         "last_name": "last_name",

@@ -339,11 +339,11 @@ PROJECT = Shape(
         "users": Each("members.user.username"),
     },
 )
-# UserSerializer. The email address is not shown: no surface exposes it.
+# UserSerializer, with Alyx's UUID ids. The email address is not shown: no surface exposes it.
 USER = Shape(
     ENTITIES["User"],
     {
-        "id": Value("id"),
+        "id": Value("alyx_id", text),
         "username": Value("username"),
         "email": NULL,
         "subjects_responsible": Each("responsible_for.nickname"),

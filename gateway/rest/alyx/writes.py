@@ -20,7 +20,8 @@ from sqlalchemy import Row, Table
 
 from gateway.db.models import Laboratory, Project, Species, Strain, Subject, User, table
 from gateway.errors import BadRequest
-from resolvers import experiments
+from resolvers import declared, experiments
+from resolvers.catalog import LABORATORY
 from resolvers.context import Context
 
 Convert = Callable[[Context, str, Any], Awaitable[Any]]
@@ -215,4 +216,41 @@ SESSION = Fields(
     ),
     not_stored=frozenset({"location", "procedures", "parent_session", "extended_qc"}),
     accepted=frozenset(experiments.SESSION_RULES),
+)
+
+# Labs and projects (administrators only: :mod:`.endpoints`).
+LAB = Fields(
+    writable={
+        "name": ("name", _as_is),
+        "institution": ("institution", _text),
+        "address": ("address", _text),
+        "timezone": ("timezone", _as_is),
+        "json": ("json_data", _as_is),
+    },
+    # Computed here (no repositories, no weighing thresholds): ignored, as read-only fields are.
+    read_only=frozenset({"id", "url", "repositories", "reference_weight_pct", "zscore_weight_pct"}),
+    not_stored=frozenset(),
+    accepted=frozenset(declared.rules(LABORATORY)),
+)
+
+
+async def _project_users(ctx: Context, name: str, value: Any) -> Any:
+    """Alyx's project ``users`` (usernames) as the project's members, who may change what it
+    holds (Alyx's project users do)."""
+    if value is None:
+        return {}
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise BadRequest("Expected a list of usernames.", field=name)
+    return {username.strip(): {"can_change": True} for username in value}
+
+
+PROJECT = Fields(
+    writable={
+        "name": ("name", _as_is),
+        "description": ("description", _text),
+        "users": ("members", _project_users),
+    },
+    read_only=frozenset({"id", "url"}),
+    not_stored=frozenset(),
+    accepted=frozenset({*experiments.PROJECT_RULES, "members"}),
 )

@@ -29,9 +29,10 @@ def shown(entity: Entity, **fields: str) -> dict[str, str]:
 
 
 def is_members(relation: Relation) -> bool:
-    """Whether ``relation`` is a project's memberships, which BrainSTEM shows as ``users``:
-    ``{username: {can_change, is_manager, is_owner}}``."""
-    return relation.target == "ProjectMember"
+    """Whether ``relation`` is a project's or a group's memberships, which BrainSTEM shows as
+    ``users``: ``{username: {can_change, is_manager, is_owner}}`` (a group's without
+    ``can_change``)."""
+    return relation.target in ("ProjectMember", "GroupMember")
 
 
 class Writes(Enum):
@@ -64,6 +65,12 @@ class Model:
     approval_of: str | None = None  # approvals: the taxonomy model they change
     # Approvals: the approval's relation to the record it changes (``species``).
     changes: str = ""
+    # Body fields BrainSTEM requires on a create or PUT that the entity graph does not (a
+    # subject's projects: Alyx's subjects need none).
+    required: frozenset[str] = frozenset()
+    # Actions on a record, ``…/{id}/<action>``, besides an approval's review (an invitation's
+    # accept, reject and cancel; a group's join and leave).
+    actions: frozenset[str] = frozenset()
 
     def filter_field(self, name: str) -> str | None:
         """The entity field a BrainSTEM filter or sort name stands for."""
@@ -195,6 +202,7 @@ SUBJECT = Model(
     unmodelled=frozenset({"procedures", "subjectlogs", "licenses", "cohorts"}),
     writes=Writes.EXPERIMENT,
     read_only=frozenset({"id", "procedures", "subjectlogs", "links", "name_used_in_storage"}),
+    required=frozenset({"projects"}),
 )
 SESSION = Model(
     "session",
@@ -371,7 +379,35 @@ def with_declared_relations(model: Model) -> Model:
     )
 
 
-_DECLARED = tuple(declared(e) for e in catalog.ENTITIES.values() if e.brainstem is not None)
+_ANSWERS = frozenset({"accept", "reject", "cancel"})
+# What BrainSTEM's users app and invitations add to their declarations: actions, and the
+# group's ``users`` ({user: rights}: see resolvers.memberships).
+_ACTIONS: Mapping[str, frozenset[str]] = {
+    "group": frozenset({"join", "leave"}),
+    "group_membership_invitation": _ANSWERS,
+    "group_membership_request": _ANSWERS,
+    "project_membership_invitation": _ANSWERS,
+    "project_group_membership_invitation": _ANSWERS,
+}
+# Its principal investigators may be none (BrainSTEM lists such laboratories).
+_REQUIRED: Mapping[str, frozenset[str]] = {"laboratory": frozenset({"group", "institution"})}
+_ALSO_WRITTEN: Mapping[str, Mapping[str, str]] = {"group": {"users": "users"}}
+
+
+def _with_users_app(model: Model) -> Model:
+    also = _ALSO_WRITTEN.get(model.name, {})
+    return replace(
+        model,
+        actions=_ACTIONS.get(model.name, frozenset()),
+        required=_REQUIRED.get(model.name, frozenset()),
+        also_writable=also,
+        read_only=model.read_only - set(also),
+    )
+
+
+_DECLARED = tuple(
+    _with_users_app(declared(e)) for e in catalog.ENTITIES.values() if e.brainstem is not None
+)
 MODELS: Mapping[str, Model] = {
     m.name: m
     for m in (

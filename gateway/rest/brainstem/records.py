@@ -33,6 +33,10 @@ RELATED_MAX = 10_000
 _ALL_RELATED = QuerySpec(window=Window(limit=RELATED_MAX))
 # A project's members as BrainSTEM shows them: role, ownership, username.
 _MEMBERS = read.Include(("is_owner", "role"), (Follow("user", read.Include(("username",))),))
+# A group's members: the same, with managers flagged instead of roles.
+_GROUP_MEMBERS = read.Include(
+    ("is_owner", "is_manager"), (Follow("user", read.Include(("username",))),)
+)
 # Where an approval's node holds the current record it changes.
 _CURRENT = "current_record"
 
@@ -64,7 +68,8 @@ def include_of(model: Model, tree: Include) -> read.Include:
     for name, relation_name in model.relations.items():
         relation = model.relation(name)
         if is_members(relation):
-            follows.append(Follow(relation_name, _MEMBERS, name, _ALL_RELATED))
+            members = _MEMBERS if relation.target == "ProjectMember" else _GROUP_MEMBERS
+            follows.append(Follow(relation_name, members, name, _ALL_RELATED))
         elif name in tree:
             embedded = include_of(BY_ENTITY[relation.target], tree[name])
             follows.append(Follow(relation_name, embedded, name, _ALL_RELATED))
@@ -144,17 +149,20 @@ def _embed(
             record[name] = [rendered[id(child)] for child in children]
 
 
-def _members(members: Sequence[Any]) -> dict[str, Any]:
-    """``{username: {can_change, is_manager, is_owner}}``; hidden users are left out."""
+def _rights(member: Any) -> dict[str, bool]:
+    if "role" not in member.__dict__:  # a group's member
+        return {"is_manager": member.is_manager, "is_owner": member.is_owner}
     return {
-        member.user.username: {
-            "can_change": member.role in EDITING_ROLES,
-            "is_manager": member.role == ProjectRole.MANAGER.value,
-            "is_owner": member.is_owner,
-        }
-        for member in members
-        if member.user is not None
+        "can_change": member.role in EDITING_ROLES,
+        "is_manager": member.role == ProjectRole.MANAGER.value,
+        "is_owner": member.is_owner,
     }
+
+
+def _members(members: Sequence[Any]) -> dict[str, Any]:
+    """``{username: {can_change, is_manager, is_owner}}`` (a group's without
+    ``can_change``); hidden users are left out."""
+    return {member.user.username: _rights(member) for member in members if member.user is not None}
 
 
 def _proposal(taxonomy: Model, approval: Any, record: Record) -> Record:

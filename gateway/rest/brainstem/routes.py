@@ -98,7 +98,16 @@ def _keeps_entries(model: Model) -> bool:
 
 async def _action(request: Request, ctx: Context, model: Model, key: Any, action: str) -> Response:
     """``PATCH …/{id}/accept`` or ``/reject`` (BrainSTEM's current docs and both clients);
-    ``PATCH …/{id}/add_entry`` (``change_entry``, ``remove_entry``) on a log."""
+    ``PATCH …/{id}/add_entry`` (``change_entry``, ``remove_entry``) on a log; an invitation's
+    or request's ``accept``, ``reject`` and ``cancel``, a group's ``join`` and ``leave``, which
+    the client sends as ``load(model, id=…, options=…)``: a GET."""
+    if action in model.actions:
+        if request.method not in ("GET", "PATCH", "POST"):
+            raise MethodNotAllowed(f'Method "{request.method}" not allowed.')
+        acted = await writes.act(ctx, model, key, action)
+        if isinstance(acted, str):
+            return json_response({"detail": acted})
+        return await _one(ctx, acted.model, acted.row.id, acted.status)
     entries = action in ENTRY_ACTIONS and _keeps_entries(model)
     if action not in ACTIONS and not entries:
         raise NotFound("Not found.")
@@ -120,7 +129,7 @@ async def _dispatch(request: Request, portal: Portal) -> Response:
         raise NotFound("Not found.")
     app, name, *rest = segments
     model = _model(app, name)
-    if portal is Portal.PUBLIC and request.method not in READS:
+    if portal is Portal.PUBLIC and (request.method not in READS or len(rest) == 2):
         raise MethodNotAllowed("The public portal is read-only.")
     ctx = context_of(request, in_portal(principal_of(request), portal))
     if not rest:

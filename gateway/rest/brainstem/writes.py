@@ -13,8 +13,12 @@ from sqlalchemy import Row
 
 from gateway.db.models.taxonomy import ApprovalAction
 from gateway.errors import BadRequest, MethodNotAllowed, NotFound
-from gateway.rest.brainstem.models import MODELS, Model, Writes
-from resolvers import approvals, writes
+from gateway.rest.brainstem.models import (
+    MODELS,
+    Model,
+    Writes,
+)
+from resolvers import approvals, memberships, writes
 from resolvers.approvals import Decision
 from resolvers.context import Context
 from resolvers.experiments import Mode
@@ -49,17 +53,17 @@ def domain_values(model: Model, body: Mapping[str, Any], method: str) -> dict[st
     return values
 
 
-def _require_projects(model: Model, values: Mapping[str, Any], *, whole: bool) -> None:
-    """BrainSTEM requires a subject to be in at least one project (DOMAIN.md §4); the domain
-    does not (an Alyx subject belongs to its lab), so the rule is this surface's. ``whole``:
-    a create or a PUT, which must name them."""
-    if model.name != "subject":
-        return
-    if "project_ids" in values:
-        if values["project_ids"] in (None, []):
-            raise BadRequest("Give a non-empty list of project ids.", field="projects")
-    elif whole:
-        raise BadRequest("This field is required.", field="projects")
+def _require_fields(model: Model, body: Mapping[str, Any], *, whole: bool) -> None:
+    """Fields BrainSTEM requires that the domain does not: a subject's projects (DOMAIN.md
+    §4; an Alyx subject belongs to its lab), a laboratory's group and institution (an Alyx
+    lab has neither). ``whole``: a create or a PUT, which must name them; a value given must
+    not be blank (nor an empty list)."""
+    for name in sorted(model.required):
+        if name in body:
+            if body[name] in (None, [], ""):
+                raise BadRequest("This field may not be blank or empty.", field=name)
+        elif whole:
+            raise BadRequest("This field is required.", field=name)
 
 
 def _notes(model: Model, body: Mapping[str, Any]) -> tuple[str, Mapping[str, Any]]:
@@ -90,7 +94,7 @@ async def create(ctx: Context, model: Model, body: Mapping[str, Any]) -> Written
     """POST; a new taxonomy record is proposed (the answer is the approval), not made."""
     notes, body = _notes(model, body)
     values = domain_values(model, body, "POST")
-    _require_projects(model, values, whole=True)
+    _require_fields(model, body, whole=True)
     with _named_for(model):
         if model.writes is Writes.EXPERIMENT:
             row = await writes.create(ctx, model.entity, values)
@@ -110,7 +114,7 @@ async def update(
         return await review(ctx, model, key, body.get("options"))
     notes, body = _notes(model, body)
     values = domain_values(model, body, "PUT" if replace else "PATCH")
-    _require_projects(model, values, whole=replace)
+    _require_fields(model, body, whole=replace)
     with _named_for(model):
         if model.writes is Writes.EXPERIMENT:
             mode = Mode.REPLACE if replace else Mode.PATCH
@@ -148,3 +152,20 @@ async def review(ctx: Context, model: Model, key: Any, decision: Any) -> Written
         raise NotFound("Approval not found.")
     row = await approvals.review(ctx, approval_id=key, decision=Decision(decision))
     return Written(model, row)
+
+
+_DONE = {"accept": "accepted", "reject": "rejected", "cancel": "cancelled"}
+
+
+async def act(ctx: Context, model: Model, key: Any, action: str) -> Written | str:
+    """A record's action (:attr:`Model.actions`): joining a group files a request (the
+    answer); leaving a group, or answering an invitation or request (which is then gone),
+    answers what was done."""
+    if action == "join":
+        row = await memberships.join_group(ctx, key)
+        return Written(MODELS["group_membership_request"], row, 201)
+    if action == "leave":
+        await memberships.leave_group(ctx, key)
+        return f"You left the {model.name}."
+    await memberships.answer(ctx, model.entity, key, action)
+    return f"The {model.name.replace('_', ' ')} was {_DONE[action]}."

@@ -2,7 +2,7 @@
 SQLite's batch alterations since 0019 rebuilt without their directions
 
 Revision ID: 0020
-Revises: 0012
+Revises: 0013
 Create Date: 2026-12-03 08:00:00.000000
 """
 
@@ -15,7 +15,7 @@ from gateway.db.order_indexes import (
 )
 
 revision = '0020'
-down_revision = '0012'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 
@@ -28,6 +28,10 @@ ORDERS = {
     'consumable_stock': ('created_at', None),
     'equipment': ('created_at', None),
     'procedure_log': ('created_at DESC', None),
+    'group_membership_invitation': ('created_at DESC', None),
+    'group_membership_request': ('created_at DESC', None),
+    'project_membership_invitation': ('created_at DESC', None),
+    'project_group_membership_invitation': ('created_at DESC', None),
 }
 
 # Descending order indexes of 0019 on tables altered since (SQLite copied them without).
