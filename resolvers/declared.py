@@ -19,6 +19,7 @@ Each write is one transaction.
 
 from __future__ import annotations
 
+import math
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -28,6 +29,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Float,
     Integer,
     Row,
     String,
@@ -105,6 +107,31 @@ def _required_keys(name: str, value: Any) -> list[uuid.UUID]:
 _JSON_PARSERS: Mapping[str, Parser] = {"tags": tags, "extra_fields": extra_fields}
 
 
+def _number(minimum: float | None, *, required: bool) -> Parser:
+    """A finite number (a numeric string too, as a form sends it), at least ``minimum``."""
+
+    def parse(name: str, value: Any) -> float | None:
+        if value is None or value == "":
+            if required:
+                raise BadRequest("This field may not be null.", field=name)
+            return None
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            raise BadRequest("A valid number is required.", field=name)
+        try:
+            number = float(value)
+        except ValueError:
+            raise BadRequest("A valid number is required.", field=name) from None
+        if not math.isfinite(number):
+            raise BadRequest("A valid number is required.", field=name)
+        if minimum is not None and number < minimum:
+            raise BadRequest(
+                f"Ensure this value is greater than or equal to {minimum:g}.", field=name
+            )
+        return number
+
+    return parse
+
+
 def _parser(entity: Entity, name: str) -> Parser:
     """How a value of the attribute ``name`` is checked, from its declaration and column."""
     attribute = entity.attributes[name]
@@ -118,6 +145,8 @@ def _parser(entity: Entity, name: str) -> Parser:
         return boolean
     if isinstance(sql, Integer):
         return optional_integer
+    if isinstance(sql, Float):
+        return _number(attribute.minimum, required=attribute.required)
     if isinstance(sql, DateTime):
         return optional_datetime
     if isinstance(sql, Date):
@@ -264,8 +293,8 @@ async def create_record(ctx: Context, entity: Entity, values: Mapping[str, Any])
     _check_structured(entity, cleaned, None)
     columns, links = _split(entity, cleaned)
     now = ctx.now()
-    if entity.author:
-        columns[entity.author] = user_id
+    if entity.author and columns.get(entity.author) is None:
+        columns[entity.author] = user_id  # unless writes may name another (a weighing's user)
     async with write_transaction(ctx.sessionmaker) as conn:
         await _check_references(conn, ctx, entity, {**columns, **links})
         rows = entity.table

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from resolvers.catalog import (
     accounts,
+    actions,
     brains,
     collections,
     connectome,
@@ -37,6 +38,7 @@ ENTITIES: dict[str, Entity] = with_reverse_relations(
         taxonomy,
         references,
         experiments,
+        actions,
         collections,
         modules,
         personal,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Table, and_, func
+from sqlalchemy import Table, and_, exists, func
 
 from gateway.auth.permissions import ProjectRole
 from gateway.db.models import (
@@ -18,6 +18,7 @@ from gateway.db.models import (
     Subject,
     SubjectProject,
     User,
+    WaterRestriction,
     table,
 )
 from gateway.db.models.experiments import Cohort, CohortSubject, SubjectSex, SubjectStatus
@@ -29,6 +30,7 @@ _project, _subject, _session = table(Project), table(Subject), table(Session)
 _subject_links, _session_links = table(SubjectProject), table(SessionProject)
 _lab, _user, _strain, _species = table(Laboratory), table(User), table(Strain), table(Species)
 _upload, _session_users = table(FileUpload), table(SessionUser)
+_restrictions = table(WaterRestriction)
 _cohort, _cohort_subjects = table(Cohort), table(CohortSubject)
 _members = table(ProjectMember)
 _CREATED = "When it was created (UTC)."
@@ -200,6 +202,14 @@ SUBJECT = Entity(
         ),
         "project_name": _project_names(_subject, _subject_links, "subject_id"),
         "in_project": _in_project(_subject, _subject_links, "subject_id"),
+        "water_restricted": FieldSpec(
+            exists().where(
+                _restrictions.c.subject_id == _subject.c.id, _restrictions.c.end_time.is_(None)
+            ),
+            Kind.BOOL,
+            False,
+            "Whether a water restriction of it is under way (started, not ended).",
+        ),
     },
     default_order=(Order("nickname"),),
     relations={

@@ -5,6 +5,15 @@ from sqlmodel import SQLModel
 
 from gateway.db.models._base import use_fast_uuids
 from gateway.db.models.accounts import DeviceLogin, LabMembership, Laboratory, Token, User
+from gateway.db.models.actions import (
+    ProcedureType,
+    Surgery,
+    SurgeryProcedure,
+    WaterAdministration,
+    WaterRestriction,
+    WaterType,
+    Weighing,
+)
 from gateway.db.models.brains import Brain, FileUpload
 from gateway.db.models.collections import Collection, CollectionSession
 from gateway.db.models.connectome import (
@@ -85,6 +94,7 @@ __all__ = [
     "Materialization",
     "Partnership",
     "Procedure",
+    "ProcedureType",
     "Project",
     "ProjectMember",
     "Segment",
@@ -101,7 +111,13 @@ __all__ = [
     "SubjectLog",
     "SubjectProject",
     "Supplier",
+    "Surgery",
+    "SurgeryProcedure",
     "Token",
     "User",
+    "WaterAdministration",
+    "WaterRestriction",
+    "WaterType",
+    "Weighing",
     "table",
 ]

@@ -331,12 +331,16 @@ def declared(entity: Entity) -> Model:
 
 
 def with_declared_relations(model: Model) -> Model:
-    """``model`` also showing the relations other entities declared on its entity (a
-    session's ``behaviors``), which then no longer answer as empty lists."""
+    """``model`` also showing the relations other entities served here declared on its
+    entity (a session's ``behaviors``), which then no longer answer as empty lists. Those
+    of entities BrainSTEM does not have (a subject's Alyx ``weighings``) stay out."""
     added = {
         name: name
         for name, relation in model.entity.relations.items()
-        if isinstance(relation, ToMany) and relation.declared_by and name not in model.relations
+        if isinstance(relation, ToMany)
+        and relation.declared_by
+        and name not in model.relations
+        and catalog.ENTITIES[relation.target].brainstem is not None
     }
     if not added:
         return model
