@@ -104,10 +104,12 @@ class WaterControl:
         for start, weight in sorted((s, w) for s, w in implants if s is not None):
             if weight:
                 control.implant_weights.append((control._local(start), weight))
-        ordered = sorted((r for r in restrictions if r[0] is not None), key=lambda r: r[0])
+        ordered = sorted(
+            ((s, e, w) for s, e, w in restrictions if s is not None), key=lambda r: r[0]
+        )
         if ordered and ordered[-1][2]:
             control.reference_weighing = (ordered[-1][0], ordered[-1][2])
-        control.water_restrictions = [(s, e, w) for s, e, w in ordered if s is not None]
+        control.water_restrictions = ordered
         control.water_administrations = sorted(
             ((control._local(d), v, s) for d, v, s in administrations if d is not None),
             key=lambda a: a[0],

@@ -21,6 +21,7 @@ from gateway.rest.alyx.fields import (
     Link,
     Nested,
     Shape,
+    Shows,
     Value,
     returns,
 )
@@ -124,12 +125,14 @@ def _zscore_weight_pct(subject: Any, env: Env) -> float:
     return water_control(subject, _now(env)).zscore_weight_pct
 
 
-SUBJECT_WATER = {
+SUBJECT_WATER: dict[str, Shows] = {
     "reference_weight": Computed(reference_weight, WATER_READS),
     "last_water_restriction": Computed(last_water_restriction, WATER_READS),
     "expected_water": Computed(expected_water, WATER_READS),
     "remaining_water": Computed(remaining_water, WATER_READS),
 }
+# What a subject's water control reads (the water requirement reads nothing else).
+WATER_CONTROL = Shape(_SUBJECT, SUBJECT_WATER).include
 # WaterRestrictedSubjectListSerializer
 WATER_RESTRICTED_SUBJECT = Shape(
     _SUBJECT,
@@ -148,7 +151,7 @@ WATER_RESTRICTED_SUBJECT = Shape(
 # --- records ------------------------------------------------------------------------------
 
 # WeighingDetailSerializer (also a subject's ``weighings``)
-WEIGHING_FIELDS = {
+WEIGHING_FIELDS: dict[str, Shows] = {
     "subject": Value("subject.nickname"),
     "date_time": Value("date_time", timestamp),
     "weight": Value("weight"),
@@ -157,7 +160,7 @@ WEIGHING_FIELDS = {
 }
 WEIGHING = Shape(_WEIGHING, WEIGHING_FIELDS)
 # WaterAdministrationDetailSerializer (also a subject's ``water_administrations``)
-WATER_ADMINISTRATION_FIELDS = {
+WATER_ADMINISTRATION_FIELDS: dict[str, Shows] = {
     "subject": Value("subject.nickname"),
     "date_time": Value("date_time", timestamp),
     "water_administered": Value("water_administered"),
@@ -169,7 +172,7 @@ WATER_ADMINISTRATION_FIELDS = {
 }
 WATER_ADMINISTRATION = Shape(_ADMINISTRATION, WATER_ADMINISTRATION_FIELDS)
 # SessionWaterAdminSerializer: a session's ``wateradmin_session_related``
-SESSION_WATER_ADMINISTRATION = {
+SESSION_WATER_ADMINISTRATION: dict[str, Shows] = {
     "id": Value("id", text),
     "name": Const(""),
     "water_type": Value("water_type.name"),

@@ -40,7 +40,7 @@ from gateway.rest.alyx.endpoints import (
     SUBJECTS,
     Endpoint,
 )
-from gateway.rest.alyx.fields import Computed, Env, Record, Shape, Urls
+from gateway.rest.alyx.fields import Env, Record, Shape, Urls
 from gateway.rest.alyx.query import MAX_LIMIT, alyx_window, typed
 from resolvers import catalog
 from resolvers.context import Context
@@ -51,7 +51,6 @@ from resolvers.read import Include, Read, read
 from resolvers.water import requirement_day
 
 Handler = Callable[[Request], Awaitable[Response]]
-WATER_REQUIREMENT = Computed(actions.water_control, actions.WATER_READS).include(SUBJECTS.entity)
 
 API_VERSION = "1"
 NOT_AUTHENTICATED = "Authentication credentials were not provided."  # Django REST framework's
@@ -232,7 +231,7 @@ async def water_requirement(request: Request) -> Response:
     nickname = request.path_params["nickname"]
     params = request.query_params
     start, end = (_requirement_day(params, name) for name in ("start_date", "end_date"))
-    node = await _one(ctx, SUBJECTS, WATER_REQUIREMENT, "nickname", nickname)
+    node = await _one(ctx, SUBJECTS, actions.WATER_CONTROL, "nickname", nickname)
     control = actions.water_control(node, ctx.now().replace(tzinfo=None))
     return json_response(
         {
