@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Table, and_, exists, func
+from sqlalchemy import Table, and_, func
 
 from gateway.auth.permissions import ProjectRole
 from gateway.db.models import (
@@ -202,13 +202,17 @@ SUBJECT = Entity(
         ),
         "project_name": _project_names(_subject, _subject_links, "subject_id"),
         "in_project": _in_project(_subject, _subject_links, "subject_id"),
-        "water_restricted": FieldSpec(
-            exists().where(
-                _restrictions.c.subject_id == _subject.c.id, _restrictions.c.end_time.is_(None)
+        # Alyx's water_restricted: isnull false selects subjects under water restriction.
+        "water_restriction_under_way": to_many(
+            _subject.c.id,
+            (
+                _restrictions.c.id,
+                and_(
+                    _restrictions.c.subject_id == _subject.c.id,
+                    _restrictions.c.end_time.is_(None),
+                ),
             ),
-            Kind.BOOL,
-            False,
-            "Whether a water restriction of it is under way (started, not ended).",
+            description="Its water restriction under way (started, not ended), if any.",
         ),
     },
     default_order=(Order("nickname"),),

@@ -249,7 +249,7 @@ WATER_RESTRICTED_SUBJECTS = Endpoint(
     filters=actions.NO_FILTERS,
     summary=actions.WATER_RESTRICTED_SUBJECT,
     detail=actions.WATER_RESTRICTED_SUBJECT,
-    scope=Filter("water_restricted", "eq", True),
+    scope=Filter("water_restriction_under_way", "isnull", False),
     items=False,
     record="WaterRestrictedSubject",
 )

@@ -56,7 +56,8 @@ def _water_restricted(entity: Entity, param: str, raw: str) -> Condition:
     living = AnyOf(
         (Filter("death_date", "isnull", True), Filter("death_date", "gt", datetime.now(UTC).date()))
     )
-    return AllOf((Filter("water_restricted", "eq", flag in {"true", "1"}), living))
+    restricted = Filter("water_restriction_under_way", "isnull", flag not in {"true", "1"})
+    return AllOf((restricted, living))
 
 
 SUBJECT_FILTERS = Listing(
