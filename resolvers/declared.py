@@ -107,6 +107,13 @@ def _required_keys(name: str, value: Any) -> list[uuid.UUID]:
 _JSON_PARSERS: Mapping[str, Parser] = {"tags": tags, "extra_fields": extra_fields}
 
 
+def _required_key(name: str, value: Any) -> Any:
+    """A key a record must have: given as null, it is refused (not a database error)."""
+    if value is None:
+        raise BadRequest("This field may not be null.", field=name)
+    return optional_key(name, value)
+
+
 def _number(minimum: float | None, *, required: bool) -> Parser:
     """A finite number (a numeric string too, as a form sends it), at least ``minimum``."""
 
@@ -180,7 +187,8 @@ def rules(entity: Entity) -> dict[str, Rule]:
             found[name] = Rule(_parser(entity, name), _default_of(column), attribute.required)
     for relation in entity.relations.values():
         if isinstance(relation, ToOne) and relation.writable:
-            found[relation.fk] = Rule(optional_key, required=relation.required)
+            parse = _required_key if relation.required else optional_key
+            found[relation.fk] = Rule(parse, required=relation.required)
         elif isinstance(relation, ToMany) and relation.writable:
             parse = _required_keys if relation.required else _keys
             found[relation.written_as] = Rule(parse, list, relation.required)

@@ -206,6 +206,7 @@ async def test_weighings_are_created_and_deleted_and_bad_ones_leave_nothing(
         ({"subject": "EJ002", "weight": "heavy"}, "weight"),
         ({"subject": "EJ002"}, "weight"),
         ({"subject": "nobody", "weight": 20}, "subject"),
+        ({"subject": None, "weight": 20}, "subject"),
     ):
         refused = await call("POST", "/weighings", "eve", json=body)
         assert refused.status_code == 400 and field in refused.json(), refused.text
