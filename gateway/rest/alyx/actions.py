@@ -16,7 +16,6 @@ from gateway.rest.alyx.fields import (
     NULL,
     Computed,
     Const,
-    Each,
     Env,
     Link,
     Nested,
@@ -204,6 +203,12 @@ PROCEDURE_TYPE = Shape(
         "description": Value("description"),
     },
 )
+@returns({"type": "array", "items": {"type": "string", "format": "uuid"}})
+def _procedure_ids(surgery: Any, env: Env) -> list[str]:
+    """The keys of the procedures performed in it (as text: PostgreSQL's are its own type)."""
+    return [str(procedure.id) for procedure in surgery.procedures]
+
+
 # SurgerySerializer (every field; related rows by key, the subject by nickname)
 SURGERY = Shape(
     _SURGERY,
@@ -220,7 +225,7 @@ SURGERY = Shape(
         "location": NULL,
         "lab": Value("lab_id", text),
         "users": Const([]),
-        "procedures": Each("procedures.id"),
+        "procedures": Computed(_procedure_ids, ("procedures.id",)),
     },
 )
 
