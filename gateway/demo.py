@@ -57,6 +57,7 @@ from gateway.demo_atlas import brain_regions, probe_insertions
 from gateway.demo_groups import seed_groups
 from gateway.demo_holdings import Lab, seed_holdings
 from gateway.demo_volumes import volume
+from gateway.demo_water import seed_water_control
 from gateway.storage import StagedFile, Storage
 
 CATEGORIES = {
@@ -414,6 +415,7 @@ async def seed_demo(session: AsyncSession, *, storage: Storage, seed: int = 7) -
             for day in range(3):
                 session.add(_weighing(subject, _pk(owner), start + timedelta(days=day), rng))
             await session.flush()
+            recorded = []
             for number in range(1, 5):
                 begin = start + timedelta(days=7 * s_index + number, hours=rng.randrange(6))
                 sess = Session(
@@ -431,6 +433,7 @@ async def seed_demo(session: AsyncSession, *, storage: Storage, seed: int = 7) -
                 session.add(sess)
                 await session.flush()
                 session.add(SessionProject(session_id=sess.id, project_id=project.id))
+                recorded.append(sess.id)
                 setup, assay = rigs[owners[lab]]
                 await _recorded(session, sess.id, subject.id, implant.id, rng, setup, assay)
                 if number <= 2:
@@ -442,6 +445,10 @@ async def seed_demo(session: AsyncSession, *, storage: Storage, seed: int = 7) -
                     session.add(
                         CollectionSession(collection_id=collection.id, session_id=sess.id)
                     )
+            if p_index == 0 and s_index == 0:  # README: the demo's water-restricted subject
+                await seed_water_control(
+                    session, subject.id, _pk(owner), labs[lab].id, start, recorded, seed=seed
+                )
 
     decision_making = BehavioralCategory.name == "Decision making"
     category = select(BehavioralCategory.id).where(decision_making)  # type: ignore[call-overload]

@@ -91,15 +91,6 @@ def _json(name: str, value: Any) -> Any:
     return value
 
 
-def _number(name: str, value: Any) -> float | None:
-    """A finite number (a FLOAT column: coordinates, angles)."""
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise BadRequest("A valid number is required.", field=name)
-    return float(value)
-
-
 def _integer_key(name: str, value: Any) -> int | None:
     """The id of a row keyed by an integer (a user, a group), as a number or its digits."""
     if isinstance(value, str) and value.strip().isdigit():
@@ -146,6 +137,31 @@ def _keys_of(target: str, *, required: bool) -> Parser:
 _JSON_PARSERS: Mapping[str, Parser] = {"tags": tags, "extra_fields": extra_fields}
 
 
+def _number(minimum: float | None, *, required: bool) -> Parser:
+    """A finite number (a numeric string too, as a form sends it), at least ``minimum``."""
+
+    def parse(name: str, value: Any) -> float | None:
+        if value is None or value == "":
+            if required:
+                raise BadRequest("This field may not be null.", field=name)
+            return None
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            raise BadRequest("A valid number is required.", field=name)
+        try:
+            number = float(value)
+        except ValueError:
+            raise BadRequest("A valid number is required.", field=name) from None
+        if not math.isfinite(number):
+            raise BadRequest("A valid number is required.", field=name)
+        if minimum is not None and number < minimum:
+            raise BadRequest(
+                f"Ensure this value is greater than or equal to {minimum:g}.", field=name
+            )
+        return number
+
+    return parse
+
+
 def _parser(entity: Entity, name: str) -> Parser:
     """How a value of the attribute ``name`` is checked, from its declaration and column."""
     attribute = entity.attributes[name]
@@ -160,7 +176,7 @@ def _parser(entity: Entity, name: str) -> Parser:
     if isinstance(sql, Integer):
         return optional_integer
     if isinstance(sql, Float):
-        return _number
+        return _number(attribute.minimum, required=attribute.required)
     if isinstance(sql, DateTime):
         return optional_datetime
     if isinstance(sql, Date):
@@ -359,12 +375,13 @@ async def create_record(
     _check_structured(entity, cleaned, None)
     columns, links = _split(entity, cleaned)
     now = ctx.now()
-    if entity.author:
-        columns[entity.author] = user_id
+    if entity.author and columns.get(entity.author) is None:
+        columns[entity.author] = user_id  # unless writes may name another (a weighing's user)
     async with write_transaction(ctx.sessionmaker) as conn:
         await _check_references(conn, ctx, entity, {**columns, **links})
         rows = entity.table
-        row = {**columns, "created_at": now, "updated_at": now}
+        stamps = {name: now for name in ("created_at", "updated_at") if name in rows.c}
+        row = {**columns, **stamps}
         async with _unique_clash_as_bad_request(conn, entity):
             inserted = await conn.execute(insert(rows).values(**row).returning(rows.c[entity.key]))
         key = inserted.scalar_one()

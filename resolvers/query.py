@@ -269,6 +269,8 @@ class Attribute:
     # The only values it holds (as stored), each with what it means: a surface may show them
     # as an enum (GraphQL does). Declared with :func:`resolvers.catalog.fields.choices`.
     choices: tuple[tuple[str, str], ...] = ()
+    # The least value a number may hold (Django's ``MinValueValidator``).
+    minimum: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -329,7 +331,8 @@ class Entity:
     lookups: tuple[str, ...] = ()
     # Its ``type`` + JSON ``details`` pairs, each validated against the schema its type names.
     structured: tuple[Structured, ...] = ()
-    # A column a new record's author is written to (read-only to writes).
+    # A column a new record's author is written to (read-only to writes, unless its
+    # relation is writable: then the author is who the write names, by default the caller).
     author: str = ""
     # What the BrainSTEM shim calls it (None: a model of its own, or not served there).
     brainstem: BrainstemName | None = None

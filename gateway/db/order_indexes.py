@@ -1,23 +1,29 @@
 """Creating and dropping the indexes that serve each list's default order, for the migrations
 that add them (0019, 0020): the models declare the same indexes with ``order_index``.
 
-``orders`` maps a table to its order's first term and, for PostgreSQL only, that term's NULLS
-clause (SQLite's indexes place NULL as its ORDER BY does and take no such clause); the key
-``id`` always follows."""
+``orders`` maps a table to its order's terms before the key ``id``, which always ends them,
+each with the NULLS clause PostgreSQL needs to place NULL where the gateway's ORDER BY does;
+SQLite's indexes place NULL as its ORDER BY does and take no such clause, so it is dropped
+there."""
 
 from __future__ import annotations
+
+import re
 
 import sqlalchemy as sa
 from alembic import op
 
-Orders = dict[str, tuple[str, str | None]]
+Orders = dict[str, tuple[str, ...]]
+
+_NULLS = re.compile(r"\s+NULLS\s+(FIRST|LAST)$", re.IGNORECASE)
 
 
 def create_order_indexes(orders: Orders) -> None:
-    postgres = op.get_bind().dialect.name == "postgresql"
-    for table, (first, nulls) in orders.items():
-        term = f"{first} {nulls}" if postgres and nulls else first
-        op.create_index(f"ix_{table}_order", table, [sa.literal_column(term), "id"], unique=False)
+    sqlite = op.get_bind().dialect.name == "sqlite"
+    for table, terms in orders.items():
+        written = [_NULLS.sub("", term) if sqlite else term for term in terms]
+        columns = [*(sa.literal_column(term) for term in written), "id"]
+        op.create_index(f"ix_{table}_order", table, columns, unique=False)
 
 
 def drop_order_indexes(orders: Orders) -> None:

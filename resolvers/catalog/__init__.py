@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from resolvers.catalog import (
     accounts,
+    actions,
     atlas,
     brains,
     breeding,
@@ -44,6 +45,7 @@ ENTITIES: dict[str, Entity] = with_reverse_relations(
         taxonomy,
         references,
         experiments,
+        actions,
         collections,
         dissemination,
         breeding,

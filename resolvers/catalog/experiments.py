@@ -19,6 +19,7 @@ from gateway.db.models import (
     Subject,
     SubjectProject,
     User,
+    WaterRestriction,
     table,
 )
 from gateway.db.models.experiments import Cohort, CohortSubject, SubjectSex, SubjectStatus
@@ -31,6 +32,7 @@ _subject_links, _session_links = table(SubjectProject), table(SessionProject)
 _publication_links = table(ProjectPublication)
 _lab, _user, _strain, _species = table(Laboratory), table(User), table(Strain), table(Species)
 _upload, _session_users = table(FileUpload), table(SessionUser)
+_restrictions = table(WaterRestriction)
 _cohort, _cohort_subjects = table(Cohort), table(CohortSubject)
 _members = table(ProjectMember)
 _CREATED = "When it was created (UTC)."
@@ -212,6 +214,18 @@ SUBJECT = Entity(
         ),
         "project_name": _project_names(_subject, _subject_links, "subject_id"),
         "in_project": _in_project(_subject, _subject_links, "subject_id"),
+        # Alyx's water_restricted: isnull false selects subjects under water restriction.
+        "water_restriction_under_way": to_many(
+            _subject.c.id,
+            (
+                _restrictions.c.id,
+                and_(
+                    _restrictions.c.subject_id == _subject.c.id,
+                    _restrictions.c.end_time.is_(None),
+                ),
+            ),
+            description="Its water restriction under way (started, not ended), if any.",
+        ),
     },
     default_order=(Order("nickname"),),
     relations={

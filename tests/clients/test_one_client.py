@@ -109,15 +109,10 @@ async def test_authenticate_and_list_subjects_and_a_subjects_sessions(live: Live
         alyx = live.client("alice")
         assert alyx.is_logged_in and alyx.user == "alice"
         assert alyx.rest_schemes.endpoints == [
-            "brain-regions",
-            "datasets",
-            "insertions",
-            "labs",
-            "projects",
-            "sessions",
-            "subjects",
-            "trajectories",
-            "users",
+            *("brain-regions", "datasets", "insertions", "labs", "procedures", "projects"),
+            *("sessions", "subjects", "surgeries", "trajectories", "users"),
+            *("water-administrations", "water-requirement", "water-restricted-subjects"),
+            *("water-restriction", "water-type", "weighings"),
         ]
         subjects = alyx.rest("subjects", "list")
         assert [s["nickname"] for s in subjects] == ["EJ001", "EJ002", "EJ010"]
@@ -269,7 +264,7 @@ async def test_bad_credentials_and_refused_requests_raise_the_clients_errors(liv
             alyx.rest("sessions", "list", django="colour__exact,blue")
         assert unknown.value.response.status_code == 400
         with pytest.raises(ValueError, match="does not exist"):
-            alyx.rest("weighings", "list")
+            alyx.rest("cages", "list")
 
     await run(scenario)
 

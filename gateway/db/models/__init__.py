@@ -12,6 +12,15 @@ from gateway.db.models.accounts import (
     Token,
     User,
 )
+from gateway.db.models.actions import (
+    ProcedureType,
+    Surgery,
+    SurgeryProcedure,
+    WaterAdministration,
+    WaterRestriction,
+    WaterType,
+    Weighing,
+)
 from gateway.db.models.atlas import BrainRegion, ProbeInsertion, TrajectoryEstimate
 from gateway.db.models.brains import Brain, FileUpload
 from gateway.db.models.breeding import Breeding
@@ -132,6 +141,7 @@ __all__ = [
     "ProbeInsertion",
     "Procedure",
     "ProcedureLog",
+    "ProcedureType",
     "Project",
     "ProjectGroupMembershipInvitation",
     "ProjectMember",
@@ -155,9 +165,15 @@ __all__ = [
     "SubjectLog",
     "SubjectProject",
     "Supplier",
+    "Surgery",
+    "SurgeryProcedure",
     "Token",
     "TrajectoryEstimate",
     "User",
     "UserGroup",
+    "WaterAdministration",
+    "WaterRestriction",
+    "WaterType",
+    "Weighing",
     "table",
 ]

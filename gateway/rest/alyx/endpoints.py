@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Row
 
 from gateway.auth.principal import Principal
 from gateway.errors import Forbidden, Unauthenticated
-from gateway.rest.alyx import atlas, records, writes
+from gateway.rest.alyx import actions, atlas, records, writes
 from gateway.rest.alyx.fields import Shape
 from gateway.rest.alyx.filters import (
     DATASET_FILTERS,
@@ -31,7 +32,7 @@ from resolvers import writes as entity_writes
 from resolvers.catalog import ENTITIES
 from resolvers.context import Context
 from resolvers.experiments import Mode
-from resolvers.query import Condition, Entity
+from resolvers.query import Condition, Entity, Filter
 
 
 @dataclass(frozen=True)
@@ -40,9 +41,9 @@ class Writes:
     record named by its entity key."""
 
     fields: writes.Fields
-    create: Callable[[Context, Mapping[str, Any]], Awaitable[Row[Any]]]
-    update: Callable[[Context, Any, Mapping[str, Any], Mode], Awaitable[Row[Any]]]
-    delete: Callable[[Context, Any], Awaitable[None]]
+    create: Callable[[Context, Mapping[str, Any]], Awaitable[Row[Any]]] | None
+    update: Callable[[Context, Any, Mapping[str, Any], Mode], Awaitable[Row[Any]]] | None
+    delete: Callable[[Context, Any], Awaitable[None]] | None
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,10 @@ class Endpoint:
     # subjects) are only accessible after authentication". What anonymous callers may read
     # here ("list", "detail"); anything else is Alyx's 403.
     anonymous: frozenset[str] = frozenset()
+    # Whether one record is served at ``/{name}/{key}`` (Alyx lists some only).
+    items: bool = True
+    # Its records' name in the OpenAPI document (from ``name`` when not given).
+    record: str = ""
 
     def __post_init__(self) -> None:
         for part in (self.filters, self.summary, self.detail):
@@ -73,6 +78,8 @@ class Endpoint:
 
     @property
     def record_name(self) -> str:
+        if self.record:
+            return self.record
         singular = self.name.removesuffix("s").replace("-", " ")  # "subjects" -> "Subject"
         return singular.removesuffix("ie").capitalize() + ("y" if singular.endswith("ie") else "")
 
@@ -83,11 +90,11 @@ class Endpoint:
 def _writes(
     fields: writes.Fields,
     create: Callable[..., Awaitable[Row[Any]]],
-    update: Callable[..., Awaitable[Row[Any]]],
+    update: Callable[..., Awaitable[Row[Any]]] | None,
     delete: Callable[..., Awaitable[None]],
     key: str,
 ) -> Writes:
-    """Writes through the experiments resolvers, which name the record by ``key``."""
+    """Writes through resolvers that name the record by ``key`` (None: no changes)."""
 
     async def create_one(ctx: Context, values: Mapping[str, Any]) -> Row[Any]:
         return await create(ctx, values=values)
@@ -95,12 +102,13 @@ def _writes(
     async def update_one(
         ctx: Context, value: Any, values: Mapping[str, Any], mode: Mode
     ) -> Row[Any]:
+        assert update is not None
         return await update(ctx, **{key: value}, values=values, mode=mode)
 
     async def delete_one(ctx: Context, value: Any) -> None:
         await delete(ctx, **{key: value})
 
-    return Writes(fields, create_one, update_one, delete_one)
+    return Writes(fields, create_one, None if update is None else update_one, delete_one)
 
 
 SUBJECTS = Endpoint(
@@ -111,8 +119,8 @@ SUBJECTS = Endpoint(
     key_format=None,
     description="Experimental animals, looked up by nickname.",
     filters=SUBJECT_FILTERS,
-    summary=records.SUBJECT_SUMMARY,
-    detail=records.SUBJECT_DETAIL,
+    summary=actions.SUBJECT_SUMMARY,
+    detail=actions.SUBJECT_DETAIL,
     anonymous=frozenset({"list"}),
     writes=_writes(
         writes.SUBJECT,
@@ -131,7 +139,7 @@ SESSIONS = Endpoint(
     description="Experiment sessions, newest first; the detail lists the session's datasets.",
     filters=SESSION_FILTERS,
     summary=records.SESSION_SUMMARY,
-    detail=records.SESSION_DETAIL,
+    detail=actions.SESSION_DETAIL,
     writes=_writes(
         writes.SESSION,
         experiments.create_session,
@@ -241,25 +249,89 @@ USERS = _read_only(
     anonymous=frozenset({"list", "detail"}),  # one representation: the summary
 )
 
-# --- brain regions by atlas id; probe insertions and their trajectories by UUID ----------------
+# --- actions on subjects (real Alyx's ``actions`` app), by UUID; reference lists by name;
+# brain regions by atlas id; probe insertions and their trajectories by UUID ---------------
 
 
-def _declared_writes(fields: writes.Fields, entity: Entity) -> Writes:
-    """Writes of an entity written from its declaration alone (:mod:`resolvers.declared`)."""
+def _declared_writes(entity: Entity, fields: writes.Fields, *, update: bool) -> Writes:
+    """Writes through the entity graph's generic writes (:mod:`resolvers.declared`)."""
+    return _writes(
+        fields,
+        partial(declared.create_record, entity=entity),
+        partial(declared.change_record, entity=entity) if update else None,
+        partial(declared.delete_record, entity=entity),
+        key="key_value",
+    )
 
-    async def create_one(ctx: Context, values: Mapping[str, Any]) -> Row[Any]:
-        return await declared.create_record(ctx, entity, values)
 
-    async def update_one(
-        ctx: Context, value: Any, values: Mapping[str, Any], mode: Mode
-    ) -> Row[Any]:
-        return await declared.change_record(ctx, entity, value, values, mode)
+def _action(
+    name: str, record: str, description: str, filters: Listing, shape: Shape, **more: Any
+) -> Endpoint:
+    entity = shape.entity
+    return Endpoint(
+        name, entity, "id", "id", "uuid", description, filters, shape, shape, record=record,
+        **more,
+    )
 
-    async def delete_one(ctx: Context, value: Any) -> None:
-        await declared.delete_record(ctx, entity, value)
 
-    return Writes(fields, create_one, update_one, delete_one)
-
+WEIGHINGS = _action(
+    "weighings",
+    "Weighing",
+    "Weighings of subjects, in grams (read, create and delete).",
+    actions.WEIGHING_FILTERS,
+    actions.WEIGHING,
+    writes=_declared_writes(ENTITIES["Weighing"], actions.WEIGHING_WRITES, update=False),
+)
+WATER_ADMINISTRATIONS = _action(
+    "water-administrations",
+    "WaterAdministration",
+    "Water given to subjects, in millilitres.",
+    actions.WATER_ADMINISTRATION_FILTERS,
+    actions.WATER_ADMINISTRATION,
+    writes=_declared_writes(
+        ENTITIES["WaterAdministration"], actions.WATER_ADMINISTRATION_WRITES, update=True
+    ),
+)
+WATER_RESTRICTIONS = _action(
+    "water-restriction",
+    "WaterRestriction",
+    "Water restrictions, the current ones first (a list only, as Alyx serves it).",
+    actions.WATER_RESTRICTION_FILTERS,
+    actions.WATER_RESTRICTION,
+    items=False,
+)
+WATER_RESTRICTED_SUBJECTS = Endpoint(
+    name="water-restricted-subjects",
+    entity=ENTITIES["Subject"],
+    key="nickname",
+    lookup="nickname",
+    key_format=None,
+    description="Living and dead subjects under water restriction, with their water figures.",
+    filters=actions.NO_FILTERS,
+    summary=actions.WATER_RESTRICTED_SUBJECT,
+    detail=actions.WATER_RESTRICTED_SUBJECT,
+    scope=Filter("water_restriction_under_way", "isnull", False),
+    items=False,
+    record="WaterRestrictedSubject",
+)
+SURGERIES = _action(
+    "surgeries",
+    "Surgery",
+    "Surgeries on subjects, newest first.",
+    actions.SURGERY_FILTERS,
+    actions.SURGERY,
+)
+WATER_TYPES = Endpoint(
+    "water-type", ENTITIES["WaterType"], "name", "name", None, "Water types, by name.",
+    actions.NAME_FILTERS["WaterType"], actions.WATER_TYPE, actions.WATER_TYPE,
+    record="WaterType",
+)
+PROCEDURES = Endpoint(
+    "procedures", ENTITIES["ProcedureType"], "name", "name", None,
+    "Procedure types (a list only, as Alyx serves it).",
+    actions.NAME_FILTERS["ProcedureType"], actions.PROCEDURE_TYPE, actions.PROCEDURE_TYPE,
+    items=False, record="ProcedureType",
+)
 
 BRAIN_REGIONS = Endpoint(
     name="brain-regions",
@@ -282,7 +354,9 @@ INSERTIONS = Endpoint(
     filters=atlas.INSERTION_FILTERS,
     summary=atlas.INSERTION,
     detail=atlas.INSERTION_DETAIL,
-    writes=_declared_writes(atlas.INSERTION_WRITES, ENTITIES["ProbeInsertion"]),
+    writes=_declared_writes(
+        ENTITIES["ProbeInsertion"], atlas.INSERTION_WRITES, update=True
+    ),
 )
 TRAJECTORIES = Endpoint(
     name="trajectories",
@@ -294,11 +368,28 @@ TRAJECTORIES = Endpoint(
     filters=atlas.TRAJECTORY_FILTERS,
     summary=atlas.TRAJECTORY,
     detail=atlas.TRAJECTORY,
-    writes=_declared_writes(atlas.TRAJECTORY_WRITES, ENTITIES["TrajectoryEstimate"]),
+    writes=_declared_writes(
+        ENTITIES["TrajectoryEstimate"], atlas.TRAJECTORY_WRITES, update=True
+    ),
 )
 
 ENDPOINTS = (
-    SUBJECTS, SESSIONS, DATASETS, LABS, PROJECTS, USERS, BRAIN_REGIONS, INSERTIONS, TRAJECTORIES
+    SUBJECTS,
+    SESSIONS,
+    DATASETS,
+    LABS,
+    PROJECTS,
+    USERS,
+    WEIGHINGS,
+    WATER_ADMINISTRATIONS,
+    WATER_RESTRICTIONS,
+    WATER_RESTRICTED_SUBJECTS,
+    WATER_TYPES,
+    SURGERIES,
+    PROCEDURES,
+    BRAIN_REGIONS,
+    INSERTIONS,
+    TRAJECTORIES,
 )
 
 # ``/users/{username}/actions?type=``: the action types Alyx has. Sessions are the one kind

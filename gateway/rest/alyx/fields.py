@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Protocol, TypeVar
 from urllib.parse import quote
 
@@ -54,18 +54,28 @@ class Urls:
     def dataset(self, key: Any) -> str:
         return f"{self.base}/datasets/{key}"
 
+    def weighing(self, key: Any) -> str:
+        return f"{self.base}/weighings/{key}"
+
+    def water_administration(self, key: Any) -> str:
+        return f"{self.base}/water-administrations/{key}"
+
+    def water_type(self, name: str) -> str:
+        return f"{self.base}/water-type/{quote(name, safe='')}"
+
     def file(self, upload_id: int, alf_path: str) -> str:
         return f"{self.base}/files/{upload_id}/{alf_path}"
 
 
 @dataclass(frozen=True, slots=True)
 class Env:
-    """What a rendering knows besides the nodes: the request's URLs, today, and for a nested
-    record the node it is nested in."""
+    """What a rendering knows besides the nodes: the request's URLs, today (and now, naive
+    UTC), and for a nested record the node it is nested in."""
 
     urls: Urls
     today: date
     parent: Any = None
+    now: datetime | None = None
 
 
 Getter = Callable[[Any, Env], Any]

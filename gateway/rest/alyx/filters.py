@@ -6,12 +6,14 @@ Alyx's filtersets take every model field (``exclude = []``). Fields neurogate do
 are declared with :func:`~.query.unrecorded`, so they filter as on an Alyx where no record
 sets them. Not yet served, because their entities are not modelled yet: the sessions'
 ``tag``, ``atlas_name``, ``atlas_acronym``, ``atlas_id`` and ``histology`` (tags, insertions,
-brain regions), the subjects' ``water_restricted`` (water restrictions), and the ``json`` and
+brain regions), and the ``json`` and
 ``extended_qc`` key/value queries. They are left out of the OpenAPI document, so ONE warns
 before sending them, and ignored if sent.
 """
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
 
 from gateway.errors import QueryError
 from gateway.rest.alyx.query import (
@@ -29,7 +31,7 @@ from gateway.rest.alyx.query import (
 )
 from gateway.rest.alyx.writes import QC_VALUES
 from resolvers import catalog
-from resolvers.query import Condition, Entity, Filter
+from resolvers.query import AllOf, AnyOf, Condition, Entity, Filter
 
 NOT_RECORDED = "Not recorded by neurogate: a value matches no record."
 
@@ -43,6 +45,19 @@ def _datasets_of_qc_at_most(entity: Entity, param: str, raw: str) -> Condition:
     if value not in QC_VALUES.values():
         raise QueryError(f"Invalid {param}, choices are: {', '.join(QC_VALUES)}.")
     return Filter("dataset_name", "isnull", False)
+
+
+def _water_restricted(entity: Entity, param: str, raw: str) -> Condition:
+    """Subjects with (true) or without (false) a water restriction under way, alive or
+    dead after today, as Alyx's ``filter_water_restricted`` selects them."""
+    flag = raw.strip().lower()
+    if flag not in {"true", "false", "1", "0"}:
+        raise QueryError(f"'{param}' takes true or false.")
+    living = AnyOf(
+        (Filter("death_date", "isnull", True), Filter("death_date", "gt", datetime.now(UTC).date()))
+    )
+    restricted = Filter("water_restriction_under_way", "isnull", flag not in {"true", "1"})
+    return AllOf((restricted, living))
 
 
 SUBJECT_FILTERS = Listing(
@@ -62,6 +77,12 @@ SUBJECT_FILTERS = Listing(
         Param("project", equals("project_name"), "The name of one of its projects."),
         Param("projects", equals("project_name"), "The name of one of its projects."),
         Param("alive", absent("death_date"), "true: no death date; false: one.", "boolean"),
+        Param(
+            "water_restricted",
+            _water_restricted,
+            "true: a water restriction is under way; false: none is (the dead left out).",
+            "boolean",
+        ),
         Param("birth_date", equals("birth_date"), "YYYY-MM-DD."),
         Param("death_date", equals("death_date"), "YYYY-MM-DD."),
         # Stock subjects are those of a stock manager; neurogate has none (the users' records

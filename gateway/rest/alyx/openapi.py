@@ -35,6 +35,7 @@ from gateway.rest.alyx.atlas import PROVENANCES
 from gateway.rest.alyx.endpoints import ACTION_TYPES, ENDPOINTS, Endpoint
 from gateway.rest.alyx.fields import Shape
 from gateway.rest.alyx.query import DEFAULT_LIMIT, MAX_LIMIT
+from resolvers.water import COLUMNS as WATER_COLUMNS
 
 TAG = "Alyx"
 PREFIX = "Alyx"
@@ -150,17 +151,19 @@ def _paths(endpoint: Endpoint) -> dict[str, Schema]:
     item: Schema = {
         "get": {"operationId": f"{name}_read", "parameters": [key], "responses": {"200": one}}
     }
-    if endpoint.writes is not None:
-        body = {
-            "required": True,
-            "content": {"application/json": {"schema": _ref(f"{record}Request")}},
-        }
-        partial = {"content": {"application/json": {"schema": _ref(f"Patched{record}Request")}}}
+    writes = endpoint.writes
+    body = {
+        "required": True,
+        "content": {"application/json": {"schema": _ref(f"{record}Request")}},
+    }
+    partial = {"content": {"application/json": {"schema": _ref(f"Patched{record}Request")}}}
+    if writes is not None and writes.create is not None:
         collection["post"] = {
             "operationId": f"{name}_create",
             "requestBody": body,
             "responses": {"201": one},
         }
+    if writes is not None and writes.update is not None:
         item["put"] = {
             "operationId": f"{name}_update",
             "parameters": [key],
@@ -173,17 +176,18 @@ def _paths(endpoint: Endpoint) -> dict[str, Schema]:
             "requestBody": partial,
             "responses": {"200": one},
         }
+    if writes is not None and writes.delete is not None:
         item["delete"] = {
             "operationId": f"{name}_delete",
             "parameters": [key],
             "responses": {"204": {"description": "Deleted."}},
         }
+    paths = [(f"/{name}", collection)]
+    if endpoint.items:
+        paths.append((f"/{name}/{{{endpoint.key}}}", item))
     return {
         path: {method: _answers(operation, path) for method, operation in operations.items()}
-        for path, operations in (
-            (f"/{name}", collection),
-            (f"/{name}/{{{endpoint.key}}}", item),
-        )
+        for path, operations in paths
     }
 
 
@@ -253,6 +257,68 @@ def _actions() -> dict[str, Schema]:
     }
 
 
+_DAY = {"type": "string", "format": "date"}
+_FIGURE = {"type": "number"}
+WATER_REQUIREMENT: Schema = {
+    "type": "object",
+    "required": ["subject", "implant_weight", "reference_weight_pct", "zscore_weight_pct",
+                 "records"],
+    "description": "A subject's water requirement, one record a day (Alyx's figures).",
+    "properties": {
+        "subject": {"type": "string"},
+        "implant_weight": _FIGURE,
+        "reference_weight_pct": _FIGURE,
+        "zscore_weight_pct": _FIGURE,
+        "records": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "date": _DAY,
+                    **{name: _FIGURE for name in WATER_COLUMNS[1:-2]},
+                    "weighing_at": {"type": "number", "nullable": True},
+                    "is_water_restricted": {"type": "boolean"},
+                    "implant_weight": _FIGURE,
+                },
+            },
+        },
+    },
+}
+
+
+def _water_requirement() -> dict[str, Schema]:
+    days = [
+        {
+            "name": name,
+            "in": "query",
+            "required": False,
+            "description": f"The {when} day (YYYY-MM-DD); default: {default}.",
+            "schema": _DAY,
+        }
+        for name, when, default in (
+            ("start_date", "first", "its first weighing or water given"),
+            ("end_date", "last", "today"),
+        )
+    ]
+    return {
+        "/water-requirement/{nickname}": {
+            "get": {
+                "operationId": "water-requirement_read",
+                "description": "A subject's water requirement day by day.",
+                "parameters": [
+                    {"name": "nickname", "in": "path", "required": True,
+                     "schema": {"type": "string"}},
+                    *days,
+                ],
+                "responses": {
+                    "200": _json(_ref("WaterRequirement"), "Its water requirement."),
+                    **errors(PREFIX, (400, 403, 404, 406, 429)),
+                },
+            }
+        }
+    }
+
+
 def document() -> Schema:
     """The whole OpenAPI 3 document."""
     paths: dict[str, Schema] = {}
@@ -261,6 +327,8 @@ def document() -> Schema:
         paths.update(_paths(endpoint))
         schemas.update(_schemas(endpoint))
     paths.update(_actions())
+    paths.update(_water_requirement())
+    schemas["WaterRequirement"] = WATER_REQUIREMENT
     return {
         "openapi": "3.0.3",
         "info": {

@@ -301,8 +301,8 @@ SUBJECT_SUMMARY = Shape(
         "genotype": Value("genotype", alleles),
         "description": Value("description"),
         "alive": Value("death_date", absent),
-        # Alyx's water control answers 0.0 for a subject without weighings or water given
-        # (neurogate records neither yet); only the restriction's start is null.
+        # Placeholders in Alyx's order: the water figures are computed from the subject's
+        # weighings, water and restrictions (.actions.SUBJECT_WATER, which the endpoint uses).
         "reference_weight": Const(0.0),
         "last_water_restriction": NULL,
         "expected_water": Const(0.0),

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from functools import cache
 from typing import Any
 
@@ -32,13 +33,14 @@ from gateway.http.errors import json_response
 from gateway.http.openapi import openapi_media
 from gateway.http.pagination import offset_links
 from gateway.http.requests import context_of, form_or_json
-from gateway.rest.alyx import AlyxRoute, auth, openapi
+from gateway.rest.alyx import AlyxRoute, actions, auth, openapi
 from gateway.rest.alyx import cache as cache_tables
 from gateway.rest.alyx.endpoints import (
     ACTION_TYPES,
     ENDPOINTS,
     SESSION_ACTIONS,
     SESSIONS,
+    SUBJECTS,
     Endpoint,
 )
 from gateway.rest.alyx.fields import Env, Record, Shape, Urls
@@ -49,6 +51,7 @@ from resolvers.experiments import Mode
 from resolvers.listing import get_row
 from resolvers.query import AllOf, Filter, QuerySpec, Window
 from resolvers.read import Include, Read, read
+from resolvers.water import requirement_day
 
 Handler = Callable[[Request], Awaitable[Response]]
 
@@ -86,7 +89,8 @@ def _answering_write(request: Request, ctx: Context) -> Context:
 
 
 def _env(request: Request, ctx: Context) -> Env:
-    return Env(Urls(str(request.base_url).rstrip("/")), ctx.now().date())
+    now = ctx.now()
+    return Env(Urls(str(request.base_url).rstrip("/")), now.date(), now=now.replace(tzinfo=None))
 
 
 def _page(request: Request, page: Read, records: list[Record]) -> Response:
@@ -138,10 +142,11 @@ def _collection(endpoint: Endpoint) -> Handler:
 
     async def handle(request: Request) -> Response:
         ctx = context_of(request)
-        if request.method == "POST" and endpoint.writes is not None:
-            fields = endpoint.writes.fields
+        writes = endpoint.writes
+        if request.method == "POST" and writes is not None and writes.create is not None:
+            fields = writes.fields
             values = await fields.values(ctx, await form_or_json(request))
-            row = await fields.run(endpoint.writes.create(ctx, values))
+            row = await fields.run(writes.create(ctx, values))
             key = getattr(row, entity.key)
             reader = _answering_write(request, ctx)
             node = await _one(reader, endpoint, endpoint.detail.include, entity.key, key)
@@ -160,36 +165,50 @@ def _item(endpoint: Endpoint) -> Handler:
     async def handle(request: Request) -> Response:
         ctx = context_of(request)
         value = typed(entity, endpoint.lookup, endpoint.key, request.path_params[endpoint.key])
-        if request.method == "GET" or endpoint.writes is None:
+        writes = endpoint.writes
+        if request.method == "GET" or writes is None:
             _require_reader(ctx, endpoint, "detail")
             node = await _one(ctx, endpoint, detail.include, endpoint.lookup, value)
             return json_response(detail.render(node, _env(request, ctx)))
         target = await _one(ctx, endpoint, Include(), endpoint.lookup, value)
         key = getattr(target, entity.key)
-        if request.method == "DELETE":
-            await endpoint.writes.delete(ctx, key)
+        if request.method == "DELETE" and writes.delete is not None:
+            await writes.delete(ctx, key)
             return Response(status_code=204)
-        fields = endpoint.writes.fields
+        assert writes.update is not None  # the route serves only the methods it has
+        fields = writes.fields
         values = await fields.values(ctx, await form_or_json(request))
         mode = Mode.REPLACE if request.method == "PUT" else Mode.PATCH
-        await fields.run(endpoint.writes.update(ctx, key, values, mode))
+        await fields.run(writes.update(ctx, key, values, mode))
         node = await _one(_answering_write(request, ctx), endpoint, detail.include, entity.key, key)
         return json_response(detail.render(node, _env(request, ctx)))
 
     return handle
 
 
+def item_methods(endpoint: Endpoint) -> list[str]:
+    """The HTTP methods of one record: GET, and the writes it takes."""
+    writes = endpoint.writes
+    if writes is None:
+        return ["GET"]
+    return [
+        "GET",
+        *(["PUT", "PATCH"] if writes.update else []),
+        *(["DELETE"] if writes.delete else []),
+    ]
+
+
 def _routes(endpoint: Endpoint) -> list[AlyxRoute]:
-    reads = ["GET"]
-    collection = [*reads, "POST"] if endpoint.writes else reads
-    item = [*reads, "PUT", "PATCH", "DELETE"] if endpoint.writes else reads
+    creates = endpoint.writes is not None and endpoint.writes.create is not None
+    collection = ["GET", "POST"] if creates else ["GET"]
     path = f"/{endpoint.name}"
     key = f"{path}/{{{endpoint.key}}}"
     list_handler = _negotiated(_collection(endpoint))
     item_handler = _negotiated(_item(endpoint))
+    items = (key, f"{key}/") if endpoint.items else ()
     return [
         *(AlyxRoute(p, list_handler, methods=collection) for p in (path, f"{path}/")),
-        *(AlyxRoute(p, item_handler, methods=item) for p in (key, f"{key}/")),
+        *(AlyxRoute(p, item_handler, methods=item_methods(endpoint)) for p in items),
     ]
 
 
@@ -216,10 +235,45 @@ async def user_actions(request: Request) -> Response:
     return _page(request, page, _render(SESSIONS.summary, page.nodes, _env(request, ctx)))
 
 
+async def water_requirement(request: Request) -> Response:
+    """A subject's water requirement day by day (Alyx's ``WaterRequirement`` view): from
+    ``start_date`` (its first weighing or water given) to ``end_date`` (today), both
+    ``YYYY-MM-DD``, with its implant weight and its lab's weight percentages."""
+    ctx = context_of(request)
+    if not ctx.principal.is_authenticated:
+        raise Unauthenticated(NOT_AUTHENTICATED)
+    nickname = request.path_params["nickname"]
+    params = request.query_params
+    start, end = (_requirement_day(params, name) for name in ("start_date", "end_date"))
+    node = await _one(ctx, SUBJECTS, actions.WATER_CONTROL, "nickname", nickname)
+    control = actions.water_control(node, ctx.now().replace(tzinfo=None))
+    return json_response(
+        {
+            "subject": nickname,
+            "implant_weight": control.reference_implant_weight_at(
+                None if start is None else start.replace(hour=0)
+            ),
+            "reference_weight_pct": control.reference_weight_pct,
+            "zscore_weight_pct": control.zscore_weight_pct,
+            "records": control.requirement(start, end),
+        }
+    )
+
+
+def _requirement_day(params: Any, name: str) -> datetime | None:
+    raw = params.get(name)
+    if not raw:
+        return None
+    try:
+        return requirement_day(raw)
+    except ValueError:
+        raise QueryError(f"'{name}' takes a date as YYYY-MM-DD, not {raw!r}.") from None
+
+
 async def root(request: Request) -> Response:
     """The endpoint categories the API supports, with their absolute URLs (seed 003)."""
     base = str(request.base_url).rstrip("/")
-    names = ["auth-token", *(e.name for e in ENDPOINTS), "api/schema"]
+    names = ["auth-token", *(e.name for e in ENDPOINTS), "water-requirement", "api/schema"]
     return json_response({name: f"{base}/{name}" for name in names})
 
 
@@ -247,6 +301,7 @@ ROUTES = [
     AlyxRoute("/", _negotiated(root), methods=["GET"]),
     *(route for endpoint in ENDPOINTS for route in _routes(endpoint)),
     *_both("/users/{username}/actions", user_actions),
+    *_both("/water-requirement/{nickname}", water_requirement),
     *_both("/api/schema", schema),
     # ONE's cache tables (ONE asks cache/info with a trailing slash stripped).
     *_both("/cache/info", cache_tables.cache_info),

@@ -359,14 +359,16 @@ def declared(entity: Entity) -> Model:
 
 def with_declared_relations(model: Model) -> Model:
     """``model`` also showing the relations other BrainSTEM models declared on its entity (a
-    session's ``behaviors``), which then no longer answer as empty lists. Those declared by
-    entities BrainSTEM does not serve (a session's Alyx probe insertions) stay off."""
+    session's ``behaviors``), which then no longer answer as empty lists. Those declared by, or
+    leading to, entities BrainSTEM does not serve (a session's Alyx probe insertions, a
+    subject's Alyx ``weighings``) stay off."""
     added = {
         name: name
         for name, relation in model.entity.relations.items()
         if isinstance(relation, ToMany)
         and relation.declared_by
         and catalog.ENTITIES[relation.declared_by].brainstem is not None
+        and catalog.ENTITIES[relation.target].brainstem is not None
         and name not in model.relations
     }
     if not added:

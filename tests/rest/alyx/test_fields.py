@@ -41,11 +41,19 @@ def _relations(include: Include) -> set[str]:
 
 def test_each_endpoint_reads_what_its_records_show() -> None:
     follows = {endpoint.name: _relations(endpoint.detail.include) for endpoint in ENDPOINTS}
-    assert follows["sessions"] == {"subject", "lab", "projects", "users", "datasets"}
-    assert follows["subjects"] == {
-        *("responsible_user", "species", "strain", "lab", "projects", "sessions"),
-        "sessions.projects",
+    assert follows["sessions"] == {
+        *("subject", "lab", "projects", "users", "datasets", "water_administrations"),
+        "water_administrations.water_type",
     }
+    water = ("weighings", "water_administrations", "water_restrictions", "surgeries")
+    assert follows["subjects"] == {
+        *("responsible_user", "species", "strain", "lab", "projects", "sessions", *water),
+        *("sessions.projects", "weighings.subject", "weighings.user"),
+        *("water_administrations.subject", "water_administrations.user"),
+        "water_administrations.water_type",
+    }
+    assert follows["weighings"] == {"subject", "user"}
+    assert follows["surgeries"] == {"subject", "procedures"}
     assert follows["datasets"] == {"uploader", "session", "session.subject", "session.lab"}
     assert follows["projects"] == {"members", "members.user"}
     assert follows["users"] == {"responsible_for", "laboratories"}

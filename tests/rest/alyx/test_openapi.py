@@ -50,6 +50,14 @@ SAMPLES = {
     "offset": "0",
     "genotype": "Ai95",
     "stock": "false",
+    "water_restricted": "true",
+    "date_time": "2024-03-01T09:00:00",
+    "weight": "25.5",
+    "water_administered": "0.5",
+    "adlib": "false",
+    "reference_weight": "0",
+    "implant_weight": "1.5",
+    "outcome_type": "r",
     "to_be_genotyped": "false",
     "to_be_culled": "false",
     "start_time": "2024-03-01T09:00:00",
@@ -84,22 +92,22 @@ async def document(gateway: Gateway) -> dict[str, Any]:
 def test_ones_parser_finds_every_endpoint_and_its_actions(document: dict[str, Any]) -> None:
     scheme = RestSchemeOpenApi(document)
     assert scheme.endpoints == [
-        "brain-regions",
-        "datasets",
-        "insertions",
-        "labs",
-        "projects",
-        "sessions",
-        "subjects",
-        "trajectories",
-        "users",
+        *("brain-regions", "datasets", "insertions", "labs", "procedures", "projects"),
+        *("sessions", "subjects", "surgeries", "trajectories", "users"),
+        *("water-administrations", "water-requirement", "water-restricted-subjects"),
+        *("water-restriction", "water-type", "weighings"),
     ]
     writable = ["create", "delete", "list", "partial_update", "read", "update"]
     written = ("subjects", "sessions", "insertions", "trajectories", "labs", "projects")
-    for name in written:  # labs, projects: by admins
+    for name in (*written, "water-administrations"):  # labs, projects: by admins
         assert scheme.actions(name) == writable
-    for read_only in ("datasets", "users", "brain-regions"):
+    assert scheme.actions("weighings") == ["create", "delete", "list", "read"]
+    for read_only in ("datasets", "users", "brain-regions", "surgeries", "water-type"):
         assert scheme.actions(read_only) == ["list", "read"]
+    for listed in ("procedures", "water-restriction", "water-restricted-subjects"):
+        assert scheme.actions(listed) == ["list"]
+    assert scheme.actions("water-requirement") == ["read"]
+    assert scheme.url("water-requirement", "read") == "/water-requirement/{nickname}"
     assert scheme.url("sessions", "read") == "/sessions/{id}"
     assert scheme.url("subjects", "read") == "/subjects/{nickname}"
 

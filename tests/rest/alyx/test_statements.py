@@ -111,11 +111,13 @@ async def _arrange(sessionmaker: async_sessionmaker[AsyncSession]) -> dict[str, 
 
 # Authentication (one statement), then the page with its count and its to-one relations
 # folded in, then one statement per level of to-many relations: sessions - projects;
-# subjects - projects, sessions, the sessions' projects; projects - members, their users;
+# subjects - projects, sessions, the sessions' projects, and what their water figures are
+# computed from (weighings, water given, water restrictions, surgeries); projects - members,
+# their users;
 # users - the subjects they are responsible for, their labs.
 STATEMENTS = {
     "sessions": 3,
-    "subjects": 5,
+    "subjects": 9,
     "datasets": 2,
     "labs": 2,
     "projects": 4,
@@ -158,8 +160,8 @@ async def test_related_lists_are_read_in_full_for_every_record_of_a_page(
 # A record: authentication, then the record with its to-one relations, then one statement
 # per to-many relation (side by side), whatever the number of related rows.
 DETAILS = {
-    "sessions": 5,  # its projects, experimenters and datasets
-    "subjects": 5,  # its projects, its sessions and their projects
+    "sessions": 6,  # its projects, experimenters, datasets and water given
+    "subjects": 9,  # its projects, its sessions and their projects
     "datasets": 2,
     "labs": 2,
     "projects": 4,  # its members and their usernames

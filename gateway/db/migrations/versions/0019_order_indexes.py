@@ -20,23 +20,23 @@ down_revision = '0010'
 branch_labels = None
 depends_on = None
 
-# table -> its order's first term, then (PostgreSQL only) that term's NULLS clause.
+# table -> its order's terms before the key (NULLS clauses for PostgreSQL only).
 ORDERS = {
-    'approval': ('created_at DESC', None),
-    'behavior': ('"order"', 'NULLS FIRST'),
-    'data_acquisition': ('"order"', 'NULLS FIRST'),
-    'manipulation': ('"order"', 'NULLS FIRST'),
-    'subject_log': ('created_at DESC', None),
-    'procedure': ('date_time DESC', 'NULLS LAST'),
-    'behavioral_assay': ('name', None),
-    'data_storage': ('name', None),
-    'inventory': ('name', None),
-    'setup': ('name', None),
-    'cohort': ('name', None),
-    'collection': ('name', None),
-    'brain': ('created_at DESC', None),
-    'file_upload': ('created_at DESC', None),
-    'materialization': ('version DESC', None),
+    'approval': ('created_at DESC',),
+    'behavior': ('"order" NULLS FIRST',),
+    'data_acquisition': ('"order" NULLS FIRST',),
+    'manipulation': ('"order" NULLS FIRST',),
+    'subject_log': ('created_at DESC',),
+    'procedure': ('date_time DESC NULLS LAST',),
+    'behavioral_assay': ('name',),
+    'data_storage': ('name',),
+    'inventory': ('name',),
+    'setup': ('name',),
+    'cohort': ('name',),
+    'collection': ('name',),
+    'brain': ('created_at DESC',),
+    'file_upload': ('created_at DESC',),
+    'materialization': ('version DESC',),
 }
 
 

@@ -2,7 +2,7 @@
 SQLite's batch alterations since 0019 rebuilt without their directions
 
 Revision ID: 0020
-Revises: 0013
+Revises: 0014
 Create Date: 2026-12-03 08:00:00.000000
 """
 
@@ -15,29 +15,33 @@ from gateway.db.order_indexes import (
 )
 
 revision = '0020'
-down_revision = '0013'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 
-# table -> its order's first term, then (PostgreSQL only) that term's NULLS clause.
+# table -> its order's terms before the key (NULLS clauses for PostgreSQL only).
 ORDERS = {
-    'publication': ('publication_date DESC', 'NULLS LAST'),
-    'breeding': ('name', None),
-    'license': ('name', None),
-    'protocol': ('name', None),
-    'consumable_stock': ('created_at', None),
-    'equipment': ('created_at', None),
-    'procedure_log': ('created_at DESC', None),
-    'group_membership_invitation': ('created_at DESC', None),
-    'group_membership_request': ('created_at DESC', None),
-    'project_membership_invitation': ('created_at DESC', None),
-    'project_group_membership_invitation': ('created_at DESC', None),
+    'publication': ('publication_date DESC NULLS LAST',),
+    'breeding': ('name',),
+    'license': ('name',),
+    'protocol': ('name',),
+    'consumable_stock': ('created_at',),
+    'equipment': ('created_at',),
+    'procedure_log': ('created_at DESC',),
+    'group_membership_invitation': ('created_at DESC',),
+    'group_membership_request': ('created_at DESC',),
+    'project_membership_invitation': ('created_at DESC',),
+    'project_group_membership_invitation': ('created_at DESC',),
+    'weighing': ('date_time DESC NULLS LAST',),
+    'water_administration': ('date_time DESC NULLS LAST',),
+    'water_restriction': ('end_time DESC NULLS LAST', 'start_time DESC NULLS LAST'),
+    'surgery': ('start_time DESC NULLS LAST',),
 }
 
 # Descending order indexes of 0019 on tables altered since (SQLite copied them without).
 REBUILT = {
-    'procedure': ('date_time DESC', 'NULLS LAST'),
-    'subject_log': ('created_at DESC', None),
+    'procedure': ('date_time DESC NULLS LAST',),
+    'subject_log': ('created_at DESC',),
 }
 
 
