@@ -22,7 +22,8 @@ def create_order_indexes(orders: Orders) -> None:
     sqlite = op.get_bind().dialect.name == "sqlite"
     for table, terms in orders.items():
         written = [_NULLS.sub("", term) if sqlite else term for term in terms]
-        columns = [*(sa.literal_column(term) for term in written), "id"]
+        columns: list[str | sa.ColumnElement[object]] = [sa.literal_column(t) for t in written]
+        columns.append("id")
         op.create_index(f"ix_{table}_order", table, columns, unique=False)
 
 
