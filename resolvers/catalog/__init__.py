@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from resolvers.catalog import (
     accounts,
+    alyx_data,
     brains,
     collections,
     connectome,
@@ -41,6 +42,7 @@ ENTITIES: dict[str, Entity] = with_reverse_relations(
         modules,
         personal,
         brains,
+        alyx_data,
         connectome,
     )
     for entity in domain.ENTITIES

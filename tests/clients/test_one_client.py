@@ -109,12 +109,8 @@ async def test_authenticate_and_list_subjects_and_a_subjects_sessions(live: Live
         alyx = live.client("alice")
         assert alyx.is_logged_in and alyx.user == "alice"
         assert alyx.rest_schemes.endpoints == [
-            "datasets",
-            "labs",
-            "projects",
-            "sessions",
-            "subjects",
-            "users",
+            *("data-formats", "data-repository", "dataset-types", "datasets", "files", "labs"),
+            *("projects", "revisions", "sessions", "subjects", "tags", "users"),
         ]
         subjects = alyx.rest("subjects", "list")
         assert [s["nickname"] for s in subjects] == ["EJ001", "EJ002", "EJ010"]

@@ -5,6 +5,15 @@ from sqlmodel import SQLModel
 
 from gateway.db.models._base import use_fast_uuids
 from gateway.db.models.accounts import DeviceLogin, LabMembership, Laboratory, Token, User
+from gateway.db.models.alyx_data import (
+    DataFormat,
+    DataRepository,
+    DatasetTag,
+    DatasetType,
+    FileRecord,
+    Revision,
+    Tag,
+)
 from gateway.db.models.brains import Brain, FileUpload
 from gateway.db.models.collections import Collection, CollectionSession
 from gateway.db.models.connectome import (
@@ -73,8 +82,13 @@ __all__ = [
     "ConnectomeDataset",
     "DataAcquisition",
     "DataAcquisitionProcedure",
+    "DataFormat",
+    "DataRepository",
     "DataStorage",
+    "DatasetTag",
+    "DatasetType",
     "DeviceLogin",
+    "FileRecord",
     "FileUpload",
     "HardwareDevice",
     "Inventory",
@@ -87,6 +101,7 @@ __all__ = [
     "Procedure",
     "Project",
     "ProjectMember",
+    "Revision",
     "Segment",
     "SegmentProperty",
     "Session",
@@ -101,6 +116,7 @@ __all__ = [
     "SubjectLog",
     "SubjectProject",
     "Supplier",
+    "Tag",
     "Token",
     "User",
     "table",

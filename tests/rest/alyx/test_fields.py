@@ -41,12 +41,20 @@ def _relations(include: Include) -> set[str]:
 
 def test_each_endpoint_reads_what_its_records_show() -> None:
     follows = {endpoint.name: _relations(endpoint.detail.include) for endpoint in ENDPOINTS}
-    assert follows["sessions"] == {"subject", "lab", "projects", "users", "datasets"}
+    copies = {"file_records", "file_records.data_repository"}
+    assert follows["sessions"] == {
+        *("subject", "lab", "projects", "users", "datasets", "datasets.revision"),
+        *(f"datasets.{relation}" for relation in copies),
+    }
     assert follows["subjects"] == {
         *("responsible_user", "species", "strain", "lab", "projects", "sessions"),
         "sessions.projects",
     }
-    assert follows["datasets"] == {"uploader", "session", "session.subject", "session.lab"}
+    assert follows["datasets"] == {
+        *("uploader", "session", "session.subject", "session.lab", "revision", "tags"),
+        *copies,
+    }
+    assert follows["files"] == {"dataset", "data_repository"}
     assert follows["projects"] == {"members", "members.user"}
     assert follows["users"] == {"responsible_for", "laboratories"}
     assert follows["labs"] == set()
