@@ -107,11 +107,24 @@ def parse_file(name: str) -> _Parsed:
     return _Parsed("/".join(folders), revision, filename)
 
 
+_NAMESPACE = re.compile(r"_[A-Za-z0-9]+_")
+
+
+def _object_attribute(filename: str) -> str:
+    """An ALF file name's ``object.attribute`` (``_ibl_trials.intervals.npy`` ->
+    ``trials.intervals``); a name that is not ALF's, its stem."""
+    parts = filename.split(".")
+    if len(parts) < 3:
+        return filename.rpartition(".")[0] or filename
+    namespace = _NAMESPACE.match(parts[0])
+    return ".".join((parts[0][namespace.end() :] if namespace else parts[0], parts[1]))
+
+
 def dataset_type_of(filename: str, types: Sequence[Row[Any]]) -> Row[Any]:
     """ONE's and Alyx's rule: the one type whose filename pattern matches the file name, or
     whose name is the file's ``object.attribute`` when it has no pattern."""
     folded = filename.casefold()
-    object_attribute = ".".join(filename.split(".")[:2])
+    object_attribute = _object_attribute(filename)
     found = [
         t
         for t in types

@@ -267,3 +267,47 @@ async def test_data_urls_ask_anonymous_callers_for_basic_credentials(
         assert requests.get(missing, auth=("alice", PASSWORD), timeout=10).status_code == 404
 
     await run(scenario)
+
+
+async def test_register_session_creates_the_session_and_registers_its_uploaded_files(
+    data_live: tuple[Live, Path], tmp_path: Path
+) -> None:
+    live, _ = data_live
+    folder = tmp_path / "rig" / "cortexlab" / "Subjects" / "EJ001" / "2024-04-02" / "001"
+    (folder / "alf").mkdir(parents=True)
+    times, clusters = np.linspace(0, 1, 9), np.arange(9, dtype=np.int16)
+    (folder / "alf" / "spikes.times.npy").write_bytes(_npy(times))
+    (folder / "alf" / "spikes.clusters.npy").write_bytes(_npy(clusters))
+    (folder / "alf" / "notes.txt").write_text("not a dataset: no such format")
+
+    def scenario() -> None:
+        from one.registration import RegistrationClient
+
+        token = {"Authorization": f"Token {live.lab.tokens['alice']}"}
+        for path in sorted((folder / "alf").glob("*.npy")):
+            with path.open("rb") as file:
+                answer = requests.post(
+                    f"{live.url}/api/file-uploads/",
+                    files={"file": (path.name, file)},
+                    headers=token,
+                    timeout=30,
+                )
+            assert answer.status_code == 201, answer.text
+        one = _one(live)
+        session, records = RegistrationClient(one).register_session(
+            folder, projects="open_project", task_protocol="ephys"
+        )
+        assert session["subject"] == "EJ001" and session["users"] == ["alice"]
+        assert session["start_time"].startswith("2024-04-02") and session["number"] == 1
+        assert sorted(r["name"] for r in records) == ["spikes.clusters.npy", "spikes.times.npy"]
+        eid = session["url"][-36:]
+
+        fresh = _one(live)
+        assert sorted(fresh.list_datasets(eid)) == [
+            "alf/spikes.clusters.npy",
+            "alf/spikes.times.npy",
+        ]
+        np.testing.assert_array_equal(fresh.load_dataset(eid, "spikes.times.npy"), times)
+        np.testing.assert_array_equal(fresh.load_dataset(eid, "spikes.clusters"), clusters)
+
+    await run(scenario)

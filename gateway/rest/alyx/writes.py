@@ -12,6 +12,7 @@ can be sent back; a field Alyx has but neurogate does not store is accepted only
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -38,6 +39,17 @@ async def _text(ctx: Context, name: str, value: Any) -> Any:
 
 async def _json(ctx: Context, name: str, value: Any) -> Any:
     return {} if value is None else value
+
+
+_DRF_INTEGER = re.compile(r"-?\d+(\.0*)?")
+
+
+async def _integer(ctx: Context, name: str, value: Any) -> Any:
+    """Django REST framework's IntegerField also takes an integer written as text: ONE's
+    RegistrationClient sends a session's number as the path has it ("001")."""
+    if isinstance(value, str) and _DRF_INTEGER.fullmatch(value.strip()):
+        return int(float(value.strip()))
+    return value
 
 
 async def _genotype(ctx: Context, name: str, value: Any) -> Any:
@@ -192,12 +204,12 @@ SESSION = Fields(
         "name": ("name", _text),
         "type": ("type", _text),
         "task_protocol": ("task_protocol", _text),
-        "number": ("number", _as_is),
+        "number": ("number", _integer),
         "start_time": ("start_time", _as_is),
         "end_time": ("end_time", _as_is),
         "narrative": ("narrative", _text),
-        "n_trials": ("n_trials", _as_is),
-        "n_correct_trials": ("n_correct_trials", _as_is),
+        "n_trials": ("n_trials", _integer),
+        "n_correct_trials": ("n_correct_trials", _integer),
         "qc": ("qc", _qc),
         "json": ("extra_fields", _json),
     },
