@@ -16,9 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gateway.db.models import (
     DataFormat,
+    DataRepository,
     DatasetTag,
     DatasetType,
-    DataRepository,
     FileRecord,
     FileUpload,
     Tag,
