@@ -51,6 +51,7 @@ from gateway.db.models.references import (
     Supplier,
 )
 from gateway.db.models.taxonomy import Approval
+from gateway.demo_alyx_data import seed_alyx_data
 from gateway.demo_volumes import volume
 from gateway.storage import StagedFile, Storage
 
@@ -417,6 +418,7 @@ async def seed_demo(session: AsyncSession, *, storage: Storage, seed: int = 7) -
         ]
     )
 
+    await seed_alyx_data(session, storage=storage, uploader_id=_pk(users["sonja"]), rng=rng)
     await _seed_connectome(session)
 
 

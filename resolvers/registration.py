@@ -48,6 +48,7 @@ from gateway.db.models import (
     User,
     table,
 )
+from gateway.db.models.alyx_data import STORAGE_REPOSITORY
 from gateway.errors import BadRequest, Forbidden, NotFound
 from gateway.storage import Storage
 from resolvers.context import Context
@@ -58,8 +59,6 @@ _sessions, _subjects, _labs = table(Session), table(Subject), table(Laboratory)
 _users, _session_users = table(User), table(SessionUser)
 _tags, _dataset_tags = table(Tag), table(DatasetTag)
 
-# The repository of the gateway's own storage, made on the first registration that names none.
-STORAGE_REPOSITORY = "neurogate"
 _SESSION_PATH = re.compile(r"(?P<subject>[\w.-]+)/(?P<date>\d{4}-\d{2}-\d{2})/(?P<number>\d{1,3})")
 _FOLDER = re.compile(r"[\w.-]+")
 _REVISION = re.compile(r"#([\w.-]+)#")

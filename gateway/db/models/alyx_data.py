@@ -45,6 +45,10 @@ class DataFormat(SQLModel, table=True):
     python_loader_function: str = Field(default="", max_length=255)
 
 
+# The repository of the gateway's own storage (made by the first registration naming none).
+STORAGE_REPOSITORY = "neurogate"
+
+
 class DataRepository(SQLModel, table=True):
     """Where datasets' bytes are kept and served from. A repository whose ``data_url`` is
     blank is served by the gateway itself, from its storage or from the directory the

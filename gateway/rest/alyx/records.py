@@ -17,6 +17,7 @@ from datetime import date, datetime
 from typing import Any
 from urllib.parse import quote
 
+from gateway.db.models.alyx_data import STORAGE_REPOSITORY
 from gateway.rest.alyx import data_records
 from gateway.rest.alyx.fields import (
     EMPTY,
@@ -37,7 +38,7 @@ from resolvers.catalog import ENTITIES
 from resolvers.query import Order, QuerySpec, Window
 
 QC_NAMES = {0: "NOT_SET", 10: "PASS", 30: "WARNING", 40: "FAIL", 50: "CRITICAL"}
-DATA_REPOSITORY = "neurogate"
+DATA_REPOSITORY = STORAGE_REPOSITORY  # where an upload attached to a session is kept
 DATASETS_PER_SESSION = 10_000  # the most datasets one session's record lists
 
 

@@ -88,8 +88,8 @@ def test_ones_parser_finds_every_endpoint_and_its_actions(document: dict[str, An
     assert scheme.actions("subjects") == writable
     assert scheme.actions("sessions") == writable
     assert scheme.actions("files") == writable  # ONE notes a hash mismatch on a file record
-    read_only = ("datasets", "labs", "projects", "users", "dataset-types", "data-formats")
-    for read_only in (*read_only, "data-repository", "revisions", "tags"):
+    readable = ("datasets", "labs", "projects", "users", "dataset-types", "data-formats")
+    for read_only in (*readable, "data-repository", "revisions", "tags"):
         assert scheme.actions(read_only) == ["list", "read"]
     assert scheme.url("sessions", "read") == "/sessions/{id}"
     assert scheme.url("subjects", "read") == "/subjects/{nickname}"
