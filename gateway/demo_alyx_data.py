@@ -25,6 +25,7 @@ from gateway.db.models import (
     Session,
     Subject,
     Tag,
+    table,
 )
 from gateway.db.models.alyx_data import STORAGE_REPOSITORY
 from gateway.storage import Storage
@@ -93,14 +94,19 @@ async def seed_alyx_data(
     repository = DataRepository(id=uuid.uuid4(), name=STORAGE_REPOSITORY, timezone="UTC")
     frozen = Tag(id=uuid.uuid4(), name="demo_release", description="Data of the demo paper.")
     session.add_all([repository, frozen])
+    sessions, subjects, labs = table(Session), table(Subject), table(Laboratory)
     first = (
         await session.execute(
             select(
-                Session.id, Session.number, Session.start_time, Subject.nickname, Laboratory.name
+                sessions.c.id,
+                sessions.c.number,
+                sessions.c.start_time,
+                subjects.c.nickname,
+                labs.c.name,
             )
-            .join(Subject, Subject.id == Session.subject_id)
-            .join(Laboratory, Laboratory.id == Session.lab_id)
-            .order_by(Session.start_time, Session.id)
+            .join(subjects, subjects.c.id == sessions.c.subject_id)
+            .join(labs, labs.c.id == sessions.c.lab_id)
+            .order_by(sessions.c.start_time, sessions.c.id)
             .limit(1)
         )
     ).one()
@@ -127,6 +133,7 @@ async def seed_alyx_data(
         )
         session.add(dataset)
         await session.flush()
+        assert dataset.id is not None
         session.add(
             FileRecord(
                 dataset_id=dataset.id,

@@ -15,7 +15,6 @@ patches it, unless a protected tag holds it (Alyx's 403).
 
 from __future__ import annotations
 
-import fnmatch
 import hashlib
 import re
 import uuid
@@ -31,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.auth.permissions import editable, require_authenticated
 from gateway.auth.visibility import visible
-from gateway.db.engine import read_connection, write_transaction
+from gateway.db.engine import write_transaction
 from gateway.db.models import (
     DataFormat,
     DataRepository,
@@ -49,9 +48,11 @@ from gateway.db.models import (
     table,
 )
 from gateway.db.models.alyx_data import STORAGE_REPOSITORY
-from gateway.errors import BadRequest, Forbidden, NotFound
+from gateway.errors import BadRequest, Forbidden
 from gateway.storage import Storage
+from resolvers.alf_names import AlfName, dataset_type_of, parse_file
 from resolvers.context import Context
+from resolvers.data_files import lab_path
 
 _types, _formats, _repositories = table(DatasetType), table(DataFormat), table(DataRepository)
 _records, _uploads, _revisions = table(FileRecord), table(FileUpload), table(Revision)
@@ -60,8 +61,6 @@ _users, _session_users = table(User), table(SessionUser)
 _tags, _dataset_tags = table(Tag), table(DatasetTag)
 
 _SESSION_PATH = re.compile(r"(?P<subject>[\w.-]+)/(?P<date>\d{4}-\d{2}-\d{2})/(?P<number>\d{1,3})")
-_FOLDER = re.compile(r"[\w.-]+")
-_REVISION = re.compile(r"#([\w.-]+)#")
 _HASH_CHUNK = 1 << 20
 
 
@@ -74,73 +73,12 @@ class FileToRegister:
 
 
 @dataclass(frozen=True)
-class _Parsed:
-    collection: str
-    revision: str
-    filename: str
-
-
-@dataclass(frozen=True)
 class Content:
     """What the bytes of a file are: their hashes and size."""
 
     md5: str
     sha256: str
     size: int
-
-
-def parse_file(name: str) -> _Parsed:
-    """``[collection/][#revision#/]file`` as Alyx parses it; a 400 as Alyx's for anything else."""
-    *folders, filename = PurePosixPath(name.replace("\\", "/")).parts or ("",)
-    revision = ""
-    if folders and (match := _REVISION.fullmatch(folders[-1])):
-        revision = match.group(1)
-        folders = folders[:-1]
-    if not filename or not _FOLDER.fullmatch(filename) or not all(
-        _FOLDER.fullmatch(f) for f in folders
-    ):
-        raise BadRequest(
-            "Invalid ALF path. Only letters, numbers, hyphen and underscores allowed. A "
-            "revision folder must be surrounded by pound signs (#).",
-        )
-    return _Parsed("/".join(folders), revision, filename)
-
-
-_NAMESPACE = re.compile(r"_[A-Za-z0-9]+_")
-
-
-def _object_attribute(filename: str) -> str:
-    """An ALF file name's ``object.attribute`` (``_ibl_trials.intervals.npy`` ->
-    ``trials.intervals``); a name that is not ALF's, its stem."""
-    parts = filename.split(".")
-    if len(parts) < 3:
-        return filename.rpartition(".")[0] or filename
-    namespace = _NAMESPACE.match(parts[0])
-    return ".".join((parts[0][namespace.end() :] if namespace else parts[0], parts[1]))
-
-
-def dataset_type_of(filename: str, types: Sequence[Row[Any]]) -> Row[Any]:
-    """ONE's and Alyx's rule: the one type whose filename pattern matches the file name, or
-    whose name is the file's ``object.attribute`` when it has no pattern."""
-    folded = filename.casefold()
-    object_attribute = _object_attribute(filename)
-    found = [
-        t
-        for t in types
-        if (
-            fnmatch.fnmatch(folded, t.filename_pattern.casefold())
-            if t.filename_pattern.strip()
-            else t.name == object_attribute
-        )
-    ]
-    if len(found) != 1:
-        raise BadRequest(
-            f'No dataset type matches "{filename}".'
-            if not found
-            else f'Several dataset types match "{filename}": '
-            f"{', '.join(sorted(t.name for t in found))}.",
-        )
-    return found[0]
 
 
 def hash_file(path: Path) -> Content:
@@ -152,11 +90,6 @@ def hash_file(path: Path) -> Content:
             sha256.update(chunk)
             size += len(chunk)
     return Content(md5.hexdigest(), sha256.hexdigest(), size)
-
-
-def lab_path(lab: str | None, relative_path: str) -> str:
-    """Where a gateway-served repository keeps a file: Alyx's server layout, by lab."""
-    return f"{lab}/Subjects/{relative_path}" if lab else relative_path
 
 
 async def _one(conn: AsyncConnection, stmt: Any) -> Row[Any] | None:
@@ -346,7 +279,7 @@ async def _register_one(
     directory: Path | None,
     user_id: int,
     file: FileToRegister,
-    parsed: _Parsed,
+    parsed: AlfName,
     dataset_type: str,
     relative: str,
     *,
@@ -512,111 +445,3 @@ async def _response(conn: AsyncConnection, dataset_id: int) -> dict[str, Any]:
             for r in records
         ],
     }
-
-
-# --- serving the bytes ------------------------------------------------------------------------
-
-_UUID_IN_NAME = re.compile(
-    r"\.([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(\.[^./]+)?$", re.I
-)
-
-
-@dataclass(frozen=True)
-class DataFile:
-    """A registered dataset's bytes, found: where they are and what they should be."""
-
-    path: Path
-    name: str
-    size: int
-    md5: str
-    sha256: str
-
-
-def split_data_path(path: str) -> tuple[str, uuid.UUID]:
-    """``lab/Subjects/…/name.<uuid>.ext`` as its path without the UUID, and the UUID."""
-    match = _UUID_IN_NAME.search(path)
-    if match is None:
-        raise NotFound("Not found.")
-    return path[: match.start()] + (match.group(2) or ""), uuid.UUID(match.group(1))
-
-
-async def find_data_file(ctx: Context, *, path: str) -> DataFile:
-    """The bytes a data URL names (in any repository the gateway serves), for a caller who may
-    see its dataset; missing, hidden and misplaced files are the same :class:`NotFound`."""
-    wanted, key = split_data_path(path)
-    seen = visible(_uploads, ctx.principal)
-    stmt = (
-        select(
-            _uploads.c.name,
-            _uploads.c.size,
-            _uploads.c.md5,
-            _uploads.c.sha256,
-            _records.c.relative_path,
-            _repositories.c.name.label("repository"),
-            _labs.c.name.label("lab_name"),
-        )
-        .join(_records, _records.c.dataset_id == _uploads.c.id)
-        .join(_repositories, _repositories.c.id == _records.c.data_repository_id)
-        .join(_sessions, _sessions.c.id == _uploads.c.session_id)
-        .outerjoin(_labs, _labs.c.id == _sessions.c.lab_id)
-        .where(
-            _uploads.c.uuid == key,
-            _repositories.c.data_url == "",
-            _records.c.exists.is_(True),
-        )
-    )
-    async with read_connection(ctx.sessionmaker) as conn:
-        rows = (await conn.execute(stmt if seen is None else stmt.where(seen))).all()
-    found = next((r for r in rows if lab_path(r.lab_name, r.relative_path) == wanted), None)
-    if found is None:
-        raise NotFound("Not found.")
-    directory = ctx.settings.data_directory(found.repository)
-    if directory is not None:
-        where = directory / wanted
-    else:
-        where = Storage.from_settings(ctx.settings).content_path(found.sha256)
-    return DataFile(where, found.name, found.size, found.md5, found.sha256)
-
-
-# --- file records: ONE notes a hash mismatch on one; no other change is made here -------------
-
-
-async def _editable_record(ctx: Context, conn: AsyncConnection, record_id: Any) -> Row[Any]:
-    stmt = select(_records).where(_records.c.id == record_id)
-    if (seen := visible(_records, ctx.principal)) is not None:
-        stmt = stmt.where(seen)
-    record = await _one(conn, stmt)
-    if record is None:
-        raise NotFound("Not found.")
-    rule = editable(_records, ctx.principal)
-    if rule is not None and await _one(conn, select(_records.c.id).where(
-        _records.c.id == record_id, rule
-    )) is None:
-        raise Forbidden("You may not change this file record.")
-    return record
-
-
-async def create_file_record(ctx: Context, values: Any) -> Row[Any]:
-    require_authenticated(ctx.principal)
-    raise BadRequest("File records are made by registering files (POST /register-file).")
-
-
-async def update_file_record(
-    ctx: Context, record_id: Any, values: Any, mode: Any
-) -> Row[Any]:
-    """A file record's ``json`` notes and ``exists`` flag, by whoever may change its dataset."""
-    require_authenticated(ctx.principal)
-    async with write_transaction(ctx.sessionmaker) as conn:
-        await _editable_record(ctx, conn, record_id)
-        if values:
-            await conn.execute(
-                update(_records).where(_records.c.id == record_id).values(dict(values))
-            )
-        return (await conn.execute(select(_records).where(_records.c.id == record_id))).one()
-
-
-async def delete_file_record(ctx: Context, record_id: Any) -> None:
-    require_authenticated(ctx.principal)
-    async with write_transaction(ctx.sessionmaker) as conn:
-        await _editable_record(ctx, conn, record_id)
-        await conn.execute(_records.delete().where(_records.c.id == record_id))

@@ -25,7 +25,7 @@ from gateway.http.errors import json_response
 from gateway.http.files import FileStream
 from gateway.http.requests import context_of, json_body, principal_of
 from gateway.rest.alyx import AlyxRoute
-from resolvers import auth, registration
+from resolvers import auth, data_files, registration
 from resolvers.registration import FileToRegister
 
 _REALM = 'Basic realm="neurogate data", charset="UTF-8"'
@@ -152,7 +152,7 @@ async def download(request: Request) -> Response:
     if not principal.is_authenticated:
         return _refused()
     ctx = context_of(request, principal)
-    found = await registration.find_data_file(ctx, path=request.path_params["path"])
+    found = await data_files.find_data_file(ctx, path=request.path_params["path"])
     try:
         file = await anyio.to_thread.run_sync(found.path.open, "rb")
     except FileNotFoundError:

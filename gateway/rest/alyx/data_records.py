@@ -25,7 +25,7 @@ from gateway.rest.alyx.fields import (
     returns,
 )
 from resolvers.catalog import ENTITIES
-from resolvers.registration import lab_path
+from resolvers.data_files import lab_path
 
 
 def with_uuid(path: str, key: Any) -> str:

@@ -30,7 +30,7 @@ from gateway.rest.alyx.filters import (
     USER_FILTERS,
 )
 from gateway.rest.alyx.query import Listing
-from resolvers import datasets, experiments, registration
+from resolvers import data_files, datasets, experiments
 from resolvers.catalog import ENTITIES
 from resolvers.context import Context
 from resolvers.experiments import Mode
@@ -225,9 +225,9 @@ FILE_RECORDS = Endpoint(
     detail=data_records.FILE_RECORD,
     writes=Writes(
         writes.FILE_RECORD,
-        registration.create_file_record,
-        registration.update_file_record,
-        registration.delete_file_record,
+        data_files.create_file_record,
+        data_files.update_file_record,
+        data_files.delete_file_record,
     ),
 )
 

@@ -221,3 +221,49 @@ async def test_the_tag_filters_of_datasets_and_sessions(
     sessions = await call.results("/sessions?tag=2024")  # part of a name, as SessionFilter
     assert [s["id"] for s in sessions] == [lab.ids["ej1_morning"]]
     assert await call.results("/sessions?tag=unknown") == []
+
+
+async def test_graphql_and_alyx_show_file_records_only_with_their_dataset(
+    call: Caller, data: Path, lab: Lab
+) -> None:
+    """The new entities are GraphQL types from their declarations; a file record is seen
+    with its dataset on both surfaces (ej2_secret: secret_project, which mallory is not in)."""
+    secret = data.parents[6].joinpath(
+        "churchlandlab", "Subjects", "EJ002", "2024-03-02", "001", "alf", "spikes.times.npy"
+    )
+    secret.parent.mkdir(parents=True)
+    secret.write_bytes(CONTENT)
+    body = _register(path="EJ002/2024-03-02/001", labs="churchlandlab")
+    (registered,) = await call.ok("POST", "/register-file", "alice", json=body)
+    query = """{ fileRecords { relativePath exists dataset { name collection md5 }
+                               dataRepository { name } }
+                 datasetTypes { name } dataFormats { fileExtension }
+                 tags { name protected datasets { name } } }"""
+    for who, seen in (("alice", 1), ("mallory", 0)):
+        response = await call("POST", "/graphql", who, json={"query": query})
+        answer = response.json()
+        assert "errors" not in answer, answer
+        records = answer["data"]["fileRecords"]
+        assert len(records) == seen, who
+        assert [t["name"] for t in answer["data"]["datasetTypes"]] == [
+            "spikes.times",
+            "trials.intervals",
+        ]
+        (tag,) = answer["data"]["tags"]
+        assert tag["protected"] and [d["name"] for d in tag["datasets"]] == [
+            "_ibl_trials.intervals.npy"
+        ]
+        alyx = await call.results(f"/files?dataset={registered['id']}", who)
+        assert len(alyx) == seen
+    record = (await call("POST", "/graphql", "alice", json={"query": query})).json()
+    (copy,) = record["data"]["fileRecords"]
+    assert copy == {
+        "relativePath": "EJ002/2024-03-02/001/alf/spikes.times.npy",
+        "exists": True,
+        "dataset": {
+            "name": "spikes.times.npy",
+            "collection": "alf",
+            "md5": hashlib.md5(CONTENT).hexdigest(),
+        },
+        "dataRepository": {"name": "lab_server"},
+    }
