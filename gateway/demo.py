@@ -53,6 +53,7 @@ from gateway.db.models.references import (
     Supplier,
 )
 from gateway.db.models.taxonomy import Approval
+from gateway.demo_alyx_data import seed_alyx_data
 from gateway.demo_atlas import brain_regions, probe_insertions
 from gateway.demo_groups import seed_groups
 from gateway.demo_holdings import Lab, seed_holdings
@@ -513,6 +514,7 @@ async def seed_demo(session: AsyncSession, *, storage: Storage, seed: int = 7) -
     )
 
     await seed_groups(session)
+    await seed_alyx_data(session, storage=storage, uploader_id=_pk(users["sonja"]), rng=rng)
     await _seed_connectome(session)
 
 

@@ -50,12 +50,19 @@ def refusal(scope: Scope, error: NeurogateError) -> Response:
     return error_response(error_format(scope, destination(scope)), error)
 
 
-def credential_from(headers: Headers) -> str | None:
+# Alyx data URLs: ONE downloads them with HTTP basic credentials (its HTTP_DATA_SERVER_LOGIN),
+# which the route checks itself.
+BASIC_AUTH_PATH = "/data/"
+
+
+def credential_from(headers: Headers, path: str = "") -> str | None:
     """The token of ``Authorization: Bearer <t>`` or ``Authorization: Token <t>``."""
     value = headers.get("authorization")
     if not value:
         return None
     scheme, _, token = value.strip().partition(" ")
+    if scheme.lower() == "basic" and path.startswith(BASIC_AUTH_PATH):
+        return None
     if scheme.lower() not in {"bearer", "token"} or not token.strip():
         return ""  # present but malformed: refused like an invalid token
     return token.strip()
@@ -71,7 +78,7 @@ class AuthenticationMiddleware:
             return
         principal = ANONYMOUS
         path: str = scope["path"]
-        credential = credential_from(Headers(scope=scope))
+        credential = credential_from(Headers(scope=scope), path)
         if (
             credential is not None
             and not path.startswith(CREDENTIAL_EXCHANGE)

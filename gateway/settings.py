@@ -69,6 +69,19 @@ def _optional_bool(env: Mapping[str, str], name: str) -> bool | None:
     raise ValueError(f"{name} must be a boolean (true/false), got {raw!r}")
 
 
+def _directories(env: Mapping[str, str], name: str) -> tuple[tuple[str, Path], ...]:
+    """``repository=/path,other=/path`` as (name, directory) pairs."""
+    found: dict[str, Path] = {}
+    for item in (env.get(name) or "").split(","):
+        if not item.strip():
+            continue
+        repository, equals, directory = item.partition("=")
+        if not equals or not repository.strip() or not directory.strip():
+            raise ValueError(f"{name} takes name=/directory pairs, got {item!r}")
+        found[repository.strip()] = Path(directory.strip())
+    return tuple(found.items())
+
+
 @dataclass(frozen=True, kw_only=True)
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
@@ -137,6 +150,10 @@ class Settings:
     safelist: Path | None = None
     # How long shared caches may keep an anonymous GET query's answer (0: revalidate).
     graphql_get_max_age: int = 60
+    # Existing directories served as Alyx data repositories, by repository name: a file
+    # registered to one is read from <directory>/<lab>/Subjects/<relative path>. A
+    # repository not named here keeps its files in the gateway's storage.
+    data_directories: tuple[tuple[str, Path], ...] = ()
 
     def __post_init__(self) -> None:
         problem = url_problem(self.database_url)
@@ -210,6 +227,10 @@ class Settings:
             return self.introspection_enabled and self.safelist is None
         return self.graphiql
 
+    def data_directory(self, repository: str) -> Path | None:
+        """The directory served as ``repository``, if the settings name one."""
+        return dict(self.data_directories).get(repository)
+
     @property
     def query_cost_limit(self) -> int:
         if self.max_query_cost is None:
@@ -260,6 +281,7 @@ class Settings:
             redis_url=env.get("NEUROGATE_REDIS_URL") or None,
             redis_prefix=env.get("NEUROGATE_REDIS_PREFIX") or "neurogate",
             metrics_token=env.get("NEUROGATE_METRICS_TOKEN") or None,
+            data_directories=_directories(env, "NEUROGATE_DATA_DIRECTORIES"),
             persisted_queries=_bool(env, "NEUROGATE_PERSISTED_QUERIES", True),
             persisted_query_cache_bytes=_int(
                 env, "NEUROGATE_PERSISTED_QUERY_CACHE_BYTES", 16 * 1024**2

@@ -98,6 +98,15 @@ async def check_password(ctx: Context, login: str, password: str) -> Row[Any]:
     return user
 
 
+async def password_principal(ctx: Context, login: str, password: str) -> Principal:
+    """The caller who presents a login and password with the request itself (HTTP basic, as
+    ONE's data downloads answer a challenge), in the private view as with a token."""
+    user = await check_password(ctx, login, password)
+    return Principal(
+        user_id=user.id, is_admin=user.is_admin, is_reviewer=user.is_reviewer, portal=Portal.PRIVATE
+    )
+
+
 async def issue_token(
     ctx: Context, user_id: int, kind: TokenKind, *, name: str = ""
 ) -> IssuedToken:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from resolvers.catalog import (
     accounts,
     actions,
+    alyx_data,
     atlas,
     brains,
     breeding,
@@ -55,6 +56,7 @@ ENTITIES: dict[str, Entity] = with_reverse_relations(
         compliance,
         brains,
         atlas,
+        alyx_data,
         connectome,
     )
     for entity in domain.ENTITIES

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from sqlalchemy import and_
 
-from gateway.db.models import Brain, FileUpload, Session, Species, Subject, User, table
+from gateway.db.models import (
+    Brain,
+    DatasetTag,
+    FileUpload,
+    Session,
+    Species,
+    Subject,
+    Tag,
+    User,
+    table,
+)
 from gateway.db.models.search import BRAIN_SEARCH
 from resolvers.catalog.fields import (
     attributes,
@@ -12,13 +22,15 @@ from resolvers.catalog.fields import (
     reached_value,
     related_value,
     scientific_slug,
+    to_many,
 )
 from resolvers.catalog.taxonomy import category_name
 from resolvers.query import Attribute, Entity, FieldSpec, Kind, Order
-from resolvers.relations import ToOne
+from resolvers.relations import Link, ToMany, ToOne
 
 _upload, _brain, _user = table(FileUpload), table(Brain), table(User)
 _session, _subject, _species = table(Session), table(Subject), table(Species)
+_tag, _dataset_tag = table(Tag), table(DatasetTag)
 
 FILE_UPLOAD = Entity(
     "FileUpload",
@@ -37,6 +49,10 @@ FILE_UPLOAD = Entity(
             "collection",
             "uploader_id",
             "session_id",
+            "md5",
+            "version",
+            "revision_id",
+            "default_dataset",
             "created_at",
         ),
         # Alyx's dataset filters (DOMAIN.md §2.3): who uploaded it, and its session's subject.
@@ -54,11 +70,26 @@ FILE_UPLOAD = Entity(
             Kind.STRING,
             description="The nickname of its session's subject.",
         ),
+        "tag_name": to_many(
+            _upload.c.id,
+            (
+                _tag.c.name,
+                and_(_dataset_tag.c.dataset_id == _upload.c.id, _tag.c.id == _dataset_tag.c.tag_id),
+            ),
+            kind=Kind.STRING,
+            description="The name of one of its tags.",
+        ),
     },
     default_order=(Order("created_at", descending=True),),
     relations={
         "uploader": ToOne("User", "uploader_id", "Who uploaded it."),
         "session": ToOne("Session", "session_id", "The session it is registered to."),
+        "revision": ToOne("Revision", "revision_id", "Its revision, if any."),
+        "tags": ToMany(
+            "Tag",
+            links=(Link(_dataset_tag, "dataset_id", "tag_id"),),
+            description="Its tags, by name.",
+        ),
     },
     description="A stored file (its content is addressed by its sha256).",
     plural="file_uploads",
@@ -74,6 +105,9 @@ FILE_UPLOAD = Entity(
         status="uploaded, or another state of its upload.",
         dataset_type="Its Alyx dataset type, e.g. spikes.times.",
         collection="Its Alyx collection (sub-folder), e.g. alf/probe00.",
+        md5="The MD5 of its content, in hex, as ONE checks it (blank when not given).",
+        version="The version of the software that wrote it.",
+        default_dataset="Whether it is the default revision of its dataset.",
         created_at="When it was uploaded (UTC).",
     ),
 )

@@ -6,6 +6,7 @@ from sqlalchemy import Table, and_, func
 
 from gateway.auth.permissions import ProjectRole
 from gateway.db.models import (
+    DatasetTag,
     FileUpload,
     Laboratory,
     Project,
@@ -18,6 +19,7 @@ from gateway.db.models import (
     Strain,
     Subject,
     SubjectProject,
+    Tag,
     User,
     WaterRestriction,
     table,
@@ -33,6 +35,7 @@ _publication_links = table(ProjectPublication)
 _lab, _user, _strain, _species = table(Laboratory), table(User), table(Strain), table(Species)
 _upload, _session_users = table(FileUpload), table(SessionUser)
 _restrictions = table(WaterRestriction)
+_tag, _dataset_tag = table(Tag), table(DatasetTag)
 _cohort, _cohort_subjects = table(Cohort), table(CohortSubject)
 _members = table(ProjectMember)
 _CREATED = "When it was created (UTC)."
@@ -335,6 +338,19 @@ SESSION = Entity(
             (_upload.c.dataset_type, _upload.c.session_id == _session.c.id),
             kind=Kind.STRING,
             description="The dataset type of a file registered to it.",
+        ),
+        "dataset_tag": to_many(
+            _session.c.id,
+            (
+                _tag.c.name,
+                and_(
+                    _upload.c.session_id == _session.c.id,
+                    _dataset_tag.c.dataset_id == _upload.c.id,
+                    _tag.c.id == _dataset_tag.c.tag_id,
+                ),
+            ),
+            kind=Kind.STRING,
+            description="The name of a tag on a file registered to it.",
         ),
         "in_project": _in_project(_session, _session_links, "session_id"),
         # Alyx's ``performance``: 100 * correct / trials in integer arithmetic, as Alyx's

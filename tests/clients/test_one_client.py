@@ -109,10 +109,11 @@ async def test_authenticate_and_list_subjects_and_a_subjects_sessions(live: Live
         alyx = live.client("alice")
         assert alyx.is_logged_in and alyx.user == "alice"
         assert alyx.rest_schemes.endpoints == [
-            *("brain-regions", "datasets", "insertions", "labs", "procedures", "projects"),
-            *("sessions", "subjects", "surgeries", "trajectories", "users"),
-            *("water-administrations", "water-requirement", "water-restricted-subjects"),
-            *("water-restriction", "water-type", "weighings"),
+            *("brain-regions", "data-formats", "data-repository", "dataset-types", "datasets"),
+            *("files", "insertions", "labs", "procedures", "projects", "revisions", "sessions"),
+            *("subjects", "surgeries", "tags", "trajectories", "users", "water-administrations"),
+            *("water-requirement", "water-restricted-subjects", "water-restriction", "water-type"),
+            "weighings",
         ]
         subjects = alyx.rest("subjects", "list")
         assert [s["nickname"] for s in subjects] == ["EJ001", "EJ002", "EJ010"]

@@ -21,6 +21,15 @@ from gateway.db.models.actions import (
     WaterType,
     Weighing,
 )
+from gateway.db.models.alyx_data import (
+    DataFormat,
+    DataRepository,
+    DatasetTag,
+    DatasetType,
+    FileRecord,
+    Revision,
+    Tag,
+)
 from gateway.db.models.atlas import BrainRegion, ProbeInsertion, TrajectoryEstimate
 from gateway.db.models.brains import Brain, FileUpload
 from gateway.db.models.breeding import Breeding
@@ -116,9 +125,14 @@ __all__ = [
     "ConsumableStock",
     "DataAcquisition",
     "DataAcquisitionProcedure",
+    "DataFormat",
+    "DataRepository",
     "DataStorage",
+    "DatasetTag",
+    "DatasetType",
     "DeviceLogin",
     "Equipment",
+    "FileRecord",
     "FileUpload",
     "GroupMember",
     "GroupMembershipInvitation",
@@ -151,6 +165,7 @@ __all__ = [
     "ProtocolLicense",
     "Publication",
     "RegulatoryAuthority",
+    "Revision",
     "Segment",
     "SegmentProperty",
     "Session",
@@ -167,6 +182,7 @@ __all__ = [
     "Supplier",
     "Surgery",
     "SurgeryProcedure",
+    "Tag",
     "Token",
     "TrajectoryEstimate",
     "User",

@@ -26,6 +26,14 @@ class FileUpload(SQLModel, table=True):
     status: str = Field(default="uploaded", max_length=16)
     dataset_type: str = Field(default="", max_length=255)
     collection: str = Field(default="", max_length=255)
+    # Alyx's dataset fields (a registered file): its md5 as ONE checks it ("" when not
+    # given), the software version that wrote it, its revision and whether it is the default.
+    md5: str = Field(default="", max_length=32)
+    version: str = Field(default="", max_length=64)
+    revision_id: UUID | None = Field(
+        default=None, foreign_key="revision.id", index=True, ondelete="SET NULL"
+    )
+    default_dataset: bool = Field(default=True)
     uploader_id: int = Field(foreign_key="user_account.id", index=True, ondelete="RESTRICT")
     session_id: UUID | None = Field(
         default=None, foreign_key="session.id", index=True, ondelete="SET NULL"

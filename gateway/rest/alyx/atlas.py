@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from gateway.errors import BadRequest, QueryError
+from gateway.rest.alyx import data_records
 from gateway.rest.alyx.fields import (
     EMPTY,
     NULL,
@@ -145,7 +146,9 @@ _DATASET_READS = (
     "session.subject.nickname",
     "session.lab.name",
     *(f"session.datasets.{path}" for path in ("uuid", "id", "name", "collection", "created_at")),
-    *(f"session.datasets.{path}" for path in ("dataset_type", "size", "sha256")),
+    *(f"session.datasets.{path}" for path in ("dataset_type", "size", "sha256", "md5")),
+    *(f"session.datasets.{path}" for path in ("version", "revision.name", "default_dataset")),
+    *(f"session.datasets.{path}" for path in data_records.FILE_RECORD_READS),
 )
 _INSERTION_FIELDS: dict[str, Shows] = {
     "id": Value("id", text),

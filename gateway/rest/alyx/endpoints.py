@@ -16,18 +16,24 @@ from sqlalchemy import Row
 
 from gateway.auth.principal import Principal
 from gateway.errors import Forbidden, Unauthenticated
-from gateway.rest.alyx import actions, atlas, records, writes
+from gateway.rest.alyx import actions, atlas, data_records, records, writes
 from gateway.rest.alyx.fields import Shape
 from gateway.rest.alyx.filters import (
+    DATA_FORMAT_FILTERS,
+    DATA_REPOSITORY_FILTERS,
     DATASET_FILTERS,
+    DATASET_TYPE_FILTERS,
+    FILE_RECORD_FILTERS,
     LAB_FILTERS,
     PROJECT_FILTERS,
+    REVISION_FILTERS,
     SESSION_FILTERS,
     SUBJECT_FILTERS,
+    TAG_FILTERS,
     USER_FILTERS,
 )
 from gateway.rest.alyx.query import Listing
-from resolvers import datasets, declared, experiments
+from resolvers import data_files, datasets, declared, experiments
 from resolvers import writes as entity_writes
 from resolvers.catalog import ENTITIES
 from resolvers.context import Context
@@ -373,6 +379,48 @@ TRAJECTORIES = Endpoint(
     ),
 )
 
+# --- Alyx's data app: what datasets are and where they are kept (read-only here; datasets and
+# their file records are made by register-file) -----------------------------------------------
+
+DATASET_TYPES = _read_only(
+    "dataset-types",
+    "name",
+    "Dataset types, by name: what datasets hold, and the file names that are of each.",
+    DATASET_TYPE_FILTERS,
+    data_records.DATASET_TYPE,
+)
+DATA_FORMATS = _read_only(
+    "data-formats", "name", "File formats, by name.", DATA_FORMAT_FILTERS, data_records.DATA_FORMAT
+)
+DATA_REPOSITORIES = _read_only(
+    "data-repository",
+    "name",
+    "Where datasets are kept, by name; one without a data_url is served by the gateway.",
+    DATA_REPOSITORY_FILTERS,
+    data_records.DATA_REPOSITORY,
+)
+REVISIONS = _read_only(
+    "revisions", "name", "Dataset revisions, by name.", REVISION_FILTERS, data_records.REVISION
+)
+TAGS = _read_only("tags", "name", "Dataset tags, by name.", TAG_FILTERS, data_records.TAG)
+FILE_RECORDS = Endpoint(
+    name="files",
+    entity=ENTITIES["FileRecord"],
+    key="id",
+    lookup="id",
+    key_format="uuid",
+    description="File records: where each copy of a dataset is kept, and whether it is there.",
+    filters=FILE_RECORD_FILTERS,
+    summary=data_records.FILE_RECORD,
+    detail=data_records.FILE_RECORD,
+    writes=Writes(
+        writes.FILE_RECORD,
+        data_files.create_file_record,
+        data_files.update_file_record,
+        data_files.delete_file_record,
+    ),
+)
+
 ENDPOINTS = (
     SUBJECTS,
     SESSIONS,
@@ -390,6 +438,12 @@ ENDPOINTS = (
     BRAIN_REGIONS,
     INSERTIONS,
     TRAJECTORIES,
+    DATASET_TYPES,
+    DATA_FORMATS,
+    DATA_REPOSITORIES,
+    REVISIONS,
+    TAGS,
+    FILE_RECORDS,
 )
 
 # ``/users/{username}/actions?type=``: the action types Alyx has. Sessions are the one kind

@@ -66,6 +66,14 @@ class Urls:
     def file(self, upload_id: int, alf_path: str) -> str:
         return f"{self.base}/files/{upload_id}/{alf_path}"
 
+    def file_record(self, key: Any) -> str:
+        return f"{self.base}/files/{key}"
+
+    def data(self, path: str) -> str:
+        """A registered file in a repository the gateway serves (ONE's HTTP_DATA_SERVER is
+        ``<base>/data``)."""
+        return f"{self.base}/data/{path}"
+
 
 @dataclass(frozen=True, slots=True)
 class Env:

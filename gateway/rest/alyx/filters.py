@@ -6,7 +6,7 @@ Alyx's filtersets take every model field (``exclude = []``). Fields neurogate do
 are declared with :func:`~.query.unrecorded`, so they filter as on an Alyx where no record
 sets them. Not yet served, because their entities are not modelled yet: the sessions'
 ``tag``, ``atlas_name``, ``atlas_acronym``, ``atlas_id`` and ``histology`` (tags, insertions,
-brain regions), and the ``json`` and
+brain regions), the subjects' ``water_restricted`` (water restrictions), and the ``json`` and
 ``extended_qc`` key/value queries. They are left out of the OpenAPI document, so ONE warns
 before sending them, and ignored if sent.
 """
@@ -162,6 +162,7 @@ SESSION_FILTERS = Listing(
         Param("datasets", each_of("dataset_name"), "Dataset names, comma-separated; all present."),
         Param("dataset_types", each_of("dataset_type"), "Dataset types, comma-separated."),
         Param("dataset_qc_lte", _datasets_of_qc_at_most, "With a dataset of QC at most this."),
+        Param("tag", contains("dataset_tag"), "Part of the name of a tag on one of its datasets."),
         *(
             Param(name, unrecorded(), NOT_RECORDED)
             for name in ("location", "procedures", "parent_session")
@@ -198,9 +199,14 @@ DATASET_FILTERS = Listing(
         Param("collection", equals("collection"), "The collection (sub-folder)."),
         Param("created_by", equals("uploader_username"), "The uploader's username."),
         Param("subject", equals("subject_nickname"), "The session's subject nickname."),
+        Param("tag", equals("tag_name"), "The name of one of its tags."),
     ),
     django={
         "pk": "uuid",
+        "tags__name": "tag_name",
+        "default_dataset": "default_dataset",
+        "hash": "md5",
+        "version": "version",
         "id": "uuid",
         "name": "name",
         "session": "session_id",
@@ -235,5 +241,60 @@ USER_FILTERS = Listing(
         "username": "username",
         "first_name": "first_name",
         "last_name": "last_name",
+    },
+)
+
+
+_NAMED = {"pk": "id", "id": "id", "name": "name"}
+
+
+def _by_name(entity: Entity, *, described: str) -> Listing:
+    """An endpoint of named reference records, filtered by name (Alyx's
+    ``filterset_fields = ('name',)``)."""
+    return Listing(entity, (Param("name", equals("name"), described),), django=_NAMED)
+
+
+# Alyx's DatasetTypeList and DataFormatList declare no filters.
+DATASET_TYPE_FILTERS = Listing(catalog.ENTITIES["DatasetType"], (), django=_NAMED)
+DATA_FORMAT_FILTERS = Listing(catalog.ENTITIES["DataFormat"], (), django=_NAMED)
+DATA_REPOSITORY_FILTERS = Listing(
+    catalog.ENTITIES["DataRepository"],
+    (
+        Param("name", equals("name"), "The repository's name."),
+        Param(
+            "globus_is_personal",
+            equals("globus_is_personal"),
+            "Whether it is a personal Globus endpoint.",
+            "boolean",
+        ),
+        Param("globus_endpoint_id", equals("globus_endpoint_id"), "Its Globus endpoint."),
+    ),
+    django={**_NAMED, "globus_is_personal": "globus_is_personal"},
+)
+REVISION_FILTERS = _by_name(catalog.ENTITIES["Revision"], described="The revision's name.")
+TAG_FILTERS = _by_name(catalog.ENTITIES["Tag"], described="The tag's name.")
+FILE_RECORD_FILTERS = Listing(
+    catalog.ENTITIES["FileRecord"],
+    (
+        Param("dataset", equals("dataset_uuid"), "The dataset's UUID."),
+        Param("exists", equals("exists"), "Whether the file is there.", "boolean"),
+        Param("lab", equals("lab_name"), "The lab of its dataset's session."),
+        Param("data_repository", equals("repository_name"), "The repository's name."),
+        Param(
+            "globus_is_personal",
+            equals("globus_is_personal"),
+            "Whether its repository is a personal Globus endpoint.",
+            "boolean",
+        ),
+    ),
+    django={
+        "pk": "id",
+        "id": "id",
+        "dataset": "dataset_uuid",
+        "dataset__id": "dataset_uuid",
+        "exists": "exists",
+        "data_repository__name": "repository_name",
+        "data_repository__globus_is_personal": "globus_is_personal",
+        "dataset__session__lab__name": "lab_name",
     },
 )

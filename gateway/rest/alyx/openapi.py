@@ -51,6 +51,7 @@ ERROR: Schema = {
 ERROR_TEXTS = {
     400: "a filter, lookup, page or field the endpoint does not take, or bad credentials.",
     403: 'an invalid or expired token ("Invalid token.": ONE logs in again), or not allowed.',
+    401: "a data file asked for without credentials (an HTTP basic challenge).",
     404: "no such record, or one the caller may not see (the same answer).",
     406: "the Accept header asks only for Alyx versions other than v1.",
     409: "the record changed underneath the request.",
@@ -370,6 +371,67 @@ _AUXILIARY: dict[str, Schema] = {
                     "URL by endpoint name.",
                 ),
                 **errors(PREFIX, (403, 406, 429)),
+            },
+        }
+    },
+    # Registering files a lab keeps (gateway/rest/alyx/data.py), as ONE's RegistrationClient
+    # does, and downloading them from their data URL.
+    "/register-file": {
+        "post": {
+            "operationId": "alyx_register_file",
+            "tags": [TAG],
+            "description": "Make each named file a dataset of the session `path` names "
+            "(subject/YYYY-MM-DD/NNN), with a file record in the repository `name` names; "
+            "hashes and sizes given are checked against the bytes.",
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["path", "filenames"],
+                            "properties": {
+                                "path": {"type": "string"},
+                                "filenames": {"type": "array", "items": {"type": "string"}},
+                                "hashes": {"type": "array", "items": {"type": "string"}},
+                                "filesizes": {"type": "array", "items": {"type": "integer"}},
+                                "versions": {"type": "array", "items": {"type": "string"}},
+                                "name": {"type": "string"},
+                                "exists": {"type": "boolean"},
+                                "default": {"type": "boolean"},
+                            },
+                        }
+                    }
+                },
+            },
+            "responses": {
+                "201": _json(
+                    {"type": "array", "items": {"type": "object"}}, "The datasets registered."
+                ),
+                **errors(PREFIX, (400, 403, 404, 406, 429)),
+            },
+        }
+    },
+    "/data/{path}": {
+        "get": {
+            "operationId": "alyx_data_file",
+            "tags": [TAG],
+            "description": "A registered file's bytes, at its file record's data URL "
+            "(<lab>/Subjects/<subject>/<date>/<number>/<collection>/<name>.<uuid>.<ext>); "
+            "HTTP basic or Token authentication.",
+            "parameters": [
+                {"name": "path", "in": "path", "required": True, "schema": {"type": "string"}}
+            ],
+            "responses": {
+                "200": {
+                    "description": "The file.",
+                    "content": {
+                        "application/octet-stream": {
+                            "schema": {"type": "string", "format": "binary"}
+                        }
+                    },
+                },
+                **errors(PREFIX, (401, 403, 404, 429)),
             },
         }
     },

@@ -17,6 +17,8 @@ from datetime import date, datetime
 from typing import Any
 from urllib.parse import quote
 
+from gateway.db.models.alyx_data import STORAGE_REPOSITORY
+from gateway.rest.alyx import data_records
 from gateway.rest.alyx.fields import (
     EMPTY,
     NULL,
@@ -36,7 +38,7 @@ from resolvers.catalog import ENTITIES
 from resolvers.query import Order, QuerySpec, Window
 
 QC_NAMES = {0: "NOT_SET", 10: "PASS", 30: "WARNING", 40: "FAIL", 50: "CRITICAL"}
-DATA_REPOSITORY = "neurogate"
+DATA_REPOSITORY = STORAGE_REPOSITORY  # where an upload attached to a session is kept
 DATASETS_PER_SESSION = 10_000  # the most datasets one session's record lists
 
 
@@ -154,25 +156,52 @@ def alf_path(session: Any, upload: Any) -> str:
 
 @returns({"type": "array", "items": {"type": "object"}})
 def _file_records(upload: Any, env: Env) -> list[Record]:
-    """Where the dataset's file is kept: one record, its upload, stored here."""
+    """Where the dataset's file is kept: its file records (registered files); an upload
+    attached to a session without one is kept in the gateway's storage, one record."""
+    session = upload.session
+    lab = None if session is None or session.lab is None else session.lab.name
+    if upload.file_records:
+        return data_records.file_records(upload, lab, env)
     urls = env.urls
-    data_url = urls.file(upload.id, alf_path(upload.session, upload))
+    url = urls.file(upload.id, alf_path(session, upload))
     return [
         {
             "id": str(upload.uuid),
             "data_repository": DATA_REPOSITORY,
             "data_repository_path": f"{urls.base}/files",
-            "relative_path": data_url.removeprefix(f"{urls.base}/files/"),
-            "data_url": data_url,
+            "relative_path": url.removeprefix(f"{urls.base}/files/"),
+            "data_url": url,
             "exists": True,
         }
     ]
 
 
 @returns({"type": "string", "format": "uri"})
-def _nested_data_url(upload: Any, env: Env) -> str:
+def _nested_data_url(upload: Any, env: Env) -> str | None:
     """Where the file is downloaded (under the session the dataset is nested in)."""
-    return env.urls.file(upload.id, alf_path(env.parent, upload))
+    session = env.parent
+    if upload.file_records:
+        lab = None if session is None or session.lab is None else session.lab.name
+        return data_records.first_data_url(upload, lab, env)
+    return env.urls.file(upload.id, alf_path(session, upload))
+
+
+@returns({"type": "string"})
+def _md5(value: str) -> str | None:
+    """The md5 ONE checks a download against; null when it was never given."""
+    return value or None
+
+
+@returns({"type": "boolean"})
+def _protected(upload: Any, env: Env) -> bool:
+    """Whether a protected tag keeps it from being overwritten."""
+    return any(tag.protected for tag in upload.tags)
+
+
+@returns({"type": "boolean"})
+def _public(upload: Any, env: Env) -> bool:
+    """Whether a public tag makes it public."""
+    return any(tag.public for tag in upload.tags)
 
 
 # --- sessions (SessionListSerializer, SESSION_FIELDS) -----------------------------------------
@@ -197,14 +226,14 @@ SESSION_DATASET: dict[str, Shows] = {
     "id": Value("uuid", text),
     "name": Value("name"),
     "dataset_type": Value("dataset_type", blank),
-    "data_url": Computed(_nested_data_url, ALF_UPLOAD),
+    "data_url": Computed(_nested_data_url, (*ALF_UPLOAD, "uuid", *data_records.FILE_RECORD_READS)),
     "url": Link("dataset", "uuid"),
     "file_size": Value("size"),
-    "hash": Value("sha256"),
-    "version": Const(""),
+    "hash": Value("md5", _md5),
+    "version": Value("version"),
     "collection": Value("collection"),
-    "revision": NULL,
-    "default_revision": Const("True"),  # a string: ONE compares it with 'True'
+    "revision": Value("revision.name"),
+    "default_revision": Value("default_dataset", str),  # a string: ONE compares it with 'True'
     "qc": Const("NOT_SET"),
 }
 OLDEST_FIRST = QuerySpec(
@@ -258,18 +287,24 @@ DATASET = Shape(
         "collection": Value("collection"),
         "session": Link("session", "session.id"),
         "file_size": Value("size"),
-        "hash": Value("sha256"),
-        "version": Const(""),
+        "hash": Value("md5", _md5),
+        "version": Value("version"),
         "experiment_number": Value("session.number"),
         "file_records": Computed(
-            _file_records, ("uuid", *ALF_UPLOAD, *(f"session.{p}" for p in ALF_SESSION))
+            _file_records,
+            (
+                "uuid",
+                *ALF_UPLOAD,
+                *(f"session.{p}" for p in ALF_SESSION),
+                *data_records.FILE_RECORD_READS,
+            ),
         ),
         "auto_datetime": Value("created_at", timestamp),
-        "revision": NULL,
-        "default_dataset": Const(True),
-        "protected": Const(False),
-        "public": Const(False),
-        "tags": EMPTY,
+        "revision": Value("revision.name"),
+        "default_dataset": Value("default_dataset"),
+        "protected": Computed(_protected, ("tags.protected",)),
+        "public": Computed(_public, ("tags.public",)),
+        "tags": Each("tags.name"),
         "qc": Const("NOT_SET"),
         "json": NULL,
     },

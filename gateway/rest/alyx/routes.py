@@ -33,7 +33,7 @@ from gateway.http.errors import json_response
 from gateway.http.openapi import openapi_media
 from gateway.http.pagination import offset_links
 from gateway.http.requests import context_of, form_or_json
-from gateway.rest.alyx import AlyxRoute, actions, auth, openapi
+from gateway.rest.alyx import AlyxRoute, actions, auth, data, openapi
 from gateway.rest.alyx import cache as cache_tables
 from gateway.rest.alyx.endpoints import (
     ACTION_TYPES,
@@ -273,7 +273,13 @@ def _requirement_day(params: Any, name: str) -> datetime | None:
 async def root(request: Request) -> Response:
     """The endpoint categories the API supports, with their absolute URLs (seed 003)."""
     base = str(request.base_url).rstrip("/")
-    names = ["auth-token", *(e.name for e in ENDPOINTS), "water-requirement", "api/schema"]
+    names = [
+        "auth-token",
+        *(e.name for e in ENDPOINTS),
+        "water-requirement",
+        "register-file",
+        "api/schema",
+    ]
     return json_response({name: f"{base}/{name}" for name in names})
 
 
@@ -298,6 +304,7 @@ def _both(path: str, handler: Handler) -> list[AlyxRoute]:
 # The family's whole route table, as the app mounts it.
 ROUTES = [
     *auth.ROUTES,
+    *data.ROUTES,
     AlyxRoute("/", _negotiated(root), methods=["GET"]),
     *(route for endpoint in ENDPOINTS for route in _routes(endpoint)),
     *_both("/users/{username}/actions", user_actions),

@@ -12,6 +12,7 @@ can be sent back; a field Alyx has but neurogate does not store is accepted only
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -39,6 +40,17 @@ async def _text(ctx: Context, name: str, value: Any) -> Any:
 
 async def _json(ctx: Context, name: str, value: Any) -> Any:
     return {} if value is None else value
+
+
+_DRF_INTEGER = re.compile(r"-?\d+(\.0*)?")
+
+
+async def _integer(ctx: Context, name: str, value: Any) -> Any:
+    """Django REST framework's IntegerField also takes an integer written as text: ONE's
+    RegistrationClient sends a session's number as the path has it ("001")."""
+    if isinstance(value, str) and _DRF_INTEGER.fullmatch(value.strip()):
+        return int(float(value.strip()))
+    return value
 
 
 async def _genotype(ctx: Context, name: str, value: Any) -> Any:
@@ -193,12 +205,12 @@ SESSION = Fields(
         "name": ("name", _text),
         "type": ("type", _text),
         "task_protocol": ("task_protocol", _text),
-        "number": ("number", _as_is),
+        "number": ("number", _integer),
         "start_time": ("start_time", _as_is),
         "end_time": ("end_time", _as_is),
         "narrative": ("narrative", _text),
-        "n_trials": ("n_trials", _as_is),
-        "n_correct_trials": ("n_correct_trials", _as_is),
+        "n_trials": ("n_trials", _integer),
+        "n_correct_trials": ("n_correct_trials", _integer),
         "qc": ("qc", _qc),
         "json": ("extra_fields", _json),
     },
@@ -253,4 +265,38 @@ PROJECT = Fields(
     read_only=frozenset({"id", "url"}),
     not_stored=frozenset(),
     accepted=frozenset({*experiments.PROJECT_RULES, "members"}),
+)
+
+
+def _storable(value: Any) -> bool:
+    if isinstance(value, dict):
+        return all(_storable(item) for item in value.values())
+    if isinstance(value, list):
+        return all(_storable(item) for item in value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return experiments.storable_number(value)
+    return True
+
+
+async def _json_object(ctx: Context, name: str, value: Any) -> Any:
+    """Any JSON object (or null), whose numbers fit in 64 bits."""
+    if value is not None and not isinstance(value, dict):
+        raise BadRequest("Expected a JSON object.", field=name)
+    if not _storable(value):
+        raise BadRequest("Numbers must fit in 64 bits.", field=name)
+    return value
+
+
+async def _flag(ctx: Context, name: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise BadRequest("Must be a valid boolean.", field=name)
+    return value
+
+
+# FileRecordSerializer: ONE notes a hash mismatch in ``json``; the rest is register-file's.
+FILE_RECORD = Fields(
+    writable={"json": ("json_data", _json_object), "exists": ("exists", _flag)},
+    read_only=frozenset({"url", "id", "dataset", "data_repository", "relative_path"}),
+    not_stored=frozenset(),
+    accepted=frozenset({"json_data", "exists"}),
 )

@@ -41,9 +41,11 @@ def _relations(include: Include) -> set[str]:
 
 def test_each_endpoint_reads_what_its_records_show() -> None:
     follows = {endpoint.name: _relations(endpoint.detail.include) for endpoint in ENDPOINTS}
+    copies = {"file_records", "file_records.data_repository"}
     assert follows["sessions"] == {
         *("subject", "lab", "projects", "users", "datasets", "water_administrations"),
-        "water_administrations.water_type",
+        *("water_administrations.water_type", "datasets.revision"),
+        *(f"datasets.{relation}" for relation in copies),
     }
     water = ("weighings", "water_administrations", "water_restrictions", "surgeries")
     assert follows["subjects"] == {
@@ -54,7 +56,11 @@ def test_each_endpoint_reads_what_its_records_show() -> None:
     }
     assert follows["weighings"] == {"subject", "user"}
     assert follows["surgeries"] == {"subject", "procedures"}
-    assert follows["datasets"] == {"uploader", "session", "session.subject", "session.lab"}
+    assert follows["datasets"] == {
+        *("uploader", "session", "session.subject", "session.lab", "revision", "tags"),
+        *copies,
+    }
+    assert follows["files"] == {"dataset", "data_repository"}
     assert follows["projects"] == {"members", "members.user"}
     assert follows["users"] == {"responsible_for", "laboratories"}
     assert follows["labs"] == set()

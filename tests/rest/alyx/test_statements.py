@@ -118,7 +118,7 @@ async def _arrange(sessionmaker: async_sessionmaker[AsyncSession]) -> dict[str, 
 STATEMENTS = {
     "sessions": 3,
     "subjects": 9,
-    "datasets": 2,
+    "datasets": 4,  # their tags and file records
     "labs": 2,
     "projects": 4,
     "users": 4,
@@ -160,9 +160,9 @@ async def test_related_lists_are_read_in_full_for_every_record_of_a_page(
 # A record: authentication, then the record with its to-one relations, then one statement
 # per to-many relation (side by side), whatever the number of related rows.
 DETAILS = {
-    "sessions": 6,  # its projects, experimenters, datasets and water given
+    "sessions": 7,  # its projects, experimenters, datasets, their file records and water given
     "subjects": 9,  # its projects, its sessions and their projects
-    "datasets": 2,
+    "datasets": 4,  # its tags and file records
     "labs": 2,
     "projects": 4,  # its members and their usernames
     "users": 4,  # their subjects and labs

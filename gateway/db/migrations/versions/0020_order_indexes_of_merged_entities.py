@@ -2,7 +2,7 @@
 SQLite's batch alterations since 0019 rebuilt without their directions
 
 Revision ID: 0020
-Revises: 0014
+Revises: 0015
 Create Date: 2026-12-03 08:00:00.000000
 """
 
@@ -15,7 +15,7 @@ from gateway.db.order_indexes import (
 )
 
 revision = '0020'
-down_revision = '0014'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 
@@ -36,12 +36,14 @@ ORDERS = {
     'water_administration': ('date_time DESC NULLS LAST',),
     'water_restriction': ('end_time DESC NULLS LAST', 'start_time DESC NULLS LAST'),
     'surgery': ('start_time DESC NULLS LAST',),
+    'file_record': ('created_at',),
 }
 
 # Descending order indexes of 0019 on tables altered since (SQLite copied them without).
 REBUILT = {
     'procedure': ('date_time DESC NULLS LAST',),
     'subject_log': ('created_at DESC',),
+    'file_upload': ('created_at DESC',),
 }
 
 
