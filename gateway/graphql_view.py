@@ -51,6 +51,7 @@ from gateway.settings import Settings
 from gateway.storage import StagedFile
 from resolvers.auth import authenticate
 from resolvers.context import Context
+from schema.operation_cache import OperationCache
 
 # Which view of the data a GraphQL caller asks for: anonymous callers get the public view,
 # authenticated ones the private view unless they ask otherwise; admins may ask for "super".
@@ -192,6 +193,7 @@ class GraphQLView(GraphQL[Context, None]):
     ) -> None:
         self.settings = settings
         self.safelist = safelist
+        self.compiled_operations = OperationCache()
         # File uploads (the GraphQL multipart request spec), read by parse_multipart below.
         kwargs.setdefault("multipart_uploads_enabled", True)
         # Web apps on any origin may subscribe, as CORS lets them query: a subscriber signs in
@@ -310,9 +312,22 @@ class GraphQLView(GraphQL[Context, None]):
         if names_a_subscription(request_data.query, request_data.operation_name, max_tokens):
             error = GraphQLError(SUBSCRIPTIONS_OVER_WEBSOCKET, extensions={"code": "BAD_REQUEST"})
             return ExecutionResult(data=None, errors=[error])
-        result = await super().execute_single(
-            request, request_adapter, sub_response, context, root_value, request_data
+        # A query answered before with every root field compiled runs its statements alone.
+        compiled = self.compiled_operations
+        cacheable = request_adapter.method == "POST" or self.allow_queries_via_get
+        query, name, variables = (
+            request_data.query, request_data.operation_name, request_data.variables
         )
+        hit = await compiled.answer(context, query, name, variables) if cacheable else None
+        if hit is not None:
+            result = hit
+        else:
+            if cacheable:
+                compiled.watch(context)
+            result = await super().execute_single(
+                request, request_adapter, sub_response, context, root_value, request_data
+            )
+            compiled.learn(context, query, name, variables, result)
         # Stored only once it proved executable: every limit on documents applied first.
         if not is_request_error(result):
             await persisted.register(resolved)

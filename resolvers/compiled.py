@@ -34,6 +34,7 @@ from sqlalchemy import (
     Text,
     Uuid,
     and_,
+    bindparam,
     case,
     cast,
     func,
@@ -43,6 +44,8 @@ from sqlalchemy import (
     type_coerce,
 )
 from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.sql.elements import BindParameter
+from sqlalchemy.sql.visitors import replacement_traverse
 from sqlmodel.sql.sqltypes import AutoString
 
 from gateway.auth.principal import Principal
@@ -426,6 +429,23 @@ def compile_page(
     # The count makes it an aggregate: one row, also when only totalCount is selected.
     stmt = select(built._object(pairs), count).select_from(rows)
     return _as_text(stmt, built.pg)
+
+
+def bind_value(stmt: Any, value: Any, key: str) -> Any | None:
+    """``stmt`` with its one parameter holding ``value`` turned into the bind parameter
+    ``key`` (so the statement serves every value); None when ``value`` is not held by
+    exactly one of its parameters (the statement is then kept for that value alone)."""
+    found: list[BindParameter[Any]] = []
+
+    def visit(element: Any) -> Any:
+        held = isinstance(element, BindParameter) and type(element.value) is type(value)
+        if held and element.value == value:
+            found.append(element)
+            return bindparam(key, type_=element.type)
+        return None
+
+    rebuilt = replacement_traverse(stmt, {}, visit)  # type: ignore[call-overload]
+    return rebuilt if len(found) == 1 else None
 
 
 def _as_text(stmt: Any, pg: bool) -> Any:
