@@ -44,6 +44,7 @@ from sqlalchemy import (
     type_coerce,
 )
 from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.sql.elements import BindParameter
 from sqlalchemy.sql.visitors import replacement_traverse
 from sqlmodel.sql.sqltypes import AutoString
@@ -462,6 +463,13 @@ def dialect_of(ctx: Context) -> str:
 
 async def run_compiled(ctx: Context, stmt: Any, params: dict[str, Any]) -> str | None:
     """The JSON text the compiled ``stmt`` answers (None when it answers no row)."""
-    async with read_connection(ctx.sessionmaker) as connection:
+    return await read_json(ctx.sessionmaker, stmt, params)
+
+
+async def read_json(
+    sessionmaker: async_sessionmaker[AsyncSession], stmt: Any, params: dict[str, Any]
+) -> str | None:
+    """:func:`run_compiled` for a caller that has no request context."""
+    async with read_connection(sessionmaker) as connection:
         result = await connection.execute(stmt, params)
         return result.scalar()  # type: ignore[no-any-return]

@@ -22,10 +22,13 @@ from typing import Any
 
 import orjson
 from graphql import GraphQLError, get_operation_ast, parse
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from strawberry.types import ExecutionResult
 
 from gateway import request_facts
-from resolvers.compiled import run_compiled
+from gateway.auth.principal import Principal
+from gateway.settings import Settings
+from resolvers.compiled import read_json
 from resolvers.context import Context
 from schema.compiled import Compiled, principal_class, variable_shape
 
@@ -60,7 +63,23 @@ class OperationCache:
     ) -> ExecutionResult | None:
         """The result of a request whose operation is known compiled; None otherwise (and
         whenever anything fails: the normal path answers it then)."""
-        if not ctx.settings.compiled_reads or not isinstance(query, str):
+        data = await self.data(
+            ctx.settings, ctx.sessionmaker, ctx.principal, query, operation_name, variables
+        )
+        return None if data is None else ExecutionResult(data=data, errors=None)
+
+    async def data(
+        self,
+        settings: Settings,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        principal: Principal,
+        query: Any,
+        operation_name: Any,
+        variables: Any,
+    ) -> dict[str, Any] | None:
+        """:meth:`answer`'s data, for a caller with no request context yet (a request
+        answered before the GraphQL view builds one)."""
+        if not self._plans or not settings.compiled_reads or not isinstance(query, str):
             return None
         variables = {} if variables is None else variables
         if not isinstance(variables, dict):
@@ -68,7 +87,7 @@ class OperationCache:
         bound = self._bound.get((query, operation_name))
         if bound is None:
             return None
-        key = self._key(ctx, query, operation_name, variables, bound)
+        key = self._key(settings, principal, query, operation_name, variables, bound)
         plan = self._plans.get(key) if key is not None else None
         if key is None or plan is None:
             return None
@@ -76,13 +95,13 @@ class OperationCache:
         data: dict[str, Any] = {}
         try:
             for response_key, compiled in plan.fields:
-                params = compiled.params(ctx.principal, variables)
-                text = await run_compiled(ctx, compiled.stmt, params)
+                params = compiled.params(principal, variables)
+                text = await read_json(sessionmaker, compiled.stmt, params)
                 data[response_key] = orjson.Fragment(b"null" if text is None else text)
         except Exception:
             return None
         request_facts.record_operation("query", plan.name)
-        return ExecutionResult(data=data, errors=None)
+        return data
 
     def learn(
         self,
@@ -104,7 +123,7 @@ class OperationCache:
         if not isinstance(variables, dict):
             return
         bound = frozenset(c.variable for c in fields.values() if c.variable is not None)
-        key = self._key(ctx, query, operation_name, variables, bound)
+        key = self._key(ctx.settings, ctx.principal, query, operation_name, variables, bound)
         if key is None:
             return
         try:
@@ -122,14 +141,15 @@ class OperationCache:
 
     @staticmethod
     def _key(
-        ctx: Context,
+        settings: Settings,
+        principal: Principal,
         query: str,
-        operation_name: str | None,
+        operation_name: Any,
         variables: dict[str, Any],
         bound: frozenset[str],
     ) -> tuple[Any, ...] | None:
         shape = variable_shape(variables, bound)
         if shape is None:
             return None
-        view = principal_class(ctx.principal)
-        return (query, operation_name, view, ctx.settings.max_page_size, bound, shape)
+        view = principal_class(principal)
+        return (query, operation_name, view, settings.max_page_size, bound, shape)

@@ -3,10 +3,12 @@ JSON in the database, and answers exactly what the normal path answers."""
 
 from __future__ import annotations
 
+import logging
 import uuid
 from typing import Any
 
 import httpx
+import orjson
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gateway.graphql_view import GraphQLView
@@ -262,3 +264,36 @@ async def test_an_aliased_node_of_a_connection_edge_is_read_on_the_normal_path(
     assert all(edge["n"]["id"] for edge in page["e"]) and len(page["e"]) == 3
     on = await make_gateway()
     assert (await on.graphql(query)) == body
+
+
+async def test_a_cached_operation_is_answered_as_the_view_answers_it(
+    make_gateway: Any, sessionmaker: async_sessionmaker[AsyncSession], caplog: Any
+) -> None:
+    await _arrange(sessionmaker, 10)
+    gateway = await make_gateway()
+    (session,) = (await gateway.data("{ sessions(limit: 1) { id } }"))["sessions"]
+    named = "query Lookup($id: ID!) { session(id: $id) { id name } }"
+    client = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=gateway.app), base_url="http://testserver"
+    )
+    answers = []
+    async with client:
+        for accept in ("application/graphql-response+json", "application/graphql-response+json",
+                       "application/json", "*/*"):
+            with caplog.at_level(logging.INFO, logger="neurogate.requests"):
+                caplog.clear()
+                response = await client.post(
+                    "/graphql",
+                    json={"query": named, "variables": session, "operationName": "Lookup"},
+                    headers={"accept": accept},
+                )
+            (line,) = [r for r in caplog.records if r.name == "neurogate.requests"]
+            assert line.operations == ["query Lookup"] and line.statements == 1
+            per_request = {"x-request-id", "x-ratelimit-remaining"}
+            headers = {k: v for k, v in response.headers.items() if k not in per_request}
+            answers.append((response.status_code, headers, response.content))
+    first, hit, *others = answers
+    assert hit == first  # the first is GraphQL's answer, the second the cached statement's
+    assert first[1]["content-type"] == "application/graphql-response+json"
+    assert [a[1]["content-type"] for a in others] == ["application/json"] * 2
+    assert orjson.loads(first[2])["data"]["session"]["id"] == session["id"]
