@@ -98,11 +98,15 @@ def principal_class(principal: Principal) -> Principal:
 
 def variable_shape(variables: dict[str, Any], bound: frozenset[str]) -> bytes | None:
     """The variables as a cache key: the ``bound`` ones as strings of any value, the others
-    by value; None when a bound one is not a string (then no statement binds it)."""
+    by value; None when a bound one is not a string (then no statement binds it), or when
+    the others cannot be written as JSON."""
     if any(not isinstance(variables.get(name), str) for name in bound):
         return None
     others = {name: value for name, value in variables.items() if name not in bound}
-    return orjson.dumps(others, default=repr, option=orjson.OPT_SORT_KEYS)
+    try:
+        return orjson.dumps(others, default=repr, option=orjson.OPT_SORT_KEYS)
+    except orjson.JSONEncodeError:  # an integer past 64 bits: no key, nothing cached
+        return None
 
 
 class CompiledReadExecutor(PlainListExecutor):
@@ -192,19 +196,21 @@ class CompiledReadExecutor(PlainListExecutor):
         )
         variables = self.variable_values.coerced
         key_variable = self._key_variable(root, details)
-        keys: list[tuple[Any, ...]] = []
+        typed: tuple[Any, ...] | None = None
         if key_variable is not None:
             shape = variable_shape(variables, frozenset({key_variable}))
-            if shape is not None:
-                keys.append((*common, key_variable, shape))
-        keys.append((*common, None, variable_shape(variables, frozenset())))
-        for key in keys:
-            cached = _cache.get(key)
-            if cached is not None:
+            typed = None if shape is None else (*common, key_variable, shape)
+        by_value = variable_shape(variables, frozenset())
+        valued = None if by_value is None else (*common, None, by_value)
+        for key in (typed, valued):
+            cached = _cache.get(key) if key is not None else None
+            if key is not None and cached is not None:
                 _cache.move_to_end(key)
                 return cached[1]
         compiled = self._compile(ctx, root, field_def, details, dialect, key_variable)
-        key = keys[0] if compiled.variable is not None else keys[-1]
+        key = typed if compiled.variable is not None and typed is not None else valued
+        if key is None:
+            return compiled
         # The nodes are kept with their statement, so that their ids stay theirs.
         _cache[key] = ([detail.node for detail in details], compiled)
         if len(_cache) > _CACHE_SIZE:

@@ -81,6 +81,8 @@ class OperationCache:
         answered before the GraphQL view builds one)."""
         if not self._plans or not settings.compiled_reads or not isinstance(query, str):
             return None
+        if not isinstance(operation_name, (str, type(None))):
+            return None
         variables = {} if variables is None else variables
         if not isinstance(variables, dict):
             return None
@@ -118,6 +120,8 @@ class OperationCache:
         if not fields or result.errors or result.extensions or not isinstance(data, dict):
             return
         if set(data) != set(fields) or not isinstance(query, str):
+            return
+        if not isinstance(operation_name, (str, type(None))):
             return
         variables = {} if variables is None else variables
         if not isinstance(variables, dict):
