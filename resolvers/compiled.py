@@ -507,15 +507,19 @@ def _prepared(engine: Any, stmt: Any) -> Any:
 async def _fetch(engine: Any, compiled: Any, params: dict[str, Any]) -> str | None:
     values = compiled.construct_params(params)
     processors = compiled._bind_processors
-    args = [
+    args = tuple(
         processors[name](values[name]) if name in processors else values[name]
         for name in compiled.positiontup
-    ]
+    )
     sql_text = compiled.string
     # Counted as every statement is (the request's log line, the tests' counters).
     engine.sync_engine.dispatch.before_cursor_execute(None, None, sql_text, args, None, False)
     connection = await engine.raw_connection()
     try:
-        return await connection.driver_connection.fetchval(sql_text, *args)  # type: ignore[no-any-return]
+        # Prepared once per connection, in the cache SQLAlchemy's own statements use.
+        adapted = connection.dbapi_connection
+        invalidated = engine.dialect._invalidate_schema_cache_asof
+        prepared, _ = await adapted._prepare(sql_text, invalidated)  # type: ignore[union-attr]
+        return await prepared.fetchval(*args)  # type: ignore[no-any-return]
     finally:
         await greenlet_spawn(connection.close)  # may close an overflow connection: awaits
