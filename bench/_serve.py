@@ -1,4 +1,8 @@
-"""Servers the benchmarks start: a process on a free port of 127.0.0.1, used once it answers."""
+"""Servers the benchmarks start: a process on a free port of 127.0.0.1, used once it answers.
+
+A server has ``NEUROGATE_BENCH_START_SECONDS`` (default 120) to answer: on a loaded machine,
+several uvicorn workers importing the gateway at once take far longer than one alone.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +19,11 @@ from typing import IO
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def start_seconds() -> float:
+    """How long a server may take to answer its first request."""
+    return float(os.environ.get("NEUROGATE_BENCH_START_SECONDS", "120"))
 
 
 def free_port() -> int:
@@ -34,11 +43,13 @@ def serving(
     args: Sequence[str],
     env: Mapping[str, str],
     output: IO[bytes] | None = None,
-    start_seconds: float = 30,
+    start_limit: float | None = None,
 ) -> Iterator[tuple[str, int]]:
     """``python ARGS --port N`` with ``env`` added, once it answers HTTP on /healthz (any
     status: it is up); its base URL and process id. Stopped when the block ends. Its output
-    goes to ``output`` when given (a server's request log), else to this process's."""
+    goes to ``output`` when given (a server's request log), else to this process's;
+    ``start_limit``: seconds it may take to answer (default :func:`start_seconds`)."""
+    limit = start_seconds() if start_limit is None else start_limit
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, *args, "--port", str(port)],
@@ -49,7 +60,7 @@ def serving(
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + start_seconds
+        deadline = time.monotonic() + limit
         while True:
             if proc.poll() is not None:
                 raise RuntimeError(f"{args} exited with {proc.returncode}")
@@ -59,7 +70,7 @@ def serving(
             except httpx.TransportError:
                 pass
             if time.monotonic() > deadline:
-                raise RuntimeError(f"{args} did not start within {start_seconds} s")
+                raise RuntimeError(f"{args} did not start within {limit} s")
             time.sleep(0.1)
         yield base, proc.pid
     finally:

@@ -58,7 +58,7 @@ import httpx
 from sqlalchemy import text
 
 from bench import _postgres
-from bench._serve import cpu_seconds, serving
+from bench._serve import cpu_seconds, serving, start_seconds
 from gateway.auth.passwords import hash_password
 from gateway.db.engine import create_engine, session_factory
 from gateway.db.migrate import upgrade
@@ -518,7 +518,7 @@ def _serve(url: str, workdir: Path, workers: int) -> Iterator[tuple[str, int]]:
     with (
         log.open("ab") as out,
         # A loaded machine takes its time to start the workers.
-        serving(command, env, output=out, start_seconds=180) as served,
+        serving(command, env, output=out, start_limit=max(180, start_seconds())) as served,
     ):
         if workers > 1:
             _wait_for_workers(served[1], workers)

@@ -12,15 +12,18 @@ times them interleaved request by request:
 * the lookup's throughput with 16 clients on keep-alive connections (a bounded generator:
   a count and a time limit), for one neurogate worker and for two.
 
-Each line ends with the ratio to PostGraphile (time: lower is better; throughput: higher).
-Run with ``python -m bench peer`` (the server: bench/_postgres.py; database ``ng_bench_peer``,
-dropped afterwards).
+Each line ends with the ratio to PostGraphile (time: lower is better; throughput: higher)
+and the machine's load average. Throughput is measured ``NEUROGATE_BENCH_THROUGHPUT_ROUNDS``
+times (default 3) each, alternating, and the medians compared.
+Run with ``python -m bench peer`` (the server: bench/_postgres.py; database
+``NEUROGATE_BENCH_PEER_DATABASE``, default ``ng_bench_peer``, dropped afterwards).
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import statistics
 import subprocess
 import time
 from collections.abc import Callable, Iterator
@@ -33,18 +36,19 @@ import orjson
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench._postgres import dsn, scratch_database
-from bench._serve import ROOT, free_port, uvicorn
+from bench._serve import ROOT, free_port, start_seconds, uvicorn
 from bench._timing import Timing, measure_interleaved
 from bench.graphql_sessions import build_database
 
 PEER_DIR = ROOT / "bench" / "data" / "peer"
 PEER_PACKAGES = ["node@22", "postgraphile@5"]
-DATABASE = "ng_bench_peer"
+DATABASE = os.environ.get("NEUROGATE_BENCH_PEER_DATABASE", "ng_bench_peer")
 WARMUP = 5
 REPS = 30
 CLIENTS = 16
 THROUGHPUT_SECONDS = 8.0
 THROUGHPUT_MAX_REQUESTS = 200_000
+THROUGHPUT_ROUNDS = int(os.environ.get("NEUROGATE_BENCH_THROUGHPUT_ROUNDS", "3"))
 
 SESSION_ORDER = "orderBy: [START_TIME_DESC, ROW_ID_ASC]"  # neurogate's default order
 
@@ -155,7 +159,8 @@ def postgraphile(bin_dir: Any, dsn: str) -> Iterator[str]:
 
 
 def _wait_for(base: str, proc: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 60
+    limit = start_seconds()
+    deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"PostGraphile exited with {proc.returncode}")
@@ -164,7 +169,7 @@ def _wait_for(base: str, proc: subprocess.Popen[bytes]) -> None:
             return
         except httpx.TransportError:
             time.sleep(0.2)
-    raise RuntimeError("PostGraphile did not start within 60 s")
+    raise RuntimeError(f"PostGraphile did not start within {limit} s")
 
 
 # -- measuring ---------------------------------------------------------------------------------
@@ -240,7 +245,8 @@ async def _compare_and_time(ng: str, pg: str, session_id: str) -> list[tuple[Tim
             )
             ours, peer = timings.values()
             rows.append((ours, peer))
-            print(ours.row(), f"  {ours.median / peer.median:5.2f}x PostGraphile", flush=True)
+            ratio = ours.median / peer.median
+            print(ours.row(), f"  {ratio:5.2f}x PostGraphile  {_load()}", flush=True)
             print(peer.row(), flush=True)
     return rows
 
@@ -286,13 +292,22 @@ async def _run() -> None:
 
 
 async def _throughputs(ng: str, pg: str, lookup: Any, workers: str) -> None:
-    peer = await _throughput(pg, lookup[2])
-    ours = await _throughput(ng, lookup[1])
+    peers, ours = [], []
+    for _ in range(THROUGHPUT_ROUNDS):
+        peers.append(await _throughput(pg, lookup[2]))
+        ours.append(await _throughput(ng, lookup[1]))
+    mine, peer = statistics.median(ours), statistics.median(peers)
     print(
-        f"lookup, {CLIENTS} clients: neurogate ({workers}) {ours:7.0f} req/s, PostGraphile "
-        f"{peer:7.0f} req/s: {ours / peer:5.2f}x PostGraphile",
+        f"lookup, {CLIENTS} clients: neurogate ({workers}) {mine:7.0f} req/s, PostGraphile "
+        f"{peer:7.0f} req/s (medians of {THROUGHPUT_ROUNDS}): {mine / peer:5.2f}x PostGraphile"
+        f"  {_load()}",
         flush=True,
     )
+
+
+def _load() -> str:
+    one, five, _ = os.getloadavg()
+    return f"(load {one:.2f}, {five:.2f})"
 
 
 def main() -> None:

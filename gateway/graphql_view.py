@@ -13,7 +13,7 @@ from graphql import GraphQLError, GraphQLSyntaxError, OperationType, get_operati
 from starlette.datastructures import Headers
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError
@@ -51,6 +51,7 @@ from gateway.settings import Settings
 from gateway.storage import StagedFile
 from resolvers.auth import authenticate
 from resolvers.context import Context
+from schema.operation_cache import OperationCache
 
 # Which view of the data a GraphQL caller asks for: anonymous callers get the public view,
 # authenticated ones the private view unless they ask otherwise; admins may ask for "super".
@@ -119,6 +120,16 @@ SUBSCRIPTIONS_OVER_WEBSOCKET = (
     "Subscriptions are served over WebSocket at /graphql (the graphql-transport-ws protocol), "
     "not over plain HTTP."
 )
+
+
+def _replaying(received: list[Message], receive: Receive) -> Receive:
+    """``receive``, giving the ``received`` messages first."""
+    pending = list(received)
+
+    async def replay() -> Message:
+        return pending.pop(0) if pending else await receive()
+
+    return replay
 
 
 def _mark_parse_errors(errors: list[GraphQLError]) -> None:
@@ -192,6 +203,7 @@ class GraphQLView(GraphQL[Context, None]):
     ) -> None:
         self.settings = settings
         self.safelist = safelist
+        self.compiled_operations = OperationCache()
         # File uploads (the GraphQL multipart request spec), read by parse_multipart below.
         kwargs.setdefault("multipart_uploads_enabled", True)
         # Web apps on any origin may subscribe, as CORS lets them query: a subscriber signs in
@@ -246,7 +258,10 @@ class GraphQLView(GraphQL[Context, None]):
             staged: list[StagedFile] = []
             state[_STAGED] = staged
             try:
-                await super().__call__(scope, receive, send)
+                replay = await self._answer_compiled(scope, receive, send)
+                if replay is None:
+                    return
+                await super().__call__(scope, replay, send)
             except NeurogateError as error:  # reading the body failed: nothing was sent yet
                 await error_response(ErrorFormat.GRAPHQL, error)(scope, receive, send)
             except ClientDisconnect:
@@ -264,6 +279,56 @@ class GraphQLView(GraphQL[Context, None]):
                 await self.run(websocket, context=context)
             return
         await super().__call__(scope, receive, send)
+
+    async def _answer_compiled(self, scope: Scope, receive: Receive, send: Send) -> Receive | None:
+        """Answer a JSON POST of a query known compiled (:mod:`schema.operation_cache`) with
+        its statements' answer, as the view would answer it, before Strawberry reads the
+        request; None once answered. Any other request, and any failure, goes the normal
+        way: then the receive returned gives it the body already read again."""
+        operations = self.compiled_operations
+        if not len(operations) or scope["method"] != "POST" or self.safelist is not None:
+            return receive
+        headers = Headers(scope=scope)
+        content_type = headers.get("content-type", "").partition(";")[0].strip().lower()
+        if content_type != JSON or self._get_stream_transport_from_headers(headers):
+            return receive
+        received: list[Message] = []
+        body = b""
+        while True:
+            message = await receive()
+            received.append(message)
+            if message["type"] != "http.request":
+                return _replaying(received, receive)
+            body += message.get("body", b"")
+            if not message.get("more_body", False):
+                break
+        replay = _replaying(received, receive)
+        try:
+            payload = self.parse_json(body)
+        except NeurogateError:
+            return replay
+        if not isinstance(payload, dict) or payload.get("extensions") is not None:
+            return replay
+        name = payload.get("operationName")
+        if not isinstance(name, (str, type(None))):
+            return replay
+        state = scope["app"].state
+        principal = scope["state"].get("principal", ANONYMOUS)
+        data = await operations.data(
+            state.settings,
+            state.sessionmaker,
+            principal,
+            payload.get("query"),
+            name,
+            payload.get("variables"),
+        )
+        if data is None:
+            return replay
+        media_type = response_media_type(headers.get("accept", ""))
+        await Response(self.encode_json({"data": data}), media_type=media_type)(
+            scope, receive, send
+        )
+        return None
 
     async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
         """Strawberry's own refusals (a mutation over GET, a body that is not JSON) answered
@@ -310,9 +375,22 @@ class GraphQLView(GraphQL[Context, None]):
         if names_a_subscription(request_data.query, request_data.operation_name, max_tokens):
             error = GraphQLError(SUBSCRIPTIONS_OVER_WEBSOCKET, extensions={"code": "BAD_REQUEST"})
             return ExecutionResult(data=None, errors=[error])
-        result = await super().execute_single(
-            request, request_adapter, sub_response, context, root_value, request_data
+        # A query answered before with every root field compiled runs its statements alone.
+        compiled = self.compiled_operations
+        cacheable = request_adapter.method == "POST" or self.allow_queries_via_get
+        query, name, variables = (
+            request_data.query, request_data.operation_name, request_data.variables
         )
+        hit = await compiled.answer(context, query, name, variables) if cacheable else None
+        if hit is not None:
+            result = hit
+        else:
+            if cacheable:
+                compiled.watch(context)
+            result = await super().execute_single(
+                request, request_adapter, sub_response, context, root_value, request_data
+            )
+            compiled.learn(context, query, name, variables, result)
         # Stored only once it proved executable: every limit on documents applied first.
         if not is_request_error(result):
             await persisted.register(resolved)

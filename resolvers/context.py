@@ -31,6 +31,10 @@ class Context:
     # Whether the answer is written as JSON by orjson, so that a root field may be answered
     # as JSON text the database built (schema.compiled); set by the GraphQL HTTP view.
     json_text_answers: bool = False
+    # Response key -> compiled statement of each root field answered by one (schema.compiled),
+    # set to a dict by a surface that keeps whole operations compiled; None once a root field
+    # is answered any other way.
+    compiled_fields: dict[str, Any] | None = None
 
     @classmethod
     def build(

@@ -8,22 +8,26 @@ builds the field's finished JSON in the database; its text goes into the respons
 (an ``orjson.Fragment``), with no per-field Python. Any other root field, and any root field
 whose arguments the normal path would refuse, runs the normal way: a document may mix both.
 
-Compiled statements are kept per (selection, variables, principal class, page size,
-dialect) in a bounded LRU; the caller's user id is a bind parameter of the statement, not
-part of it.
+Compiled statements are kept per (selection, variable shapes, principal class, page size,
+dialect) in a bounded LRU. The caller's user id is a bind parameter of the statement, and so
+is the key of a lookup given as a ``ID``/``String`` variable (``session(id: $id)``): one
+statement serves every id. Every other variable is part of the key by its value, as it may
+change the statement itself (a page size, a filter's structure, a directive).
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import orjson
 from graphql import (
     GraphQLEnumType,
     GraphQLObjectType,
+    NonNullTypeNode,
     OperationType,
+    VariableNode,
     get_named_type,
     get_nullable_type,
     is_non_null_type,
@@ -58,14 +62,51 @@ _SCALAR_KINDS = {
 
 # The user id of the principal a cached statement was built for, bound per request.
 _VIEWER = bindparam("compiled_viewer", type_=Integer())
+# A lookup's key, when a variable gives it.
+_KEY = "compiled_key"
+# Variables a bound key may come from: their coerced value is the string sent as it is.
+_BINDABLE_TYPES = frozenset({"ID", "String"})
 _CACHE_SIZE = 512
-_cache: OrderedDict[tuple[Any, ...], tuple[Any, Any]] = OrderedDict()
+_cache: OrderedDict[tuple[Any, ...], tuple[Any, Compiled]] = OrderedDict()
 
 
-def _principal_class(principal: Principal) -> Principal:
+@dataclass(frozen=True, slots=True)
+class Compiled:
+    """A root field's statement, and the variable its bound key comes from (with how the
+    normal path parses it: a value it refuses is refused the normal way)."""
+
+    stmt: Any
+    variable: str | None = None
+    parse: Any = None
+
+    def params(self, principal: Principal, variables: dict[str, Any]) -> dict[str, Any]:
+        """The statement's parameters for a request (a QueryError for a key the normal
+        path refuses)."""
+        params: dict[str, Any] = {}
+        if principal.user_id is not None:
+            params[_VIEWER.key] = principal.user_id
+        if self.variable is not None:
+            params[_KEY] = self.parse(variables[self.variable])
+        return params
+
+
+def principal_class(principal: Principal) -> Principal:
     """What a statement is built for: the principal with its user id a bind parameter."""
     user = _VIEWER if principal.user_id is not None else None
     return replace(principal, user_id=user, token_id=None)  # type: ignore[arg-type]
+
+
+def variable_shape(variables: dict[str, Any], bound: frozenset[str]) -> bytes | None:
+    """The variables as a cache key: the ``bound`` ones as strings of any value, the others
+    by value; None when a bound one is not a string (then no statement binds it), or when
+    the others cannot be written as JSON."""
+    if any(not isinstance(variables.get(name), str) for name in bound):
+        return None
+    others = {name: value for name, value in variables.items() if name not in bound}
+    try:
+        return orjson.dumps(others, default=repr, option=orjson.OPT_SORT_KEYS)
+    except orjson.JSONEncodeError:  # an integer past 64 bits: no key, nothing cached
+        return None
 
 
 class CompiledReadExecutor(PlainListExecutor):
@@ -84,13 +125,21 @@ class CompiledReadExecutor(PlainListExecutor):
         if path.prev is None and self._may_compile(parent_type, field_details_list):
             ctx: Context = self.context_value
             try:
-                stmt = self._statement(ctx, parent_type, field_details_list)
+                compiled = self._statement(ctx, parent_type, field_details_list)
+                params = None
+                if compiled is not None:
+                    params = compiled.params(ctx.principal, self.variable_values.coerced)
             except Exception:
-                stmt = None
-            if stmt is not None:
+                compiled = None
+            if compiled is not None and params is not None:
+                if ctx.compiled_fields is not None:
+                    ctx.compiled_fields[path.key] = compiled
                 return self._answer(
-                    ctx, stmt, parent_type, source, field_details_list, path, position_context
+                    ctx, compiled.stmt, params, parent_type, source, field_details_list, path,
+                    position_context,
                 )
+        if path.prev is None and self.context_value.compiled_fields is not None:
+            self.context_value.compiled_fields = None  # not every root field compiles
         return super().execute_field(
             parent_type, source, field_details_list, path, position_context
         )
@@ -112,16 +161,17 @@ class CompiledReadExecutor(PlainListExecutor):
         self,
         ctx: Context,
         stmt: Any,
+        params: dict[str, Any],
         parent_type: GraphQLObjectType,
         source: Any,
         details: FieldDetailsList,
         path: Any,
         position_context: Any,
     ) -> Any:
-        params = {} if ctx.principal.user_id is None else {_VIEWER.key: ctx.principal.user_id}
         try:
             text = await sql.run_compiled(ctx, stmt, params)
         except Exception:
+            ctx.compiled_fields = None
             found = PlainListExecutor.execute_field(
                 self, parent_type, source, details, path, position_context
             )
@@ -130,7 +180,7 @@ class CompiledReadExecutor(PlainListExecutor):
 
     def _statement(
         self, ctx: Context, parent_type: GraphQLObjectType, details: FieldDetailsList
-    ) -> Any:
+    ) -> Compiled | None:
         field_def = parent_type.fields[details[0].node.name.value]
         definition = (field_def.extensions or {}).get(_DEFINITION)
         resolver = getattr(definition, "base_resolver", None)
@@ -138,23 +188,55 @@ class CompiledReadExecutor(PlainListExecutor):
         if root is None:
             return None
         dialect = sql.dialect_of(ctx)
-        key = (
+        common = (
             tuple(id(detail.node) for detail in details),
-            orjson.dumps(self.variable_values.coerced, default=repr, option=orjson.OPT_SORT_KEYS),
-            _principal_class(ctx.principal),
+            principal_class(ctx.principal),
             ctx.settings.max_page_size,
             dialect,
         )
-        cached = _cache.get(key)
-        if cached is not None:
-            _cache.move_to_end(key)
-            return cached[1]
-        stmt = self._compile(ctx, root, field_def, details, dialect)
+        variables = self.variable_values.coerced
+        key_variable = self._key_variable(root, details)
+        typed: tuple[Any, ...] | None = None
+        if key_variable is not None:
+            shape = variable_shape(variables, frozenset({key_variable}))
+            typed = None if shape is None else (*common, key_variable, shape)
+        by_value = variable_shape(variables, frozenset())
+        valued = None if by_value is None else (*common, None, by_value)
+        for key in (typed, valued):
+            cached = _cache.get(key) if key is not None else None
+            if key is not None and cached is not None:
+                _cache.move_to_end(key)
+                return cached[1]
+        compiled = self._compile(ctx, root, field_def, details, dialect, key_variable)
+        key = typed if compiled.variable is not None and typed is not None else valued
+        if key is None:
+            return compiled
         # The nodes are kept with their statement, so that their ids stay theirs.
-        _cache[key] = ([detail.node for detail in details], stmt)
+        _cache[key] = ([detail.node for detail in details], compiled)
         if len(_cache) > _CACHE_SIZE:
             _cache.popitem(last=False)
-        return stmt
+        return compiled
+
+    def _key_variable(self, root: tuple[Any, ...], details: FieldDetailsList) -> str | None:
+        """The variable a lookup's key is given by, when its value is a string sent as it
+        is (an ``ID`` or ``String`` variable): the statement may bind it."""
+        if root[0] != "one" or len(details) != 1 or details[0].fragment_variable_values:
+            return None
+        argument = to_camel_case(root[2])
+        arguments = details[0].node.arguments or ()
+        node = next((a.value for a in arguments if a.name.value == argument), None)
+        if not isinstance(node, VariableNode):
+            return None
+        name = node.name.value
+        for definition in self.operation.variable_definitions or ():
+            if definition.variable.name.value == name:
+                declared = definition.type
+                if isinstance(declared, NonNullTypeNode):
+                    declared = declared.type
+                named = getattr(declared, "name", None)
+                if named is not None and named.value in _BINDABLE_TYPES:
+                    return name
+        return None
 
     def _compile(
         self,
@@ -163,12 +245,13 @@ class CompiledReadExecutor(PlainListExecutor):
         field_def: Any,
         details: FieldDetailsList,
         dialect: str,
-    ) -> Any:
+        key_variable: str | None = None,
+    ) -> Compiled:
         kind, type_ = root[0], root[1]
         entity = type_.entity
         args = self._arguments(field_def, details)
         object_type = get_named_type(field_def.type)
-        view = _principal_class(ctx.principal)
+        view = principal_class(ctx.principal)
         max_size = ctx.settings.max_page_size
         if kind == "list":
             limit = args.get("limit")
@@ -179,8 +262,10 @@ class CompiledReadExecutor(PlainListExecutor):
             )
             check_filter(ctx, spec)
             check_window(spec.window, max_page_size=max_size)
-            return sql.compile_list(
-                view, dialect, entity, spec, self._shape(ctx, object_type, details)
+            return Compiled(
+                sql.compile_list(
+                    view, dialect, entity, spec, self._shape(ctx, object_type, details)
+                )
             )
         if kind == "page":
             after = args.get("after")
@@ -196,12 +281,22 @@ class CompiledReadExecutor(PlainListExecutor):
             check_window(window, max_page_size=max_size)
             page = self._page_shape(ctx, object_type, details)
             cursors = [encode_cursor(offset + index) for index in range(window.limit)]
-            return sql.compile_page(view, dialect, entity, spec, page, cursors)
+            return Compiled(sql.compile_page(view, dialect, entity, spec, page, cursors))
         key = root[2]
         value = args[to_camel_case(key)]
         spec = QuerySpec(where=Filter(key, "eq", value), window=Window(limit=1))
         shape = self._shape(ctx, object_type, details)
-        return sql.compile_one(view, dialect, entity, spec, shape)
+        stmt = sql.compile_one(view, dialect, entity, spec, shape)
+        if key_variable is not None:
+            field_spec = entity.field_spec(key)
+
+            def parse(raw: Any) -> Any:
+                return field_spec.coerce(key, raw)
+
+            bound = sql.bind_value(stmt, parse(value), _KEY)
+            if bound is not None:
+                return Compiled(bound, key_variable, parse)
+        return Compiled(stmt)
 
     def _page_shape(self, ctx: Context, page_type: Any, details: FieldDetailsList) -> Any:
         """What is selected of a connection page (:class:`resolvers.compiled.PageShape`)."""

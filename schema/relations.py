@@ -93,13 +93,15 @@ def _object_type(info: GraphQLResolveInfo, name: str) -> GraphQLObjectType:
 def under(
     info: strawberry.Info, type_name: str, details: FieldDetailsList, *path: str
 ) -> FieldDetailsList:
-    """The field details under ``path`` (response names, e.g. ``edges``, ``node``) of a
-    selection on ``type_name``."""
+    """The field details under ``path`` (field names, e.g. ``edges``, ``node``: whatever
+    response keys aliases give them) of a selection on ``type_name``."""
     graphql_info = raw(info)
     current, object_type = details, _object_type(graphql_info, type_name)
     for name in path:
         grouped = _collect(graphql_info, object_type, current)
-        current = [d for key, found in grouped.items() if key == name for d in found]
+        current = [
+            d for found in grouped.values() if found[0].node.name.value == name for d in found
+        ]
         field = object_type.fields[name]
         named = get_named_type(field.type)
         assert isinstance(named, GraphQLObjectType)
@@ -108,8 +110,9 @@ def under(
 
 
 def selects(info: strawberry.Info, type_name: str, details: FieldDetailsList, name: str) -> bool:
-    """Whether the response key ``name`` is selected on ``type_name``."""
-    return name in _collect(raw(info), _object_type(raw(info), type_name), details)
+    """Whether the field ``name`` is selected on ``type_name`` (under any alias)."""
+    grouped = _collect(raw(info), _object_type(raw(info), type_name), details)
+    return any(found[0].node.name.value == name for found in grouped.values())
 
 
 def include_of(

@@ -3,10 +3,16 @@ JSON in the database, and answers exactly what the normal path answers."""
 
 from __future__ import annotations
 
+import logging
+import uuid
 from typing import Any
 
+import httpx
+import orjson
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from gateway.graphql_view import GraphQLView
+from schema import compiled as compiled_statements
 from tests.differential import answer, assert_same_both_ways
 from tests.test_statement_counts import QUERY, _arrange
 
@@ -132,3 +138,162 @@ async def test_connections_and_many_to_many_answer_the_same_compiled_and_not(
         gateway.statements.reset()
         await gateway.data(query)
         assert gateway.statements.count == 1, "\n\n".join(gateway.statements.statements)
+
+
+LOOKUP = "query ($id: ID!) { session(id: $id) { id name subject { nickname } } }"
+
+
+def _view(gateway: Any) -> GraphQLView:
+    return next(
+        route.endpoint
+        for route in gateway.app.routes
+        if isinstance(getattr(route, "endpoint", None), GraphQLView)
+    )
+
+
+def _lookup_entries() -> list[Any]:
+    return [c for _, c in compiled_statements._cache.values() if c.variable == "id"]
+
+
+async def test_a_lookup_by_any_id_is_one_cached_statement_with_the_id_bound(
+    make_gateway: Any, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    await _arrange(sessionmaker, 30)
+    gateway = await make_gateway()
+    sessions = (await gateway.data("{ sessions(limit: 6) { id name } }"))["sessions"]
+    compiled_statements._cache.clear()
+    operations = _view(gateway).compiled_operations
+    before = len(operations)
+    for session in sessions:
+        data = await gateway.data(LOOKUP, {"id": session["id"]})
+        assert (data["session"]["id"], data["session"]["name"]) == (session["id"], session["name"])
+    missing = await gateway.data(LOOKUP, {"id": str(uuid.uuid4())})
+    assert missing == {"session": None}
+    assert len(_lookup_entries()) == 1
+    assert len(compiled_statements._cache) == 1
+    assert len(operations) == before + 1
+
+
+async def test_a_cached_operation_skips_parsing_validation_and_execution(
+    make_gateway: Any, sessionmaker: async_sessionmaker[AsyncSession], monkeypatch: Any
+) -> None:
+    await _arrange(sessionmaker, 30)
+    gateway = await make_gateway()
+    sessions = (await gateway.data("{ sessions(limit: 5) { id name } }"))["sessions"]
+    schema = _view(gateway).schema
+    executed: list[str] = []
+    execute = schema.execute
+
+    async def counted(query: Any, *args: Any, **kwargs: Any) -> Any:
+        executed.append(query)
+        return await execute(query, *args, **kwargs)
+
+    monkeypatch.setattr(schema, "execute", counted)
+    # Straight to the app: a differential run's client would answer each query twice more.
+    client = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=gateway.app), base_url="http://testserver"
+    )
+
+    async def lookup(query: str, session: dict[str, Any]) -> Any:
+        response = await client.post("/graphql", json={"query": query, "variables": session})
+        assert response.status_code == 200 and "errors" not in response.json()
+        return response.json()["data"]["session"]
+
+    async with client:
+        await lookup(LOOKUP, {"id": sessions[0]["id"]})
+        assert executed == [LOOKUP]  # the first time: GraphQL all the way
+        gateway.statements.reset()
+        for session in sessions[1:]:
+            found = await lookup(LOOKUP, {"id": session["id"]})
+            assert found["name"] == session["name"]
+        assert executed == [LOOKUP]  # then the statement alone
+        assert gateway.statements.count == len(sessions) - 1
+        # A document that is not the same text is not the cached operation.
+        await lookup(LOOKUP + " ", {"id": sessions[0]["id"]})
+        assert executed == [LOOKUP, LOOKUP + " "]
+
+
+async def test_a_cached_operation_refuses_bad_variables_as_the_normal_path_does(
+    make_gateway: Any, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    await _arrange(sessionmaker, 30)
+    gateway = await make_gateway(max_page_size=50)
+    (session,) = (await gateway.data("{ sessions(limit: 1) { id } }"))["sessions"]
+    page = "query ($n: Int) { sessions(limit: $n) { id } }"
+    for query, good, bad in [
+        (LOOKUP, {"id": session["id"]}, [
+            {"id": 5}, {"id": None}, {}, {"id": "not-a-uuid"}, {"id": ["x"]}, {"id": {"a": 1}},
+        ]),
+        (page, {"n": 3}, [{"n": 51}, {"n": -1}, {"n": "3"}, {"n": 2**40}, {"n": 2**70}]),
+    ]:
+        await gateway.data(query, good)  # cached now
+        for variables in bad:
+            await assert_same_both_ways(gateway, query, variables, {})
+            body = (await answer(gateway, query, variables, {}, compiled=True))[1]
+            assert body.get("errors"), (query, variables)
+        await assert_same_both_ways(gateway, query, good, {})
+
+
+async def test_a_page_size_given_by_a_variable_is_part_of_the_cache_key(
+    make_gateway: Any, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    await _arrange(sessionmaker, 30)
+    gateway = await make_gateway(max_query_cost=20)
+    page = "query ($n: Int) { sessions(limit: $n) { id } }"
+    assert len((await gateway.data(page, {"n": 2}))["sessions"]) == 2
+    assert len((await gateway.data(page, {"n": 7}))["sessions"]) == 7
+    refused = await gateway.graphql(page, {"n": 25})  # over the cost limit, cached or not
+    assert refused["errors"][0]["extensions"]["code"] == "MAX_COST_EXCEEDED"
+    await assert_same_both_ways(gateway, page, {"n": 25}, {})
+
+
+async def test_an_aliased_node_of_a_connection_edge_is_read_on_the_normal_path(
+    make_gateway: Any, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    await _arrange(sessionmaker, 10)
+    gateway = await make_gateway(compiled_reads=False)
+    query = (
+        "{ sessionsConnection(first: 3) { t: totalCount info: pageInfo { hasNextPage } "
+        "e: edges { n: node { id name } } ns: nodes { name } } }"
+    )
+    body = await gateway.graphql(query)
+    assert "errors" not in body, body
+    page = body["data"]["sessionsConnection"]
+    assert page["t"] == 10 and page["info"] == {"hasNextPage": True}
+    assert [edge["n"]["name"] for edge in page["e"]] == [node["name"] for node in page["ns"]]
+    assert all(edge["n"]["id"] for edge in page["e"]) and len(page["e"]) == 3
+    on = await make_gateway()
+    assert (await on.graphql(query)) == body
+
+
+async def test_a_cached_operation_is_answered_as_the_view_answers_it(
+    make_gateway: Any, sessionmaker: async_sessionmaker[AsyncSession], caplog: Any
+) -> None:
+    await _arrange(sessionmaker, 10)
+    gateway = await make_gateway()
+    (session,) = (await gateway.data("{ sessions(limit: 1) { id } }"))["sessions"]
+    named = "query Lookup($id: ID!) { session(id: $id) { id name } }"
+    client = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=gateway.app), base_url="http://testserver"
+    )
+    answers = []
+    async with client:
+        for accept in ("application/graphql-response+json", "application/graphql-response+json",
+                       "application/json", "*/*"):
+            with caplog.at_level(logging.INFO, logger="neurogate.requests"):
+                caplog.clear()
+                response = await client.post(
+                    "/graphql",
+                    json={"query": named, "variables": session, "operationName": "Lookup"},
+                    headers={"accept": accept},
+                )
+            (line,) = [r for r in caplog.records if r.name == "neurogate.requests"]
+            assert line.operations == ["query Lookup"] and line.statements == 1
+            per_request = {"x-request-id", "x-ratelimit-remaining"}
+            headers = {k: v for k, v in response.headers.items() if k not in per_request}
+            answers.append((response.status_code, headers, response.content))
+    first, hit, *others = answers
+    assert hit == first  # the first is GraphQL's answer, the second the cached statement's
+    assert first[1]["content-type"] == "application/graphql-response+json"
+    assert [a[1]["content-type"] for a in others] == ["application/json"] * 2
+    assert orjson.loads(first[2])["data"]["session"]["id"] == session["id"]

@@ -31,6 +31,13 @@ POSTGRES_CONNECT_TIMEOUT_S = 5.0
 # read the gateway sent before skips PostgreSQL's parse and plan (the gateway's read statements
 # are a few hundred shapes at most).
 POSTGRES_STATEMENT_CACHE_SIZE = 500
+# Connections a process keeps open. Past these the pool opens overflow connections and closes
+# each as soon as it is checked in: a new connection (its TLS attempt, authentication and
+# start-up) per request, several milliseconds of CPU, for as long as the load lasts. So the
+# pool keeps what a busy worker uses at once (a few dozen concurrent requests), and overflows
+# only past that.
+POSTGRES_POOL_SIZE = 20
+POSTGRES_MAX_OVERFLOW = 10
 
 
 def is_sqlite(url: str) -> bool:
@@ -123,8 +130,8 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         return engine
     engine = create_async_engine(
         url,
-        pool_size=10,
-        max_overflow=20,
+        pool_size=POSTGRES_POOL_SIZE,
+        max_overflow=POSTGRES_MAX_OVERFLOW,
         connect_args={
             "timeout": POSTGRES_CONNECT_TIMEOUT_S,
             "prepared_statement_cache_size": POSTGRES_STATEMENT_CACHE_SIZE,
