@@ -30,10 +30,11 @@ from pathlib import Path
 
 from gateway.errors import PayloadTooLarge
 
-# One buffer: what is handed to the writer thread and written with one write. Large enough that
-# the hand-off costs nothing next to the work, small enough to stay in the CPU's cache.
+# One buffer: what is handed to the threads, hashed with one update and written with one write.
+# Large enough that the hand-offs cost nothing next to the work, small enough to stay in the
+# CPU's cache.
 CHUNK_BYTES = 2 << 20
-# Buffers per upload. When all are full and waiting for the thread, the receiving side waits
+# Buffers per upload. When all are full and waiting for the threads, the receiving side waits
 # (and so stops reading the socket) until one is written: memory stays flat, and short stalls
 # on either side (a slow write, a burst from the network) don't stop the other.
 BATCHES = 4
@@ -308,7 +309,7 @@ class Writer:
 
 
 def _settle(waiter: asyncio.Future[None], error: BaseException | None) -> None:
-    """Wake the event loop waiting on ``waiter`` (called from the writer thread)."""
+    """Wake the event loop waiting on ``waiter`` (called from the writing thread)."""
 
     def settle() -> None:
         if waiter.done():  # its request was cancelled
