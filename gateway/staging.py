@@ -1,5 +1,5 @@
-"""One upload on its way to disk: received on the event loop, hashed and written by a thread
-of its own, fsynced, and then a :class:`StagedFile` in the storage directory's ``tmp/``.
+"""One upload on its way to disk: received on the event loop, hashed by one thread and written
+by another, fsynced, and then a :class:`StagedFile` in the storage directory's ``tmp/``.
 
 The bytes are written with ``O_DIRECT`` where the file system allows it: the disk reads them
 from the writer's own buffers, so they are never copied into the page cache, and there is no
@@ -30,10 +30,11 @@ from pathlib import Path
 
 from gateway.errors import PayloadTooLarge
 
-# One buffer: what is handed to the writer thread and written with one write. Large enough that
-# the hand-off costs nothing next to the work, small enough to stay in the CPU's cache.
+# One buffer: what is handed to the threads, hashed with one update and written with one write.
+# Large enough that the hand-offs cost nothing next to the work, small enough to stay in the
+# CPU's cache.
 CHUNK_BYTES = 2 << 20
-# Buffers per upload. When all are full and waiting for the thread, the receiving side waits
+# Buffers per upload. When all are full and waiting for the threads, the receiving side waits
 # (and so stops reading the socket) until one is written: memory stays flat, and short stalls
 # on either side (a slow write, a burst from the network) don't stop the other.
 BATCHES = 4
@@ -78,9 +79,11 @@ class _Batch:
 
 
 class Writer:
-    """The event loop copies the received pieces into the upload's buffers and queues each full
-    one for the upload's thread, which hashes and writes it and gives the buffer back: receiving,
-    hashing and writing overlap, with one hand-off per buffer and none per network chunk.
+    """The event loop copies the received pieces into the upload's buffers; each full buffer
+    goes to the upload's hashing thread, then to its writing thread, which gives it back. Both
+    run beside the event loop and beside each other (hashlib and ``os.write`` release the GIL
+    on large buffers), so an upload takes as long as the slowest of receiving, hashing and
+    writing rather than their sum, with one hand-off per buffer and none per network chunk.
 
     Every writer ends in :meth:`finish` or :meth:`abort`."""
 
@@ -103,19 +106,22 @@ class Writer:
         self._filling: mmap.mmap | None = None  # the event loop's
         self._filled = 0
         self._buffers = 0  # made so far, at most BATCHES
-        self._thread: threading.Thread | None = None
-        # Shared with the thread, under _lock (held for a few instructions, never during I/O):
+        self._started = False
+        # Shared with the threads, under _lock (held for a few instructions, never during I/O):
         self._lock = threading.Lock()
-        self._queued = threading.Condition(self._lock)
-        self._queue: deque[_Batch] = deque()
+        self._to_hash: deque[_Batch] = deque()
+        self._to_write: deque[_Batch] = deque()
+        self._hash_ready = threading.Condition(self._lock)
+        self._write_ready = threading.Condition(self._lock)
         self._free: list[mmap.mmap] = []  # written, ready to be filled again
-        # The event loop waiting for the thread: for a buffer to come back, or for the end.
+        # The event loop waiting for the threads: for a buffer to come back, or for the end.
         self._waiter: asyncio.Future[None] | None = None
         self._finished: asyncio.Future[None] | None = None
         self._error: BaseException | None = None
         self._aborted = False
-        # The thread's own:
+        # The hashing thread's own (read by finish once the writing thread is done):
         self._hash = hashlib.sha256()
+        # The writing thread's own:
         self._direct = direct
         self._written = 0
         self._writeback_from = 0
@@ -154,13 +160,14 @@ class Writer:
         into a file without a name, and closes it when done)."""
         with self._lock:
             self._aborted = True
-            self._queue.clear()
+            self._to_hash.clear()
+            self._to_write.clear()
             self._free.clear()
-            self._queued.notify()
-            started = self._thread is not None
+            self._hash_ready.notify()
+            self._write_ready.notify()
         self._filling = None
         self.path.unlink(missing_ok=True)
-        if not started:  # else the descriptor is the thread's to close
+        if not self._started:  # else the descriptor is the writing thread's to close
             self._close()
 
     async def _empty_buffer(self) -> mmap.mmap:
@@ -176,21 +183,24 @@ class Writer:
             await waiter
 
     def _send(self, *, last: bool) -> asyncio.Future[None] | None:
-        """Queue the buffer being filled; when ``last``, the future the thread settles once
-        the file is complete."""
+        """Queue the buffer being filled; when ``last``, the future the writing thread settles
+        once the file is complete."""
         batch = _Batch(self._filling, self._filled, last)
         self._filling, self._filled = None, 0
         finished = None
         with self._lock:
             self._raise_if_stopped()
-            self._queue.append(batch)
+            self._to_hash.append(batch)
             if last:
                 finished = self._finished = asyncio.get_running_loop().create_future()
-            self._queued.notify()
-        if self._thread is None:
-            thread = threading.Thread(target=self._run, name="upload-writer", daemon=True)
-            thread.start()
-            self._thread = thread  # (not before: a thread that never started closes nothing)
+            self._hash_ready.notify()
+        if not self._started:
+            # The writing thread first: once it runs, it owns the descriptor (and closes it
+            # however the upload ends).
+            threads = ((self._write_all, "upload-writer"), (self._hash_all, "upload-hash"))
+            for target, name in threads:
+                threading.Thread(target=target, name=name, daemon=True).start()
+                self._started = True
         return finished
 
     def _raise_if_stopped(self) -> None:
@@ -199,16 +209,32 @@ class Writer:
         if self._aborted:
             raise RuntimeError("the upload was aborted")
 
-    def _run(self) -> None:
-        failed = False
+    def _next(self, queue: deque[_Batch], ready: threading.Condition) -> _Batch | None:
+        """The next batch for a thread, or None once the upload was aborted or failed."""
+        with self._lock:
+            while not queue and not self._aborted and self._error is None:
+                ready.wait()
+            if self._aborted or self._error is not None:
+                return None
+            return queue.popleft()
+
+    def _hash_all(self) -> None:
         try:
-            while True:
+            while (batch := self._next(self._to_hash, self._hash_ready)) is not None:
+                if batch.buffer is not None:
+                    with memoryview(batch.buffer) as view:
+                        self._hash.update(view[: batch.length])
                 with self._lock:
-                    while not self._queue and not self._aborted:
-                        self._queued.wait()
-                    if self._aborted:
-                        return
-                    batch = self._queue.popleft()
+                    self._to_write.append(batch)
+                    self._write_ready.notify()
+                if batch.last:
+                    return
+        except BaseException as exc:
+            self._fail(exc)
+
+    def _write_all(self) -> None:
+        try:
+            while (batch := self._next(self._to_write, self._write_ready)) is not None:
                 if batch.buffer is not None:
                     with memoryview(batch.buffer) as view:
                         self._write(view[: batch.length])
@@ -227,24 +253,30 @@ class Writer:
                 if batch.last:
                     return
         except BaseException as exc:  # a failed write or fsync: the upload fails with it
-            failed = True
-            with self._lock:
-                self._error = exc
-                waiters = [self._waiter, self._finished]
-                self._waiter = self._finished = None
-            for future in waiters:
-                if future is not None:
-                    _settle(future, exc)
+            self._fail(exc)
         finally:
             with self._lock:
-                self._queue.clear()
+                self._to_write.clear()
                 self._free.clear()
+                failed = self._error is not None
             self._close()
             if failed:
                 self.path.unlink(missing_ok=True)
 
+    def _fail(self, error: BaseException) -> None:
+        """Stop both threads and fail the event loop's waits with ``error``."""
+        with self._lock:
+            if self._error is None:
+                self._error = error
+            waiters = [self._waiter, self._finished]
+            self._waiter = self._finished = None
+            self._hash_ready.notify()
+            self._write_ready.notify()
+        for future in waiters:
+            if future is not None:
+                _settle(future, error)
+
     def _write(self, data: memoryview) -> None:
-        self._hash.update(data)
         done = 0
         while done < len(data):
             left = len(data) - done
@@ -277,7 +309,7 @@ class Writer:
 
 
 def _settle(waiter: asyncio.Future[None], error: BaseException | None) -> None:
-    """Wake the event loop waiting on ``waiter`` (called from the writer thread)."""
+    """Wake the event loop waiting on ``waiter`` (called from the writing thread)."""
 
     def settle() -> None:
         if waiter.done():  # its request was cancelled

@@ -275,6 +275,42 @@ async def test_a_lagging_disk_stops_the_upload_being_read_after_a_few_buffers(
     assert staged.path.read_bytes() == b"".join(pieces)
 
 
+class _CountedSha256:
+    """sha256 that counts the pieces it was given."""
+
+    def __init__(self) -> None:
+        self.inner = hashlib.sha256()
+        self.pieces = 0
+
+    def update(self, data: memoryview) -> None:
+        self.pieces += 1
+        self.inner.update(data)
+
+    def hexdigest(self) -> str:
+        return self.inner.hexdigest()
+
+
+async def test_buffers_are_hashed_while_the_disk_is_still_writing_an_earlier_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    disk = _lagging_disk(monkeypatch)
+    writer = Storage(tmp_path, max_bytes=100 * CHUNK_BYTES).writer()
+    counted = _CountedSha256()
+    writer._hash = counted  # type: ignore[assignment]  # what hashes, observed
+    pieces = [bytes([i]) * CHUNK_BYTES for i in range(BATCHES)]
+    for piece in pieces:
+        await writer.write(piece)
+
+    # The first buffer's write waits for the disk; every buffer is hashed meanwhile.
+    await eventually(lambda: counted.pieces == BATCHES)
+    assert not disk.is_set()
+
+    disk.set()
+    staged = await writer.finish()
+    assert staged.sha256 == hashlib.sha256(b"".join(pieces)).hexdigest()
+    assert staged.path.read_bytes() == b"".join(pieces)
+
+
 async def test_cancelling_an_upload_that_waits_for_the_disk_leaves_no_temporary(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
