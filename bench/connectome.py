@@ -62,13 +62,10 @@ from schema import build_schema
 
 DATASET = "fruitfly_fafb_flywire"
 IMPORT_RUNS = int(os.environ.get("NEUROGATE_BENCH_IMPORT_RUNS", "3"))
-# The PostgreSQL the second half runs on (bench/_postgres.py names the server): its database
-# is dropped and created for each import. None: SQLite only.
-POSTGRES_URL = (
-    make_url(_postgres.server()).set(database="ng_bench_connectome").render_as_string(False)
-    if _postgres.server()
-    else None
-)
+# The PostgreSQL server the second half runs on (bench/_postgres.py names it); None: SQLite
+# only. Each run has a database of its own there (named after its process), so two people
+# benchmarking at once do not drop each other's.
+POSTGRES_SERVER = _postgres.server()
 BATCH = 1_000
 TOP = 100
 WARMUP, REPS, BATCH_REPS = 20, 300, 60
@@ -270,24 +267,12 @@ def sqlite_databases(workdir: Path) -> Callable[[], str]:
     return fresh
 
 
-def postgres_databases() -> Callable[[], str]:
-    """A database of its own on the PostgreSQL server of ``POSTGRES_URL``, dropped and
-    created again (and migrated) for each import."""
-    url = make_url(POSTGRES_URL)
-    name = url.database or "ng_bench_connectome"
-    admin = url.set(drivername="postgresql", database="postgres")
+def postgres_databases(name: str) -> Callable[[], str]:
+    """Database ``name`` on the PostgreSQL server, dropped and created again (and migrated)
+    for each import."""
 
     def fresh() -> str:
-        async def recreate() -> None:
-            conn = await asyncpg.connect(admin.render_as_string(hide_password=False))
-            try:
-                await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-                await conn.execute(f'CREATE DATABASE "{name}"')
-            finally:
-                await conn.close()
-
-        asyncio.run(recreate())
-        return _migrated(POSTGRES_URL)
+        return _migrated(asyncio.run(_postgres.create_database(name, POSTGRES_SERVER)))
 
     return fresh
 
@@ -570,11 +555,15 @@ def main() -> None:
         verdicts.append(verdict)
         results = asyncio.run(bench_queries(Path(workdir) / "connectome.db"))
         verdicts += report(results)
-    if POSTGRES_URL:
-        summary, verdict, url = bench_import(data, postgres_databases(), "PostgreSQL")
-        print(summary, flush=True)
-        verdicts.append(verdict)
-        pg_results = asyncio.run(bench_postgres_top(url))
+    if POSTGRES_SERVER:
+        name = f"ng_bench_connectome_{os.getpid()}"
+        try:
+            summary, verdict, url = bench_import(data, postgres_databases(name), "PostgreSQL")
+            print(summary, flush=True)
+            verdicts.append(verdict)
+            pg_results = asyncio.run(bench_postgres_top(url))
+        finally:
+            asyncio.run(_postgres.drop_database(name, POSTGRES_SERVER))
         print_results(pg_results)
         http = pg_results[0][1][-1].median * 1e3
         met = "met" if http < TARGET_TOP_HTTP_MS else "NOT met"
