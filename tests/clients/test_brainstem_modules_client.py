@@ -159,7 +159,7 @@ async def test_details_breaking_their_schema_are_refused_with_the_path(live: Liv
     await run(scenario)
 
 
-# The models of the client's table the gateway serves (38 of its 41); the rest answer 404.
+# The models of the client's table the gateway serves: all 41 of them.
 SERVED = {
     "brainregion",
     "project", "subject", "session", "collection", "cohort", "breeding",
