@@ -1,5 +1,5 @@
 """What a lab holds: consumables from suppliers (BrainSTEM ``resources/consumable``, read
-by everyone, changed through review there, so read-only here like the other resources), the
+by everyone, added, changed and deleted through approval like the other resources), the
 stock of them kept in inventories and the equipment installed on setups (``modules``), seen
 and changed with their inventory or setup. Typed records' ``details`` follow the schema of
 their ``type`` (:mod:`resolvers.details`)."""
@@ -34,21 +34,24 @@ CONSUMABLE = Entity(
     default_order=(Order("name"),),
     relations={
         "supplier": ToOne(
-            "Supplier", "supplier_id", "Who supplies it.",
+            "Supplier", "supplier_id", "Who supplies it.", writable=True, required=True,
             reverse="consumables", reverse_description="The consumables it supplies, by name.",
         )
     },
     description="A product used up in experiments, e.g. a probe design or a virus construct "
     "(BrainSTEM resources/consumable).",
+    writes=Writes.APPROVAL,
     plural="consumables",
     lookups=("id", "name"),
     attributes=attributes(
         _consumable,
         id="Its id.",
-        name="Its unique name.",
-        description="What it is.",
+        name=Attribute("Its unique name.", writable=True, required=True),
+        description=Attribute("What it is.", writable=True),
         type=Attribute(
             "Its kind.",
+            writable=True,
+            required=True,
             choices=choices(
                 ConsumableType,
                 OPTIC_FIBER_DESIGN="An optic fiber design.",
@@ -57,8 +60,8 @@ CONSUMABLE = Entity(
                 WIRE_ELECTRODE="A wire electrode.",
             ),
         ),
-        details="Its specifications.",
-        comments="Comments on it.",
+        details=Attribute("Its specifications.", writable=True),
+        comments=Attribute("Comments on it.", writable=True),
         created_at=_CREATED,
         updated_at=_UPDATED,
     ),

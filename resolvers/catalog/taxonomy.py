@@ -179,6 +179,7 @@ APPROVAL = Entity(
                 REGULATORY_AUTHORITY="A regulatory authority.",
                 SUPPLIER="A supplier.",
                 HARDWARE_DEVICE="A hardware device.",
+                CONSUMABLE="A consumable.",
                 JOURNAL="A journal.",
             ),
         ),

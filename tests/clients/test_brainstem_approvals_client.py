@@ -185,6 +185,10 @@ PROPOSALS: dict[str, tuple[dict[str, Any], tuple[str, Any]]] = {
     "behavioralparadigm": ({"name": "T-maze alternation"}, ("rrid", "RRID:SCR_1")),
     "supplier": ({"name": "NeuroNexus", "website": "https://neuronexus.com"}, ("website", "")),
     "hardwaredevice": ({"name": "Intan RHD2000"}, ("description", "An amplifier")),
+    "consumable": (
+        {"name": "Fiber 200um", "type": "OpticFiberDesign", "details": {"coreDiameter": 200}},
+        ("comments", "Cleaved flat"),
+    ),
 }
 
 
@@ -194,6 +198,7 @@ async def test_each_taxonomy_and_resource_round_trips_through_approval(live: Liv
         "behavioralcategory": {"parent": ids["memory"]},
         "behavioralparadigm": {"category": ids["spatial"]},
         "hardwaredevice": {"supplier": ids["thorlabs"]},
+        "consumable": {"supplier": ids["thorlabs"]},
     }
 
     def scenario() -> None:

@@ -77,6 +77,7 @@ class ApprovalModel(StrEnum):
     REGULATORY_AUTHORITY = "regulatoryauthority"
     SUPPLIER = "supplier"
     HARDWARE_DEVICE = "hardwaredevice"
+    CONSUMABLE = "consumable"
     JOURNAL = "journal"
 
 

@@ -140,15 +140,24 @@ async def test_a_change_of_type_checks_the_stored_entries(bs: Caller, lab: Lab) 
     assert changed["procedure_log"]["type_schema_version"] != ""
 
 
-async def test_consumables_are_listed_to_everyone_and_not_written_here(
+async def test_consumables_are_listed_to_everyone_and_proposed_through_approval(
     bs: Caller, lab: Lab
 ) -> None:
     body = await bs.ok("GET", "/api/public/resources/consumable/?include[]=supplier.*")
     (consumable,) = body["consumables"]
     assert consumable["name"] == "ASSY-77 H3" and consumable["type"] == "SiliconProbeDesign"
     assert consumable["supplier"]["name"] == "Cambridge NeuroTech"
-    response = await bs("POST", "/api/private/resources/consumable/", "ada", json={"name": "x"})
-    assert response.status_code == 405
+    supplier = consumable["supplier"]["id"]
+    url = "/api/private/resources/consumable/"
+    proposal = {"name": "x", "supplier": supplier, "type": "VirusConstruct"}
+    filed = await bs("POST", url, "ada", json=proposal)
+    assert filed.status_code == 201, filed.text
+    assert filed.json()["consumable_approval"]["status"] == "Pending"
+    for bad, field in (({**proposal, "type": "Glue"}, "type"), ({"name": "y", "type": "VirusConstruct"}, "supplier")):
+        refused = await bs("POST", url, "ada", json=bad)
+        assert refused.status_code == 400 and field in refused.text, refused.text
+    listed = await bs.ok("GET", "/api/public/resources/consumable/")
+    assert [c["name"] for c in listed["consumables"]] == ["ASSY-77 H3"]  # until accepted
 
 
 async def test_a_procedure_names_its_consumable_device_and_protocol(
