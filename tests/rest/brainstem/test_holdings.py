@@ -153,7 +153,8 @@ async def test_consumables_are_listed_to_everyone_and_proposed_through_approval(
     filed = await bs("POST", url, "ada", json=proposal)
     assert filed.status_code == 201, filed.text
     assert filed.json()["consumable_approval"]["status"] == "Pending"
-    for bad, field in (({**proposal, "type": "Glue"}, "type"), ({"name": "y", "type": "VirusConstruct"}, "supplier")):
+    unsupplied = {"name": "y", "type": "VirusConstruct"}
+    for bad, field in (({**proposal, "type": "Glue"}, "type"), (unsupplied, "supplier")):
         refused = await bs("POST", url, "ada", json=bad)
         assert refused.status_code == 400 and field in refused.text, refused.text
     listed = await bs.ok("GET", "/api/public/resources/consumable/")
