@@ -138,8 +138,9 @@ class CompiledReadExecutor(PlainListExecutor):
                     ctx, compiled.stmt, params, parent_type, source, field_details_list, path,
                     position_context,
                 )
-        if path.prev is None and self.context_value.compiled_fields is not None:
-            self.context_value.compiled_fields = None  # not every root field compiles
+        ctx = self.context_value
+        if path.prev is None and isinstance(ctx, Context) and ctx.compiled_fields is not None:
+            ctx.compiled_fields = None  # not every root field compiles
         return super().execute_field(
             parent_type, source, field_details_list, path, position_context
         )

@@ -9,9 +9,12 @@ from typing import Any
 
 import httpx
 import orjson
+from graphql import get_introspection_query
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gateway.graphql_view import GraphQLView
+from gateway.settings import Settings
+from schema import build_schema
 from schema import compiled as compiled_statements
 from tests.differential import answer, assert_same_both_ways
 from tests.test_statement_counts import QUERY, _arrange
@@ -297,3 +300,12 @@ async def test_a_cached_operation_is_answered_as_the_view_answers_it(
     assert first[1]["content-type"] == "application/graphql-response+json"
     assert [a[1]["content-type"] for a in others] == ["application/json"] * 2
     assert orjson.loads(first[2])["data"]["session"]["id"] == session["id"]
+
+
+def test_the_schema_executes_without_a_gateway_context() -> None:
+    """Tools that introspect the schema itself (schemathesis, the SDL export) execute it with
+    no gateway context: the compiling executor stays out of their way."""
+    schema = build_schema(Settings.from_env())
+    result = schema.execute_sync(get_introspection_query())
+    assert result.errors is None, result.errors
+    assert result.data is not None and result.data["__schema"]["queryType"]["name"] == "Query"
