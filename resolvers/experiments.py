@@ -226,12 +226,13 @@ def storable_number(item: str | int | float) -> bool:
 
 
 def members(name: str, value: Any) -> dict[str, dict[str, Any]]:
-    """``{email or username: {"is_manager", "can_change", "is_owner", "remove"}}``."""
+    """``{email or username: {"is_manager", "can_change", "is_owner", "remove", "keep"}}``;
+    ``keep``: one already a member keeps their role (Alyx's project ``users`` add members)."""
     if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
         raise BadRequest("Expected an object of members and their roles.", field=name)
     for who, flags in value.items():
         for flag, setting in flags.items():
-            if flag not in {"is_manager", "can_change", "is_owner", "remove"}:
+            if flag not in {"is_manager", "can_change", "is_owner", "remove", "keep"}:
                 raise BadRequest(f"Unknown member setting '{flag}' for {who}.", field=name)
             if not isinstance(setting, bool):
                 raise BadRequest(f"'{flag}' of {who} must be true or false.", field=name)
@@ -619,6 +620,8 @@ async def _change_members(
         if user_id is None:
             raise BadRequest(f"No user '{who}'.", field="members")
         where = (_members.c.project_id == key) & (_members.c.user_id == user_id)
+        if flags.get("keep") and await conn.scalar(select(_members.c.user_id).where(where)):
+            continue
         await conn.execute(delete(_members).where(where))
         if not flags.get("remove"):
             await conn.execute(

@@ -73,6 +73,12 @@ def blank(value: Any) -> Any:
 
 
 @returns({"type": "string"})
+def empty_when_unset(value: Any) -> Any:
+    """Alyx's serializers write an unset text field as ``""`` (a dataset's revision)."""
+    return "" if value is None else value
+
+
+@returns({"type": "string"})
 def text(value: Any) -> str | None:
     """A key (a UUID) as text."""
     return None if value is None else str(value)
@@ -232,7 +238,7 @@ SESSION_DATASET: dict[str, Shows] = {
     "hash": Value("md5", _md5),
     "version": Value("version"),
     "collection": Value("collection"),
-    "revision": Value("revision.name"),
+    "revision": Value("revision.name", empty_when_unset),
     "default_revision": Value("default_dataset", str),  # a string: ONE compares it with 'True'
     "qc": Const("NOT_SET"),
 }
@@ -300,7 +306,7 @@ DATASET = Shape(
             ),
         ),
         "auto_datetime": Value("created_at", timestamp),
-        "revision": Value("revision.name"),
+        "revision": Value("revision.name", empty_when_unset),
         "default_dataset": Value("default_dataset"),
         "protected": Computed(_protected, ("tags.protected",)),
         "public": Computed(_public, ("tags.public",)),

@@ -248,12 +248,13 @@ LAB = Fields(
 
 async def _project_users(ctx: Context, name: str, value: Any) -> Any:
     """Alyx's project ``users`` (usernames) as the project's members, who may change what it
-    holds (Alyx's project users do)."""
+    holds (Alyx's project users do); one already a member (its creator, a manager) keeps
+    their role."""
     if value is None:
         return {}
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
         raise BadRequest("Expected a list of usernames.", field=name)
-    return {username.strip(): {"can_change": True} for username in value}
+    return {username.strip(): {"can_change": True, "keep": True} for username in value}
 
 
 PROJECT = Fields(

@@ -91,3 +91,16 @@ async def test_users_have_uuid_ids_on_alyx(call: Caller, lab: Lab) -> None:
     assert one["id"] == ids["eve"]
     found = await call.results(f"/users?django=pk,{ids['eve']}", "alice")
     assert [u["username"] for u in found] == ["eve"]
+
+
+async def test_a_project_whose_users_name_its_creator_keeps_its_creator_as_manager(
+    call: Caller,
+) -> None:
+    """As ONE and real Alyx send it: the creator among the users (Alyx's own default)."""
+    body = {"name": "ibl_mine", "users": ["ada", "eve"]}
+    made = await call.ok("POST", "/projects", "ada", json=body)
+    assert sorted(made["users"]) == ["ada", "eve"]
+    changed = await call.ok("PATCH", "/projects/ibl_mine", "ada", json={"users": ["ada"]})
+    assert "ada" in changed["users"]  # still its manager: it may change it again
+    again = await call("PATCH", "/projects/ibl_mine", "ada", json={"description": "kept"})
+    assert again.status_code == 200, again.text
