@@ -473,7 +473,8 @@ def _experiment_rows() -> list[tuple[type[SQLModel], list[dict[str, Any]]]]:
         for i in range(N_LABS)
     ]  # fmt: skip
     users = [
-        {"id": i + 1, "email": f"user{i}@example.org", "username": f"user{i:03d}",
+        {"id": i + 1, "alyx_id": uuid.uuid4(), "email": f"user{i}@example.org",
+         "username": f"user{i:03d}",
          "first_name": "First", "last_name": f"Last{i}", **stamp}
         for i in range(N_USERS)
     ]  # fmt: skip
