@@ -190,13 +190,18 @@ WITH page AS MATERIALIZED (
     (SELECT json_group_array(json_array(x.username, x.role, x.is_owner)) FROM (
       SELECT u.username, m.role, m.is_owner FROM project_member AS m
       JOIN user_account AS u ON u.id = m.user_id WHERE m.project_id = p.id ORDER BY m.user_id
-    ) AS x) AS users
+    ) AS x) AS users,
+    (SELECT json_group_array({_dashed("x.id")}) FROM (
+      SELECT b.id FROM project_publication AS l JOIN publication AS b ON b.id = l.publication_id
+      WHERE l.project_id = p.id ORDER BY b.publication_date DESC NULLS LAST, b.id
+    ) AS x) AS publications
   FROM project AS p WHERE p.is_public AND p.id IN (SELECT project_id FROM link)
 )
 SELECT {_dashed("page.id")}, page.name, page.narrative, page.start_time, page.extra_fields,
   page.behaviors, page.dataacquisition, page.manipulations,
   shown.key, shown.name, shown.description, shown.is_public, shown.tags, shown.extra_fields,
   shown.sessions, shown.subjects, shown.cohorts, shown.users, shown.collections,
+  shown.publications,
   {_count("session")}
 FROM page JOIN link ON link.session_id = page.id LEFT JOIN shown ON shown.id = link.project_id
 ORDER BY page.start_time DESC, page.id, link.rank
@@ -346,7 +351,7 @@ async def floor_stem_sessions(request: Request) -> Response:
         embedded = projects.get(key)
         if embedded is None:
             pname, description, public, tags, pextra, ids, subjects, cohorts, users = project[:9]
-            collections = project[9]
+            collections, publications = project[9:11]
             embedded = projects[key] = {
                 "id": key,
                 "name": pname,
@@ -365,6 +370,7 @@ async def floor_stem_sessions(request: Request) -> Response:
                     }
                     for username, role, is_owner in orjson.loads(users)
                 },
+                "publications": orjson.loads(publications),
                 "collections": orjson.loads(collections),
             }
         record["projects"].append(embedded)
