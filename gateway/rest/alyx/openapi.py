@@ -32,7 +32,7 @@ from gateway.http.openapi import json_content as _json
 from gateway.http.openapi import ref as _ref
 from gateway.rest.alyx import auth
 from gateway.rest.alyx.atlas import PROVENANCES
-from gateway.rest.alyx.endpoints import ACTION_TYPES, ENDPOINTS, Endpoint
+from gateway.rest.alyx.endpoints import ACTION_TYPES, ENDPOINTS, USER_ACTIONS, Endpoint
 from gateway.rest.alyx.fields import Shape
 from gateway.rest.alyx.query import DEFAULT_LIMIT, MAX_LIMIT
 from resolvers.water import COLUMNS as WATER_COLUMNS
@@ -226,14 +226,20 @@ def _schemas(endpoint: Endpoint) -> dict[str, Schema]:
     return schemas
 
 
+def _action_records() -> list[str]:
+    """The records ``/users/{username}/actions`` may list, each named once."""
+    return list(dict.fromkeys(a.endpoint.record_name for a in USER_ACTIONS.values()))
+
+
 def _actions() -> dict[str, Schema]:
     return {
         "/users/{username}/actions": {
             "get": {
                 "operationId": "users_actions",
-                "description": "A user's actions of one type. Sessions (type experiment or "
-                "session) are the only actions neurogate records: other types answer an "
-                "empty page.",
+                "description": "A user's actions of one type (experiment when none is "
+                "given), each as its own endpoint lists it: sessions they ran, weighings "
+                "they made, water they gave. Water restrictions, surgeries and procedures "
+                "record no user here: their pages are empty.",
                 "parameters": [
                     {
                         "name": "username",
@@ -250,7 +256,10 @@ def _actions() -> dict[str, Schema]:
                     *_PAGING,
                 ],
                 "responses": {
-                    "200": _json(_ref("PaginatedSessionList"), "A page of actions."),
+                    "200": _json(
+                        {"oneOf": [_ref(f"Paginated{record}List") for record in _action_records()]},
+                        "A page of actions of the type asked.",
+                    ),
                     **errors(PREFIX, (400, 403, 404, 406, 429)),
                 },
             },
