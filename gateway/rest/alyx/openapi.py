@@ -257,7 +257,7 @@ def _actions() -> dict[str, Schema]:
                 ],
                 "responses": {
                     "200": _json(
-                        {"oneOf": [_ref(f"Paginated{record}List") for record in _action_records()]},
+                        {"anyOf": [_ref(f"Paginated{record}List") for record in _action_records()]},
                         "A page of actions of the type asked.",
                     ),
                     **errors(PREFIX, (400, 403, 404, 406, 429)),
@@ -418,6 +418,69 @@ _AUXILIARY: dict[str, Schema] = {
                     {"type": "array", "items": {"type": "object"}}, "The datasets registered."
                 ),
                 **errors(PREFIX, (400, 403, 404, 406, 429)),
+            },
+        }
+    },
+    "/check-protected": {
+        "get": {
+            "operationId": "alyx_check_protected",
+            "tags": [TAG],
+            "description": "Whether registering the named files (relative to `path`, "
+            "subject/YYYY-MM-DD/NNN[/collection]) would overwrite a dataset a protected tag "
+            "holds. Asked as ONE asks it, in a JSON body sent with the GET, or in the query "
+            "string (filenames comma-separated). Both answers are HTTP 200, as Alyx's: "
+            "`status_code` 200 when none is protected, 403 with each file's datasets by "
+            "revision (`{file: [{revision: protected}]}`) when one is.",
+            "parameters": [
+                {"name": name, "in": "query", "required": False, "schema": {"type": "string"}}
+                for name in ("path", "filenames", "created_by")
+            ],
+            "requestBody": {
+                "required": False,
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "properties": {
+                                "path": {"type": "string"},
+                                "filenames": {"type": "array", "items": {"type": "string"}},
+                                "created_by": {"type": "string"},
+                            },
+                        }
+                    }
+                },
+            },
+            "responses": {
+                "200": _json(
+                    {
+                        "type": "object",
+                        "required": ["status_code", "details"],
+                        "properties": {
+                            "status_code": {"type": "integer", "enum": [200, 403]},
+                            "error": {"type": "string"},
+                            "details": {
+                                "oneOf": [
+                                    {"type": "string"},
+                                    {
+                                        "type": "array",
+                                        "items": {
+                                            "type": "object",
+                                            "additionalProperties": {
+                                                "type": "array",
+                                                "items": {
+                                                    "type": "object",
+                                                    "additionalProperties": {"type": "boolean"},
+                                                },
+                                            },
+                                        },
+                                    },
+                                ]
+                            },
+                        },
+                    },
+                    "The verdict, in status_code.",
+                ),
+                **errors(PREFIX, (400, 403, 406, 429)),
             },
         }
     },

@@ -279,6 +279,7 @@ async def root(request: Request) -> Response:
         *(e.name for e in ENDPOINTS),
         "water-requirement",
         "register-file",
+        "check-protected",
         "api/schema",
     ]
     return json_response({name: f"{base}/{name}" for name in names})
