@@ -287,7 +287,11 @@ async def test_a_users_actions_of_each_type_are_their_records_as_listed_there(
 
 
 async def test_water_given_without_a_type_gets_alyxs_default(
-    call: Caller, water: Any, lab: Lab, sessionmaker: async_sessionmaker[AsyncSession]
+    call: Caller,
+    gateway: Gateway,
+    water: Any,
+    lab: Lab,
+    sessionmaker: async_sessionmaker[AsyncSession],
 ) -> None:
     async def given(nickname: str, **more: Any) -> dict[str, Any]:
         body = {"subject": nickname, "water_administered": 0.3, **more}
@@ -307,6 +311,12 @@ async def test_water_given_without_a_type_gets_alyxs_default(
         await session.commit()
     made = await given("EJ001")
     assert made["water_type"] == "Hydrogel"  # now the latest restriction's
+    # GraphQL writes through the same domain function.
+    mutation = f'''mutation {{ createWaterAdministration(input: {{
+        subjectId: "{lab.ids["EJ001"]}", waterAdministered: 0.1 }}) {{
+        ... on WaterAdministration {{ waterType {{ name }} }} }} }}'''
+    body = await gateway.graphql(mutation, **lab.headers("alice"))
+    assert body["data"]["createWaterAdministration"] == {"waterType": {"name": "Hydrogel"}}, body
     assert (await given("EJ001", water_type="Water"))["water_type"] == "Water"  # as given
     # Alyx defaults it on every save: clearing it gives the default again.
     key = made["url"][-36:]
