@@ -112,12 +112,20 @@ async def _repository(conn: AsyncConnection, name: str | None, hostname: str | N
     return await _repository(conn, STORAGE_REPOSITORY, None)
 
 
-async def _session(ctx: Context, conn: AsyncConnection, path: str) -> Row[Any]:
-    """The session ``subject/date/number`` names, which the caller may change."""
-    match = _SESSION_PATH.fullmatch(path.replace("\\", "/").replace("//", "/").strip("/"))
-    if match is None:
+def session_path(path: str) -> re.Match[str]:
+    """``subject/YYYY-MM-DD/NNN`` at the start of ``path`` (Alyx's ``_parse_path``); a 400
+    as Alyx's for anything else."""
+    cleaned = path.replace("\\", "/").replace("//", "/").strip("/")
+    match = _SESSION_PATH.match(cleaned)
+    if match is None or cleaned[match.end() : match.end() + 1] not in ("", "/"):
         raise BadRequest(f"The path {path} should be `nickname/YYYY-MM-DD/n/...")
-    nickname, day, number = match["subject"], match["date"], int(match["number"])
+    return match
+
+
+async def visible_session(ctx: Context, conn: AsyncConnection, path: re.Match[str]) -> Row[Any]:
+    """The session ``path`` names, which the caller may see: a missing subject or session
+    and a hidden one are the same 400."""
+    nickname, day, number = path["subject"], path["date"], int(path["number"])
     subjects = select(_subjects.c.id).where(_subjects.c.nickname == nickname)
     if (subject_rule := visible(_subjects, ctx.principal)) is not None:
         subjects = subjects.where(subject_rule)
@@ -144,6 +152,15 @@ async def _session(ctx: Context, conn: AsyncConnection, path: str) -> Row[Any]:
         raise BadRequest(
             f"A session for {nickname}/{number} on {day} does not exist."
         )
+    return found
+
+
+async def _session(ctx: Context, conn: AsyncConnection, path: str) -> Row[Any]:
+    """The session ``subject/date/number`` names, which the caller may change."""
+    match = session_path(path)
+    if match.end() != len(match.string):
+        raise BadRequest(f"The path {path} should be `nickname/YYYY-MM-DD/n/...")
+    found = await visible_session(ctx, conn, match)
     may_change = editable(_sessions, ctx.principal)
     if may_change is not None and await _one(
         conn, select(_sessions.c.id).where(_sessions.c.id == found.id, may_change)

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Row
 
 from gateway.db.models.taxonomy import ApprovalAction
-from resolvers import approvals, declared, experiments, memberships
+from resolvers import approvals, declared, experiments, memberships, water_given
 from resolvers.context import Context
 from resolvers.experiments import Mode
 from resolvers.query import Entity, Writes
@@ -31,7 +31,7 @@ class _Direct:
 
 
 # Projects, subjects and sessions keep rules of their own (resolvers.experiments), groups
-# theirs (resolvers.memberships).
+# theirs (resolvers.memberships), water given its default water type (resolvers.water_given).
 _EXPERIMENTS = {
     "Group": _Direct(
         memberships.create_group,
@@ -58,6 +58,11 @@ _EXPERIMENTS = {
             ctx, session_id=key, values=values, mode=mode
         ),
         lambda ctx, key: experiments.delete_session(ctx, session_id=key),
+    ),
+    "WaterAdministration": _Direct(
+        water_given.create_water_administration,
+        water_given.change_water_administration,
+        lambda ctx, key: declared.delete_record(ctx, water_given.WATER_ADMINISTRATION, key),
     ),
 }
 

@@ -18,11 +18,11 @@ from typing import Any
 import numpy as np
 import pytest
 import requests
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gateway.app import create_app
-from gateway.db.models import DataFormat, DataRepository, DatasetType
+from gateway.db.models import DataFormat, DataRepository, DatasetTag, DatasetType, FileUpload, Tag
 from gateway.settings import Settings
 from tests.auth.support import PASSWORD
 from tests.clients.test_one_client import Live, home, run  # noqa: F401  (fixture)
@@ -309,5 +309,42 @@ async def test_register_session_creates_the_session_and_registers_its_uploaded_f
         ]
         np.testing.assert_array_equal(fresh.load_dataset(eid, "spikes.times.npy"), times)
         np.testing.assert_array_equal(fresh.load_dataset(eid, "spikes.clusters"), clusters)
+
+    await run(scenario)
+
+
+async def test_ones_check_protected_files_reads_alyxs_verdict(
+    data_live: tuple[Live, Path], sessionmaker: async_sessionmaker[AsyncSession], tmp_path: Path
+) -> None:
+    live, _ = data_live
+    async with sessionmaker() as db, db.begin():  # the lab's trials of ej1_morning, frozen
+        # ONE asks only about files of a dataset type the server has.
+        await db.execute(insert(DatasetType).values(id=uuid.uuid4(), name="trials.intervals"))
+        frozen = uuid.uuid4()
+        await db.execute(insert(Tag).values(id=frozen, name="2024_paper", protected=True))
+        trials = (
+            await db.execute(
+                select(FileUpload.id).where(FileUpload.uuid == uuid.UUID(live.lab.ids["trials"]))
+            )
+        ).scalar_one()
+        await db.execute(insert(DatasetTag).values(dataset_id=trials, tag_id=frozen))
+    alf = _session_folder(tmp_path / "rig") / "alf"  # ONE needs no file there to ask
+
+    def scenario() -> None:
+        from one.registration import RegistrationClient
+
+        client = RegistrationClient(_one(live))
+        free = client.check_protected_files(alf / "spikes.times.npy")
+        assert free["status_code"] == 200
+        assert free["details"] == "None of the datasets are protected"
+        verdict = client.check_protected_files(
+            [alf / "_ibl_trials.intervals.npy", alf / "spikes.times.npy"]
+        )
+        (answer,) = verdict  # one per session
+        assert answer["status_code"] == 403
+        assert answer["details"] == [
+            {"alf/_ibl_trials.intervals.npy": [{"": True}]},
+            {"alf/spikes.times.npy": []},
+        ]
 
     await run(scenario)

@@ -437,6 +437,7 @@ async def test_alyx_answers_fit_their_documented_responses(
     lab = await alyx_support.arrange(sessionmaker, settings)
     call = alyx_support.Caller(gateway, lab)
     session = lab.ids["ej1_morning"]
+    asked = {"path": "EJ001/2024-03-01/001", "filenames": ["alf/_ibl_trials.intervals.npy"]}
     answers = [
         ("/sessions", await call("GET", "/sessions?subject=EJ001", "alice")),
         ("/subjects/", await call("GET", "/subjects/", "alice")),
@@ -446,8 +447,13 @@ async def test_alyx_answers_fit_their_documented_responses(
         ("/", await call("GET", "/", "alice")),
         ("/api/schema", await call("GET", "/api/schema")),
         ("/files/{upload_id}", await call("GET", f"/files/{lab.ids['trials_upload']}", "alice")),
+        ("/check-protected", await call("GET", "/check-protected", "alice", json=asked)),
+        (
+            "/users/{username}/actions",
+            await call("GET", "/users/alice/actions?type=weighing", "alice"),
+        ),
     ]
-    assert [r.status_code for _, r in answers] == [200] * 8
+    assert [r.status_code for _, r in answers] == [200] * 10
     errors = [
         ("/subjects/{nickname}", await call("GET", "/subjects/NOPE", "alice")),
         ("/sessions", await call("GET", "/sessions?number=three", "alice")),
@@ -459,8 +465,9 @@ async def test_alyx_answers_fit_their_documented_responses(
         ),
         ("/auth-token", await call("POST", "/auth-token", data={"username": "x", "password": "y"})),
         ("/files/{upload_id}", await call("GET", "/files/999999", "alice")),
+        ("/check-protected", await call("GET", "/check-protected", "alice", json={"path": "x"})),
     ]
-    assert [r.status_code for _, r in errors] == [404, 400, 403, 403, 406, 400, 404]
+    assert [r.status_code for _, r in errors] == [404, 400, 403, 403, 406, 400, 404, 400]
     for path, response in [*answers, *errors]:
         check(document, path, response)
 

@@ -1,4 +1,5 @@
-"""Registering files (Alyx's ``POST /register-file``) and serving registered files' bytes
+"""Registering files (Alyx's ``POST /register-file``), telling whether registering them would
+overwrite a protected dataset (``GET /check-protected``), and serving registered files' bytes
 (``GET /data/<lab>/Subjects/…/<name>.<dataset uuid>.<ext>``, the URLs file records give).
 
 ONE downloads data URLs without its Alyx token: it sends HTTP basic credentials when its
@@ -25,7 +26,7 @@ from gateway.http.errors import json_response
 from gateway.http.files import FileStream
 from gateway.http.requests import context_of, json_body, principal_of
 from gateway.rest.alyx import AlyxRoute
-from resolvers import auth, data_files, registration
+from resolvers import auth, data_files, protected, registration
 from resolvers.registration import FileToRegister
 
 _REALM = 'Basic realm="neurogate data", charset="UTF-8"'
@@ -79,11 +80,9 @@ def _text(value: Any, name: str) -> str | None:
     return value
 
 
-async def register_file(request: Request) -> Response:
-    ctx = context_of(request)
-    if not ctx.principal.is_authenticated:
-        raise Unauthenticated("Authentication credentials were not provided.")
-    body = await json_body(request)
+def _path_and_names(body: dict[str, Any]) -> tuple[str, list[str]]:
+    """Alyx's ``path`` (required) and ``filenames`` (a list, or comma-separated), empty names
+    dropped."""
     path = _text(body.get("path"), "path")
     if path is None:
         raise BadRequest("The path argument is required.")
@@ -92,7 +91,15 @@ async def register_file(request: Request) -> Response:
         names = names.split(",")
     if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
         raise BadRequest("'filenames' must be a list of file names.")
-    names = [n for n in names if n]
+    return path, [n for n in names if n]
+
+
+async def register_file(request: Request) -> Response:
+    ctx = context_of(request)
+    if not ctx.principal.is_authenticated:
+        raise Unauthenticated("Authentication credentials were not provided.")
+    body = await json_body(request)
+    path, names = _path_and_names(body)
     count = len(names)
     hashes = _listed(body, "hashes", count)
     sizes = _listed(body, "filesizes", count)
@@ -112,6 +119,34 @@ async def register_file(request: Request) -> Response:
         default=_flag(body, "default", True),
     )
     return json_response(registered, 201)
+
+
+async def check_protected(request: Request) -> Response:
+    """Alyx's ``check-protected``: its question in the JSON body ONE sends with its GET, or
+    in the query string. Like Alyx, both answers are HTTP 200, the verdict in the body's
+    ``status_code`` (ONE reads it there)."""
+    ctx = context_of(request)
+    if not ctx.principal.is_authenticated:
+        raise Unauthenticated("Authentication credentials were not provided.")
+    body = await json_body(request) or dict(request.query_params)
+    if body.get("content_type") or body.get("object_id"):
+        if not (body.get("content_type") and body.get("object_id")):
+            error = "Both content_type and object_id should be provided together."
+            return json_response({"status_code": 400, "error": error}, 400)
+        raise BadRequest("Datasets of anything but a session are not kept by this server.")
+    path, names = _path_and_names(body)
+    files = await protected.protected_files(
+        ctx, path=path, filenames=names, created_by=_text(body.get("created_by"), "created_by")
+    )
+    if not any(file.protected for file in files):
+        return json_response({"status_code": 200, "details": "None of the datasets are protected"})
+    details = [
+        {file.name: [{revision: is_protected} for revision, is_protected in file.datasets]}
+        for file in files
+    ]
+    return json_response(
+        {"status_code": 403, "error": "One or more datasets is protected", "details": details}
+    )
 
 
 async def _caller(request: Request) -> Principal:
@@ -168,5 +203,9 @@ async def download(request: Request) -> Response:
 
 ROUTES = [
     *(AlyxRoute(p, register_file, methods=["POST"]) for p in ("/register-file", "/register-file/")),
+    *(
+        AlyxRoute(p, check_protected, methods=["GET"])
+        for p in ("/check-protected", "/check-protected/")
+    ),
     AlyxRoute("/data/{path:path}", download, methods=["GET", "HEAD"]),
 ]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from functools import partial
 from typing import Any
 
 from sqlalchemy import Row
@@ -33,7 +32,7 @@ from gateway.rest.alyx.filters import (
     USER_FILTERS,
 )
 from gateway.rest.alyx.query import Listing
-from resolvers import data_files, datasets, declared, experiments
+from resolvers import data_files, datasets, experiments
 from resolvers import writes as entity_writes
 from resolvers.catalog import ENTITIES
 from resolvers.context import Context
@@ -184,24 +183,40 @@ def require_admin(principal: Principal) -> None:
         raise Forbidden(NOT_PERMITTED)
 
 
+def _graph_writes(
+    entity: Entity,
+    fields: writes.Fields,
+    *,
+    update: bool = True,
+    guard: Callable[[Principal], None] | None = None,
+) -> Writes:
+    """Writes through the entity graph's writes (:mod:`resolvers.writes`), as GraphQL's;
+    ``guard`` refuses callers first."""
+
+    def check(ctx: Context) -> None:
+        if guard is not None:
+            guard(ctx.principal)
+
+    async def create(ctx: Context, values: Mapping[str, Any]) -> Row[Any]:
+        check(ctx)
+        return await entity_writes.create(ctx, entity, values)
+
+    async def change(ctx: Context, key: Any, values: Mapping[str, Any], mode: Mode) -> Row[Any]:
+        check(ctx)
+        return await entity_writes.update(ctx, entity, key, values, mode)
+
+    async def delete(ctx: Context, key: Any) -> None:
+        check(ctx)
+        await entity_writes.delete(ctx, entity, key)
+
+    return Writes(fields, create, change if update else None, delete)
+
+
 def _for_admins(entity: Entity) -> Writes:
     """Alyx's labs and projects are created, changed and deleted by administrators (Alyx's
     staff): anyone else gets Alyx's 403."""
     fields = writes.LAB if entity.name == "Laboratory" else writes.PROJECT
-
-    async def create(ctx: Context, values: Mapping[str, Any]) -> Row[Any]:
-        require_admin(ctx.principal)
-        return await entity_writes.create(ctx, entity, values)
-
-    async def update(ctx: Context, key: Any, values: Mapping[str, Any], mode: Mode) -> Row[Any]:
-        require_admin(ctx.principal)
-        return await entity_writes.update(ctx, entity, key, values, mode)
-
-    async def delete(ctx: Context, key: Any) -> None:
-        require_admin(ctx.principal)
-        await entity_writes.delete(ctx, entity, key)
-
-    return Writes(fields, create, update, delete)
+    return _graph_writes(entity, fields, guard=require_admin)
 
 
 def _read_only(
@@ -259,17 +274,6 @@ USERS = _read_only(
 # brain regions by atlas id; probe insertions and their trajectories by UUID ---------------
 
 
-def _declared_writes(entity: Entity, fields: writes.Fields, *, update: bool) -> Writes:
-    """Writes through the entity graph's generic writes (:mod:`resolvers.declared`)."""
-    return _writes(
-        fields,
-        partial(declared.create_record, entity=entity),
-        partial(declared.change_record, entity=entity) if update else None,
-        partial(declared.delete_record, entity=entity),
-        key="key_value",
-    )
-
-
 def _action(
     name: str, record: str, description: str, filters: Listing, shape: Shape, **more: Any
 ) -> Endpoint:
@@ -286,7 +290,7 @@ WEIGHINGS = _action(
     "Weighings of subjects, in grams (read, create and delete).",
     actions.WEIGHING_FILTERS,
     actions.WEIGHING,
-    writes=_declared_writes(ENTITIES["Weighing"], actions.WEIGHING_WRITES, update=False),
+    writes=_graph_writes(ENTITIES["Weighing"], actions.WEIGHING_WRITES, update=False),
 )
 WATER_ADMINISTRATIONS = _action(
     "water-administrations",
@@ -294,7 +298,7 @@ WATER_ADMINISTRATIONS = _action(
     "Water given to subjects, in millilitres.",
     actions.WATER_ADMINISTRATION_FILTERS,
     actions.WATER_ADMINISTRATION,
-    writes=_declared_writes(
+    writes=_graph_writes(
         ENTITIES["WaterAdministration"], actions.WATER_ADMINISTRATION_WRITES, update=True
     ),
 )
@@ -360,7 +364,7 @@ INSERTIONS = Endpoint(
     filters=atlas.INSERTION_FILTERS,
     summary=atlas.INSERTION,
     detail=atlas.INSERTION_DETAIL,
-    writes=_declared_writes(
+    writes=_graph_writes(
         ENTITIES["ProbeInsertion"], atlas.INSERTION_WRITES, update=True
     ),
 )
@@ -374,7 +378,7 @@ TRAJECTORIES = Endpoint(
     filters=atlas.TRAJECTORY_FILTERS,
     summary=atlas.TRAJECTORY,
     detail=atlas.TRAJECTORY,
-    writes=_declared_writes(
+    writes=_graph_writes(
         ENTITIES["TrajectoryEstimate"], atlas.TRAJECTORY_WRITES, update=True
     ),
 )
@@ -446,15 +450,25 @@ ENDPOINTS = (
     FILE_RECORDS,
 )
 
-# ``/users/{username}/actions?type=``: the action types Alyx has. Sessions are the one kind
-# neurogate records ("experiment", the seed's example, and "session"); the others answer an
-# empty page.
-SESSION_ACTIONS = frozenset({"experiment", "session"})
-ACTION_TYPES = (
-    *sorted(SESSION_ACTIONS),
-    "weighing",
-    "water_administration",
-    "water_restriction",
-    "surgery",
-    "procedure",
-)
+@dataclass(frozen=True)
+class UserActions:
+    """What ``/users/{username}/actions?type=`` lists for one action type: the records of
+    ``endpoint`` (rendered as its list renders them) whose ``by`` field is the user. ``by``
+    is None where neurogate records no user on the action (water restrictions, surgeries:
+    their ``users`` filter matches nothing either), so the page is empty."""
+
+    endpoint: Endpoint
+    by: str | None
+
+
+# The action types Alyx has, and the records each lists. "experiment" is seed 003's example.
+USER_ACTIONS = {
+    "experiment": UserActions(SESSIONS, "username"),
+    "session": UserActions(SESSIONS, "username"),
+    "weighing": UserActions(WEIGHINGS, "username"),
+    "water_administration": UserActions(WATER_ADMINISTRATIONS, "username"),
+    "water_restriction": UserActions(WATER_RESTRICTIONS, None),
+    "surgery": UserActions(SURGERIES, None),
+    "procedure": UserActions(PROCEDURES, None),
+}
+ACTION_TYPES = tuple(USER_ACTIONS)

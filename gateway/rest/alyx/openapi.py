@@ -32,7 +32,7 @@ from gateway.http.openapi import json_content as _json
 from gateway.http.openapi import ref as _ref
 from gateway.rest.alyx import auth
 from gateway.rest.alyx.atlas import PROVENANCES
-from gateway.rest.alyx.endpoints import ACTION_TYPES, ENDPOINTS, Endpoint
+from gateway.rest.alyx.endpoints import ACTION_TYPES, ENDPOINTS, USER_ACTIONS, Endpoint
 from gateway.rest.alyx.fields import Shape
 from gateway.rest.alyx.query import DEFAULT_LIMIT, MAX_LIMIT
 from resolvers.water import COLUMNS as WATER_COLUMNS
@@ -226,14 +226,20 @@ def _schemas(endpoint: Endpoint) -> dict[str, Schema]:
     return schemas
 
 
+def _action_records() -> list[str]:
+    """The records ``/users/{username}/actions`` may list, each named once."""
+    return list(dict.fromkeys(a.endpoint.record_name for a in USER_ACTIONS.values()))
+
+
 def _actions() -> dict[str, Schema]:
     return {
         "/users/{username}/actions": {
             "get": {
                 "operationId": "users_actions",
-                "description": "A user's actions of one type. Sessions (type experiment or "
-                "session) are the only actions neurogate records: other types answer an "
-                "empty page.",
+                "description": "A user's actions of one type (experiment when none is "
+                "given), each as its own endpoint lists it: sessions they ran, weighings "
+                "they made, water they gave. Water restrictions, surgeries and procedures "
+                "record no user here: their pages are empty.",
                 "parameters": [
                     {
                         "name": "username",
@@ -250,7 +256,10 @@ def _actions() -> dict[str, Schema]:
                     *_PAGING,
                 ],
                 "responses": {
-                    "200": _json(_ref("PaginatedSessionList"), "A page of actions."),
+                    "200": _json(
+                        {"anyOf": [_ref(f"Paginated{record}List") for record in _action_records()]},
+                        "A page of actions of the type asked.",
+                    ),
                     **errors(PREFIX, (400, 403, 404, 406, 429)),
                 },
             },
@@ -409,6 +418,69 @@ _AUXILIARY: dict[str, Schema] = {
                     {"type": "array", "items": {"type": "object"}}, "The datasets registered."
                 ),
                 **errors(PREFIX, (400, 403, 404, 406, 429)),
+            },
+        }
+    },
+    "/check-protected": {
+        "get": {
+            "operationId": "alyx_check_protected",
+            "tags": [TAG],
+            "description": "Whether registering the named files (relative to `path`, "
+            "subject/YYYY-MM-DD/NNN[/collection]) would overwrite a dataset a protected tag "
+            "holds. Asked as ONE asks it, in a JSON body sent with the GET, or in the query "
+            "string (filenames comma-separated). Both answers are HTTP 200, as Alyx's: "
+            "`status_code` 200 when none is protected, 403 with each file's datasets by "
+            "revision (`{file: [{revision: protected}]}`) when one is.",
+            "parameters": [
+                {"name": name, "in": "query", "required": False, "schema": {"type": "string"}}
+                for name in ("path", "filenames", "created_by")
+            ],
+            "requestBody": {
+                "required": False,
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "properties": {
+                                "path": {"type": "string"},
+                                "filenames": {"type": "array", "items": {"type": "string"}},
+                                "created_by": {"type": "string"},
+                            },
+                        }
+                    }
+                },
+            },
+            "responses": {
+                "200": _json(
+                    {
+                        "type": "object",
+                        "required": ["status_code", "details"],
+                        "properties": {
+                            "status_code": {"type": "integer", "enum": [200, 403]},
+                            "error": {"type": "string"},
+                            "details": {
+                                "oneOf": [
+                                    {"type": "string"},
+                                    {
+                                        "type": "array",
+                                        "items": {
+                                            "type": "object",
+                                            "additionalProperties": {
+                                                "type": "array",
+                                                "items": {
+                                                    "type": "object",
+                                                    "additionalProperties": {"type": "boolean"},
+                                                },
+                                            },
+                                        },
+                                    },
+                                ]
+                            },
+                        },
+                    },
+                    "The verdict, in status_code.",
+                ),
+                **errors(PREFIX, (400, 403, 406, 429)),
             },
         }
     },

@@ -38,9 +38,8 @@ from gateway.rest.alyx import cache as cache_tables
 from gateway.rest.alyx.endpoints import (
     ACTION_TYPES,
     ENDPOINTS,
-    SESSION_ACTIONS,
-    SESSIONS,
     SUBJECTS,
+    USER_ACTIONS,
     Endpoint,
 )
 from gateway.rest.alyx.fields import Env, Record, Shape, Urls
@@ -216,23 +215,25 @@ def _routes(endpoint: Endpoint) -> list[AlyxRoute]:
 
 
 async def user_actions(request: Request) -> Response:
-    """A user's actions of one ``type``. Sessions are the only actions neurogate records
-    (type ``experiment`` or ``session``, or no type); every other Alyx action type answers an
-    empty page."""
+    """A user's actions of one ``type`` (sessions when none is given), each rendered as its
+    own endpoint's list renders it, visibility applied as there."""
     ctx = context_of(request)
     if not ctx.principal.is_authenticated:
         raise Unauthenticated(NOT_AUTHENTICATED)
     params = request.query_params
     kind = params.get("type", "experiment").strip().lower()
-    if kind not in ACTION_TYPES:
+    actions_of = USER_ACTIONS.get(kind)
+    if actions_of is None:
         raise QueryError(f"Unknown action type '{kind}'. Types: {', '.join(ACTION_TYPES)}.")
     window = alyx_window(params)
     user = await get_row(ctx, catalog.USER, "username", request.path_params["username"])
-    if kind not in SESSION_ACTIONS:
+    endpoint = actions_of.endpoint
+    if actions_of.by is None:
         return _page(request, Read(nodes=[], total=0, window=window), [])
-    spec = QuerySpec(where=Filter("username", "eq", user.username), window=window)
-    page = await _list(ctx, SESSIONS, spec)
-    return _page(request, page, _render(SESSIONS.summary, page.nodes, _env(request, ctx)))
+    by_user = Filter(actions_of.by, "eq", user.username)
+    where = by_user if endpoint.scope is None else AllOf((by_user, endpoint.scope))
+    page = await _list(ctx, endpoint, QuerySpec(where=where, window=window))
+    return _page(request, page, _render(endpoint.summary, page.nodes, _env(request, ctx)))
 
 
 async def water_requirement(request: Request) -> Response:
@@ -278,6 +279,7 @@ async def root(request: Request) -> Response:
         *(e.name for e in ENDPOINTS),
         "water-requirement",
         "register-file",
+        "check-protected",
         "api/schema",
     ]
     return json_response({name: f"{base}/{name}" for name in names})

@@ -21,6 +21,7 @@ from gateway.db.models import (
     DatasetType,
     FileRecord,
     FileUpload,
+    Revision,
     Tag,
 )
 from gateway.settings import Settings
@@ -267,3 +268,64 @@ async def test_graphql_and_alyx_show_file_records_only_with_their_dataset(
         },
         "dataRepository": {"name": "lab_server"},
     }
+
+
+async def test_check_protected_answers_as_alyx_for_each_file_and_revision(
+    call: Caller, data: Path, lab: Lab, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    async with sessionmaker() as db, db.begin():
+        revision = uuid.uuid4()
+        await db.execute(insert(Revision).values(id=revision, name="2024-05-01"))
+        await db.execute(
+            insert(FileUpload).values(
+                name="_ibl_trials.intervals.npy", sha256="0" * 64, size=1, collection="alf",
+                revision_id=revision, session_id=uuid.UUID(lab.ids["ej1_morning"]),
+                uploader_id=lab.users["alice"],
+            )
+        )
+    asked = {
+        "created_by": "alice",
+        "path": "EJ001/2024-03-01/001",
+        "filenames": ["alf/_ibl_trials.intervals.npy", "alf/spikes.times.npy"],
+    }
+    # ONE sends its question as a JSON body on a GET; the verdict is in the body.
+    protected = await call.ok("GET", "/check-protected", "alice", json=asked)
+    assert protected == {
+        "status_code": 403,
+        "error": "One or more datasets is protected",
+        "details": [
+            {"alf/_ibl_trials.intervals.npy": [{"2024-05-01": False}, {"": True}]},
+            {"alf/spikes.times.npy": []},
+        ],
+    }
+    # The query string works too, and the path may carry the collection.
+    free = await call.ok(
+        "GET",
+        "/check-protected?path=EJ001/2024-03-01/001/alf&filenames=spikes.times.npy,x.y.npy",
+        "alice",
+    )
+    assert free == {"status_code": 200, "details": "None of the datasets are protected"}
+
+
+async def test_check_protected_refuses_as_alyx_and_hides_what_the_caller_cannot_see(
+    call: Caller, data: Path
+) -> None:
+    secret = {"path": "EJ002/2024-03-02/001", "filenames": ["alf/_ibl_trials.table.pqt"]}
+    assert (await call.ok("GET", "/check-protected", "vic", json=secret))["status_code"] == 200
+    hidden = await call("GET", "/check-protected", "mallory", json=secret)
+    assert hidden.status_code == 400 and "does not exist" in hidden.json()["detail"]
+    anonymous = await call("GET", "/check-protected", json=secret)
+    assert anonymous.status_code == 403
+    refusals = [
+        {"filenames": ["a.b.npy"]},
+        {"path": "EJ001/yesterday/1", "filenames": ["a.b.npy"]},
+        {"path": "EJ001/2024-03-01/001", "filenames": ["alf/bad name!.npy"]},
+        {"path": "EJ001/2024-03-01/001", "filenames": ["a.b.npy"], "created_by": "nobody"},
+        {"path": "EJ001/2024-03-01/001", "filenames": ["a.b.npy"], "content_type": "session"},
+        {"path": "EJ001/2024-03-01/001", "filenames": "a.b.npy", "object_id": str(uuid.uuid4()),
+         "content_type": "probeinsertion"},
+    ]
+    for body in refusals:
+        response = await call("GET", "/check-protected", "alice", json=body)
+        assert response.status_code == 400, (body, response.text)
+        assert response.json()["status_code"] == 400

@@ -4,13 +4,14 @@ water figures of a subject's records, as real Alyx 3.6.1 computes and serves the
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from gateway.db.models import Weighing
+from gateway.db.models import WaterRestriction, WaterType, Weighing
 from tests.conftest import Gateway
 from tests.rest.alyx.support import Caller, Lab
 from tests.rest.alyx.water import arrange_water, at, today
@@ -263,3 +264,63 @@ async def test_graphql_creates_water_and_procedure_types_which_keep_no_timestamp
         body = await gateway.graphql(f"mutation {{ {made} }}", **lab.headers("ada"))
         assert "errors" not in body, body
         assert body["data"][f"create{kind}"] == {"__typename": kind, "name": name}
+
+
+async def test_a_users_actions_of_each_type_are_their_records_as_listed_there(
+    call: Caller, water: Any
+) -> None:
+    weighings = await call.results("/users/alice/actions?type=weighing", "alice")
+    assert weighings == await call.results("/weighings?django=user__username,alice", "alice")
+    assert [w["url"][-36:] for w in weighings] == [str(water["latest"]), str(water["before"])]
+    given = await call.results("/users/alice/actions?type=water_administration", "alice")
+    assert given == [await call.ok("GET", f"/water-administrations/{water['reward']}", "alice")]
+    # Visibility as on /weighings: eve's weighing of the secret project's EJ002.
+    assert [w["weight"] for w in await call.results("/users/eve/actions?type=weighing", "vic")] == [
+        30.0
+    ]
+    assert await call.results("/users/eve/actions?type=weighing", "mallory") == []
+    # Neither keeps who did it here (their ``users`` filter matches nothing either).
+    for kind in ("water_restriction", "surgery"):
+        assert await call.results(f"/users/alice/actions?type={kind}", "alice") == []
+    paged = await call.ok("GET", "/users/alice/actions?type=weighing&limit=1", "alice")
+    assert paged["count"] == 2 and len(paged["results"]) == 1 and paged["next"]
+
+
+async def test_water_given_without_a_type_gets_alyxs_default(
+    call: Caller,
+    gateway: Gateway,
+    water: Any,
+    lab: Lab,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    async def given(nickname: str, **more: Any) -> dict[str, Any]:
+        body = {"subject": nickname, "water_administered": 0.3, **more}
+        return await call.ok("POST", "/water-administrations", "alice", json=body)
+
+    # EJ001's latest water restriction gives Water; EJ002 has none: the type named Water.
+    assert (await given("EJ001"))["water_type"] == "Water"
+    assert (await given("EJ002"))["water_type"] == "Water"
+    async with sessionmaker() as session:
+        hydrogel = (
+            await session.execute(select(WaterType.id).where(WaterType.name == "Hydrogel"))
+        ).scalar_one()
+        session.add(
+            WaterRestriction(subject_id=uuid.UUID(lab.ids["EJ001"]), start_time=at(1),
+                             water_type_id=hydrogel)
+        )
+        await session.commit()
+    made = await given("EJ001")
+    assert made["water_type"] == "Hydrogel"  # now the latest restriction's
+    # GraphQL writes through the same domain function.
+    mutation = f'''mutation {{ createWaterAdministration(input: {{
+        subjectId: "{lab.ids["EJ001"]}", waterAdministered: 0.1 }}) {{
+        ... on WaterAdministration {{ waterType {{ name }} }} }} }}'''
+    body = await gateway.graphql(mutation, **lab.headers("alice"))
+    assert body["data"]["createWaterAdministration"] == {"waterType": {"name": "Hydrogel"}}, body
+    assert (await given("EJ001", water_type="Water"))["water_type"] == "Water"  # as given
+    # Alyx defaults it on every save: clearing it gives the default again.
+    key = made["url"][-36:]
+    cleared = await call.ok(
+        "PATCH", f"/water-administrations/{key}", "alice", json={"water_type": None}
+    )
+    assert cleared["water_type"] == "Hydrogel"
