@@ -16,7 +16,7 @@ from sqlalchemy import Row
 from gateway.auth.principal import Principal
 from gateway.errors import Forbidden, Unauthenticated
 from gateway.rest.alyx import actions, atlas, data_records, records, writes
-from gateway.rest.alyx.fields import Shape
+from gateway.rest.alyx.fields import Nested, Shape
 from gateway.rest.alyx.filters import (
     DATA_FORMAT_FILTERS,
     DATA_REPOSITORY_FILTERS,
@@ -144,7 +144,10 @@ SESSIONS = Endpoint(
     description="Experiment sessions, newest first; the detail lists the session's datasets.",
     filters=SESSION_FILTERS,
     summary=records.SESSION_SUMMARY,
-    detail=actions.SESSION_DETAIL,
+    # Its probe insertions as /insertions lists them (Alyx's ProbeInsertionListSerializer).
+    detail=actions.SESSION_DETAIL.extended(
+        probe_insertion=Nested("probe_insertions", atlas.INSERTION.fields)
+    ),
     writes=_writes(
         writes.SESSION,
         experiments.create_session,

@@ -144,6 +144,9 @@ async def test_insertions_list_gives_alyx_fields_and_session_info(
     detail = await call.ok("GET", f"/insertions/{probes['probe00']}", "alice")
     assert [d["name"] for d in detail["datasets"]] == ["spikes.times.npy"]
     assert detail["datasets"][0]["collection"] == "alf/probe00/pykilosort"
+    # The session's detail lists them as /insertions does (Alyx's ProbeInsertionListSerializer).
+    session = await call.ok("GET", f"/sessions/{ids['ej1_morning']}", "alice")
+    assert session["probe_insertion"] == records
 
 
 @pytest.mark.parametrize(

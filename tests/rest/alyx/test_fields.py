@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from gateway.rest.alyx.atlas import INSERTION
 from gateway.rest.alyx.endpoints import ENDPOINTS
 from gateway.rest.alyx.fields import Each, Env, Shape, Urls, Value
 from gateway.rest.alyx.records import SESSION_SUMMARY
@@ -46,6 +47,9 @@ def test_each_endpoint_reads_what_its_records_show() -> None:
         *("subject", "lab", "projects", "users", "datasets", "water_administrations"),
         *("water_administrations.water_type", "datasets.revision"),
         *(f"datasets.{relation}" for relation in copies),
+        # its probe insertions, read as /insertions lists them
+        "probe_insertions",
+        *(f"probe_insertions.{relation}" for relation in _relations(INSERTION.include)),
     }
     water = ("weighings", "water_administrations", "water_restrictions", "surgeries")
     assert follows["subjects"] == {

@@ -160,7 +160,8 @@ async def test_related_lists_are_read_in_full_for_every_record_of_a_page(
 # A record: authentication, then the record with its to-one relations, then one statement
 # per to-many relation (side by side), whatever the number of related rows.
 DETAILS = {
-    "sessions": 7,  # its projects, experimenters, datasets, their file records and water given
+    "sessions": 8,  # its projects, experimenters, datasets, their file records, water given
+    # and probe insertions
     "subjects": 9,  # its projects, its sessions and their projects
     "datasets": 4,  # its tags and file records
     "labs": 2,
