@@ -15,13 +15,14 @@ from typing import Any
 from urllib.parse import quote
 
 import anyio
+from starlette.convertors import StringConvertor, register_url_convertor
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from gateway.auth.principal import Portal, Principal
 from gateway.auth.visibility import in_portal
-from gateway.errors import BadRequest
+from gateway.errors import BadRequest, NotFound
 from gateway.http.errors import ErrorFormat
 from gateway.http.requests import context_of, principal_of
 from gateway.http.routing import FamilyRoute
@@ -126,7 +127,10 @@ def _asking_as(request: Request) -> Principal:
 
 async def download(request: Request) -> Response:
     ctx = context_of(request, _asking_as(request))
-    item = await brains.open_download(ctx, upload_id=request.path_params["upload_id"])
+    written = str(request.path_params["upload_id"])  # an int on Alyx's ALF route
+    if not written.isdigit():
+        raise NotFound("FileUpload not found.")
+    item = await brains.open_download(ctx, upload_id=int(written))
     etag = f'"{item.sha256}"'
     headers = {
         "etag": etag,
@@ -158,6 +162,18 @@ async def download(request: Request) -> Response:
     return FileStream(file, start=first, length=last - first + 1, status_code=206, headers=headers)
 
 
+class UploadIdConvertor(StringConvertor):
+    """Any path segment but a UUID, which names one of Alyx's file records (``/files/{uuid}``):
+    an upload id as the client wrote it, so ``/files/-1`` or ``/files/x`` is an upload that
+    does not exist (this route's 404), not a malformed file record (Alyx's 400)."""
+
+    regex = r"(?![0-9a-fA-F]{8}(-?[0-9a-fA-F]{4}){3}-?[0-9a-fA-F]{12}$)[^/]+"
+
+
+register_url_convertor("upload_id", UploadIdConvertor())
+
 # No family owns this URL: BrainMaps' records and GraphQL's point here (Alyx's point at their
 # own, under it). It answers errors in the default format, as /api/openapi.json says.
-ROUTES = [FamilyRoute("/files/{upload_id:int}", download, methods=["GET"], errors=ErrorFormat.DRF)]
+ROUTES = [
+    FamilyRoute("/files/{upload_id:upload_id}", download, methods=["GET"], errors=ErrorFormat.DRF)
+]
