@@ -40,6 +40,7 @@ from sqlalchemy import (
     UniqueConstraint,
     Uuid,
     delete,
+    func,
     insert,
     select,
     update,
@@ -382,6 +383,10 @@ async def create_record(
         rows = entity.table
         stamps = {name: now for name in ("created_at", "updated_at") if name in rows.c}
         row = {**columns, **stamps}
+        key_column = rows.c[entity.key]
+        if key_column.autoincrement is False and isinstance(key_column.type, Integer):
+            # A key the database does not number (a brain region's atlas id): the next free one.
+            row[entity.key] = select(func.coalesce(func.max(key_column), 0) + 1).scalar_subquery()
         async with _unique_clash_as_bad_request(conn, entity):
             inserted = await conn.execute(insert(rows).values(**row).returning(rows.c[entity.key]))
         key = inserted.scalar_one()

@@ -1,12 +1,13 @@
 """Where recordings are in the brain: atlas brain regions (BrainSTEM taxonomies/brainregion,
 Alyx ``brain-regions``), the probe insertions of sessions (Alyx ``insertions``) and the
-trajectories estimated for them (Alyx ``trajectories``). Regions are reference data, read
-here; insertions are seen with their session, trajectories with their insertion."""
+trajectories estimated for them (Alyx ``trajectories``). Regions are reference data everyone
+reads and only administrators write (as BrainSTEM allows); insertions are seen with their
+session, trajectories with their insertion."""
 
 from __future__ import annotations
 
-from gateway.db.models import BrainRegion, ProbeInsertion, TrajectoryEstimate, table
-from resolvers.catalog.fields import attributes, columns
+from gateway.db.models import Atlas, BrainRegion, ProbeInsertion, TrajectoryEstimate, table
+from resolvers.catalog.fields import attributes, choices, columns
 from resolvers.query import Attribute, BrainstemName, Entity, Order, Writes
 from resolvers.relations import ToOne
 
@@ -32,15 +33,34 @@ BRAIN_REGION = Entity(
     lookups=("id",),
     attributes=attributes(
         _region,
-        id="Its atlas id (the Allen structure id for the Allen atlases).",
-        name="Its name, unique in its atlas, e.g. Primary visual area.",
-        description="What it is.",
-        acronym="Its acronym, unique in its atlas, e.g. VISp.",
-        atlas="The atlas it belongs to (BrainSTEM's codes, e.g. AIA: Allen Mouse Brain Atlas).",
+        id="Its atlas id (the Allen structure id for the Allen atlases; the next free one for a "
+        "region an administrator adds).",
+        name=Attribute("Its name, unique in its atlas, e.g. Primary visual area.", True, True),
+        description=Attribute("What it is.", writable=True),
+        acronym=Attribute("Its acronym, unique in its atlas, e.g. VISp.", True, True),
+        atlas=Attribute(
+            "The atlas it belongs to.",
+            writable=True,
+            required=True,
+            choices=choices(
+                Atlas,
+                AIA="Allen Mouse Brain Atlas.",
+                AIA_DM="Allen Developing Mouse Brain Atlas.",
+                AIA_HB="Allen Human Brain Atlas.",
+                AIA_DHB="Allen Developing Human Brain Atlas.",
+                AIA_P="Allen Non-Human Primate Brain Atlas.",
+                AIA_S="Allen Spinal Column Atlas.",
+                BM4="Brain Maps 4.0, rat brain atlas.",
+                PF2001="Paxinos & Franklin 2001 mouse brain atlas.",
+                PW1997="Paxinos & Watson 1997 rat brain atlas.",
+                S2004="Swanson 2004 rat brain atlas.",
+            ),
+        ),
         parent_id="The atlas id of the region it is part of (none for the root).",
         level="Its depth in the ontology tree (the root is 0).",
         rgb="The colour the atlas draws it in, as six hex digits.",
     ),
+    writes=Writes.DIRECT,  # by administrators only (gateway.auth.permissions.editable)
     brainstem=BrainstemName("taxonomies", "brainregion", "brain_region", "brain_regions"),
 )
 PROBE_INSERTION = Entity(

@@ -73,13 +73,35 @@ async def test_the_brainstem_client_loads_brain_regions(
         assert record["parent_id"] == 669
         public = client.load("brainregion", portal="public", filters={"acronym": "CA1"})
         assert [r["name"] for r in public.json()["brain_regions"]] == ["Field CA1"]
-        # Regions are reference data: no one writes them through this surface.
-        refused = client.save("brainregion", data={"name": "New", "acronym": "NEW", "atlas": "AIA"})
-        assert 400 <= refused.status_code < 500
+        # Regions are reference data: only administrators write them, as in BrainSTEM.
+        new = {"name": "MyNewBrainRegion", "acronym": "MNBR", "atlas": "AIA"}
+        refused = client.save("brainregion", data=new)
+        assert refused.status_code == 403, refused.text
+        assert client.save("brainregion", id="385", data={"description": "x"}).status_code == 403
+        assert client.delete("brainregion", id="385").status_code == 403
+
+        admin = live.client("ada")
+        created = admin.save("brainregion", data=new)
+        assert created.status_code == 201, created.text
+        region = created.json()["brain_region"]
+        assert region["id"] == max(r.id for r in brain_regions()) + 1  # the next free atlas id
+        assert {k: region[k] for k in ("name", "acronym", "atlas", "description")} == {
+            **new, "description": ""
+        }  # fmt: skip
+        changed = admin.save("brainregion", id=str(region["id"]), data={"description": "new"})
+        assert changed.json()["brain_region"]["description"] == "new", changed.text
+        clash = admin.save("brainregion", data={**new, "name": "Another"})
+        assert clash.status_code == 400, clash.text  # the acronym is taken in that atlas
+        unknown = admin.save("brainregion", data={**new, "acronym": "X", "atlas": "ABC"})
+        assert unknown.status_code == 400 and "atlas" in unknown.json(), unknown.text
+        assert admin.delete("brainregion", id=str(region["id"])).status_code == 204
+        assert client.load("brainregion", id=str(region["id"])).status_code == 404
 
     await run(scenario)
     async with sessionmaker() as db:
         count = await db.scalar(select(func.count()).select_from(BrainRegion))
+        descriptions = await db.scalars(select(BrainRegion.description).distinct())
+        assert list(descriptions) == [""]  # the refused change left nothing behind
     assert count == len(ALLEN_REGIONS)
 
 
@@ -122,3 +144,28 @@ async def test_graphql_reads_regions_and_a_sessions_insertions_as_seen(
         }
     ]
     assert (await graphql(gateway, lab, "mallory", query))["probeInsertions"] == []
+
+
+async def test_graphql_writes_regions_for_administrators_only(gateway: Gateway, lab: Lab) -> None:
+    create = """mutation { createBrainRegion(input: {name: "Claustrum 2", acronym: "CLA2",
+                  atlas: PW1997}) {
+                  __typename ... on BrainRegion { id atlas name level parentId } } }"""
+    refused = await graphql(gateway, lab, "alice", create)
+    assert refused["createBrainRegion"]["__typename"] == "PermissionDeniedError"
+    made = (await graphql(gateway, lab, "ada", create))["createBrainRegion"]
+    assert made == {
+        "__typename": "BrainRegion",
+        "id": max(r.id for r in brain_regions()) + 1,
+        "atlas": "PW1997",
+        "name": "Claustrum 2",
+        "level": 0,
+        "parentId": None,
+    }
+    delete = f'mutation {{ deleteBrainRegion(id: "{made["id"]}") {{ __typename }} }}'
+    assert (await graphql(gateway, lab, "alice", delete))["deleteBrainRegion"] == {
+        "__typename": "PermissionDeniedError"
+    }
+    deleted = (await graphql(gateway, lab, "ada", delete))["deleteBrainRegion"]
+    assert deleted == {"__typename": "Done"}
+    found = await graphql(gateway, lab, None, f"{{ brainRegion(id: {made['id']}) {{ id }} }}")
+    assert found["brainRegion"] is None

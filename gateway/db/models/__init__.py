@@ -30,7 +30,7 @@ from gateway.db.models.alyx_data import (
     Revision,
     Tag,
 )
-from gateway.db.models.atlas import BrainRegion, ProbeInsertion, TrajectoryEstimate
+from gateway.db.models.atlas import Atlas, BrainRegion, ProbeInsertion, TrajectoryEstimate
 from gateway.db.models.brains import Brain, FileUpload
 from gateway.db.models.breeding import Breeding
 from gateway.db.models.collections import Collection, CollectionSession
@@ -108,6 +108,7 @@ def table(model: type[SQLModel]) -> Table:
 
 __all__ = [
     "Approval",
+    "Atlas",
     "Behavior",
     "BehaviorSubject",
     "BehavioralAssay",

@@ -7,12 +7,28 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from gateway.db.models._base import Seen, created_at, json_field, seen_by, updated_at, uuid_pk
+
+
+class Atlas(StrEnum):
+    """The atlases a brain region may belong to (BrainSTEM's codes, ``BrainRegion.atlas``)."""
+
+    AIA = "AIA"
+    AIA_DM = "AIA_dM"
+    AIA_HB = "AIA_HB"
+    AIA_DHB = "AIA_dHB"
+    AIA_P = "AIA_P"
+    AIA_S = "AIA_S"
+    BM4 = "BM4"
+    PF2001 = "PF2001"
+    PW1997 = "PW1997"
+    S2004 = "S2004"
 
 
 class BrainRegion(SQLModel, table=True):
@@ -27,7 +43,7 @@ class BrainRegion(SQLModel, table=True):
     )
 
     id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
-    atlas: str = Field(default="AIA", max_length=7)
+    atlas: str = Field(default=Atlas.AIA, max_length=7)
     acronym: str = Field(max_length=64, index=True)
     name: str = Field(max_length=255, index=True)
     description: str = Field(default="", max_length=2000)
