@@ -224,6 +224,25 @@ async def make_gateway(settings: Settings) -> AsyncIterator[Any]:
         await lifespan.__aexit__(None, None, None)
 
 
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """An xdist worker hands its differential counts to the controller."""
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if DIFFERENTIAL and workeroutput is not None:
+        from tests.differential import COMPARED
+
+        workeroutput["compared"] = dict(COMPARED)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """The controller adds up its workers' differential counts."""
+    if DIFFERENTIAL:
+        from tests.differential import COMPARED
+
+        for name, count in getattr(node, "workeroutput", {}).get("compared", {}).items():
+            COMPARED[name] += count
+
+
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     if DIFFERENTIAL:
         from tests.differential import COMPARED

@@ -60,6 +60,17 @@ class Server:
                 found.append(json.loads(line))
         return found
 
+    def line_of(self, request_id: str) -> dict[str, object]:
+        """The log line of the request ``request_id``: written once its answer has gone, so
+        waited for (up to 30 s)."""
+        deadline = time.monotonic() + 30
+        while True:
+            found = [line for line in self.lines() if line.get("request_id") == request_id]
+            if found:
+                return found[0]
+            assert time.monotonic() < deadline, f"no log line for request {request_id}"
+            time.sleep(0.05)
+
 
 def _cmdline(pid: int) -> bytes:
     try:
@@ -193,6 +204,8 @@ async def test_two_workers_metrics_add_up_and_survive_a_killed_worker(
             gauge = samples_of((await client.get("/metrics")).text)
         assert value(gauge, "neurogate_subscription_connections") == 0
 
+        lines = [server.line_of(f"live-{i}") for i in range(sent)]
+        assert all(line.get("route") == ROUTE for line in lines)
         lines = [line for line in server.lines() if line.get("route") == ROUTE]
         assert sorted(str(line["request_id"]) for line in lines) == sorted(
             f"live-{i}" for i in range(sent)
@@ -213,9 +226,9 @@ async def test_serve_logs_the_principal_never_the_token(
             )
             assert asked.status_code == 200 and asked.headers["X-Request-ID"] == "who-1"
             made = await client.get("/healthz")
-        given = next(line for line in server.lines() if line.get("request_id") == "who-1")
+        given = server.line_of("who-1")
         assert (given["principal"], given["status"], given["surface"]) == (user, 200, "brainmaps")
         assert given["level"] == "INFO" and given["logger"] == "neurogate.requests"
+        generated = server.line_of(made.headers["X-Request-ID"])  # generated, answered, logged
+        assert generated["status"] == 200
         assert token not in server.log.read_text()
-        ids = {line.get("request_id") for line in server.lines()}
-        assert made.headers["X-Request-ID"] in ids  # generated, answered and logged
