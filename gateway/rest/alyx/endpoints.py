@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Row
@@ -129,7 +130,7 @@ SUBJECTS = Endpoint(
     anonymous=frozenset({"list"}),
     writes=_writes(
         writes.SUBJECT,
-        experiments.create_subject,
+        partial(experiments.create_subject, species_by_default=True),  # Alyx's default_species
         experiments.update_subject,
         experiments.delete_subject,
         key="subject_id",
