@@ -458,8 +458,7 @@ ENDPOINTS = (
 class UserActions:
     """What ``/users/{username}/actions?type=`` lists for one action type: the records of
     ``endpoint`` (rendered as its list renders them) whose ``by`` field is the user. ``by``
-    is None where neurogate records no user on the action (water restrictions, surgeries:
-    their ``users`` filter matches nothing either), so the page is empty."""
+    is None where the records name no user (procedure types), so the page is empty."""
 
     endpoint: Endpoint
     by: str | None
@@ -471,8 +470,8 @@ USER_ACTIONS = {
     "session": UserActions(SESSIONS, "username"),
     "weighing": UserActions(WEIGHINGS, "username"),
     "water_administration": UserActions(WATER_ADMINISTRATIONS, "username"),
-    "water_restriction": UserActions(WATER_RESTRICTIONS, None),
-    "surgery": UserActions(SURGERIES, None),
+    "water_restriction": UserActions(WATER_RESTRICTIONS, "username"),
+    "surgery": UserActions(SURGERIES, "username"),
     "procedure": UserActions(PROCEDURES, None),
 }
 ACTION_TYPES = tuple(USER_ACTIONS)
