@@ -31,7 +31,8 @@ class _Direct:
 
 
 # Projects, subjects and sessions keep rules of their own (resolvers.experiments), groups
-# theirs (resolvers.memberships), water given its default water type (resolvers.water_given).
+# theirs (resolvers.memberships), water given and water restrictions their default water type
+# (resolvers.water_given).
 _EXPERIMENTS = {
     "Group": _Direct(
         memberships.create_group,
@@ -63,6 +64,13 @@ _EXPERIMENTS = {
         water_given.create_water_administration,
         water_given.change_water_administration,
         lambda ctx, key: declared.delete_record(ctx, water_given.WATER_ADMINISTRATION, key),
+    ),
+    "WaterRestriction": _Direct(
+        water_given.create_water_restriction,
+        lambda ctx, key, values, mode: declared.change_record(
+            ctx, water_given.WATER_RESTRICTION, key, values, mode
+        ),
+        lambda ctx, key: declared.delete_record(ctx, water_given.WATER_RESTRICTION, key),
     ),
 }
 

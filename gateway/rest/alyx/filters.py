@@ -50,7 +50,7 @@ def _in_brain_region(number: bool = False) -> Parse:
             try:
                 float(raw)
             except ValueError:
-                raise QueryError(f"Invalid value {raw!r} for '{param}': Enter a number.") from None
+                raise QueryError("Enter a number.", field=param) from None  # NumberFilter's
         return AnyOf(())
 
     return parse

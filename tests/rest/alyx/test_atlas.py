@@ -260,4 +260,5 @@ async def test_session_atlas_filters_validate_as_alyx_and_match_no_session_witho
     for query in ("atlas_id=385", "atlas_acronym=VISp", "atlas_name=visual", "atlas_id=8.0"):
         assert await call.results(f"/sessions?{query}", "alice") == [], query
     refused = await call("GET", "/sessions?atlas_id=VISp", "alice")
-    assert refused.status_code == 400 and "Enter a number" in refused.text
+    assert refused.status_code == 400
+    assert refused.json() == {"atlas_id": ["Enter a number."], "status_code": 400}

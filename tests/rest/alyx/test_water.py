@@ -355,7 +355,7 @@ async def test_restrictions_and_surgeries_record_who_did_them_by_default_the_cal
         "subject": "EJ001",
         "start_time": at(30).isoformat(),
         "end_time": at(20).isoformat(),
-        "water_type": None,
+        "water_type": "Water",  # Alyx's default, as none was named
         "reference_weight": 0.0,
     }
     assert await call.results("/users/vic/actions?type=water_restriction", "alice") == []
@@ -389,3 +389,14 @@ async def test_water_restrictions_are_listed_as_alyx_orders_them_those_under_way
         (at(20).isoformat(), at(15).isoformat()),
         (at(40).isoformat(), at(35).isoformat()),
     ]
+
+
+async def test_a_water_restriction_named_no_water_type_gets_alyxs_default_water(
+    gateway: Gateway, lab: Lab, water: Any
+) -> None:
+    subject = f'subjectId: "{lab.ids["EJ002"]}"'
+    fields = "... on WaterRestriction { waterType { name } }"
+    for given, expected in (("", {"name": "Water"}), (", waterTypeId: null", None)):
+        made = f"createWaterRestriction(input: {{ {subject}{given} }}) {{ {fields} }}"
+        body = await gateway.graphql(f"mutation {{ {made} }}", **lab.headers("eve"))
+        assert body["data"]["createWaterRestriction"] == {"waterType": expected}, body
