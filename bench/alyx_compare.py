@@ -265,7 +265,7 @@ class Server:
             return [self.normalise(v) for v in value if not self._earlier_run(v)]
         if not isinstance(value, str):
             return value
-        labels = {str(r["id"]): label for label, r in self.keys.items() if r.get("id")}
+        labels = {_key(r): label for label, r in self.keys.items() if _key(r)}
         if value in labels:
             return "{" + labels[value] + "}"
         text = value.replace(self.base, "{base}").replace(self.tag, "{tag}")
@@ -275,7 +275,17 @@ class Server:
         return text
 
     def _earlier_run(self, value: Any) -> bool:
+        """A name an earlier run wrote, or a record of one (a dict naming one)."""
+        if isinstance(value, dict):
+            return any(self._earlier_run(v) for v in value.values() if isinstance(v, str))
         return isinstance(value, str) and value.startswith("cmp_") and self.tag not in value
+
+
+def _key(record: dict[str, Any]) -> str:
+    """A created record's id, or the last segment of its url (Alyx's actions have no id)."""
+    if record.get("id"):
+        return str(record["id"])
+    return str(record.get("url") or "").rstrip("/").rsplit("/", 1)[-1]
 
 
 def _differences(path: str, left: Any, right: Any, volatile: frozenset[str]) -> Iterator[str]:

@@ -52,6 +52,10 @@ class Writes:
     delete: Callable[[Context, Any], Awaitable[None]] | None
 
 
+# Alyx's models whose names are not the entity's.
+_ALYX_MODELS = {"FileUpload": "Dataset", "Laboratory": "Lab", "User": "LabMember"}
+
+
 @dataclass(frozen=True)
 class Endpoint:
     name: str  # the first path segment, which ONE takes as the endpoint's name
@@ -81,6 +85,11 @@ class Endpoint:
             if part.entity is not self.entity:
                 raise ValueError(f"/{self.name}: a {type(part).__name__} of another entity.")
         self.entity.field_spec(self.lookup)
+
+    @property
+    def model_name(self) -> str:
+        """The name of the Django model Alyx keeps its records in (its 404s name it)."""
+        return _ALYX_MODELS.get(self.entity.name, self.entity.name)
 
     @property
     def record_name(self) -> str:
