@@ -138,8 +138,8 @@ def _seeds() -> list[Seed]:
              _restriction("2024-06-01T08:00:00", "2024-06-10T08:00:00", "'{user}'"),
              f'createWaterRestriction(input: {{{subject}, startTime: "2024-06-01T08:00:00", '
              'endTime: "2024-06-10T08:00:00"}) { ... on WaterRestriction { id } }'),
-        Seed("restriction_now", _restriction("2024-06-15T08:00:00", None, "'{user}'"),
-             f'createWaterRestriction(input: {{{subject}, startTime: "2024-06-15T08:00:00"}}) '
+        Seed("restriction_now", _restriction("2024-06-17T08:00:00", None, "'{user}'"),
+             f'createWaterRestriction(input: {{{subject}, startTime: "2024-06-17T08:00:00"}}) '
              '{ ... on WaterRestriction { id } }'),
         Seed("surgery",
              "import json; from datetime import datetime; from django.utils import timezone; "

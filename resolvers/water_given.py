@@ -1,8 +1,6 @@
 """Writing water given to a subject (Alyx's ``WaterAdministration``): a record written without
 a water type gets the one Alyx's model gives it on every save, the water type of the subject's
-latest water restriction (even none), else the type named "Water" when there is one. A water
-restriction created without naming a water type gets the one named "Water", as Alyx's
-``WaterRestriction.water_type`` defaults to it (the type later water given defaults to)."""
+latest water restriction (even none), else the type named "Water" when there is one."""
 
 from __future__ import annotations
 
@@ -19,7 +17,6 @@ from resolvers.context import Context
 from resolvers.experiments import Mode
 
 WATER_ADMINISTRATION = ENTITIES["WaterAdministration"]
-WATER_RESTRICTION = ENTITIES["WaterRestriction"]
 DEFAULT_WATER_TYPE = "Water"  # Alyx's ``_default_water_type``
 _given, _restrictions, _types = (
     table(WaterAdministration),
@@ -70,15 +67,3 @@ async def change_water_administration(
         ctx, WATER_ADMINISTRATION, key, values, mode, then=_default_water_type
     )
 
-
-async def _water_by_default(conn: AsyncConnection, key: Any, user_id: int) -> None:
-    water = select(_types.c.id).where(_types.c.name == DEFAULT_WATER_TYPE).scalar_subquery()
-    fill = update(_restrictions).where(_restrictions.c.id == key).values(water_type_id=water)
-    await conn.execute(fill)
-
-
-async def create_water_restriction(ctx: Context, values: Mapping[str, Any]) -> Row[Any]:
-    """A water restriction; one not naming its water type (null names none) gets Alyx's
-    default, the type named "Water" (none when there is no such type)."""
-    then = None if "water_type_id" in values else _water_by_default
-    return await declared.create_record(ctx, WATER_RESTRICTION, values, then=then)

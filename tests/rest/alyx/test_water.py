@@ -391,8 +391,8 @@ async def test_water_restrictions_are_listed_as_alyx_orders_them_those_under_way
     ]
 
 
-async def test_a_water_restriction_named_no_water_type_gets_alyxs_default_water(
-    gateway: Gateway, lab: Lab, water: Any
+async def test_a_water_restriction_gets_alyxs_default_water_type_and_reference_weight(
+    call: Caller, gateway: Gateway, lab: Lab, water: Any
 ) -> None:
     subject = f'subjectId: "{lab.ids["EJ002"]}"'
     fields = "... on WaterRestriction { waterType { name } }"
@@ -400,3 +400,14 @@ async def test_a_water_restriction_named_no_water_type_gets_alyxs_default_water(
         made = f"createWaterRestriction(input: {{ {subject}{given} }}) {{ {fields} }}"
         body = await gateway.graphql(f"mutation {{ {made} }}", **lab.headers("eve"))
         assert body["data"]["createWaterRestriction"] == {"waterType": expected}, body
+    # WaterRestriction.save: no reference weight is the last weighing on or before its start
+    # day, when less than a week from it (EJ002 was weighed 30 g a day ago).
+    for start, weight in ((at(0, 8), 30.0), (at(-10), 0.0)):
+        given = f'startTime: "{start.isoformat()}"'
+        fields = "... on WaterRestriction { id referenceWeight }"
+        made = f"createWaterRestriction(input: {{ {subject}, {given} }}) {{ {fields} }}"
+        body = await gateway.graphql(f"mutation {{ {made} }}", **lab.headers("eve"))
+        assert body["data"]["createWaterRestriction"]["referenceWeight"] == weight, body
+    listed = await call.results("/water-restriction?subject=EJ002", "eve")
+    # The first two started now (no start given): weighed a day before too.
+    assert sorted(r["reference_weight"] for r in listed) == [0.0, 30.0, 30.0, 30.0]
