@@ -115,15 +115,15 @@ class Seed:
 
 
 def _restriction(start: str, end: str | None, users: str) -> str:
+    # Alyx runs with USE_TZ = False: its times are naive, as the REST API writes them.
     ended = "None" if end is None else f"datetime.fromisoformat('{end}')"
     return (
-        "import json; from datetime import datetime; from django.utils import timezone; "
+        "import json; from datetime import datetime; "
         "from actions.models import WaterRestriction; from subjects.models import Subject; "
         "from misc.models import LabMember; "
         "r = WaterRestriction.objects.create("
         "subject=Subject.objects.get(nickname='cmp_mouse_{tag}'), "
-        f"start_time=timezone.make_aware(datetime.fromisoformat('{start}')), "
-        f"end_time=None if {ended} is None else timezone.make_aware({ended})); "
+        f"start_time=datetime.fromisoformat('{start}'), end_time={ended}); "
         f"r.users.set(LabMember.objects.filter(username__in=[{users}])); "
         "print(json.dumps({'id': str(r.id)}))"
     )
@@ -142,11 +142,11 @@ def _seeds() -> list[Seed]:
              f'createWaterRestriction(input: {{{subject}, startTime: "2024-06-17T08:00:00"}}) '
              '{ ... on WaterRestriction { id } }'),
         Seed("surgery",
-             "import json; from datetime import datetime; from django.utils import timezone; "
+             "import json; from datetime import datetime; "
              "from actions.models import Surgery; from subjects.models import Subject; "
              "from misc.models import LabMember; "
              "s = Surgery.objects.create(subject=Subject.objects.get(nickname='cmp_mouse_{tag}'), "
-             "start_time=timezone.make_aware(datetime.fromisoformat('2024-06-01T07:00:00')), "
+             "start_time=datetime.fromisoformat('2024-06-01T07:00:00'), "
              "implant_weight=1.5); "
              "s.users.set(LabMember.objects.filter(username='{user}')); "
              "print(json.dumps({'id': str(s.id)}))",
