@@ -16,9 +16,9 @@ from datetime import UTC, datetime
 
 from gateway.errors import QueryError
 from gateway.rest.alyx.query import (
+    ATLAS_PARAMS,
     Listing,
     Param,
-    Parse,
     absent,
     compared,
     contains,
@@ -34,26 +34,7 @@ from resolvers import catalog
 from resolvers.query import AllOf, AnyOf, Condition, Entity, Filter
 
 NOT_RECORDED = "Not recorded by neurogate: a value matches no record."
-_NO_CHANNELS = "Sessions with a channel in it or below; no channels are recorded: none."
 
-
-
-def _in_brain_region(number: bool = False) -> Parse:
-    """Alyx's ``atlas_id``, ``atlas_acronym`` and ``atlas_name``: sessions with a channel of a
-    probe insertion's trajectory (provenance at least 70), or a field of view, in the region
-    or below it. neurogate keeps brain regions, insertions and trajectories but no channels
-    and no fields of view, so no session is known to be in a region: as on an Alyx without
-    them, a valid value matches none. ``atlas_id`` is a number, as Alyx's NumberFilter."""
-
-    def parse(entity: Entity, param: str, raw: str) -> Condition:
-        if number:
-            try:
-                float(raw)
-            except ValueError:
-                raise QueryError("Enter a number.", field=param) from None  # NumberFilter's
-        return AnyOf(())
-
-    return parse
 
 
 def _datasets_of_qc_at_most(entity: Entity, param: str, raw: str) -> Condition:
@@ -182,12 +163,7 @@ SESSION_FILTERS = Listing(
         Param("dataset_types", each_of("dataset_type"), "Dataset types, comma-separated."),
         Param("dataset_qc_lte", _datasets_of_qc_at_most, "With a dataset of QC at most this."),
         Param("tag", contains("dataset_tag"), "Part of the name of a tag on one of its datasets."),
-        Param("atlas_name", _in_brain_region(), f"Part of a brain region's name. {_NO_CHANNELS}"),
-        Param("atlas_acronym", _in_brain_region(), f"A brain region's acronym. {_NO_CHANNELS}"),
-        Param(
-            "atlas_id", _in_brain_region(number=True), f"A brain region's id. {_NO_CHANNELS}",
-            "integer",
-        ),
+        *ATLAS_PARAMS,
         *(
             Param(name, unrecorded(), NOT_RECORDED)
             for name in ("location", "procedures", "parent_session")
