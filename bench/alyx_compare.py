@@ -18,13 +18,21 @@ to both servers only through Alyx's REST API, as ONE does:
 
 A step that one server refuses is a difference too (an endpoint neurogate does not serve yet
 answers 404 there); the steps that depend on it are skipped on both, and say so.
+
+Some records real Alyx writes only through its admin site (water restrictions, surgeries).
+With ``--reference-shell`` (a command that runs Python in the reference's Django, e.g.
+``"/work/alyx-real/venv/bin/python /work/alyx-real/alyx/manage.py shell -c"``) the harness
+writes them there as ``SEEDS`` (the ORM, as the admin saves them) and through GraphQL here;
+without it those seeds and the checks that need them are skipped.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -95,6 +103,59 @@ def _steps() -> list[Step]:
     ]
 
 
+@dataclass(frozen=True)
+class Seed:
+    """A record written outside Alyx's REST API: by ``python`` in the reference's Django shell
+    (which prints the record's JSON) and by the ``graphql`` mutation here (whose one field's
+    answer is the record); both may hold "{label}"/"{label.attr}", "{tag}" and "{user}"."""
+
+    label: str
+    python: str
+    graphql: str
+
+
+def _restriction(start: str, end: str | None, users: str) -> str:
+    # Alyx runs with USE_TZ = False: its times are naive, as the REST API writes them.
+    ended = "None" if end is None else f"datetime.fromisoformat('{end}')"
+    return (
+        "import json; from datetime import datetime; "
+        "from actions.models import WaterRestriction; from subjects.models import Subject; "
+        "from misc.models import LabMember; "
+        "r = WaterRestriction.objects.create("
+        "subject=Subject.objects.get(nickname='cmp_mouse_{tag}'), "
+        f"start_time=datetime.fromisoformat('{start}'), end_time={ended}); "
+        f"r.users.set(LabMember.objects.filter(username__in=[{users}])); "
+        "print(json.dumps({'id': str(r.id)}))"
+    )
+
+
+def _seeds() -> list[Seed]:
+    subject = 'subjectId: "{subject}"'
+    return [
+        # Alyx's admin fills users with the signed-in user; the reference's shell names it,
+        # neurogate is left to default to the caller.
+        Seed("restriction_ended",
+             _restriction("2024-06-01T08:00:00", "2024-06-10T08:00:00", "'{user}'"),
+             f'createWaterRestriction(input: {{{subject}, startTime: "2024-06-01T08:00:00", '
+             'endTime: "2024-06-10T08:00:00"}) { ... on WaterRestriction { id } }'),
+        Seed("restriction_now", _restriction("2024-06-17T08:00:00", None, "'{user}'"),
+             f'createWaterRestriction(input: {{{subject}, startTime: "2024-06-17T08:00:00"}}) '
+             '{ ... on WaterRestriction { id } }'),
+        Seed("surgery",
+             "import json; from datetime import datetime; "
+             "from actions.models import Surgery; from subjects.models import Subject; "
+             "from misc.models import LabMember; "
+             "s = Surgery.objects.create(subject=Subject.objects.get(nickname='cmp_mouse_{tag}'), "
+             "start_time=datetime.fromisoformat('2024-06-01T07:00:00'), "
+             "implant_weight=1.5); "
+             "s.users.set(LabMember.objects.filter(username='{user}')); "
+             "print(json.dumps({'id': str(s.id)}))",
+             f'createSurgery(input: {{{subject}, startTime: "2024-06-01T07:00:00", '
+             'implantWeight: 1.5}) '
+             '{ ... on Surgery { id } }'),
+    ]
+
+
 def _checks() -> list[Check]:
     made = frozenset({"json", "auto_datetime", "created_datetime", "date_time"})
     return [
@@ -129,6 +190,16 @@ def _checks() -> list[Check]:
         Check("/data-formats?name=parquet"),
         Check("/procedures"),
         Check("/brain-regions?acronym=VISp"),
+        Check("/subjects?lab=cmp_lab_{tag}&species=Laboratory mouse"),
+        Check("/water-restriction?subject=cmp_mouse_{tag}"),
+        Check("/water-restriction?subject=cmp_mouse_{tag}&users={user}"),
+        Check("/surgeries?subject=cmp_mouse_{tag}", volatile=made),
+        Check("/surgeries?subject=cmp_mouse_{tag}&users={user}", volatile=made),
+        Check("/surgeries/{surgery}", volatile=made),
+        Check("/sessions?lab=cmp_lab_{tag}&atlas_acronym=VISp"),
+        Check("/sessions?lab=cmp_lab_{tag}&atlas_id=385"),
+        Check("/sessions?lab=cmp_lab_{tag}&atlas_name=visual"),
+        Check("/sessions?lab=cmp_lab_{tag}&atlas_id=VISp"),
         Check("/subjects/does_not_exist_{tag}"),
         Check("/sessions/00000000-0000-4000-8000-000000000000"),
     ]
@@ -194,7 +265,7 @@ class Server:
             return [self.normalise(v) for v in value if not self._earlier_run(v)]
         if not isinstance(value, str):
             return value
-        labels = {str(r["id"]): label for label, r in self.keys.items() if r.get("id")}
+        labels = {_key(r): label for label, r in self.keys.items() if _key(r)}
         if value in labels:
             return "{" + labels[value] + "}"
         text = value.replace(self.base, "{base}").replace(self.tag, "{tag}")
@@ -204,7 +275,17 @@ class Server:
         return text
 
     def _earlier_run(self, value: Any) -> bool:
+        """A name an earlier run wrote, or a record of one (a dict naming one)."""
+        if isinstance(value, dict):
+            return any(self._earlier_run(v) for v in value.values() if isinstance(v, str))
         return isinstance(value, str) and value.startswith("cmp_") and self.tag not in value
+
+
+def _key(record: dict[str, Any]) -> str:
+    """A created record's id, or the last segment of its url (Alyx's actions have no id)."""
+    if record.get("id"):
+        return str(record["id"])
+    return str(record.get("url") or "").rstrip("/").rsplit("/", 1)[-1]
 
 
 def _differences(path: str, left: Any, right: Any, volatile: frozenset[str]) -> Iterator[str]:
@@ -267,6 +348,48 @@ def _run_steps(servers: list[Server]) -> list[str]:
     return report
 
 
+def _mirror_water_types(servers: list[Server]) -> list[str]:
+    """The water types of the reference (Alyx's init fixtures) written here too, so that the
+    water type Alyx's models default to exists on both."""
+    reference, ours = servers
+    status, page = reference.call("GET", "/water-type?limit=1000")
+    if status != 200:
+        return [f"water types: the reference answers {status}"]
+    names = [t["name"] for t in page["results"]]
+    for name in names:
+        made = f"createWaterType(input: {{name: {json.dumps(name)}}}) {{ __typename }}"
+        ours.call("POST", "/graphql", {"query": f"mutation {{ {made} }}"})
+    return [f"water types of the reference written here: {', '.join(names)}"]
+
+
+def _run_seeds(servers: list[Server], shell: str | None) -> list[str]:
+    report = []
+    for seed in _seeds():
+        if shell is None:
+            report.append(f"seed [{seed.label}]: skipped on both: no --reference-shell")
+            continue
+        reference, ours = servers
+        try:
+            code, mutation = reference.fill(seed.python), ours.fill(seed.graphql)
+        except LookupError as missing:
+            report.append(f"seed [{seed.label}]: skipped on both: it needs {missing}")
+            continue
+        ran = subprocess.run([*shlex.split(shell), code], capture_output=True, text=True)
+        ref = json.loads(ran.stdout.strip().splitlines()[-1]) if ran.returncode == 0 else None
+        status, body = ours.call("POST", "/graphql", {"query": f"mutation {{ {mutation} }}"})
+        made = None
+        if status == 200 and isinstance(body, dict) and not body.get("errors"):
+            made = next(iter((body.get("data") or {}).values()), None)
+        line = f"seed [{seed.label}]: reference {'made' if ref else 'failed'}, neurogate "
+        line += "made" if made else f"failed {_short(body)}"
+        if ref and made:
+            reference.keys[seed.label], ours.keys[seed.label] = ref, made
+        elif not ref:
+            line += f"  <- reference: {_short(ran.stderr.strip()[-300:])}"
+        report.append(line)
+    return report
+
+
 def _run_checks(servers: list[Server]) -> tuple[list[str], int, int]:
     report, compared, differing = [], 0, 0
     for check in _checks():
@@ -323,9 +446,12 @@ def main(argv: list[str] | None = None) -> None:
                         "superuser (default: one started here on a fresh SQLite database)")
     parser.add_argument("--tag", default=uuid.uuid4().hex[:8],
                         help="the suffix of every name the run writes (default: a new one)")
+    parser.add_argument("--reference-shell", help="a command running Python code given as its "
+                        "last argument in the reference's Django (its manage.py shell -c)")
     args = parser.parse_args(argv)
     if args.neurogate:
-        compare(args.reference, args.neurogate.rstrip("/"), args.user, args.password, args.tag)
+        compare(args.reference, args.neurogate.rstrip("/"), args.user, args.password, args.tag,
+                args.reference_shell)
         return
     with tempfile.TemporaryDirectory() as folder:
         env = _gateway_env(Path(folder))
@@ -333,10 +459,13 @@ def main(argv: list[str] | None = None) -> None:
         _cli(env, "createuser", "--username", args.user, "--email", f"{args.user}@example.org",
              "--password", args.password, "--admin")
         with uvicorn(["gateway.app:create_app", "--factory"], env) as (base, _):
-            compare(args.reference, base, args.user, args.password, args.tag)
+            compare(args.reference, base, args.user, args.password, args.tag,
+                    args.reference_shell)
 
 
-def compare(reference: str, base: str, user: str, password: str, tag: str) -> None:
+def compare(
+    reference: str, base: str, user: str, password: str, tag: str, shell: str | None = None
+) -> None:
     servers = [Server("reference", reference.rstrip("/"), user, tag=tag),
                Server("neurogate", base, user, tag=tag)]
     for server in servers:
@@ -345,8 +474,12 @@ def compare(reference: str, base: str, user: str, password: str, tag: str) -> No
         if status == 200:
             server.keys["user"] = {"id": me.get("id")}
     print(f"run tag {tag}; reference {servers[0].base}; neurogate {base}\n")
-    print("Writes, the same to both:")
+    print("Reference lists (Alyx's init fixtures), copied here first:")
+    print("\n".join(f"  {line}" for line in _mirror_water_types(servers)))
+    print("\nWrites, the same to both:")
     print("\n".join(f"  {line}" for line in _run_steps(servers)))
+    print("\nRecords Alyx writes through its admin site (its ORM there, GraphQL here):")
+    print("\n".join(f"  {line}" for line in _run_seeds(servers, shell)))
     print("\nReads, field by field (reference vs neurogate):")
     report, compared, differing = _run_checks(servers)
     print("\n".join(f"  {line}" for line in report))

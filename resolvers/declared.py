@@ -380,6 +380,8 @@ async def create_record(
         columns[entity.author] = user_id  # unless writes may name another (a weighing's user)
     async with write_transaction(ctx.sessionmaker) as conn:
         await _check_references(conn, ctx, entity, {**columns, **links})
+        if entity.authors and not links.get(entity.authors):
+            links[entity.authors] = [user_id]
         rows = entity.table
         stamps = {name: now for name in ("created_at", "updated_at") if name in rows.c}
         row = {**columns, **stamps}

@@ -523,6 +523,35 @@ async def _unique_clash_as_bad_request(
         ) from exc
 
 
+# Alyx's ``default_species()``: the laboratory mouse, made on first use with Alyx's own key.
+DEFAULT_SPECIES_ID = uuid.UUID("60f915ba-bdf4-444a-ada0-be7ebd3c1826")
+DEFAULT_SPECIES_NAME, DEFAULT_SPECIES_SCIENTIFIC_NAME = "Laboratory mouse", "Mus musculus"
+
+
+async def _default_species(conn: AsyncConnection, now: datetime) -> uuid.UUID:
+    """The key of Alyx's default species (by its key, else its name), created when missing."""
+    query = select(_species.c.id).where(
+        (_species.c.id == DEFAULT_SPECIES_ID) | (_species.c.name == DEFAULT_SPECIES_NAME)
+    )
+    found = (await conn.execute(query.order_by(_species.c.id != DEFAULT_SPECIES_ID))).first()
+    if found is not None:
+        return found.id  # type: ignore[no-any-return]
+    try:
+        async with conn.begin_nested():
+            await conn.execute(
+                insert(_species).values(
+                    id=DEFAULT_SPECIES_ID,
+                    name=DEFAULT_SPECIES_NAME,
+                    scientific_name=DEFAULT_SPECIES_SCIENTIFIC_NAME,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+    except IntegrityError:  # a concurrent write made it first
+        return (await conn.execute(query)).scalars().one()  # type: ignore[no-any-return]
+    return DEFAULT_SPECIES_ID
+
+
 async def _insert(conn: AsyncConnection, kind: Writable, values: Mapping[str, Any]) -> uuid.UUID:
     async with _unique_clash_as_bad_request(conn, kind):
         result = await conn.execute(insert(kind.table).values(**values).returning(kind.table.c.id))
@@ -642,7 +671,9 @@ async def _change_members(
 # --- subjects and sessions ---------------------------------------------------------------------
 
 
-async def _create_member_row(ctx: Context, kind: Writable, values: Mapping[str, Any]) -> Row[Any]:
+async def _create_member_row(
+    ctx: Context, kind: Writable, values: Mapping[str, Any], *, species_by_default: bool = False
+) -> Row[Any]:
     require_authenticated(ctx.principal)
     cleaned = clean(kind.rules, values, Mode.CREATE)
     project_ids = cleaned.pop("project_ids")
@@ -656,6 +687,8 @@ async def _create_member_row(ctx: Context, kind: Writable, values: Mapping[str, 
             await _check_lab_of_projectless(conn, ctx, cleaned.get("lab_id"))
         if kind is SUBJECT and cleaned.get("responsible_user_id") is None:
             cleaned["responsible_user_id"] = ctx.principal.user_id
+        if species_by_default and "species_id" not in values and cleaned.get("strain_id") is None:
+            cleaned["species_id"] = await _default_species(conn, now)
         if kind is SESSION and cleaned.get("lab_id") is None and cleaned.get("subject_id"):
             # As Alyx does: a session without a lab is in its subject's lab.
             query = select(_subjects.c.lab_id).where(_subjects.c.id == cleaned["subject_id"])
@@ -712,9 +745,15 @@ async def _delete_member_row(ctx: Context, kind: Writable, key_value: Any) -> No
         await conn.execute(delete(kind.table).where(kind.table.c.id == key))
 
 
-async def create_subject(ctx: Context, *, values: Mapping[str, Any]) -> Row[Any]:
-    """A new subject in ``project_ids`` (the first owns it): editors of each project."""
-    return await _create_member_row(ctx, SUBJECT, values)
+async def create_subject(
+    ctx: Context, *, values: Mapping[str, Any], species_by_default: bool = False
+) -> Row[Any]:
+    """A new subject in ``project_ids`` (the first owns it): editors of each project.
+
+    With ``species_by_default`` (Alyx's semantics), a subject given neither a species nor a
+    strain is of Alyx's default species. Elsewhere its species stays unknown: BrainSTEM derives
+    it from the strain, and the other surfaces keep animals of every species."""
+    return await _create_member_row(ctx, SUBJECT, values, species_by_default=species_by_default)
 
 
 async def update_subject(

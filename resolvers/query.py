@@ -237,6 +237,9 @@ Condition = Filter | AllOf | AnyOf | Not | Related
 class Order:
     field: str
     descending: bool = False
+    # NULL sorts as the largest value, as PostgreSQL sorts it and Alyx's orders rely on (the
+    # gateway's own orders sort it as the smallest).
+    null_largest: bool = False
 
 
 # The furthest a page may start: GraphQL's ``offset`` is an Int (32 bits), and every surface
@@ -334,6 +337,9 @@ class Entity:
     # A column a new record's author is written to (read-only to writes, unless its
     # relation is writable: then the author is who the write names, by default the caller).
     author: str = ""
+    # The value of a to-many relation to users (its ``written_as``) that a new record's
+    # authors are written to: who the write names, by default the caller (Alyx's ``users``).
+    authors: str = ""
     # What the BrainSTEM shim calls it (None: a model of its own, or not served there).
     brainstem: BrainstemName | None = None
     # What each of its records satisfies, checked on every write.
@@ -448,6 +454,13 @@ class Entity:
                     # No two rows tie on a unique column: the order is total here, and an
                     # index of that column alone serves it.
                     break
+            elif item.null_largest:
+                # A term of its own before the value, so that one index serves it on every
+                # backend (SQLite's indexes cannot place NULL); ``order_index`` builds it.
+                is_null = expr.is_(None)
+                clauses.append(is_null.desc() if item.descending else is_null.asc())
+                value = expr.desc().nulls_last() if item.descending else expr.asc().nulls_first()
+                clauses.append(value)
             elif item.descending:
                 clauses.append(expr.desc().nulls_last())
             else:

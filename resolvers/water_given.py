@@ -66,3 +66,4 @@ async def change_water_administration(
     return await declared.change_record(
         ctx, WATER_ADMINISTRATION, key, values, mode, then=_default_water_type
     )
+

@@ -15,7 +15,14 @@ from typing import Any
 from sqlalchemy import Row
 
 from gateway.db.models.taxonomy import ApprovalAction
-from resolvers import approvals, declared, experiments, memberships, water_given
+from resolvers import (
+    approvals,
+    declared,
+    experiments,
+    memberships,
+    water_given,
+    water_restrictions,
+)
 from resolvers.context import Context
 from resolvers.experiments import Mode
 from resolvers.query import Entity, Writes
@@ -31,7 +38,8 @@ class _Direct:
 
 
 # Projects, subjects and sessions keep rules of their own (resolvers.experiments), groups
-# theirs (resolvers.memberships), water given its default water type (resolvers.water_given).
+# theirs (resolvers.memberships), water given and water restrictions Alyx's defaults
+# (resolvers.water_given, resolvers.water_restrictions).
 _EXPERIMENTS = {
     "Group": _Direct(
         memberships.create_group,
@@ -63,6 +71,11 @@ _EXPERIMENTS = {
         water_given.create_water_administration,
         water_given.change_water_administration,
         lambda ctx, key: declared.delete_record(ctx, water_given.WATER_ADMINISTRATION, key),
+    ),
+    "WaterRestriction": _Direct(
+        water_restrictions.create_water_restriction,
+        water_restrictions.change_water_restriction,
+        lambda ctx, key: declared.delete_record(ctx, water_restrictions.WATER_RESTRICTION, key),
     ),
 }
 

@@ -4,21 +4,23 @@ they name, water types and procedure types (seen by everyone, changed by admins)
 
 from __future__ import annotations
 
-from sqlalchemy import Table
+from sqlalchemy import Table, and_
 
 from gateway.db.models import (
     ProcedureType,
     Subject,
     Surgery,
     SurgeryProcedure,
+    SurgeryUser,
     User,
     WaterAdministration,
     WaterRestriction,
+    WaterRestrictionUser,
     WaterType,
     Weighing,
     table,
 )
-from resolvers.catalog.fields import attributes, columns, related_value
+from resolvers.catalog.fields import attributes, columns, related_value, to_many
 from resolvers.query import Attribute, Entity, FieldSpec, Kind, Order, Writes
 from resolvers.relations import Link, ToMany, ToOne
 
@@ -26,6 +28,7 @@ _water_type, _procedure_type = table(WaterType), table(ProcedureType)
 _weighing, _administration = table(Weighing), table(WaterAdministration)
 _restriction, _surgery = table(WaterRestriction), table(Surgery)
 _subject, _user = table(Subject), table(User)
+_restriction_users, _surgery_users = table(WaterRestrictionUser), table(SurgeryUser)
 _CREATED = "When it was created (UTC)."
 _UPDATED = "When it last changed (UTC)."
 _GRAMS = "In grams, at least 0."
@@ -52,6 +55,30 @@ def _by_subject(row: Table) -> dict[str, FieldSpec]:
         )
     return found
 
+
+def _users(row: Table, links: Table, near: str) -> tuple[FieldSpec, ToMany]:
+    """Alyx's ``users`` of an action (its ``BaseAction``): the filter-only ``username`` its
+    ``users`` filter and a user's actions match, and the relation writes set (by default,
+    the caller)."""
+    username = to_many(
+        row.c.id,
+        (_user.c.username, and_(links.c[near] == row.c.id, _user.c.id == links.c.user_id)),
+        kind=Kind.STRING,
+        description="The username of one of those who did it.",
+    )
+    users = ToMany(
+        "User",
+        links=(Link(links, near, "user_id"),),
+        description="Who did it, by username (by default, who recorded it).",
+        written_as="user_ids",
+    )
+    return username, users
+
+
+_RESTRICTION_USERNAME, _RESTRICTION_USERS = _users(
+    _restriction, _restriction_users, "water_restriction_id"
+)
+_SURGERY_USERNAME, _SURGERY_USERS = _users(_surgery, _surgery_users, "surgery_id")
 
 _WATER_TYPE = ToOne("WaterType", "water_type_id", "The kind of water.", writable=True)
 
@@ -161,10 +188,13 @@ WATER_RESTRICTION = Entity(
             "water_type_id", "created_at",
         ),
         **_by_subject(_restriction),
+        "username": _RESTRICTION_USERNAME,
     },
+    # Alyx's ``order_by('-end_time', '-start_time')`` on PostgreSQL: NULL first, so the
+    # restrictions under way lead.
     default_order=(
-        Order("end_time", descending=True),
-        Order("start_time", descending=True),
+        Order("end_time", descending=True, null_largest=True),
+        Order("start_time", descending=True, null_largest=True),
         Order("id"),
     ),
     relations={
@@ -172,11 +202,13 @@ WATER_RESTRICTION = Entity(
             "water_restrictions", "The periods its water was restricted, the current first."
         ),
         "water_type": _WATER_TYPE,
+        "users": _RESTRICTION_USERS,
     },
     description="A period a subject's water is restricted (Alyx ``water-restriction``).",
     plural="waterRestrictions",
     lookups=("id",),
     writes=Writes.DIRECT,
+    authors="user_ids",
     attributes=attributes(
         _restriction,
         id="Its id.",
@@ -202,6 +234,7 @@ SURGERY = Entity(
             "implant_weight", "created_at",
         ),
         **_by_subject(_surgery),
+        "username": _SURGERY_USERNAME,
     },
     default_order=(Order("start_time", descending=True), Order("id")),
     relations={
@@ -213,11 +246,13 @@ SURGERY = Entity(
             description="The procedures performed in it.",
             written_as="procedure_type_ids",
         ),
+        "users": _SURGERY_USERS,
     },
     description="A surgery on a subject (Alyx ``surgeries``).",
     plural="surgeries",
     lookups=("id",),
     writes=Writes.DIRECT,
+    authors="user_ids",
     attributes=attributes(
         _surgery,
         id="Its id.",

@@ -604,7 +604,7 @@ async def test_alyx_token_is_accepted_on_alyx_urls_until_24_hours_then_invalid_w
     accepted = await gateway.client.get(ALYX_URL, headers=bearer(token, "Token"))
     # Authenticated: the request reaches the Alyx subjects endpoint (no such subject).
     assert accepted.status_code == 404
-    assert accepted.json()["detail"] == "Subject not found."
+    assert accepted.json()["detail"] == "No Subject matches the given query."
 
     clock.advance(seconds=1)
     expired = await gateway.client.get("/subjects", headers=bearer(token, "Token"))

@@ -232,6 +232,7 @@ async def test_a_file_changed_after_registration_fails_ones_hash_check(
         (flagged,) = one.alyx.rest("files", "list", dataset=record["id"], no_cache=True)
         assert flagged["json"] == {"mismatch_hash": True}
         assert flagged["exists"] is True and flagged["data_repository"] == "lab_server"
+        assert flagged["name"] == ""  # FileRecordSerializer's blank BaseModel name
 
     await run(scenario)
 

@@ -4,12 +4,14 @@ and the refusals anonymous callers and outsiders get."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import pytest
 import requests
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from gateway.db.models import WaterRestriction, WaterRestrictionUser
 from tests.clients.test_one_client import Live, home, live, run  # noqa: F401 (fixtures)
 from tests.rest.alyx.water import arrange_water, at, today
 
@@ -100,5 +102,39 @@ async def test_anonymous_callers_and_outsiders_are_refused_as_alyx_refuses_them(
         with pytest.raises(requests.HTTPError) as forbidden:
             viewer.rest("weighings", "create", data={"subject": "EJ002", "weight": 20.0})
         assert forbidden.value.response.status_code == 403
+
+    await run(scenario)
+
+
+async def test_one_reads_restrictions_in_alyxs_order_by_user_and_registers_a_laboratory_mouse(
+    live: Live,  # noqa: F811
+    water: dict[str, Any],
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    async with sessionmaker() as session:
+        ended = WaterRestriction(
+            subject_id=uuid.UUID(live.lab.ids["EJ001"]), start_time=at(30), end_time=at(20)
+        )
+        session.add(ended)
+        await session.flush()
+        session.add(
+            WaterRestrictionUser(water_restriction_id=ended.id, user_id=live.lab.users["alice"])
+        )
+        await session.commit()
+
+    def scenario() -> None:
+        alyx = live.client("eve")
+        listed = alyx.rest("water-restriction", "list", subject="EJ001")
+        # Alyx's order on PostgreSQL: the restriction under way (no end) first.
+        assert [r["end_time"] for r in listed] == [None, at(20).isoformat()]
+        [by_alice] = alyx.rest("water-restriction", "list", users="alice")
+        assert by_alice["start_time"] == at(30).isoformat()
+        subject = alyx.rest(
+            "subjects",
+            "create",
+            data={"nickname": "ONE_02", "projects": ["secret_project"], "sex": "M"},
+        )
+        assert subject["species"] == "Laboratory mouse"  # Alyx's default_species
+        assert alyx.rest("subjects", "delete", id="ONE_02") is None
 
     await run(scenario)

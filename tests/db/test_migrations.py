@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -30,6 +31,17 @@ def _diff(connection: Any) -> list[Any]:
     return compare_metadata(context, SQLModel.metadata)  # type: ignore[no-any-return]
 
 
+# SQLite cannot reflect an index on an expression (water restrictions' order index, whose
+# IS NULL terms place NULL as Alyx's order does), so there it is left out of the comparison;
+# PostgreSQL compares it, and tests/db/test_order_plans.py checks it serves its order on both.
+EXPRESSION_INDEXES_UNCOMPARED_ON_SQLITE = (
+    pytest.mark.filterwarnings("ignore:Skipped unsupported reflection of expression-based index"),
+    pytest.mark.filterwarnings("ignore:autogenerate skipping metadata-specified expression-based"),
+)
+
+
+@EXPRESSION_INDEXES_UNCOMPARED_ON_SQLITE[0]
+@EXPRESSION_INDEXES_UNCOMPARED_ON_SQLITE[1]
 async def test_migrated_database_matches_the_models_exactly(engine: AsyncEngine) -> None:
     async with engine.connect() as conn:
         assert await conn.run_sync(_diff) == []
@@ -112,6 +124,8 @@ def _migrate_to(connection: Any, revision: str, *, down: bool) -> None:
     (command.downgrade if down else command.upgrade)(config, revision)
 
 
+@EXPRESSION_INDEXES_UNCOMPARED_ON_SQLITE[0]
+@EXPRESSION_INDEXES_UNCOMPARED_ON_SQLITE[1]
 async def test_search_indexes_go_with_a_downgrade_and_come_back_with_data(
     engine: AsyncEngine,
 ) -> None:

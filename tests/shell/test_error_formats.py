@@ -89,7 +89,11 @@ async def test_a_url_near_no_route_answers_in_the_default_format(
         ),
         ("GET", "/api/brains/999999/", BRAINMAPS_404),
         ("GET", "/v1/nothing/here/", BRAINMAPS_404),
-        ("GET", "/users/nobody", {"detail": "User not found.", "status_code": 404}),
+        (
+            "GET",
+            "/users/nobody",
+            {"detail": "No LabMember matches the given query.", "status_code": 404},
+        ),
         ("GET", "/users/nobody/actions/everything", {"detail": "Not found.", "status_code": 404}),
         ("POST", "/circuit/segment/property/mass?project=p", None),
         ("GET", "/circuit/nothing", {"detail": "Not found."}),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -83,16 +84,20 @@ class Seen(StrEnum):
     INVITATIONS = "invitations"
 
 
-def order_index(model: Any, *fields: str) -> Index:
+def order_index(model: Any, *fields: str, null_largest: Collection[str] = ()) -> Index:
     """The index that serves ``model``'s default list order, so a page streams from it instead
     of sorting every matching row: ``fields`` as the entity's order names them (``-`` for
     descending, ending on the key), NULL placed as ``Entity.compile_order`` places it (first
-    when ascending, last when descending). tests/db/test_order_plans.py reads the plans."""
+    when ascending, last when descending; for the fields in ``null_largest``, an ``IS NULL``
+    term of its own first). tests/db/test_order_plans.py reads the plans."""
     table = model.__table__
-    terms = []
+    terms: list[Any] = []
     for name in fields:
         column = table.c[name.lstrip("-")]
         descending = name.startswith("-")
+        if column.name in null_largest:
+            is_null = column.is_(None).self_group()  # an index expression is parenthesised
+            terms.append(is_null.desc() if descending else is_null.asc())
         term = column.desc() if descending else column.asc()
         if column.nullable:
             term = term.nulls_last() if descending else term.nulls_first()

@@ -136,6 +136,36 @@ class Surgery(SQLModel, table=True):
     updated_at: datetime = updated_at()
 
 
+def _action_users(action: str) -> dict[str, object]:
+    return seen_by(Seen.WITH_PARENT, parent=(action, f"{action}_id"))
+
+
+class WaterRestrictionUser(SQLModel, table=True):
+    """Who restricted a subject's water (Alyx's ``users`` of the action)."""
+
+    __tablename__ = "water_restriction_user"
+    __table_args__ = _action_users("water_restriction")
+
+    water_restriction_id: uuid.UUID = Field(
+        foreign_key="water_restriction.id", primary_key=True, ondelete="CASCADE"
+    )
+    user_id: int = Field(
+        foreign_key="user_account.id", primary_key=True, index=True, ondelete="CASCADE"
+    )
+
+
+class SurgeryUser(SQLModel, table=True):
+    """Who performed a surgery (Alyx's ``users`` of the action)."""
+
+    __tablename__ = "surgery_user"
+    __table_args__ = _action_users("surgery")
+
+    surgery_id: uuid.UUID = Field(foreign_key="surgery.id", primary_key=True, ondelete="CASCADE")
+    user_id: int = Field(
+        foreign_key="user_account.id", primary_key=True, index=True, ondelete="CASCADE"
+    )
+
+
 class SurgeryProcedure(SQLModel, table=True):
     __tablename__ = "surgery_procedure"
     __table_args__ = seen_by(Seen.WITH_PARENT, parent=("surgery", "surgery_id"))
@@ -148,5 +178,8 @@ class SurgeryProcedure(SQLModel, table=True):
 
 order_index(Weighing, "-date_time", "id")
 order_index(WaterAdministration, "-date_time", "id")
-order_index(WaterRestriction, "-end_time", "-start_time", "id")
+# Alyx's order (``-end_time, -start_time`` on PostgreSQL): the restrictions under way first.
+order_index(
+    WaterRestriction, "-end_time", "-start_time", "id", null_largest=("end_time", "start_time")
+)
 order_index(Surgery, "-start_time", "id")

@@ -24,7 +24,15 @@ from gateway.rest.alyx.fields import (
     Value,
     returns,
 )
-from gateway.rest.alyx.query import Listing, Param, day_range, equals, equals_any_case, unrecorded
+from gateway.rest.alyx.query import (
+    Listing,
+    Param,
+    day_range,
+    each_of,
+    equals,
+    equals_any_case,
+    unrecorded,
+)
 from gateway.rest.alyx.records import text, timestamp
 from resolvers import declared
 from resolvers.catalog import ENTITIES
@@ -209,6 +217,12 @@ def _procedure_ids(surgery: Any, env: Env) -> list[str]:
     return [str(procedure.id) for procedure in surgery.procedures]
 
 
+@returns({"type": "array", "items": {"type": "string", "format": "uuid"}})
+def _user_ids(action: Any, env: Env) -> list[str]:
+    """Who did it, by the keys ``/users`` shows (a to-many field of a model serializer)."""
+    return [str(user.alyx_id) for user in action.users]
+
+
 # SurgerySerializer (every field; related rows by key, the subject by nickname)
 SURGERY = Shape(
     _SURGERY,
@@ -224,7 +238,7 @@ SURGERY = Shape(
         "implant_weight": Value("implant_weight"),
         "location": NULL,
         "lab": Value("lab_id", text),
-        "users": Const([]),
+        "users": Computed(_user_ids, ("users.alyx_id",)),
         "procedures": Computed(_procedure_ids, ("procedures.id",)),
     },
 )
@@ -273,7 +287,8 @@ WATER_RESTRICTION_FILTERS = Listing(
         Param("start_time", equals("start_time"), "When it started, exactly."),
         Param("end_time", equals("end_time"), "When it ended, exactly."),
         Param("reference_weight", equals("reference_weight"), "In grams.", "number"),
-        *(Param(name, unrecorded(), NOT_RECORDED) for name in ("users", "lab", "location")),
+        Param("users", each_of("username"), "Usernames, comma-separated; all must match."),
+        *(Param(name, unrecorded(), NOT_RECORDED) for name in ("lab", "location")),
     ),
     django={**_ACTION_DJANGO, "start_time": "start_time", "end_time": "end_time",
             "reference_weight": "reference_weight"},
@@ -287,7 +302,8 @@ SURGERY_FILTERS = Listing(
         Param("end_time", equals("end_time"), "When it ended, exactly."),
         Param("outcome_type", equals("outcome_type"), "a, r or n."),
         Param("implant_weight", equals("implant_weight"), "In grams.", "number"),
-        *(Param(name, unrecorded(), NOT_RECORDED) for name in ("users", "location")),
+        Param("users", each_of("username"), "Usernames, comma-separated; all must match."),
+        Param("location", unrecorded(), NOT_RECORDED),
     ),
     django={**_ACTION_DJANGO, "start_time": "start_time", "end_time": "end_time",
             "outcome_type": "outcome_type", "implant_weight": "implant_weight"},

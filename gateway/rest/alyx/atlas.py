@@ -7,7 +7,7 @@ tables and filters, declared as data like those of :mod:`.records` and :mod:`.fi
 An insertion's and a trajectory's session filters are the session's own fields, reached
 through the to-one relations (a hidden session matches nothing). Chronic insertions and
 channels are not modelled: their fields show what Alyx shows without them, and the
-``atlas_*`` filters (which search channels' brain regions) are not served yet.
+``atlas_*`` filters search channels' brain regions, which neurogate does not record: none.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from gateway.rest.alyx.fields import (
     returns,
 )
 from gateway.rest.alyx.query import (
+    ATLAS_PARAMS,
     Listing,
     Param,
     Parse,
@@ -317,6 +318,7 @@ INSERTION_FILTERS = Listing(
         Param(
             "task_protocol", _of_session(contains("task_protocol")), "Part of the task protocol."
         ),
+        *ATLAS_PARAMS,
     ),
     django={
         "pk": "id",

@@ -17,6 +17,7 @@ from urllib.parse import quote
 from gateway.rest.alyx.fields import (
     NULL,
     Computed,
+    Const,
     Env,
     Link,
     Record,
@@ -163,10 +164,13 @@ TAG = Shape(
         "hash": NULL,
     },
 )
+# FileRecordSerializer: a hyperlinked serializer of every field, BaseModel's ``name`` (blank
+# unless set) among them.
 FILE_RECORD = Shape(
     E["FileRecord"],
     {
         "url": Link("file_record", "id"),
+        "name": Const(""),
         "json": Value("json_data", _json),
         "relative_path": Value("relative_path"),
         "exists": Value("exists"),

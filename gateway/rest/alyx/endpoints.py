@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Row
@@ -51,6 +52,10 @@ class Writes:
     delete: Callable[[Context, Any], Awaitable[None]] | None
 
 
+# Alyx's models whose names are not the entity's.
+_ALYX_MODELS = {"FileUpload": "Dataset", "Laboratory": "Lab", "User": "LabMember"}
+
+
 @dataclass(frozen=True)
 class Endpoint:
     name: str  # the first path segment, which ONE takes as the endpoint's name
@@ -80,6 +85,11 @@ class Endpoint:
             if part.entity is not self.entity:
                 raise ValueError(f"/{self.name}: a {type(part).__name__} of another entity.")
         self.entity.field_spec(self.lookup)
+
+    @property
+    def model_name(self) -> str:
+        """The name of the Django model Alyx keeps its records in (its 404s name it)."""
+        return _ALYX_MODELS.get(self.entity.name, self.entity.name)
 
     @property
     def record_name(self) -> str:
@@ -129,7 +139,7 @@ SUBJECTS = Endpoint(
     anonymous=frozenset({"list"}),
     writes=_writes(
         writes.SUBJECT,
-        experiments.create_subject,
+        partial(experiments.create_subject, species_by_default=True),  # Alyx's default_species
         experiments.update_subject,
         experiments.delete_subject,
         key="subject_id",
@@ -457,8 +467,7 @@ ENDPOINTS = (
 class UserActions:
     """What ``/users/{username}/actions?type=`` lists for one action type: the records of
     ``endpoint`` (rendered as its list renders them) whose ``by`` field is the user. ``by``
-    is None where neurogate records no user on the action (water restrictions, surgeries:
-    their ``users`` filter matches nothing either), so the page is empty."""
+    is None where the records name no user (procedure types), so the page is empty."""
 
     endpoint: Endpoint
     by: str | None
@@ -470,8 +479,8 @@ USER_ACTIONS = {
     "session": UserActions(SESSIONS, "username"),
     "weighing": UserActions(WEIGHINGS, "username"),
     "water_administration": UserActions(WATER_ADMINISTRATIONS, "username"),
-    "water_restriction": UserActions(WATER_RESTRICTIONS, None),
-    "surgery": UserActions(SURGERIES, None),
+    "water_restriction": UserActions(WATER_RESTRICTIONS, "username"),
+    "surgery": UserActions(SURGERIES, "username"),
     "procedure": UserActions(PROCEDURES, None),
 }
 ACTION_TYPES = tuple(USER_ACTIONS)

@@ -5,10 +5,9 @@ each parameter, in its filterset's order, and the model paths ``django=`` reache
 Alyx's filtersets take every model field (``exclude = []``). Fields neurogate does not record
 are declared with :func:`~.query.unrecorded`, so they filter as on an Alyx where no record
 sets them. Not yet served, because their entities are not modelled yet: the sessions'
-``tag``, ``atlas_name``, ``atlas_acronym``, ``atlas_id`` and ``histology`` (tags, insertions,
-brain regions), the subjects' ``water_restricted`` (water restrictions), and the ``json`` and
-``extended_qc`` key/value queries. They are left out of the OpenAPI document, so ONE warns
-before sending them, and ignored if sent.
+``histology`` (procedures of sessions), and the ``json`` and ``extended_qc`` key/value
+queries. They are left out of the OpenAPI document, so ONE warns before sending them, and
+ignored if sent.
 """
 
 from __future__ import annotations
@@ -17,6 +16,7 @@ from datetime import UTC, datetime
 
 from gateway.errors import QueryError
 from gateway.rest.alyx.query import (
+    ATLAS_PARAMS,
     Listing,
     Param,
     absent,
@@ -163,6 +163,7 @@ SESSION_FILTERS = Listing(
         Param("dataset_types", each_of("dataset_type"), "Dataset types, comma-separated."),
         Param("dataset_qc_lte", _datasets_of_qc_at_most, "With a dataset of QC at most this."),
         Param("tag", contains("dataset_tag"), "Part of the name of a tag on one of its datasets."),
+        *ATLAS_PARAMS,
         *(
             Param(name, unrecorded(), NOT_RECORDED)
             for name in ("location", "procedures", "parent_session")

@@ -352,3 +352,33 @@ def _literal_list(path: str, raw: str) -> list[Any]:
             return [str(v) for v in values]
         raise QueryError(f"'{path}__in' takes a list such as [a, b].")
     return _items(text)
+
+
+def _in_brain_region(number: bool = False) -> Parse:
+    """Alyx's ``atlas_id``, ``atlas_acronym`` and ``atlas_name`` (``SessionFilter``,
+    ``ProbeInsertionFilter``): sessions or insertions with a channel of a trajectory of
+    provenance at least 70 (or, for sessions, a field of view) in the region or below it.
+    neurogate keeps brain regions, insertions and trajectories but no channels and no fields
+    of view, so no record is known to be in a region: as on an Alyx without them, a valid
+    value matches none. ``atlas_id`` is a number, as Alyx's NumberFilter."""
+
+    def parse(entity: Entity, param: str, raw: str) -> Condition:
+        if number:
+            try:
+                float(raw)
+            except ValueError:
+                raise QueryError("Enter a number.", field=param) from None  # NumberFilter's
+        return AnyOf(())
+
+    return parse
+
+
+_NO_CHANNELS = "With a channel in it or below; no channels are recorded, so none."
+ATLAS_PARAMS = (
+    Param("atlas_name", _in_brain_region(), f"Part of a brain region's name. {_NO_CHANNELS}"),
+    Param("atlas_acronym", _in_brain_region(), f"A brain region's acronym. {_NO_CHANNELS}"),
+    Param(
+        "atlas_id", _in_brain_region(number=True), f"A brain region's id. {_NO_CHANNELS}",
+        "integer",
+    ),
+)

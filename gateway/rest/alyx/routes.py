@@ -121,7 +121,7 @@ async def _one(ctx: Context, endpoint: Endpoint, include: Include, field: str, v
     where = match if endpoint.scope is None else AllOf((match, endpoint.scope))
     found = await read(ctx, endpoint.entity, QuerySpec(where=where, window=Window(1)), include)
     if not found.nodes:
-        raise NotFound(f"{endpoint.record_name} not found.")
+        raise NotFound(f"No {endpoint.model_name} matches the given query.")  # Django's Http404
     return found.nodes[0]
 
 

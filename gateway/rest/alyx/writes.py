@@ -298,6 +298,6 @@ async def _flag(ctx: Context, name: str, value: Any) -> bool:
 FILE_RECORD = Fields(
     writable={"json": ("json_data", _json_object), "exists": ("exists", _flag)},
     read_only=frozenset({"url", "id", "dataset", "data_repository", "relative_path"}),
-    not_stored=frozenset(),
+    not_stored=frozenset({"name"}),
     accepted=frozenset({"json_data", "exists"}),
 )

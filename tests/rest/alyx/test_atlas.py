@@ -248,3 +248,19 @@ async def test_only_a_sessions_editors_may_write_its_insertions(
     assert editor["name"] == "probe01"
     names = [r["name"] for r in await call.results(f"/insertions?session={secret}", "alice")]
     assert names == ["probe00", "probe01"]  # the refused writes left nothing
+
+
+async def test_atlas_filters_validate_as_alyx_and_match_nothing_without_channels(
+    call: Caller, probes: dict[str, str]
+) -> None:
+    """Alyx's SessionFilter ``atlas_*``: sessions with a channel (of a trajectory of provenance
+    70 or more) in the region or below it. Sessions here have insertions and trajectories but
+    no channels are recorded, so a valid value selects none, as on an Alyx without channels."""
+    assert await call.results("/sessions", "alice")  # there are sessions to leave out
+    assert await call.results("/insertions", "alice")
+    for endpoint in ("sessions", "insertions"):  # ProbeInsertionFilter has the same three
+        for query in ("atlas_id=385", "atlas_acronym=VISp", "atlas_name=visual", "atlas_id=8.0"):
+            assert await call.results(f"/{endpoint}?{query}", "alice") == [], (endpoint, query)
+        refused = await call("GET", f"/{endpoint}?atlas_id=VISp", "alice")
+        assert refused.status_code == 400
+        assert refused.json() == {"atlas_id": ["Enter a number."], "status_code": 400}

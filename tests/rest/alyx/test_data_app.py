@@ -142,6 +142,15 @@ async def test_register_file_makes_a_dataset_and_its_file_record(
     assert record["relative_path"] == "EJ001/2024-03-01/001/alf/spikes.times.npy"
     (copy,) = await call.results(f"/files?dataset={answer['id']}")
     assert copy["url"].endswith(f"/files/{record['id']}") and copy["exists"] is True
+    # FileRecordSerializer: every field of the model, BaseModel's blank ``name`` among them.
+    assert list(copy) == [
+        "url", "name", "json", "relative_path", "exists", "dataset", "data_repository"
+    ]
+    assert copy["name"] == "" and copy["json"] is None
+    named = await call("PATCH", f"/files/{record['id']}", "alice", json={"name": "copy"})
+    assert named.status_code == 400 and "name" in named.json()
+    kept = await call.ok("PATCH", f"/files/{record['id']}", "alice", json={"name": ""})
+    assert kept == copy
     assert copy["dataset"].endswith(f"/datasets/{answer['id']}")
     dataset = await call.ok("GET", f"/datasets/{answer['id']}", "alice")
     assert dataset["hash"] == hashlib.md5(CONTENT).hexdigest()

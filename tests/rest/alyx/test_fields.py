@@ -59,7 +59,7 @@ def test_each_endpoint_reads_what_its_records_show() -> None:
         "water_administrations.water_type",
     }
     assert follows["weighings"] == {"subject", "user"}
-    assert follows["surgeries"] == {"subject", "procedures"}
+    assert follows["surgeries"] == {"subject", "procedures", "users"}
     assert follows["datasets"] == {
         *("uploader", "session", "session.subject", "session.lab", "revision", "tags"),
         *copies,

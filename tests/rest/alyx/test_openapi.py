@@ -24,6 +24,7 @@ SAMPLES = {
     "lab": "cortexlab",
     "sex": "F",
     "species": "Mouse",
+    "atlas_id": "385",
     "strain": "C57BL/6J",
     "line": "C57",
     "responsible_user": "alice",

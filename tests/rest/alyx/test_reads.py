@@ -163,7 +163,7 @@ async def test_visibility_decides_which_sessions_each_caller_lists(call: Caller,
     ]
     hidden = await call("GET", f"/sessions/{lab.ids['r1_foreign']}", "alice")
     assert hidden.status_code == 404
-    assert hidden.json() == {"detail": "Session not found.", "status_code": 404}
+    assert hidden.json() == {"detail": "No Session matches the given query.", "status_code": 404}
 
 
 async def test_subjects_list_gives_alyxs_list_fields_with_slugs(call: Caller, lab: Lab) -> None:

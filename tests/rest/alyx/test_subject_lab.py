@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from gateway.db.models import LabMembership
+from gateway.db.models import LabMembership, Species
 from tests.rest.alyx.support import Caller, Lab
 
 # What a ONE script registering a new animal sends (Alyx's SubjectDetailSerializer).
@@ -99,3 +99,41 @@ async def test_lab_members_see_their_labs_sessions_on_every_surface(
     # A lab member sees; a lab member does not change what a project owns.
     patch = await call("PATCH", f"/sessions/{secret}", "mallory", json={"number": 9})
     assert patch.status_code == 403
+
+
+async def test_a_subject_registered_without_species_is_alyxs_laboratory_mouse_there_only(
+    call: Caller, lab: Lab, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    """Alyx's Subject.species defaults to ``default_species()``; a subject given a strain
+    takes the strain's species; GraphQL and BrainSTEM leave an unknown species unknown."""
+    await _join(sessionmaker, lab, "mallory", "churchlandlab")
+    made = await call.ok("POST", "/subjects", "mallory", json=NEW_ANIMAL)
+    assert made["species"] == "Laboratory mouse"
+    again = await call.ok("POST", "/subjects", "mallory", json={**NEW_ANIMAL, "nickname": "LAB02"})
+    assert again["species"] == "Laboratory mouse"
+    async with sessionmaker() as session:
+        mice = (
+            await session.execute(
+                select(Species.id, Species.scientific_name).where(
+                    Species.name == "Laboratory mouse"
+                )
+            )
+        ).all()
+    assert mice == [(uuid.UUID("60f915ba-bdf4-444a-ada0-be7ebd3c1826"), "Mus musculus")]
+    # Named, or null as sent, or the strain's: as given.
+    named = {**NEW_ANIMAL, "nickname": "LAB03", "species": "Mouse"}
+    assert (await call.ok("POST", "/subjects", "mallory", json=named))["species"] == "Mouse"
+    unknown = {**NEW_ANIMAL, "nickname": "LAB04", "species": None}
+    assert (await call.ok("POST", "/subjects", "mallory", json=unknown))["species"] is None
+    strain = {**NEW_ANIMAL, "nickname": "LAB05", "strain": "C57BL/6J"}
+    assert (await call.ok("POST", "/subjects", "mallory", json=strain))["species"] == "Mouse"
+    # GraphQL's createSubject is not Alyx: no species is invented.
+    mutation = """mutation ($v: SubjectInput!) { createSubject(input: $v) {
+        ... on Subject { species { name } } } }"""
+    variables = {"v": {"nickname": "GQL01", "labId": lab.ids["churchlandlab"]}}
+    response = await call.gateway.client.post(
+        "/graphql", json={"query": mutation, "variables": variables}, headers=lab.headers("mallory")
+    )
+    body = response.json()
+    assert "errors" not in body, body
+    assert body["data"]["createSubject"] == {"species": None}

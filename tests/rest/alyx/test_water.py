@@ -279,7 +279,7 @@ async def test_a_users_actions_of_each_type_are_their_records_as_listed_there(
         30.0
     ]
     assert await call.results("/users/eve/actions?type=weighing", "mallory") == []
-    # Neither keeps who did it here (their ``users`` filter matches nothing either).
+    # The fixture's restriction and surgery name no one (rows written without users).
     for kind in ("water_restriction", "surgery"):
         assert await call.results(f"/users/alice/actions?type={kind}", "alice") == []
     paged = await call.ok("GET", "/users/alice/actions?type=weighing&limit=1", "alice")
@@ -324,3 +324,90 @@ async def test_water_given_without_a_type_gets_alyxs_default(
         "PATCH", f"/water-administrations/{key}", "alice", json={"water_type": None}
     )
     assert cleared["water_type"] == "Hydrogel"
+
+
+async def _create(gateway: Gateway, lab: Lab, who: str, kind: str, fields: str) -> dict[str, Any]:
+    mutation = f"""mutation {{ create{kind}(input: {{ {fields} }}) {{
+        ... on {kind} {{ id users {{ username }} }} }} }}"""
+    body = await gateway.graphql(mutation, **lab.headers(who))
+    assert "errors" not in body, body
+    return body["data"][f"create{kind}"]  # type: ignore[no-any-return]
+
+
+async def test_restrictions_and_surgeries_record_who_did_them_by_default_the_caller(
+    call: Caller, gateway: Gateway, lab: Lab, water: Any
+) -> None:
+    """Alyx's WaterRestriction and Surgery are BaseActions with ``users``, which its admin
+    fills with the signed-in user; real Alyx's REST lists them only (and changes surgeries)."""
+    subject = f'subjectId: "{lab.ids["EJ001"]}"'
+    restriction = await _create(
+        gateway, lab, "alice", "WaterRestriction", f'{subject}, startTime: "{at(30).isoformat()}"'
+        f', endTime: "{at(20).isoformat()}"'
+    )
+    assert restriction["users"] == [{"username": "alice"}]
+    named = f'userIds: ["{lab.users["vic"]}", "{lab.users["alice"]}"]'
+    surgery = await _create(gateway, lab, "alice", "Surgery", f"{subject}, {named}")
+    assert sorted(u["username"] for u in surgery["users"]) == ["alice", "vic"]
+
+    # /users/<name>/actions lists them as their own endpoints list them.
+    [mine] = await call.results("/users/alice/actions?type=water_restriction", "alice")
+    assert mine == {
+        "subject": "EJ001",
+        "start_time": at(30).isoformat(),
+        "end_time": at(20).isoformat(),
+        "water_type": "Water",  # Alyx's default, as none was named
+        "reference_weight": 0.0,
+    }
+    assert await call.results("/users/vic/actions?type=water_restriction", "alice") == []
+    [operated] = await call.results("/users/vic/actions?type=surgery", "alice")
+    assert operated["id"] == surgery["id"]
+
+    # SurgerySerializer shows them by the keys /users shows; WaterRestrictionListSerializer not.
+    keys = {who: (await call.ok("GET", f"/users/{who}", "alice"))["id"] for who in ("alice", "vic")}
+    assert sorted(operated["users"]) == sorted(keys.values())
+    assert "users" not in mine
+    # BaseActionFilter's ``users``: every name given must be one of them.
+    assert [r["start_time"] for r in await call.results("/water-restriction?users=alice")] == [
+        at(30).isoformat()
+    ]
+    both = await call.results("/surgeries?users=alice,vic", "alice")
+    assert [s["id"] for s in both] == [surgery["id"]]
+    assert await call.results("/surgeries?users=alice,mallory", "alice") == []
+
+
+async def test_water_restrictions_are_listed_as_alyx_orders_them_those_under_way_first(
+    call: Caller, gateway: Gateway, lab: Lab, water: Any
+) -> None:
+    """Alyx's ``order_by('-end_time', '-start_time')`` on PostgreSQL puts NULL first."""
+    subject = f'subjectId: "{lab.ids["EJ001"]}"'
+    for start, end in ((40, 35), (20, 15)):
+        period = f'startTime: "{at(start).isoformat()}", endTime: "{at(end).isoformat()}"'
+        await _create(gateway, lab, "alice", "WaterRestriction", f"{subject}, {period}")
+    listed = await call.results("/water-restriction?subject=EJ001", "alice")
+    assert [(r["start_time"], r["end_time"]) for r in listed] == [
+        (water["restriction_start"].isoformat(), None),
+        (at(20).isoformat(), at(15).isoformat()),
+        (at(40).isoformat(), at(35).isoformat()),
+    ]
+
+
+async def test_a_water_restriction_gets_alyxs_default_water_type_and_reference_weight(
+    call: Caller, gateway: Gateway, lab: Lab, water: Any
+) -> None:
+    subject = f'subjectId: "{lab.ids["EJ002"]}"'
+    fields = "... on WaterRestriction { waterType { name } }"
+    for given, expected in (("", {"name": "Water"}), (", waterTypeId: null", None)):
+        made = f"createWaterRestriction(input: {{ {subject}{given} }}) {{ {fields} }}"
+        body = await gateway.graphql(f"mutation {{ {made} }}", **lab.headers("eve"))
+        assert body["data"]["createWaterRestriction"] == {"waterType": expected}, body
+    # WaterRestriction.save: no reference weight is the last weighing on or before its start
+    # day, when less than a week from it (EJ002 was weighed 30 g a day ago).
+    for start, weight in ((at(0, 8), 30.0), (at(-10), 0.0)):
+        given = f'startTime: "{start.isoformat()}"'
+        fields = "... on WaterRestriction { id referenceWeight }"
+        made = f"createWaterRestriction(input: {{ {subject}, {given} }}) {{ {fields} }}"
+        body = await gateway.graphql(f"mutation {{ {made} }}", **lab.headers("eve"))
+        assert body["data"]["createWaterRestriction"]["referenceWeight"] == weight, body
+    listed = await call.results("/water-restriction?subject=EJ002", "eve")
+    # The first two started now (no start given): weighed a day before too.
+    assert sorted(r["reference_weight"] for r in listed) == [0.0, 30.0, 30.0, 30.0]
