@@ -398,7 +398,7 @@ def _python_310() -> Path:
     return existing[0]
 
 
-def _one_on_python_310() -> Path:
+def one_on_python_310() -> Path:
     """The cached Python 3.10 venv with one-api 3.6.1, built once."""
     python = PY310_VENV / "bin" / "python"
     probe = [str(python), "-c", "import one; assert one.__version__ == '3.6.1'"]
@@ -419,7 +419,7 @@ def _one_on_python_310() -> Path:
 
 
 async def test_one_on_python_310_searches_and_reads_details(live: Live, home: Path) -> None:
-    python = await asyncio.to_thread(_one_on_python_310)
+    python = await asyncio.to_thread(one_on_python_310)
     ids = live.lab.ids
     script = Path(__file__).with_name("one_py310.py")
     env = {**os.environ, "HOME": str(home), "NO_PROXY": "127.0.0.1,localhost"}
