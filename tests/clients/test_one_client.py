@@ -418,22 +418,30 @@ def one_on_python_310() -> Path:
     return python
 
 
-async def test_one_on_python_310_searches_and_reads_details(live: Live, home: Path) -> None:
+async def on_python_310(script: str, home: Path, *args: str) -> Any:
+    """What the ONE script ``script`` (beside this file) prints as JSON, run with ``args``
+    by Python 3.10 with one-api 3.6.1 (its venv built once)."""
     python = await asyncio.to_thread(one_on_python_310)
-    ids = live.lab.ids
-    script = Path(__file__).with_name("one_py310.py")
     env = {**os.environ, "HOME": str(home), "NO_PROXY": "127.0.0.1,localhost"}
     done = await asyncio.to_thread(
         subprocess.run,
-        [str(python), str(script), live.url, "alice", PASSWORD, ids["ej1_morning"]],
+        [str(python), str(Path(__file__).with_name(script)), *args],
         capture_output=True,
         text=True,
         env=env,
         timeout=SCENARIO_SECONDS,
     )
-    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.returncode == 0, done.stderr[-3000:]
     answer = json.loads(done.stdout.strip().splitlines()[-1])
-    assert answer["python"] == [3, 10]
+    assert answer.pop("python") == [3, 10]
+    return answer
+
+
+async def test_one_on_python_310_searches_and_reads_details(live: Live, home: Path) -> None:
+    ids = live.lab.ids
+    answer = await on_python_310(
+        "one_py310.py", home, live.url, "alice", PASSWORD, ids["ej1_morning"]
+    )
     assert answer["eids"] == [ids["ej1_evening"], ids["ej1_morning"]]
     assert answer["dates"] == ["2024-03-01", "2024-03-01"]
     assert answer["start_time"] == "2024-03-01T09:00:00" and answer["users"] == ["alice"]

@@ -7,12 +7,8 @@ it was registered fails ONE's hash check, and ONE records the mismatch on the fi
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import io
-import json
-import os
-import subprocess
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import replace
@@ -30,10 +26,9 @@ from gateway.db.models import DataFormat, DataRepository, DatasetTag, DatasetTyp
 from gateway.settings import Settings
 from tests.auth.support import PASSWORD
 from tests.clients.test_one_client import (  # noqa: F401  (home: a fixture)
-    SCENARIO_SECONDS,
     Live,
     home,
-    one_on_python_310,
+    on_python_310,
     run,
 )
 from tests.live import serve
@@ -362,27 +357,18 @@ async def test_ones_check_protected_files_reads_alyxs_verdict(
 
 
 async def test_one_on_python_310_registers_downloads_caches_and_records_water(
-    data_live: tuple[Live, Path], tmp_path: Path, home: Path  # noqa: F811
+    data_live: tuple[Live, Path],
+    tmp_path: Path,
+    home: Path,  # noqa: F811
 ) -> None:
     """The flows above, and ONE's cache tables and water records, driven by ONE under Python
     3.10 (whose ``datetime.fromisoformat`` refuses what 3.11's accepts)."""
     live, _ = data_live
-    python = await asyncio.to_thread(one_on_python_310)
-    script = Path(__file__).with_name("one_py310_data.py")
-    env = {**os.environ, "HOME": str(home), "NO_PROXY": "127.0.0.1,localhost"}
-    argv = [str(python), str(script), live.url, "alice", PASSWORD, live.lab.tokens["alice"]]
-    done = await asyncio.to_thread(
-        subprocess.run,
-        [*argv, str(tmp_path / "py310")],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=SCENARIO_SECONDS,
+    token, work = live.lab.tokens["alice"], str(tmp_path / "py310")
+    answer = await on_python_310(
+        "one_py310_data.py", home, live.url, "alice", PASSWORD, token, work
     )
-    assert done.returncode == 0, done.stderr[-3000:]
-    answer = json.loads(done.stdout.strip().splitlines()[-1])
     eid = answer["eid"]
-    assert answer["python"] == [3, 10]
     assert answer["folder"] == "cortexlab/Subjects/EJ001/2024-04-02/001"
     assert answer["session"] == ["EJ001", ["alice"], "2024-04-02T00:00:00"]
     assert answer["registered"] == ["spikes.clusters.npy", "spikes.times.npy"]
@@ -393,7 +379,5 @@ async def test_one_on_python_310_registers_downloads_caches_and_records_water(
     assert eid in answer["local"] and live.lab.ids["ej1_morning"] in answer["local"]
     assert answer["weighed"] == ["EJ001", 22.5, "alice", "2024-04-02T08:00:00"]
     assert answer["given"] == [0.25, "alice"]
-    assert {"subject", "implant_weight", "records"} <= set(
-        answer["requirement"]
-    )
+    assert {"subject", "implant_weight", "records"} <= set(answer["requirement"])
     assert answer["anonymous"] == 403
