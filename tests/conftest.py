@@ -181,7 +181,16 @@ class Gateway:
         return body["data"]
 
 
-async def start_gateway(settings: Settings) -> tuple[Any, Gateway]:
+def _differential(request: pytest.FixtureRequest) -> bool:
+    """Whether the test's gateway answers each query both ways: not for a test marked
+    ``one_answer``, which counts what one request does (its log lines, metrics, rate-limit
+    hits, statements or body bytes read), as answering it three times would multiply them."""
+    return DIFFERENTIAL and request.node.get_closest_marker("one_answer") is None
+
+
+async def start_gateway(
+    settings: Settings, *, differential: bool = DIFFERENTIAL
+) -> tuple[Any, Gateway]:
     app = create_app(settings)
     lifespan = app.router.lifespan_context(app)
     await lifespan.__aenter__()
@@ -189,7 +198,7 @@ async def start_gateway(settings: Settings) -> tuple[Any, Gateway]:
     event.listen(app.state.engine.sync_engine, "before_cursor_execute", counter)
     client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
     gateway = Gateway(app=app, client=client, statements=counter)
-    if DIFFERENTIAL:
+    if differential:
         from tests.differential import DifferentialTransport
 
         gateway.client = httpx.AsyncClient(
@@ -199,8 +208,8 @@ async def start_gateway(settings: Settings) -> tuple[Any, Gateway]:
 
 
 @pytest.fixture
-async def gateway(settings: Settings) -> AsyncIterator[Gateway]:
-    lifespan, gw = await start_gateway(settings)
+async def gateway(settings: Settings, request: pytest.FixtureRequest) -> AsyncIterator[Gateway]:
+    lifespan, gw = await start_gateway(settings, differential=_differential(request))
     try:
         yield gw
     finally:
@@ -209,12 +218,14 @@ async def gateway(settings: Settings) -> AsyncIterator[Gateway]:
 
 
 @pytest.fixture
-async def make_gateway(settings: Settings) -> AsyncIterator[Any]:
+async def make_gateway(settings: Settings, request: pytest.FixtureRequest) -> AsyncIterator[Any]:
     """Start a gateway with some settings changed: ``await make_gateway(max_page_size=1000)``."""
     started: list[tuple[Any, Gateway]] = []
 
     async def make(**changes: Any) -> Gateway:
-        lifespan, gw = await start_gateway(replace(settings, **changes))
+        lifespan, gw = await start_gateway(
+            replace(settings, **changes), differential=_differential(request)
+        )
         started.append((lifespan, gw))
         return gw
 

@@ -200,6 +200,7 @@ async def test_an_upload_over_the_limit_is_refused_413_before_its_body_is_read(
     await _nothing_left(sessionmaker, settings.storage_dir)
 
 
+@pytest.mark.one_answer
 async def test_a_streamed_upload_over_the_limit_stops_being_read_and_leaves_nothing(
     make_gateway: Any, sessionmaker: async_sessionmaker[AsyncSession], settings: Settings
 ) -> None:

@@ -83,6 +83,7 @@ async def _plan(engine: AsyncEngine, statement: str, parameters: Any) -> list[st
         return [row[0] for row in rows]
 
 
+@pytest.mark.one_answer
 async def test_a_session_page_in_default_order_reads_the_index_without_sorting(
     gateway: Gateway, engine: AsyncEngine
 ) -> None:

@@ -54,6 +54,7 @@ async def test_a_declared_oversized_body_is_refused_in_the_surfaces_format(
     assert gateway.statements.count == 0
 
 
+@pytest.mark.one_answer
 @pytest.mark.parametrize(
     ("path", "expected"),
     [(path, expected) for path, (_, expected) in zip(READ_ANONYMOUSLY, SURFACES, strict=True)],

@@ -67,6 +67,7 @@ async def test_requests_are_counted_by_surface_route_template_and_status(
     assert value(samples, latency, surface="brainstem", route=stem["route"]) == 1
 
 
+@pytest.mark.one_answer
 async def test_graphql_operations_are_counted_by_type_and_name(gateway: Gateway) -> None:
     await gateway.data("query Projects { projects(limit: 1) { id } }")
     await gateway.data("query Projects { projects(limit: 2) { id } }")

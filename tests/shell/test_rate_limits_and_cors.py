@@ -5,12 +5,14 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gateway.db.models._base import utcnow
 from tests.auth.support import bearer, make_user, personal_token
 
 
+@pytest.mark.one_answer
 async def test_every_response_carries_the_rate_limit_headers(make_gateway: Any) -> None:
     gateway = await make_gateway(rate_limit_anonymous="100/minute")
     first = await gateway.client.post("/graphql", json={"query": "{ species { name } }"})
@@ -38,6 +40,7 @@ async def test_the_anonymous_limit_answers_429_in_each_familys_format(make_gatew
     assert alyx.status_code == 429 and "throttled" in alyx.json()["detail"]
 
 
+@pytest.mark.one_answer
 async def test_authenticated_users_have_their_own_higher_limit(
     make_gateway: Any, sessionmaker: async_sessionmaker[AsyncSession]
 ) -> None:

@@ -48,6 +48,7 @@ def _the_line(caplog: pytest.LogCaptureFixture) -> logging.LogRecord:
     return served[0]
 
 
+@pytest.mark.one_answer
 @pytest.mark.parametrize(
     ("method", "url", "kw", "status"),
     [
@@ -109,6 +110,7 @@ async def test_a_routes_500_logs_its_traceback_once_with_the_request_id(
     assert "sqlalchemy.exc." in line["exc_info"]  # what failed: the table is gone
 
 
+@pytest.mark.one_answer
 async def test_a_graphql_fields_failure_logs_its_traceback_once_with_the_request_id(
     gateway: Gateway, sessionmaker: Sessionmaker, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -127,6 +129,7 @@ async def _broken(*_: Any) -> Any:
     raise RuntimeError("secret internals")
 
 
+@pytest.mark.one_answer
 @pytest.mark.parametrize(
     ("owner", "name", "url", "kw", "expected"),
     [
@@ -213,6 +216,7 @@ async def test_the_line_says_who_asked_what_where_and_how_much_it_cost(
     }
 
 
+@pytest.mark.one_answer
 async def test_the_line_names_the_graphql_operation_and_an_anonymous_caller(
     gateway: Gateway, caplog: pytest.LogCaptureFixture
 ) -> None:
