@@ -19,13 +19,15 @@ built, and the surface reads the normal way instead.
 from __future__ import annotations
 
 import json
+import uuid
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import JSON as SqlJson
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -57,7 +59,7 @@ from gateway.db.engine import read_connection
 from gateway.db.models._base import UuidText
 from resolvers.catalog import ENTITIES
 from resolvers.context import Context
-from resolvers.query import Entity, QuerySpec, Window
+from resolvers.query import Entity, Kind, QuerySpec, Window
 from resolvers.relations import ToMany, ToOne
 
 
@@ -434,21 +436,56 @@ def compile_page(
     return _as_text(stmt, built.pg)
 
 
-def bind_value(stmt: Any, value: Any, key: str) -> Any | None:
-    """``stmt`` with its one parameter holding ``value`` turned into the bind parameter
-    ``key`` (so the statement serves every value); None when ``value`` is not held by
-    exactly one of its parameters (the statement is then kept for that value alone)."""
-    found: list[BindParameter[Any]] = []
+def bind_probes(
+    stmt: Any, probes: Mapping[str, tuple[str, str]]
+) -> tuple[Any, dict[str, Kind]] | None:
+    """``stmt``, compiled with each variable of ``probes`` given a stand-in value (random
+    text, a UUID or an integer, that no document holds; with the random part of it that any
+    text made from it still shows), with every parameter holding a stand-in, or the UUID or
+    integer a filter parsed from it, turned into a bind parameter of that variable's
+    (:func:`variable_param`); and the kind of value each variable's parameters take. The
+    statement then serves every value of those variables.
 
-    def visit(element: Any) -> Any:
-        held = isinstance(element, BindParameter) and type(element.value) is type(value)
-        if held and element.value == value:
-            found.append(element)
-            return bindparam(key, type_=element.type)
+    None when any stand-in is held in another way (changed by escaping or case folding, in a
+    list, in a longer text) or not at all: the statement then depends on the value itself,
+    beyond being a parameter, and is kept for that value alone."""
+    found: dict[str, Kind] = {}
+    spoilt = False
+
+    def holder(value: Any) -> tuple[str, Kind] | None:
+        for name, (probe, _) in probes.items():
+            if type(value) is str and value == probe:
+                return name, Kind.STRING
+            if isinstance(value, uuid.UUID) and str(value) == probe:
+                return name, Kind.UUID
+            if type(value) is int and str(value) == probe:
+                return name, Kind.INT
         return None
 
+    def visit(element: Any) -> Any:
+        nonlocal spoilt
+        if not isinstance(element, BindParameter):
+            return None
+        held = holder(element.value)
+        if held is None:
+            text = str(element.value).lower()
+            spoilt = spoilt or any(marker in text for _, marker in probes.values())
+            return None
+        name, kind = held
+        if kind is Kind.INT and isinstance(element.type, BigInteger):
+            kind = Kind.BIGINT
+        spoilt = spoilt or found.setdefault(name, kind) is not kind
+        return bindparam(variable_param(name), type_=element.type)
+
     rebuilt = replacement_traverse(stmt, {}, visit)  # type: ignore[call-overload]
-    return rebuilt if len(found) == 1 else None
+    if spoilt or set(found) != set(probes):
+        return None
+    return rebuilt, found
+
+
+def variable_param(name: str) -> str:
+    """The bind parameter a variable's value is given in."""
+    return f"compiled_variable_{name}"
 
 
 def _as_text(stmt: Any, pg: bool) -> Any:

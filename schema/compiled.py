@@ -10,14 +10,20 @@ whose arguments the normal path would refuse, runs the normal way: a document ma
 
 Compiled statements are kept per (selection, variable shapes, principal class, page size,
 dialect) in a bounded LRU. The caller's user id is a bind parameter of the statement, and so
-is the key of a lookup given as a ``ID``/``String`` variable (``session(id: $id)``): one
-statement serves every id. Every other variable is part of the key by its value, as it may
-change the statement itself (a page size, a filter's structure, a directive).
+is every ``ID`` or ``String`` variable the statement holds only as a parameter (a lookup's key,
+a filter's value): one statement serves every value of it. Which variables those are is found
+by compiling with stand-in values (:func:`resolvers.compiled.bind_probes`); such a variable is
+part of the key by its form only (a UUID, an integer, other text: a statement made for one
+form may parse or escape another differently). Every other variable is part of the key by its
+value, as it may change the statement itself (a page size, a filter's structure, a directive).
 """
 
 from __future__ import annotations
 
+import secrets
+import uuid
 from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -27,7 +33,6 @@ from graphql import (
     GraphQLObjectType,
     NonNullTypeNode,
     OperationType,
-    VariableNode,
     get_named_type,
     get_nullable_type,
     is_non_null_type,
@@ -41,7 +46,7 @@ from gateway.auth.principal import Principal
 from resolvers import compiled as sql
 from resolvers.context import Context
 from resolvers.listing import check_filter
-from resolvers.query import Filter, QuerySpec, Window, check_window
+from resolvers.query import Filter, Kind, QuerySpec, Window, check_window, parse_value
 from resolvers.relations import ToOne
 from schema.execution import _ATTRIBUTE, _DEFINITION, PlainListExecutor
 from schema.filters import to_condition, to_order
@@ -62,31 +67,35 @@ _SCALAR_KINDS = {
 
 # The user id of the principal a cached statement was built for, bound per request.
 _VIEWER = bindparam("compiled_viewer", type_=Integer())
-# A lookup's key, when a variable gives it.
-_KEY = "compiled_key"
-# Variables a bound key may come from: their coerced value is the string sent as it is.
-_BINDABLE_TYPES = frozenset({"ID", "String"})
+# Variables a statement may bind: their coerced value is the string sent as it is, or a UUID.
+_BINDABLE_TYPES = frozenset({"ID", "String", "UUID"})
+Bindable = str | uuid.UUID
 _CACHE_SIZE = 512
 _cache: OrderedDict[tuple[Any, ...], tuple[Any, Compiled]] = OrderedDict()
+# Which of a selection's string variables its statement binds, per (selection, shape).
+_bindings: OrderedDict[tuple[Any, ...], frozenset[str]] = OrderedDict()
 
 
 @dataclass(frozen=True, slots=True)
 class Compiled:
-    """A root field's statement, and the variable its bound key comes from (with how the
-    normal path parses it: a value it refuses is refused the normal way)."""
+    """A root field's statement, and the variables it binds, each with the kind of value its
+    parameters take (a value the normal path would refuse is refused the normal way)."""
 
     stmt: Any
-    variable: str | None = None
-    parse: Any = None
+    bound: tuple[tuple[str, Kind], ...] = ()
+
+    @property
+    def variables(self) -> frozenset[str]:
+        return frozenset(name for name, _ in self.bound)
 
     def params(self, principal: Principal, variables: dict[str, Any]) -> dict[str, Any]:
-        """The statement's parameters for a request (a QueryError for a key the normal
+        """The statement's parameters for a request (a QueryError for a value the normal
         path refuses)."""
         params: dict[str, Any] = {}
         if principal.user_id is not None:
             params[_VIEWER.key] = principal.user_id
-        if self.variable is not None:
-            params[_KEY] = self.parse(variables[self.variable])
+        for name, kind in self.bound:
+            params[sql.variable_param(name)] = parse_value(kind, name, variables[name])
         return params
 
 
@@ -96,15 +105,47 @@ def principal_class(principal: Principal) -> Principal:
     return replace(principal, user_id=user, token_id=None)  # type: ignore[arg-type]
 
 
-def variable_shape(variables: dict[str, Any], bound: frozenset[str]) -> bytes | None:
-    """The variables as a cache key: the ``bound`` ones as strings of any value, the others
-    by value; None when a bound one is not a string (then no statement binds it), or when
-    the others cannot be written as JSON."""
-    if any(not isinstance(variables.get(name), str) for name in bound):
-        return None
-    others = {name: value for name, value in variables.items() if name not in bound}
+def value_form(value: Bindable) -> str:
+    """What a bound variable's value is, as far as a statement may tell."""
+    if isinstance(value, uuid.UUID):
+        return "uuid"
     try:
-        return orjson.dumps(others, default=repr, option=orjson.OPT_SORT_KEYS)
+        if str(uuid.UUID(value)) == value:
+            return "uuid"
+    except ValueError:
+        pass
+    if value.isascii() and value.isdigit() and str(int(value)) == value and len(value) < 10:
+        return "int"
+    return "text"
+
+
+def probe_of(form: str) -> tuple[str, str]:
+    """A stand-in value of ``form`` that no document holds (:func:`sql.bind_probes`), and
+    the random part of it that any text made from it still shows: as text, it is made of
+    what escaping and case folding would change."""
+    if form == "uuid":
+        value = str(uuid.uuid4())
+        return value, value[-12:]
+    if form == "int":
+        value = str(secrets.randbelow(10**9) + 10**9)
+        return value, value
+    marker = secrets.token_hex(8)
+    return f" %_\\Probe{marker}É ", marker
+
+
+def variable_shape(variables: dict[str, Any], bound: frozenset[str]) -> bytes | None:
+    """The variables as a cache key: the ``bound`` ones by their form (:func:`value_form`),
+    the others by value; None when a bound one is not a string or UUID (then no statement
+    binds it),
+    or when the others cannot be written as JSON."""
+    if any(not isinstance(variables.get(name), Bindable) for name in bound):
+        return None
+    shape = {
+        name: {"form": value_form(value)} if name in bound else value
+        for name, value in variables.items()
+    }
+    try:
+        return orjson.dumps(shape, default=repr, option=orjson.OPT_SORT_KEYS)
     except orjson.JSONEncodeError:  # an integer past 64 bits: no key, nothing cached
         return None
 
@@ -196,48 +237,84 @@ class CompiledReadExecutor(PlainListExecutor):
             dialect,
         )
         variables = self.variable_values.coerced
-        key_variable = self._key_variable(root, details)
-        typed: tuple[Any, ...] | None = None
-        if key_variable is not None:
-            shape = variable_shape(variables, frozenset({key_variable}))
-            typed = None if shape is None else (*common, key_variable, shape)
-        by_value = variable_shape(variables, frozenset())
-        valued = None if by_value is None else (*common, None, by_value)
-        for key in (typed, valued):
-            cached = _cache.get(key) if key is not None else None
-            if key is not None and cached is not None:
-                _cache.move_to_end(key)
+        strings = self._bindable_variables(details)
+        shape = variable_shape(variables, strings)
+        bound = _bindings.get((*common, shape)) if shape is not None else None
+        if bound is not None:
+            bound_shape = variable_shape(variables, bound)
+            cached = _cache.get((*common, bound_shape)) if bound_shape is not None else None
+            if cached is not None:
+                _cache.move_to_end((*common, bound_shape))
                 return cached[1]
-        compiled = self._compile(ctx, root, field_def, details, dialect, key_variable)
-        key = typed if compiled.variable is not None and typed is not None else valued
-        if key is None:
+        compiled = self._compile(ctx, root, field_def, details, dialect)
+        if shape is not None and strings:
+            compiled = self._binding(ctx, root, field_def, details, dialect, strings) or compiled
+            _bindings[(*common, shape)] = compiled.variables
+            if len(_bindings) > _CACHE_SIZE:
+                _bindings.popitem(last=False)
+        key_shape = variable_shape(variables, compiled.variables)
+        if key_shape is None:
             return compiled
         # The nodes are kept with their statement, so that their ids stay theirs.
-        _cache[key] = ([detail.node for detail in details], compiled)
+        _cache[(*common, key_shape)] = ([detail.node for detail in details], compiled)
         if len(_cache) > _CACHE_SIZE:
             _cache.popitem(last=False)
         return compiled
 
-    def _key_variable(self, root: tuple[Any, ...], details: FieldDetailsList) -> str | None:
-        """The variable a lookup's key is given by, when its value is a string sent as it
-        is (an ``ID`` or ``String`` variable): the statement may bind it."""
-        if root[0] != "one" or len(details) != 1 or details[0].fragment_variable_values:
-            return None
-        argument = to_camel_case(root[2])
-        arguments = details[0].node.arguments or ()
-        node = next((a.value for a in arguments if a.name.value == argument), None)
-        if not isinstance(node, VariableNode):
-            return None
-        name = node.name.value
+    def _bindable_variables(self, details: FieldDetailsList) -> frozenset[str]:
+        """The operation's ``ID``, ``String`` and ``UUID`` variables holding a value: those a
+        statement may bind (none inside a fragment with variables of its own)."""
+        if any(detail.fragment_variable_values for detail in details):
+            return frozenset()
+        variables = self.variable_values.coerced
+        names = set()
         for definition in self.operation.variable_definitions or ():
-            if definition.variable.name.value == name:
-                declared = definition.type
-                if isinstance(declared, NonNullTypeNode):
-                    declared = declared.type
-                named = getattr(declared, "name", None)
-                if named is not None and named.value in _BINDABLE_TYPES:
-                    return name
-        return None
+            declared = definition.type
+            if isinstance(declared, NonNullTypeNode):
+                declared = declared.type
+            named = getattr(declared, "name", None)
+            name = definition.variable.name.value
+            bindable = named is not None and named.value in _BINDABLE_TYPES
+            if bindable and isinstance(variables.get(name), Bindable):
+                names.add(name)
+        return frozenset(names)
+
+    def _binding(
+        self,
+        ctx: Context,
+        root: tuple[Any, ...],
+        field_def: Any,
+        details: FieldDetailsList,
+        dialect: str,
+        strings: frozenset[str],
+    ) -> Compiled | None:
+        """The statement compiled with the string variables it holds only as parameters
+        bound: all of them, else those that are so alone; None when none is."""
+        coerced = self.variable_values.coerced
+        forms = {name: value_form(coerced[name]) for name in strings}
+
+        def probed(names: Iterable[str]) -> Compiled | None:
+            probes = {name: probe_of(forms[name]) for name in names}
+            real = self.variable_values
+            stand_ins = {
+                name: uuid.UUID(value) if isinstance(coerced[name], uuid.UUID) else value
+                for name, (value, _) in probes.items()
+            }
+            self.variable_values = real._replace(coerced={**coerced, **stand_ins})
+            try:
+                stmt = self._compile(ctx, root, field_def, details, dialect).stmt
+            except Exception:
+                return None
+            finally:
+                self.variable_values = real
+            found = sql.bind_probes(stmt, probes)
+            return None if found is None else Compiled(found[0], tuple(sorted(found[1].items())))
+
+        every = probed(strings)
+        if every is not None or len(strings) == 1:
+            return every
+        alone = [name for name in sorted(strings) if probed([name]) is not None]
+        return probed(alone) if alone else None
 
     def _compile(
         self,
@@ -246,7 +323,6 @@ class CompiledReadExecutor(PlainListExecutor):
         field_def: Any,
         details: FieldDetailsList,
         dialect: str,
-        key_variable: str | None = None,
     ) -> Compiled:
         kind, type_ = root[0], root[1]
         entity = type_.entity
@@ -287,17 +363,7 @@ class CompiledReadExecutor(PlainListExecutor):
         value = args[to_camel_case(key)]
         spec = QuerySpec(where=Filter(key, "eq", value), window=Window(limit=1))
         shape = self._shape(ctx, object_type, details)
-        stmt = sql.compile_one(view, dialect, entity, spec, shape)
-        if key_variable is not None:
-            field_spec = entity.field_spec(key)
-
-            def parse(raw: Any) -> Any:
-                return field_spec.coerce(key, raw)
-
-            bound = sql.bind_value(stmt, parse(value), _KEY)
-            if bound is not None:
-                return Compiled(bound, key_variable, parse)
-        return Compiled(stmt)
+        return Compiled(sql.compile_one(view, dialect, entity, spec, shape))
 
     def _page_shape(self, ctx: Context, page_type: Any, details: FieldDetailsList) -> Any:
         """What is selected of a connection page (:class:`resolvers.compiled.PageShape`)."""

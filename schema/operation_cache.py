@@ -2,16 +2,17 @@
 
 Once a query has been answered with every root field compiled (:mod:`schema.compiled`), its
 statements are kept per (document text, operation name, principal class, page size,
-variable shape). The same request again (any value of a bound lookup key, the same values of
-every other variable) runs the statements straight away: no parsing, no validation, no
-execution, and the answer is the one the executor would have built from the same statements.
+variable shape). The same request again (any value of a bound variable, of the same form;
+the same values of every other variable) runs the statements straight away: no parsing, no
+validation, no execution, and the answer is the one the executor would have built from the
+same statements.
 
 Nothing the normal path checks is skipped for such a request. The limits on a document
 (tokens, depth, aliases, fields) depend on its text; the cost and the input objects on it and
-on the variables, which the key holds by value, except a bound key: a string, which sizes no
-page and holds no input object, and which coerces to itself. The key is still parsed as the
-normal path parses it, and a key it refuses, like any failure at all, sends the request the
-normal way, which answers it as it always does.
+on the variables, which the key holds by value, except bound variables: strings, which size
+no page and hold no input object, and which coerce to themselves. A bound value is still
+parsed as the normal path parses it, and a value it refuses, like any failure at all, sends
+the request the normal way, which answers it as it always does.
 """
 
 from __future__ import annotations
@@ -126,7 +127,7 @@ class OperationCache:
         variables = {} if variables is None else variables
         if not isinstance(variables, dict):
             return
-        bound = frozenset(c.variable for c in fields.values() if c.variable is not None)
+        bound = frozenset().union(*(c.variables for c in fields.values()))
         key = self._key(ctx.settings, ctx.principal, query, operation_name, variables, bound)
         if key is None:
             return

@@ -34,12 +34,21 @@ CORPUS: list[tuple[str, dict[str, Any]]] = [
     (NESTED, {"limit": 1000}),
     (QUERY, {"limit": 50}),
     ("{ sessions(limit: 3, offset: 2) { __typename id name startTime endTime number } }", {}),
-    ("{ a: sessions(limit: 2) { id } b: sessions(limit: 1, offset: 5) { ...S } } "
-     "fragment S on Session { name subject { nickname } }", {}),
-    ("query ($s: Boolean!) { sessions(limit: 4) { id name @skip(if: $s) "
-     "project @include(if: $s) { name } } }", {"s": True}),
-    ("query ($s: Boolean!) { sessions(limit: 4) { id name @skip(if: $s) "
-     "project @include(if: $s) { name } } }", {"s": False}),
+    (
+        "{ a: sessions(limit: 2) { id } b: sessions(limit: 1, offset: 5) { ...S } } "
+        "fragment S on Session { name subject { nickname } }",
+        {},
+    ),
+    (
+        "query ($s: Boolean!) { sessions(limit: 4) { id name @skip(if: $s) "
+        "project @include(if: $s) { name } } }",
+        {"s": True},
+    ),
+    (
+        "query ($s: Boolean!) { sessions(limit: 4) { id name @skip(if: $s) "
+        "project @include(if: $s) { name } } }",
+        {"s": False},
+    ),
     ("{ sessions(orderBy: [{field: NAME, direction: DESC}], limit: 7) { name } }", {}),
     ('{ sessions(where: {name: {startswith: "s1"}}, limit: 20) { name } }', {}),
     ("{ projects { id name isPublic sessions(limit: 3) { name subject { nickname } } } }", {}),
@@ -113,19 +122,30 @@ async def test_compiled_reads_can_be_turned_off(
 
 CONNECTIONS: list[tuple[str, dict[str, Any]]] = [
     ("{ sessionsConnection(first: 3) { totalCount edges { cursor node { name } } } }", {}),
-    ("{ sessionsConnection(first: 2) { __typename pageInfo { __typename hasNextPage "
-     "hasPreviousPage startCursor endCursor } nodes { id subject { nickname } } } }", {}),
-    ('{ sessionsConnection(first: 2, after: "b2Zmc2V0OjE=") { pageInfo { hasNextPage '
-     "hasPreviousPage startCursor endCursor } edges { __typename cursor node { name } } } }",
-     {}),
-    ('{ sessionsConnection(where: {name: {eq: "nothing"}}) { totalCount pageInfo { '
-     "hasNextPage startCursor endCursor } edges { cursor } nodes { name } } }", {}),
+    (
+        "{ sessionsConnection(first: 2) { __typename pageInfo { __typename hasNextPage "
+        "hasPreviousPage startCursor endCursor } nodes { id subject { nickname } } } }",
+        {},
+    ),
+    (
+        '{ sessionsConnection(first: 2, after: "b2Zmc2V0OjE=") { pageInfo { hasNextPage '
+        "hasPreviousPage startCursor endCursor } edges { __typename cursor node { name } } } }",
+        {},
+    ),
+    (
+        '{ sessionsConnection(where: {name: {eq: "nothing"}}) { totalCount pageInfo { '
+        "hasNextPage startCursor endCursor } edges { cursor } nodes { name } } }",
+        {},
+    ),
     ('{ sessionsConnection(after: "bad") { totalCount } }', {}),
     ('{ sessionsConnection(where: {name: {eq: "nothing"}}) { totalCount } }', {}),
     ("{ sessionsConnection { __typename } }", {}),
     ("{ sessionsConnection(first: 5000) { totalCount } }", {}),
-    ("{ projectsConnection(first: 4, orderBy: [{field: NAME, direction: DESC}]) { totalCount "
-     "edges { node { name sessions(limit: 2) { name } } } } }", {}),
+    (
+        "{ projectsConnection(first: 4, orderBy: [{field: NAME, direction: DESC}]) { totalCount "
+        "edges { node { name sessions(limit: 2) { name } } } } }",
+        {},
+    ),
     ("{ sessions(limit: 3) { name projects { name } } }", {}),
 ]
 
@@ -155,7 +175,7 @@ def _view(gateway: Any) -> GraphQLView:
 
 
 def _lookup_entries() -> list[Any]:
-    return [c for _, c in compiled_statements._cache.values() if c.variable == "id"]
+    return [c for _, c in compiled_statements._cache.values() if c.variables == {"id"}]
 
 
 async def test_a_lookup_by_any_id_is_one_cached_statement_with_the_id_bound(
@@ -177,12 +197,8 @@ async def test_a_lookup_by_any_id_is_one_cached_statement_with_the_id_bound(
     assert len(operations) == before + 1
 
 
-async def test_a_cached_operation_skips_parsing_validation_and_execution(
-    make_gateway: Any, sessionmaker: async_sessionmaker[AsyncSession], monkeypatch: Any
-) -> None:
-    await _arrange(sessionmaker, 30)
-    gateway = await make_gateway()
-    sessions = (await gateway.data("{ sessions(limit: 5) { id name } }"))["sessions"]
+def _executions(gateway: Any, monkeypatch: Any) -> list[str]:
+    """The documents the gateway's schema executes from now on."""
     schema = _view(gateway).schema
     executed: list[str] = []
     execute = schema.execute
@@ -192,10 +208,89 @@ async def test_a_cached_operation_skips_parsing_validation_and_execution(
         return await execute(query, *args, **kwargs)
 
     monkeypatch.setattr(schema, "execute", counted)
-    # Straight to the app: a differential run's client would answer each query twice more.
-    client = httpx.AsyncClient(
+    return executed
+
+
+def _app_client(gateway: Any) -> httpx.AsyncClient:
+    """Straight to the app: a differential run's client would answer each query twice more."""
+    return httpx.AsyncClient(
         transport=httpx.ASGITransport(app=gateway.app), base_url="http://testserver"
     )
+
+
+def _names(data: dict[str, Any]) -> list[str]:
+    return sorted(session["name"] for session in data["sessions"])
+
+
+async def test_a_filter_value_given_by_a_variable_is_bound_in_one_cached_statement(
+    make_gateway: Any, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    await _arrange(sessionmaker, 30)
+    gateway = await make_gateway()
+    by_name = "query ($n: String!) { sessions(where: {name: {eq: $n}}) { name } }"
+    compiled_statements._cache.clear()
+    for name, expected in [("s1", ["s1"]), ("s2", ["s2"]), ("s_", []), ("", []), ("s29", ["s29"])]:
+        assert _names(await gateway.data(by_name, {"n": name})) == expected
+        await assert_same_both_ways(gateway, by_name, {"n": name}, {})
+    (compiled,) = (c for _, c in compiled_statements._cache.values())
+    assert compiled.variables == {"n"}
+
+
+async def test_a_filter_that_escapes_its_value_is_kept_per_value_or_form(
+    make_gateway: Any, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    """LIKE patterns escape ``%`` and ``_``: a statement binding the raw value would let
+    ``s_`` match every two-letter name."""
+    await _arrange(sessionmaker, 30)
+    gateway = await make_gateway()
+    compiled_statements._cache.clear()
+    for op in ("iexact", "startswith", "icontains"):
+        query = f"query ($n: String!) {{ sessions(where: {{name: {{{op}: $n}}}}) {{ name }} }}"
+        for value in (str(uuid.uuid4()), "12", "S1", "s_", "s%", "s1"):
+            await assert_same_both_ways(gateway, query, {"n": value}, {})
+        assert _names(await gateway.data(query, {"n": "s_"})) == []
+    # Used twice, as a parameter and as a pattern: kept for its value.
+    both = (
+        "query ($n: String!) "
+        "{ sessions(where: {or: [{name: {eq: $n}}, {name: {startswith: $n}}]}) { name } }"
+    )
+    for value in ("s1", "s_", "s2"):
+        await assert_same_both_ways(gateway, both, {"n": value}, {})
+    assert _names(await gateway.data(both, {"n": "s2"})) == ["s2", *(f"s2{i}" for i in range(10))]
+
+
+async def test_a_bound_filter_value_skips_graphql_for_every_value(
+    make_gateway: Any, sessionmaker: async_sessionmaker[AsyncSession], monkeypatch: Any
+) -> None:
+    await _arrange(sessionmaker, 30)
+    gateway = await make_gateway()
+    executed = _executions(gateway, monkeypatch)
+    query = (
+        "query ($n: String!, $p: UUID) { sessions(where: {name: {eq: $n}}) { name } "
+        "p: sessions(where: {project: {id: {eq: $p}}}, limit: 2) { name } }"
+    )
+    project = (await gateway.data("{ projects(limit: 1) { id } }"))["projects"][0]["id"]
+    client = _app_client(gateway)
+    async with client:
+        for name in ("s1", "s2", "s3"):
+            variables = {"n": name, "p": project}
+            response = await client.post("/graphql", json={"query": query, "variables": variables})
+            assert response.json().get("data"), response.text
+            assert [s["name"] for s in response.json()["data"]["sessions"]] == [name]
+        assert executed.count(query) == 1  # then the statements alone, for any name
+    for name in ("s1", "s4"):
+        await assert_same_both_ways(gateway, query, {"n": name, "p": project}, {})
+    await assert_same_both_ways(gateway, query, {"n": "s1", "p": "not-a-uuid"}, {})
+
+
+async def test_a_cached_operation_skips_parsing_validation_and_execution(
+    make_gateway: Any, sessionmaker: async_sessionmaker[AsyncSession], monkeypatch: Any
+) -> None:
+    await _arrange(sessionmaker, 30)
+    gateway = await make_gateway()
+    sessions = (await gateway.data("{ sessions(limit: 5) { id name } }"))["sessions"]
+    executed = _executions(gateway, monkeypatch)
+    client = _app_client(gateway)
 
     async def lookup(query: str, session: dict[str, Any]) -> Any:
         response = await client.post("/graphql", json={"query": query, "variables": session})
@@ -224,9 +319,18 @@ async def test_a_cached_operation_refuses_bad_variables_as_the_normal_path_does(
     (session,) = (await gateway.data("{ sessions(limit: 1) { id } }"))["sessions"]
     page = "query ($n: Int) { sessions(limit: $n) { id } }"
     for query, good, bad in [
-        (LOOKUP, {"id": session["id"]}, [
-            {"id": 5}, {"id": None}, {}, {"id": "not-a-uuid"}, {"id": ["x"]}, {"id": {"a": 1}},
-        ]),
+        (
+            LOOKUP,
+            {"id": session["id"]},
+            [
+                {"id": 5},
+                {"id": None},
+                {},
+                {"id": "not-a-uuid"},
+                {"id": ["x"]},
+                {"id": {"a": 1}},
+            ],
+        ),
         (page, {"n": 3}, [{"n": 51}, {"n": -1}, {"n": "3"}, {"n": 2**40}, {"n": 2**70}]),
     ]:
         await gateway.data(query, good)  # cached now
@@ -276,13 +380,15 @@ async def test_a_cached_operation_is_answered_as_the_view_answers_it(
     gateway = await make_gateway()
     (session,) = (await gateway.data("{ sessions(limit: 1) { id } }"))["sessions"]
     named = "query Lookup($id: ID!) { session(id: $id) { id name } }"
-    client = httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=gateway.app), base_url="http://testserver"
-    )
+    client = _app_client(gateway)
     answers = []
     async with client:
-        for accept in ("application/graphql-response+json", "application/graphql-response+json",
-                       "application/json", "*/*"):
+        for accept in (
+            "application/graphql-response+json",
+            "application/graphql-response+json",
+            "application/json",
+            "*/*",
+        ):
             with caplog.at_level(logging.INFO, logger="neurogate.requests"):
                 caplog.clear()
                 response = await client.post(
