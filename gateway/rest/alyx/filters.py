@@ -26,6 +26,7 @@ from gateway.rest.alyx.query import (
     each_of,
     equals,
     equals_any_case,
+    key_or_name,
     qc_choice,
     unrecorded,
 )
@@ -68,8 +69,8 @@ SUBJECT_FILTERS = Listing(
         Param("name", unrecorded(), NOT_RECORDED),
         Param("lab", equals("lab_name"), "The lab's name."),
         Param("sex", equals("sex"), "M, F or U."),
-        Param("species", equals("species_name"), "The species' name."),
-        Param("strain", equals("strain_name"), "The strain's name."),
+        Param("species", key_or_name("species_id", "species_name"), "The species' UUID or name."),
+        Param("strain", key_or_name("strain_id", "strain_name"), "The strain's UUID or name."),
         Param("line", equals("genetic_line"), "The genetic line."),
         Param("genotype", equals("genotype"), "An allele of its genotype."),
         Param("description", equals("description"), "Its description, exactly."),

@@ -13,6 +13,7 @@ framework's ``LimitOffsetPagination`` as Alyx configures it (:func:`alyx_window`
 from __future__ import annotations
 
 import ast
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -74,6 +75,19 @@ def _items(raw: str) -> list[str]:
 def equals(column: str) -> Parse:
     def parse(entity: Entity, param: str, raw: str) -> Condition:
         return Filter(column, "eq", typed(entity, column, param, raw))
+
+    return parse
+
+
+def key_or_name(key: str, name: str) -> Parse:
+    """A related record, as real Alyx's filtersets take it, by its UUID; or, as scripts
+    written for neurogate's earlier shim send it, by its name."""
+
+    def parse(entity: Entity, param: str, raw: str) -> Condition:
+        try:
+            return Filter(key, "eq", uuid.UUID(raw.strip()))
+        except ValueError:
+            return Filter(name, "eq", raw)
 
     return parse
 

@@ -5,6 +5,7 @@ reads it (capped at 1,000; zero or nonsense gives the default page)."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import pytest
@@ -119,3 +120,12 @@ async def test_subject_filters_of_alyxs_filterset(
     call: Caller, query: str, expected: list[str]
 ) -> None:
     assert await _names(call, f"/subjects?{query}") == expected
+
+
+async def test_species_and_strain_are_taken_by_uuid_as_alyx_takes_them_or_by_name(
+    call: Caller, lab: Lab
+) -> None:
+    for param, key, name in [("species", "mouse", "Mouse"), ("strain", "c57", "C57BL/6J")]:
+        assert await _names(call, f"/subjects?{param}={lab.ids[key]}") == ["EJ001"]
+        assert await _names(call, f"/subjects?{param}={name}") == ["EJ001"]
+        assert await _names(call, f"/subjects?{param}={uuid.uuid4()}") == []
