@@ -9,9 +9,9 @@ meanwhile) and memory stays bounded whatever the file size. Every child runs at 
 priority: the connections' child feeds the ``COPY``, the import's critical path, and at a lower
 one (``nice 5``) the other work of a shared machine starves it while the server waits (ten
 alternating 3-million-row imports at load average 1 to 4: median 22.3 s instead of 25.0 s).
-(A plain subprocess rather than
-``multiprocessing``: spawning through ``multiprocessing`` re-imports the caller's main module,
-and forking would copy the parent's database connections and event loop.)
+(A plain subprocess rather than ``multiprocessing``: spawning through ``multiprocessing``
+re-imports the caller's main module, and forking would copy the parent's database connections
+and event loop.)
 """
 
 from __future__ import annotations
