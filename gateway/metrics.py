@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, multiprocess, values
 from prometheus_client.exposition import choose_encoder
@@ -87,6 +88,26 @@ class Metrics:
             registry=registry,
         )
         self._operation_names: set[str] = set()
+        # The labelled series of each (surface, route, method, status): looked up once, as
+        # finding a child by its labels costs more than counting into it.
+        self._request_series: dict[tuple[str, str, str, int], tuple[Any, Any, Any]] = {}
+
+    def count_request(
+        self, surface: str, route: str, method: str, status: int, seconds: float, statements: int
+    ) -> None:
+        """One answered request: its count, duration and SQL statements."""
+        key = (surface, route, method, status)
+        series = self._request_series.get(key)
+        if series is None:
+            series = self._request_series[key] = (
+                self.requests.labels(surface, route, method, str(status)),
+                self.request_seconds.labels(surface, route),
+                self.statements.labels(surface),
+            )
+        counted, duration, ran = series
+        counted.inc()
+        duration.observe(seconds)
+        ran.observe(statements)
 
     def count_operation(self, kind: str, name: str | None) -> None:
         name = name or ANONYMOUS_OPERATION

@@ -4,6 +4,7 @@ middleware turns any credential into one principal) and rate limits."""
 
 from __future__ import annotations
 
+import functools
 import logging
 import string
 import time
@@ -179,14 +180,18 @@ def surface_of(route: BaseRoute | None) -> str:
     ``graphql``, ``pages``, or ``gateway`` for what belongs to none (health, metrics, files)."""
     if route is None:
         return UNROUTED
-    module = type(route).__module__.split(".")
+    graphql = isinstance(route, FamilyRoute) and route.errors is ErrorFormat.GRAPHQL
+    return _surface(type(route).__module__, graphql)
+
+
+@functools.cache  # a handful of route modules, read once each
+def _surface(module_name: str, graphql: bool) -> str:
+    module = module_name.split(".")
     if module[:2] == ["gateway", "rest"] and len(module) > 2:
         return module[2]
     if module[:2] == ["gateway", "pages"]:
         return "pages"
-    if isinstance(route, FamilyRoute) and route.errors is ErrorFormat.GRAPHQL:
-        return "graphql"
-    return "gateway"
+    return "graphql" if graphql else "gateway"
 
 
 def route_of(scope: Scope) -> BaseRoute | None:
@@ -248,9 +253,10 @@ class RequestLogMiddleware:
         route = route_of(scope)
         surface, template = surface_of(route), getattr(route, "path", UNROUTED)
         method = scope["method"]
-        metrics.requests.labels(surface, template, method, str(status)).inc()
-        metrics.request_seconds.labels(surface, template).observe(elapsed)
-        metrics.statements.labels(surface).observe(facts.statements)
+        metrics.count_request(surface, template, method, status, elapsed, facts.statements)
+        level = logging.ERROR if failed or status >= 500 else logging.INFO
+        if not log.isEnabledFor(level):
+            return
         principal = scope.get("state", {}).get("principal", ANONYMOUS)
         line = (method, scope["path"], status, elapsed * 1000, request_id)
         extra = {
@@ -266,7 +272,6 @@ class RequestLogMiddleware:
             "operations": [f"{kind} {name or ''}".strip() for kind, name in facts.operations],
         }
         if not failed:
-            level = logging.ERROR if status >= 500 else logging.INFO
             log.log(level, "%s %s %d %.0fms [%s]", *line, extra=extra)
             return
         first, *others = failed
@@ -316,13 +321,15 @@ class BodySizeLimitMiddleware:
         if content_type == UPLOAD_CONTENT_TYPE:
             await self.app(scope, receive, send)
             return
-        too_large = PayloadTooLarge(
-            f"The request body is larger than the limit of {self.max_bytes} bytes."
-        )
         declared = headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(scope, receive, send, too_large)
+        if declared.isdigit():
+            # The server reads a body of a declared length and no more: only that is checked.
+            if int(declared) > self.max_bytes:
+                await self._refuse(scope, receive, send, self._too_large())
+                return
+            await self.app(scope, receive, send)
             return
+        too_large = self._too_large()
         received = 0
         started = False
 
@@ -346,6 +353,11 @@ class BodySizeLimitMiddleware:
             if started:
                 raise
             await self._refuse(scope, receive, send, error)
+
+    def _too_large(self) -> PayloadTooLarge:
+        return PayloadTooLarge(
+            f"The request body is larger than the limit of {self.max_bytes} bytes."
+        )
 
     @staticmethod
     async def _refuse(scope: Scope, receive: Receive, send: Send, error: PayloadTooLarge) -> None:
