@@ -88,6 +88,7 @@ class Metrics:
             registry=registry,
         )
         self._operation_names: set[str] = set()
+        self._operation_series: dict[tuple[str, str], Any] = {}
         # The labelled series of each (surface, route, method, status): looked up once, as
         # finding a child by its labels costs more than counting into it.
         self._request_series: dict[tuple[str, str, str, int], tuple[Any, Any, Any]] = {}
@@ -111,12 +112,17 @@ class Metrics:
 
     def count_operation(self, kind: str, name: str | None) -> None:
         name = name or ANONYMOUS_OPERATION
-        if name not in self._operation_names:
-            if len(self._operation_names) >= MAX_OPERATION_NAMES:
-                name = OTHER_OPERATION
-            else:
-                self._operation_names.add(name)
-        self.graphql_operations.labels(kind, name).inc()
+        series = self._operation_series.get((kind, name))
+        if series is None:
+            if name not in self._operation_names:
+                if len(self._operation_names) >= MAX_OPERATION_NAMES:
+                    name = OTHER_OPERATION
+                else:
+                    self._operation_names.add(name)
+            series = self.graphql_operations.labels(kind, name)
+            if name != OTHER_OPERATION:
+                self._operation_series[(kind, name)] = series
+        series.inc()
 
     def exposition(self, accept: str) -> tuple[bytes, str]:
         """Every metric, added up over all workers, and its media type: the format the

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import functools
 import logging
+import secrets
 import string
 import time
-import uuid
 
 from starlette.datastructures import Headers
 from starlette.responses import Response
@@ -172,7 +172,7 @@ def request_id_of(headers: Headers) -> str:
     given = headers.get(REQUEST_ID, "")
     if 0 < len(given) <= MAX_REQUEST_ID and set(given) <= _REQUEST_ID_CHARS:
         return given
-    return uuid.uuid4().hex
+    return secrets.token_hex(16)
 
 
 def surface_of(route: BaseRoute | None) -> str:
