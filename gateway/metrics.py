@@ -88,9 +88,10 @@ class Metrics:
             registry=registry,
         )
         self._operation_names: set[str] = set()
+        # Labelled series looked up once each, as finding a child by its labels costs more
+        # than counting into it: per (type, name) of operation, per (surface, route, method,
+        # status) of request.
         self._operation_series: dict[tuple[str, str], Any] = {}
-        # The labelled series of each (surface, route, method, status): looked up once, as
-        # finding a child by its labels costs more than counting into it.
         self._request_series: dict[tuple[str, str, str, int], tuple[Any, Any, Any]] = {}
 
     def count_request(

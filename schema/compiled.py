@@ -10,12 +10,13 @@ whose arguments the normal path would refuse, runs the normal way: a document ma
 
 Compiled statements are kept per (selection, variable shapes, principal class, page size,
 dialect) in a bounded LRU. The caller's user id is a bind parameter of the statement, and so
-is every ``ID`` or ``String`` variable the statement holds only as a parameter (a lookup's key,
-a filter's value): one statement serves every value of it. Which variables those are is found
-by compiling with stand-in values (:func:`resolvers.compiled.bind_probes`); such a variable is
-part of the key by its form only (a UUID, an integer, other text: a statement made for one
-form may parse or escape another differently). Every other variable is part of the key by its
-value, as it may change the statement itself (a page size, a filter's structure, a directive).
+is every ``ID``, ``String`` or ``UUID`` variable the statement holds only as a parameter (a
+lookup's key, a filter's value): one statement serves every value of it. Which variables those
+are is found by compiling with stand-in values (:func:`resolvers.compiled.bind_probes`); such a
+variable is part of the key by its form only (a UUID, an integer, other text: a statement made
+for one form may parse or escape another differently). Every other variable is part of the key
+by its value, as it may change the statement itself (a page size, a filter's structure, a
+directive).
 """
 
 from __future__ import annotations
@@ -72,7 +73,7 @@ _BINDABLE_TYPES = frozenset({"ID", "String", "UUID"})
 Bindable = str | uuid.UUID
 _CACHE_SIZE = 512
 _cache: OrderedDict[tuple[Any, ...], tuple[Any, Compiled]] = OrderedDict()
-# Which of a selection's string variables its statement binds, per (selection, shape).
+# Which of a selection's bindable variables its statement binds, per (selection, shape).
 _bindings: OrderedDict[tuple[Any, ...], frozenset[str]] = OrderedDict()
 
 
@@ -136,8 +137,7 @@ def probe_of(form: str) -> tuple[str, str]:
 def variable_shape(variables: dict[str, Any], bound: frozenset[str]) -> bytes | None:
     """The variables as a cache key: the ``bound`` ones by their form (:func:`value_form`),
     the others by value; None when a bound one is not a string or UUID (then no statement
-    binds it),
-    or when the others cannot be written as JSON."""
+    binds it), or when the others cannot be written as JSON."""
     if any(not isinstance(variables.get(name), Bindable) for name in bound):
         return None
     shape = {
