@@ -30,7 +30,6 @@ class PostgresBulk:
         self.m: int | None = None
         self._owned = False  # whether discard() removes the materialization
         self._transaction: asyncpg.transaction.Transaction | None = None
-        self._first_connection_id = 0
         self._partition: str | None = None  # the partition of partnership derive() made
 
     @classmethod
@@ -158,11 +157,10 @@ class PostgresBulk:
         await self._copy(sql.STAGED_CELL_STATS, rows, list(sql.CELL_STATS_LOAD_COLUMNS))
 
     async def load_connections(self, blocks: Iterator[Block]) -> None:
-        conn, m = self.conn, self.materialization
-        last = await conn.fetchval("SELECT COALESCE(MAX(id), 0) FROM connection")
-        self._first_connection_id = last + 1
+        m = self.materialization
         rows = chain.from_iterable(
-            zip(repeat(m, len(block)), *block.columns, strict=True) for block in blocks
+            zip(ids, repeat(m, len(ids)), *rest, strict=True)
+            for ids, *rest in (block.columns for block in blocks)
         )
         await self._copy("connection", rows, list(sql.CONNECTION_COLUMNS))
 
@@ -173,7 +171,7 @@ class PostgresBulk:
         written once."""
         conn, m = self.conn, self.materialization
         partition = partnership_partition(m)
-        created, constrained = sql.create_pairs_table(m, self._first_connection_id, partition)
+        created, constrained = sql.create_pairs_table(m, partition)
         status = await conn.execute(created)
         partnerships = int(status.rsplit(" ", 1)[1])  # "SELECT <rows>"
         await conn.execute(constrained)

@@ -48,7 +48,6 @@ class SqliteBulk:
         self.m: int | None = None
         self._owned = False  # whether discard() removes the materialization
         self._staged: list[str] = []  # properties waiting in property_load for publish()
-        self._first_connection_id = 0
         for pragma in (
             "journal_mode=WAL",
             "synchronous=OFF",
@@ -173,11 +172,9 @@ class SqliteBulk:
         self._insert(blocks, head, values, tail)
 
     async def load_connections(self, blocks: Iterator[Block]) -> None:
-        conn, m = self.conn, self.materialization
-        (last,) = conn.execute("SELECT COALESCE(MAX(id), 0) FROM connection").fetchone()
-        self._first_connection_id = last + 1
         columns = ", ".join(sql.CONNECTION_COLUMNS)
-        self._insert(blocks, f"INSERT INTO connection ({columns})", f"({m}, ?, ?, ?, ?, ?)")
+        values = f"(?, {self.materialization}, ?, ?, ?, ?, ?)"
+        self._insert(blocks, f"INSERT INTO connection ({columns})", values)
 
     async def derive(self) -> tuple[int, int]:
         conn, m = self.conn, self.materialization
@@ -192,9 +189,7 @@ class SqliteBulk:
             if rebuild:
                 for index in indexes:
                     conn.execute(f"DROP INDEX IF EXISTS {index.name}")
-            partnerships = conn.execute(
-                sql.insert_partnerships(m, self._first_connection_id)
-            ).rowcount
+            partnerships = conn.execute(sql.insert_partnerships(m)).rowcount
             if rebuild:
                 dialect = sqlite_dialect.dialect()
                 for index in indexes:

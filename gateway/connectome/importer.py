@@ -22,11 +22,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Protocol, TypeVar
 
+from gateway.connectome import statements as sql
 from gateway.connectome.files import (
     CELL_STATS,
     CONNECTIONS,
@@ -88,7 +89,10 @@ class Bulk(Protocol):
 
     async def load_cell_stats(self, blocks: Iterator[Block]) -> None: ...
 
-    async def load_connections(self, blocks: Iterator[Block]) -> None: ...
+    async def load_connections(self, blocks: Iterator[Block]) -> None:
+        """Blocks of :data:`sql.CONNECTION_COLUMNS` but the materialization's (which is
+        this writer's own)."""
+        ...
 
     async def attach(self, dataset: str) -> tuple[int, int]:
         """Write into the current (published) materialization of ``dataset``."""
@@ -151,6 +155,18 @@ def _unique_ids(blocks: Iterator[Block]) -> Iterator[Block]:
         yield block
 
 
+def _numbered(materialization_id: int, blocks: Iterator[Block]) -> Iterator[Block]:
+    """Connection blocks with their ids as a first column (:func:`sql.connection_ids`)."""
+    ids = sql.connection_ids(materialization_id)
+    start = ids.start
+    for block in blocks:
+        end = start + len(block)
+        if end > ids.stop:
+            raise block.error(ids.stop - start, f"more than {len(ids):,} connection rows")
+        yield replace(block, columns=(range(start, end), *block.columns))
+        start = end
+
+
 async def import_connectome(
     database_url: str,
     target: Target,
@@ -192,7 +208,10 @@ async def import_connectome(
                     _unique_ids(_tracked("cell_stats", stat_rows, progress, stat_blocks))
                 )
             await bulk.load_connections(
-                _tracked("connections", connection_rows, progress, connection_blocks)
+                _numbered(
+                    materialization_id,
+                    _tracked("connections", connection_rows, progress, connection_blocks),
+                )
             )
             progress.phase("partners and aggregates", 0)
             segments, partnerships = await bulk.derive()

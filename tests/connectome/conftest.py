@@ -12,9 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.connectome.importer import Imported, Target, import_connectome
 from gateway.connectome.synthetic import PROPERTY_FILES, file_names, generate
+from gateway.db.models import Connection, table
 
 NEURONS, CONNECTIONS = 200, 5_000
 DATASET = "fruitfly_fafb_flywire"
@@ -45,6 +48,18 @@ def expected_table(path: Path) -> dict[int, dict[str, Any]]:
                 values[name] = float(text)
         found[values.pop("root_id")] = values
     return found
+
+
+async def connection_rows(engine: AsyncEngine, materialization_id: int) -> list[tuple[int, ...]]:
+    """A materialization's connections as (id, pre, post, neuropil, synapses), in id order."""
+    c = table(Connection).c
+    stmt = (
+        select(c.id, c.pre_id, c.post_id, c.neuropil, c.syn_count)
+        .where(c.materialization_id == materialization_id)
+        .order_by(c.id)
+    )
+    async with engine.connect() as conn:
+        return [tuple(row) for row in (await conn.execute(stmt)).all()]
 
 
 @dataclass

@@ -66,9 +66,7 @@ async def private(
 async def _project_of(sessionmaker: async_sessionmaker[AsyncSession]) -> Any:
     async with sessionmaker() as session:
         datasets = table(ConnectomeDataset)
-        return await session.scalar(
-            select(datasets.c.project_id).where(datasets.c.name == DATASET)
-        )
+        return await session.scalar(select(datasets.c.project_id).where(datasets.c.name == DATASET))
 
 
 async def _post(gateway: Gateway, segments: list[Any], url: str = URL, **headers: str) -> Any:
@@ -86,9 +84,7 @@ async def test_a_private_dataset_answers_its_members_only(
     member = await _post(gateway, [hub], URL + "&version=1", **bearer(private["member"]))
 
     assert anonymous.status_code == 401
-    assert anonymous.json() == {
-        "detail": f"Dataset '{DATASET}' is private: send an access token."
-    }
+    assert anonymous.json() == {"detail": f"Dataset '{DATASET}' is private: send an access token."}
     assert forged.status_code == 401 and set(forged.json()) == {"detail"}
     assert stranger.status_code == 404 and set(stranger.json()) == {"detail"}
     assert member.status_code == 200, member.text

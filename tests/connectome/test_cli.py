@@ -105,7 +105,6 @@ def test_generating_reports_progress_as_rows_are_drawn_and_written(tmp_path: Pat
     assert len(reports) > 4  # step by step (rows are drawn and written in batches)
 
 
-
 def test_first_ids_take_the_place_of_the_first_drawn_ones(tmp_path: Path) -> None:
     def ids(out: Path, first: tuple[int, ...]) -> list[str]:
         generate(out, neurons=20, connections=100, seed=5, gzipped=False, first_ids=first)
@@ -117,12 +116,17 @@ def test_first_ids_take_the_place_of_the_first_drawn_ones(tmp_path: Path) -> Non
     with pytest.raises(ValueError, match="distinct"):
         generate(tmp_path / "bad", neurons=20, connections=100, first_ids=(1, 1))
 
+
 def test_a_failed_first_import_leaves_no_dataset_behind(database: str, tmp_path: Path) -> None:
     out = tmp_path / "set"
     runner = CliRunner()
-    assert runner.invoke(
-        main, ["generate-connectome", "--neurons", "50", "--connections", "500", "--out", str(out)]
-    ).exit_code == 0
+    assert (
+        runner.invoke(
+            main,
+            ["generate-connectome", "--neurons", "50", "--connections", "500", "--out", str(out)],
+        ).exit_code
+        == 0
+    )
     lines = gzip.decompress((out / "connections.csv.gz").read_bytes()).decode().splitlines()
     lines[20] = "720575940600000001,720575940600000002,AL_L,12"  # one field short
     (tmp_path / "bad.csv").write_text("\n".join(lines) + "\n")
@@ -164,9 +168,13 @@ def test_positions_with_the_import_then_property_tables_with_progress(
 ) -> None:
     runner = CliRunner()
     out = tmp_path / "set"
-    assert runner.invoke(
-        main, ["generate-connectome", "--neurons", "60", "--connections", "600", "--out", str(out)]
-    ).exit_code == 0
+    assert (
+        runner.invoke(
+            main,
+            ["generate-connectome", "--neurons", "60", "--connections", "600", "--out", str(out)],
+        ).exit_code
+        == 0
+    )
     imported = runner.invoke(
         main,
         ["import-connectome", "fly", "--neurons", str(out / "neurons.csv.gz"),

@@ -104,4 +104,3 @@ async def test_every_property_answers_for_demo_segments_from_the_files(
     soma = tables["soma"][README_SEGMENT_IDS[0]]
     assert len(soma["position"]) == 3 and soma["supervoxel_id"] > 2**53
     assert tables["nucleus"].get(no_nucleus) is None and tables["dcv"].get(no_dcv) is None
-

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from gateway.connectome.files import FormatError
+from gateway.connectome.statements import connection_ids
 from gateway.db.models import (
     Connection,
     ConnectomeDataset,
@@ -21,7 +22,14 @@ from gateway.db.models import (
 from gateway.settings import Settings
 from resolvers.connectome import resolve_materialization
 from resolvers.context import Context
-from tests.connectome.conftest import DATASET, ConnectomeFiles, Expected, iter_file, load
+from tests.connectome.conftest import (
+    DATASET,
+    ConnectomeFiles,
+    Expected,
+    connection_rows,
+    iter_file,
+    load,
+)
 
 _pairs, _segments, _connections = table(Partnership), table(Segment), table(Connection)
 _materializations = table(Materialization)
@@ -88,6 +96,27 @@ async def test_plain_and_gzipped_files_import_the_same_as_two_materializations(
     counts = await _rows_per_materialization(engine)
     assert (
         counts["segment"][first.materialization_id] == counts["segment"][second.materialization_id]
+    )
+
+
+async def test_each_materialization_numbers_its_connections_in_file_order(
+    database_url: str, engine: AsyncEngine, small_set: ConnectomeFiles
+) -> None:
+    first = await load(database_url, small_set)
+    second = await load(database_url, small_set)
+
+    in_file = [
+        (int(pre), int(post), neuropil, int(synapses))
+        for pre, post, neuropil, synapses, _nt in list(iter_file(small_set.connections))[1:]
+    ]
+    for done in (first, second):
+        rows = await connection_rows(engine, done.materialization_id)
+        ids = connection_ids(done.materialization_id)
+        assert [row[0] for row in rows] == list(ids[: len(in_file)])
+        assert [row[1:] for row in rows] == in_file
+    # The two ranges are apart: ids are unique across materializations.
+    assert connection_ids(first.materialization_id).stop <= (
+        connection_ids(second.materialization_id).start
     )
 
 

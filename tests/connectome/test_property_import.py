@@ -11,17 +11,24 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from gateway.connectome.files import FormatError
 from gateway.connectome.importer import Target, import_connectome, import_segment_properties
 from gateway.connectome.property_files import PropertyReader, checked_name, typed
+from gateway.connectome.statements import connection_ids
 from gateway.db.models import Materialization, SegmentProperty, table
 from gateway.errors import NotFound
 from gateway.settings import Settings
 from resolvers.connectome import PROPERTIES, segment_properties
 from resolvers.context import Context
-from tests.connectome.conftest import DATASET, ConnectomeFiles, Expected, expected_table
+from tests.connectome.conftest import (
+    DATASET,
+    ConnectomeFiles,
+    Expected,
+    connection_rows,
+    expected_table,
+)
 
 STAMP = datetime(2023, 9, 30, 5, 0)
 
@@ -127,6 +134,7 @@ async def test_a_root_id_twice_is_refused_by_line(
 async def test_a_new_materialization_copies_the_current_one_and_adds_the_property(
     ctx: Context,
     database_url: str,
+    engine: AsyncEngine,
     sessionmaker: async_sessionmaker[AsyncSession],
     small_set: ConnectomeFiles,
     expected: Expected,
@@ -155,6 +163,11 @@ async def test_a_new_materialization_copies_the_current_one_and_adds_the_propert
             assert newest.results[hub][name] == older.results[hub][name], name
     rows = await _property_rows(sessionmaker)
     assert rows[(newest.materialization.id, "dcv")] == 1
+    # The connections came along as the same rows, numbered in the new one's id range.
+    new, old = newest.materialization.id, older.materialization.id
+    shift = connection_ids(new).start - connection_ids(old).start
+    original = await connection_rows(engine, old)
+    assert await connection_rows(engine, new) == [(row[0] + shift, *row[1:]) for row in original]
 
 
 async def test_properties_need_a_published_materialization(
