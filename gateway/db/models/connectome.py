@@ -127,7 +127,9 @@ class Partnership(SQLModel, table=True):
 
     Ranking a segment's partners is one range scan of an index below with ``LIMIT``: they hold
     every column the ranking reads, already in its order (count descending, then id). On
-    SQLite the table is clustered on its key (no rowid), so the pairs cost no third B-tree.
+    SQLite the table is clustered on its key (no rowid), so the pairs cost no third B-tree; on
+    PostgreSQL the key has no index (migration 0022: the GROUP BY that writes the pairs makes
+    them unique, and nothing reads by the key).
     No transmitter column: a pair's transmitter is its presynaptic segment's (``Segment``), and
     carrying one through the import's 3-million-row GROUP BY costs about a fifth of it.
     """
