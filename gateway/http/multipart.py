@@ -9,8 +9,9 @@ few buffers of its own (2 MiB each) and stops taking more until its thread has w
 The part boundaries are found by python-multipart, which looks for them with ``bytes.find``
 over each whole network chunk, not byte by byte. Inside a file, though, a network chunk that
 holds no delimiter goes straight to the storage writer, the parser skipped: glibc's ``memmem``
-tells, and on binary data it runs about twice as fast as ``bytes.find`` with a delimiter for
-needle (0.09 s of CPU per GiB uploaded instead of 0.17, ``perf`` on ``bench/uploads.py``).
+tells, about twice as fast as ``bytes.find`` on binary data (``perf`` on ``bench/uploads.py``'s
+1 GiB upload counts 0.09-0.10 s of CPU in ``memmem`` where the parser's ``bytes.find`` took
+0.16-0.18 s).
 
 :func:`read_graphql_multipart` reads a request of the GraphQL multipart request spec
 (https://github.com/jaydenseric/graphql-multipart-request-spec): ``operations`` (JSON), then
