@@ -4,7 +4,7 @@ straight into the storage directory's temporary files, hashed on the way.
 Starlette's own form parser would first spool every file into an anonymous temporary file,
 which the storage would then read and write once more; here each byte is written once.
 Memory stays flat whatever the file size: the storage writer copies the network chunks into a
-few buffers of its own (2 MiB each) and stops taking more until its thread has written one.
+few buffers of its own (4 MiB each) and stops taking more until its thread has written one.
 
 The part boundaries are found by python-multipart, which looks for them with ``bytes.find``
 over each whole network chunk, not byte by byte. Inside a file, though, a network chunk that
