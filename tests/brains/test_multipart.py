@@ -108,6 +108,42 @@ async def test_a_body_sent_one_byte_per_chunk_is_read_exactly(
     assert response.json()["data"]["uploadFile"]["sha256"] == hashlib.sha256(content).hexdigest()
 
 
+# Each a chunk's end: the chunk may go to the file unparsed only if it holds no delimiter and
+# ends in no start of one.
+CHUNK_ENDINGS = (
+    DELIMITER[:1],
+    DELIMITER[:2],
+    DELIMITER[:-1],
+    DELIMITER + b"X",  # a whole delimiter, but neither CRLF nor "--" after it: file data
+    b"\r\n-",
+    b"",
+)
+
+
+async def test_a_file_in_many_chunks_ending_in_delimiter_starts_is_read_exactly(
+    gateway: Gateway, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    who = await people(gateway, sessionmaker)
+    pieces = [os.urandom(size) + end for size in (1, 100, 5000) for end in CHUNK_ENDINGS] * 3
+    pieces += [b"x" * 100, b"y" * 100]  # clean ends: the last chunk starts outside any delimiter
+    content = b"".join(pieces)
+    body = _upload_body(content)
+    start = body.index(content)
+    cuts = list(itertools.accumulate((len(piece) for piece in pieces), initial=start))
+    expected = {"size": str(len(content)), "sha256": hashlib.sha256(content).hexdigest()}
+
+    # The chunk with the file's last bytes ends anywhere in the closing delimiter, or after it.
+    for last in (0, 1, 2, 5, len(DELIMITER) - 1, len(DELIMITER), len(DELIMITER) + 2):
+        response = await gateway.client.post(
+            "/graphql",
+            content=_in_chunks(body, [*cuts[:-1], cuts[-1] + last]),
+            headers={**HEADERS, **bearer(who.alice)},
+        )
+        assert response.status_code == 200, (last, response.text)
+        result = response.json()["data"]["uploadFile"]
+        assert {"size": result["size"], "sha256": result["sha256"]} == expected, last
+
+
 async def _refused(
     gateway: Gateway, token: str, body: bytes, cuts: Sequence[int] = ()
 ) -> tuple[int, dict[str, object]]:

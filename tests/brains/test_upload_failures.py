@@ -167,7 +167,7 @@ async def test_an_upload_whose_socket_closes_mid_stream_leaves_nothing_behind(
     with serve(create_app(settings)) as base_url:
         port = int(base_url.rsplit(":", 1)[1])
         with socket.create_connection(("127.0.0.1", port)) as sock:
-            sock.sendall(request_head + body[: 3 * MiB])
+            sock.sendall(request_head + body[: CHUNK_BYTES + MiB])  # a full buffer, and more
             # The server is mid-upload: a temporary file is growing in the storage directory.
             await eventually(
                 lambda: any(p.stat().st_size > 0 for p in temporaries(settings.storage_dir))
