@@ -1,12 +1,22 @@
 """Bulk writing to PostgreSQL through asyncpg's binary ``COPY``.
 
-Everything after the materialization row is one transaction: an error rolls it back whole
-(PostgreSQL's MVCC lets the running gateway read and write meanwhile), and only the
-materialization row, committed first to reserve its version, is left to delete.
+An import commits three times. First the materialization row (invisible: not ``valid``), which
+reserves its version, with an empty table ``connection_m<id>`` for its connections. Then the
+load: the files' rows (connections into that table, the segments' into temporary staging
+tables) and the partner pairs, into a table ``partnership_m<id>``. Neither table is attached
+to its parent yet, so no reader sees their rows. Then, while two more connections build their
+indexes (the pairs' two ranking indexes, the connections' key), the last transaction writes
+the segment rows and the property files and publishes: it waits for the index builds,
+attaches both tables as partitions and marks the materialization valid. The index builds and
+the segment rows have serial phases that leave a core idle when run one after another.
+
+A failure removes what the import wrote: the open transactions roll back, the committed
+tables are dropped and the materialization's rows deleted.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from itertools import chain, repeat
 from typing import Any
@@ -20,22 +30,38 @@ from gateway.connectome.files import Block
 from gateway.connectome.importer import Target
 from gateway.connectome.property_files import PropertyBlock
 from gateway.db.models._base import utcnow
-from gateway.db.models.connectome import partnership_partition
+from gateway.db.models.connectome import connection_partition, partnership_partition
 from gateway.errors import Conflict, NotFound
 
 
+async def _heavy_settings(conn: asyncpg.Connection) -> None:
+    """For the transaction of a connection that sorts or writes millions of rows."""
+    # Sorts for the GROUP BY and the index builds stay in memory.
+    await conn.execute("SET LOCAL work_mem = '256MB'")
+    await conn.execute("SET LOCAL maintenance_work_mem = '512MB'")
+    await conn.execute("SET LOCAL synchronous_commit = OFF")
+    # The statements run once each over millions of rows: compiling them costs more
+    # than it saves (measured).
+    await conn.execute("SET LOCAL jit = off")
+
+
 class PostgresBulk:
-    def __init__(self, conn: asyncpg.Connection) -> None:
+    def __init__(self, conn: asyncpg.Connection, dsn: str) -> None:
         self.conn = conn
+        self._dsn = dsn
         self.m: int | None = None
         self._owned = False  # whether discard() removes the materialization
         self._transaction: asyncpg.transaction.Transaction | None = None
+        self._connections: str | None = None  # the standalone table of the connections
         self._partition: str | None = None  # the partition of partnership derive() made
+        self._tables: list[str] = []  # the standalone tables made (committed or not)
+        self._builds: list[asyncio.Task[None]] = []  # index builds on their own connections
 
     @classmethod
     async def connect(cls, database_url: str) -> PostgresBulk:
         dsn = make_url(database_url).set(drivername="postgresql")
-        return cls(await asyncpg.connect(dsn.render_as_string(hide_password=False)))
+        rendered = dsn.render_as_string(hide_password=False)
+        return cls(await asyncpg.connect(rendered), rendered)
 
     @property
     def materialization(self) -> int:
@@ -43,6 +69,12 @@ class PostgresBulk:
         return self.m
 
     async def create_materialization(self, target: Target) -> tuple[int, int]:
+        return await self._create(target, connections_table=True)
+
+    async def _create(self, target: Target, *, connections_table: bool) -> tuple[int, int]:
+        """The materialization row and, given ``connections_table``, the empty table for its
+        connections, whose foreign key locks ``materialization`` against writes until the
+        commit: here, that is a moment (in the load, it would be the whole load)."""
         conn, now = self.conn, utcnow()
         async with conn.transaction():
             await conn.execute(
@@ -75,6 +107,10 @@ class PostgresBulk:
                 target.timestamp,
                 now,
             )
+            if connections_table:
+                self._connections = connection_partition(self.m)
+                self._tables.append(self._connections)
+                await conn.execute(sql.create_connection_table(self.m, self._connections))
         self._owned = True
         await self._begin()
         return self.materialization, version
@@ -82,13 +118,7 @@ class PostgresBulk:
     async def _begin(self) -> None:
         self._transaction = self.conn.transaction()
         await self._transaction.start()
-        # Sorts for the GROUP BY and the index builds stay in memory.
-        await self.conn.execute("SET LOCAL work_mem = '256MB'")
-        await self.conn.execute("SET LOCAL maintenance_work_mem = '512MB'")
-        await self.conn.execute("SET LOCAL synchronous_commit = OFF")
-        # The statements run once each over millions of rows: compiling them costs more
-        # than it saves (measured).
-        await self.conn.execute("SET LOCAL jit = off")
+        await _heavy_settings(self.conn)
         await self._skip_row_triggers()
 
     async def _skip_row_triggers(self) -> None:
@@ -117,7 +147,7 @@ class PostgresBulk:
 
     async def copy_materialization(self, target: Target) -> tuple[int, int]:
         source, _ = await self._current(target.dataset)
-        created = await self.create_materialization(target)
+        created = await self._create(target, connections_table=False)
         for statement in sql.copy_rows(source, self.materialization):
             await self.conn.execute(statement)
         return created
@@ -162,49 +192,87 @@ class PostgresBulk:
             zip(ids, repeat(m, len(ids)), *rest, strict=True)
             for ids, *rest in (block.columns for block in blocks)
         )
-        await self._copy("connection", rows, list(sql.CONNECTION_COLUMNS))
+        assert self._connections is not None
+        await self._copy(self._connections, rows, list(sql.CONNECTION_COLUMNS))
 
     async def derive(self) -> tuple[int, int]:
-        """The pairs go to a partition of their own, indexed after the load and attached by
-        :meth:`publish`: nothing here locks ``partnership`` itself, so another import (of
-        another dataset) and the gateway's reads go on meanwhile. Then every segment row,
-        written once."""
-        conn, m = self.conn, self.materialization
+        """The pairs go to a table of their own, like the connections; the load's transaction
+        commits with both unattached. Their indexes are built on connections of their own
+        while this one opens the last transaction and writes every segment row, once.
+        Nothing here locks ``partnership`` or ``connection`` themselves, so another import
+        (of another dataset) and the gateway's reads go on meanwhile."""
+        assert self._transaction is not None and self._connections is not None
+        conn, m, connections = self.conn, self.materialization, self._connections
         partition = partnership_partition(m)
-        created, constrained = sql.create_pairs_table(m, partition)
+        self._tables.append(partition)
+        created, constrained = sql.create_pairs_table(m, partition, connections)
         status = await conn.execute(created)
         partnerships = int(status.rsplit(" ", 1)[1])  # "SELECT <rows>"
         await conn.execute(constrained)
-        dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
-        for statement in sql.partition_indexes(partition, dialect):
-            await conn.execute(statement)
-        status = await conn.execute(sql.insert_segments_once(m, partition))
+        await self._transaction.commit()
+        self._transaction = None
         self._partition = partition
+        dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
+        indexes = sql.partition_indexes(partition, dialect)
+        self._builds = [
+            asyncio.create_task(
+                self._build([indexes.pop("ix_partnership_upstream")], analyze=partition)
+            ),
+            asyncio.create_task(self._build([*indexes.values(), *sql.connection_key(connections)])),
+        ]
+        await self._begin()
+        status = await conn.execute(sql.insert_segments_once(m, partition))
         return int(status.rsplit(" ", 1)[1]), partnerships  # "INSERT 0 <rows>"
+
+    async def _build(self, statements: list[str], analyze: str | None = None) -> None:
+        """``statements`` in a transaction of a connection of their own, then ``analyze``
+        (fresh statistics, so the planner sees the new rows at once, not after autovacuum)."""
+        conn = await asyncpg.connect(self._dsn)
+        try:
+            async with conn.transaction():
+                await _heavy_settings(conn)
+                for statement in statements:
+                    await conn.execute(statement)
+            if analyze is not None:
+                await conn.execute(f"ANALYZE {analyze}")
+        finally:
+            await conn.close()
 
     async def publish(self) -> None:
         assert self._transaction is not None
         conn, m = self.conn, self.materialization
-        if self._partition is not None:
-            # The one statement on the parent (a SHARE UPDATE EXCLUSIVE lock, which lets reads
-            # and other partitions' writes through), just before the commit that ends it.
-            await conn.execute(
-                f"ALTER TABLE partnership ATTACH PARTITION {self._partition} FOR VALUES IN ({m})"
-            )
+        await asyncio.gather(*self._builds)
+        # The one statement on each parent (a SHARE UPDATE EXCLUSIVE lock, which lets reads
+        # and other partitions' writes through), just before the commit that ends it. Each
+        # table carries the partition's CHECK, foreign key and indexes: attaching checks and
+        # builds nothing.
+        for parent, partition in (
+            ("partnership", self._partition),
+            ("connection", self._connections),
+        ):
+            if partition is not None:
+                await conn.execute(
+                    f"ALTER TABLE {parent} ATTACH PARTITION {partition} FOR VALUES IN ({m})"
+                )
         await conn.execute(sql.publish(m))
         await self._transaction.commit()
         self._transaction = None
-        # Fresh statistics, so the planner sees the new rows at once (not after autovacuum);
-        # outside the transaction, as two ANALYZEs of one table wait for each other.
-        analyzed = "segment" if self._partition is None else f"{self._partition}, segment"
-        await conn.execute(f"ANALYZE {analyzed}")
+        # Fresh statistics for the segments (the partnership partition has them from its
+        # build); outside the transaction, as two ANALYZEs of one table wait for each other.
+        await conn.execute("ANALYZE segment")
+        await conn.execute(sql.drop_segment_staging())
 
     async def discard(self) -> None:
+        for build in self._builds:
+            build.cancel()  # asyncpg asks the server to cancel the running statement
+        await asyncio.gather(*self._builds, return_exceptions=True)
         if self._transaction is not None:
             await self._transaction.rollback()
             self._transaction = None
         if self.m is not None and self._owned:
             async with self.conn.transaction():
+                for name in self._tables:
+                    await self.conn.execute(f"DROP TABLE IF EXISTS {name}")
                 for statement in sql.delete_rows(self.m):
                     await self.conn.execute(statement)
 

@@ -35,10 +35,8 @@ def connection_ids(materialization_id: int) -> range:
 
 
 def _connections_of(materialization_id: int) -> str:
-    """A materialization's connection rows. The id bound skips older materializations' rows
-    without an index on SQLite (a rowid range); an upper bound would add nothing but, on
-    PostgreSQL, the planner's guess of a narrow range (a serial index scan instead of a
-    parallel sequential one: 3.2 s instead of 2.8 s for 3M rows, measured)."""
+    """A materialization's connection rows (SQLite). The id bound skips older
+    materializations' rows without an index (a rowid range)."""
     return (
         f"FROM connection WHERE id >= {connection_ids(materialization_id).start} "
         f"AND materialization_id = {materialization_id}"
@@ -72,15 +70,16 @@ def upsert_cell_stats(materialization_id: int) -> tuple[str, str, str]:
     )
 
 
-def partition_indexes(partition: str, dialect: Dialect) -> list[str]:
-    """The DDL of ``partnership``'s indexes for one of its partitions (PostgreSQL): the
-    model's own, so attaching the partition adopts them instead of building them. (No key
-    index: see migration 0022.)"""
-    statements = []
+def partition_indexes(partition: str, dialect: Dialect) -> dict[str, str]:
+    """The DDL of ``partnership``'s indexes for one of its partitions (PostgreSQL), by the
+    model's index name: the model's own, so attaching the partition adopts them instead of
+    building them. (No key index: see migration 0022.)"""
+    statements = {}
     for index in table(Partnership).indexes:
+        assert index.name is not None
         ddl = create_index(index, dialect)
         named = f"{partition}_{index.name} ON {partition} "
-        statements.append(ddl.replace(f"{index.name} ON partnership ", named))
+        statements[index.name] = ddl.replace(f"{index.name} ON partnership ", named)
     return statements
 
 
@@ -119,7 +118,8 @@ def aggregate_segments(materialization_id: int) -> list[str]:
     ]
 
 
-# PostgreSQL's staging tables for the files' segment rows: temporary (no WAL, dropped at commit).
+# PostgreSQL's staging tables for the files' segment rows: temporary (no WAL), kept past the
+# commit of the load for the segment rows written after it, and dropped at the end.
 STAGED_NEURONS = "neuron_load"
 STAGED_CELL_STATS = "cell_stats_load"
 NEURON_LOAD_COLUMNS = (
@@ -135,21 +135,48 @@ def create_segment_staging() -> list[str]:
     """The temporary tables :func:`insert_segments_once` reads (PostgreSQL)."""
     floats = ", ".join(f"{name} FLOAT8" for name in NEURON_LOAD_COLUMNS[3:])
     return [
-        f"CREATE TEMP TABLE {STAGED_NEURONS} (id BIGINT, cell_group TEXT, nt_type TEXT, "
-        f"{floats}) ON COMMIT DROP",
+        f"CREATE TEMP TABLE {STAGED_NEURONS} (id BIGINT, cell_group TEXT, nt_type TEXT, {floats})",
         f"CREATE TEMP TABLE {STAGED_CELL_STATS} "
-        f"({' BIGINT, '.join(CELL_STATS_LOAD_COLUMNS)} BIGINT) ON COMMIT DROP",
+        f"({' BIGINT, '.join(CELL_STATS_LOAD_COLUMNS)} BIGINT)",
     ]
 
 
-def create_pairs_table(materialization_id: int, into: str) -> list[str]:
-    """:func:`insert_partnerships` into a new table ``into`` (PostgreSQL), as ``CREATE TABLE
-    AS``, which may run its GROUP BY on parallel workers (an ``INSERT ... SELECT`` may not);
-    then the NOT NULLs and the CHECK that ``ATTACH PARTITION`` wants (one scan for all)."""
+def drop_segment_staging() -> str:
+    return f"DROP TABLE IF EXISTS {STAGED_NEURONS}, {STAGED_CELL_STATS}"
+
+
+def create_connection_table(materialization_id: int, into: str) -> str:
+    """A table ``into`` for a materialization's connections, to attach to ``connection`` as
+    its partition (PostgreSQL): no key yet (:func:`connection_key`); the CHECK spares
+    ``ATTACH PARTITION`` a scan proving every row belongs, and the foreign key, the one the
+    parent's partitions share, a scan validating it (it is adopted, being valid on an empty
+    table)."""
+    m = materialization_id
+    return (
+        f"CREATE TABLE {into} (LIKE connection, CHECK (materialization_id = {m}), "
+        "FOREIGN KEY (materialization_id) REFERENCES materialization (id) ON DELETE CASCADE)"
+    )
+
+
+def connection_key(table: str) -> list[str]:
+    """The key of a connection partition, built after its load (PostgreSQL): a unique index
+    made the primary key, which ``ATTACH PARTITION`` adopts as its share of the parent's."""
+    return [
+        f"CREATE UNIQUE INDEX {table}_pkey ON {table} (id, materialization_id)",
+        f"ALTER TABLE {table} ADD CONSTRAINT {table}_pkey PRIMARY KEY USING INDEX {table}_pkey",
+    ]
+
+
+def create_pairs_table(materialization_id: int, into: str, connections: str) -> list[str]:
+    """:func:`insert_partnerships` into a new table ``into`` (PostgreSQL), from the table
+    ``connections`` holding the materialization's connections and nothing else, as ``CREATE
+    TABLE AS``, which may run its GROUP BY on parallel workers (an ``INSERT ... SELECT`` may
+    not); then the NOT NULLs and the CHECK that ``ATTACH PARTITION`` wants (one scan for
+    all)."""
     m = materialization_id
     return [
         f"CREATE TABLE {into} AS SELECT {m} AS materialization_id, pre_id, post_id, "
-        f"SUM(syn_count)::integer AS syn_count {_connections_of(m)} GROUP BY pre_id, post_id",
+        f"SUM(syn_count)::integer AS syn_count FROM {connections} GROUP BY pre_id, post_id",
         f"ALTER TABLE {into} ALTER materialization_id SET NOT NULL, "
         "ALTER pre_id SET NOT NULL, ALTER post_id SET NOT NULL, ALTER syn_count SET NOT NULL, "
         f"ADD CHECK (materialization_id = {m})",  # spares ATTACH a scan proving every row belongs

@@ -99,10 +99,21 @@ class SegmentProperty(SQLModel, table=True):
 
 
 class Connection(SQLModel, table=True):
-    """Synapses from ``pre_id`` to ``post_id`` in one neuropil, as of one materialization."""
+    """Synapses from ``pre_id`` to ``post_id`` in one neuropil, as of one materialization.
+
+    On PostgreSQL the table is partitioned as :class:`Partnership` is (migration 0023), and its
+    key is (id, materialization_id), as a partitioned table's must hold the partition key; the
+    model keeps ``id`` alone as the ORM's identity (Alembic compares no keys)."""
 
     __tablename__ = "connection"
-    __table_args__ = seen_by(Seen.WITH_PARENT, parent=_OF_MATERIALIZATION)
+    __table_args__ = (
+        {
+            # PostgreSQL: a partition per import (``connection_m<id>``, keyed after its load
+            # and then attached) and a default one for rows written any other way.
+            "postgresql_partition_by": "LIST (materialization_id)",
+            **seen_by(Seen.WITH_PARENT, parent=_OF_MATERIALIZATION),
+        },
+    )
 
     id: int | None = Field(default=None, sa_type=BIGINT_ID, primary_key=True)
     materialization_id: int = Field(foreign_key="materialization.id", ondelete="CASCADE")
@@ -113,12 +124,18 @@ class Connection(SQLModel, table=True):
     nt_type: str = Field(default="", max_length=16)
 
 
-# The partitions of ``partnership`` on PostgreSQL: made by migrations and imports, not models.
+# The partitions of ``partnership`` and ``connection`` on PostgreSQL: made by migrations and
+# imports, not models.
 PARTNERSHIP_PARTITION_PREFIX = "partnership_"
+CONNECTION_PARTITION_PREFIX = "connection_"
 
 
 def partnership_partition(materialization_id: int) -> str:
     return f"{PARTNERSHIP_PARTITION_PREFIX}m{materialization_id}"
+
+
+def connection_partition(materialization_id: int) -> str:
+    return f"{CONNECTION_PARTITION_PREFIX}m{materialization_id}"
 
 
 class Partnership(SQLModel, table=True):

@@ -30,7 +30,10 @@ from sqlalchemy.sql.selectable import FromClause
 from sqlalchemy.sql.visitors import InternalTraversal
 
 from gateway.db.models import Brain, Category, Species, table
-from gateway.db.models.connectome import PARTNERSHIP_PARTITION_PREFIX
+from gateway.db.models.connectome import (
+    CONNECTION_PARTITION_PREFIX,
+    PARTNERSHIP_PARTITION_PREFIX,
+)
 
 if TYPE_CHECKING:
     from alembic.runtime.environment import NameFilterParentNames, NameFilterType
@@ -71,14 +74,17 @@ _SEARCH_TABLES = frozenset(name for index in SEARCH_INDEXES for name in index.sq
 _SEARCH_GIN_INDEXES = frozenset(index.gin_index for index in SEARCH_INDEXES)
 
 
+_PARTITION_PREFIXES = (PARTNERSHIP_PARTITION_PREFIX, CONNECTION_PARTITION_PREFIX)
+
+
 def include_in_schema_comparison(
     name: str | None, type_: NameFilterType, parent_names: NameFilterParentNames
 ) -> bool:
     """Alembic's ``include_name`` hook: compare everything but the search tables and indexes,
-    and the partitions of ``partnership``, which migrations and imports create and the models
-    do not declare."""
+    and the partitions of ``partnership`` and ``connection``, which migrations and imports
+    create and the models do not declare."""
     if type_ == "table":
-        partition = name is not None and name.startswith(PARTNERSHIP_PARTITION_PREFIX)
+        partition = name is not None and name.startswith(_PARTITION_PREFIXES)
         return name not in _SEARCH_TABLES and not partition
     if type_ == "index":
         return name not in _SEARCH_GIN_INDEXES
