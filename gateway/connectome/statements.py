@@ -74,7 +74,7 @@ def partition_indexes(partition: str, dialect: Dialect) -> dict[str, str]:
     """The DDL of ``partnership``'s indexes for one of its partitions (PostgreSQL), by the
     model's index name: the model's own, so attaching the partition adopts them instead of
     building them. (No key index: see migration 0022.)"""
-    statements = {}
+    statements: dict[str, str] = {}
     for index in table(Partnership).indexes:
         assert index.name is not None
         ddl = create_index(index, dialect)

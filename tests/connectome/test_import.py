@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import gzip
+from datetime import datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from gateway.connectome.files import FormatError
+from gateway.connectome.importer import Target, import_connectome
 from gateway.connectome.statements import connection_ids
 from gateway.db.models import (
     Connection,
@@ -50,6 +52,19 @@ async def _rows_per_materialization(engine: AsyncEngine) -> dict[str, dict[int, 
             stmt = select(tbl.c.materialization_id, func.count()).group_by(tbl.c.materialization_id)
             counts[name] = dict((await conn.execute(stmt)).all())  # type: ignore[arg-type]
     return counts
+
+
+async def _import_tables(engine: AsyncEngine) -> set[str]:
+    """The tables imports made for their rows (PostgreSQL's partitions; none on SQLite)."""
+    async with engine.connect() as conn:
+        names = await conn.run_sync(lambda c: inspect(c).get_table_names())
+    return {name for name in names if name.startswith(("connection_m", "partnership_m"))}
+
+
+def _imported_tables(engine: AsyncEngine, materialization_id: int) -> set[str]:
+    if engine.dialect.name == "sqlite":
+        return set()
+    return {f"connection_m{materialization_id}", f"partnership_m{materialization_id}"}
 
 
 async def test_import_gives_the_pairs_and_aggregates_a_straightforward_computation_gives(
@@ -160,6 +175,37 @@ async def test_a_malformed_row_stops_the_import_and_the_previous_materialization
         set(by_materialization) == {first.materialization_id}
         for by_materialization in counts.values()
     )
+    assert await _import_tables(engine) == _imported_tables(engine, first.materialization_id)
+
+
+async def test_a_bad_property_file_after_the_load_leaves_nothing_behind(
+    database_url: str, engine: AsyncEngine, small_set: ConnectomeFiles, tmp_path: Path
+) -> None:
+    """The property files are read after the load (on PostgreSQL, after its commit, with the
+    index builds running): their failure removes the committed tables too."""
+    first = await load(database_url, small_set)
+    soma = small_set.properties["soma"]
+    lines = gzip.decompress(soma.read_bytes()).decode().splitlines()
+    lines.insert(60, "720575940600000002,1")  # too few fields: line 61
+    bad = tmp_path / "soma.csv"
+    bad.write_text("\n".join(lines) + "\n")
+
+    with pytest.raises(FormatError, match=r"soma\.csv line 61"):
+        await import_connectome(
+            database_url,
+            Target(DATASET, None, datetime(2023, 10, 1)),
+            neurons=small_set.neurons,
+            connections=small_set.connections,
+            cell_stats=small_set.cell_stats,
+            properties=[("soma", bad)],
+        )
+
+    counts = await _rows_per_materialization(engine)
+    assert all(set(rows) == {first.materialization_id} for rows in counts.values())
+    assert await _import_tables(engine) == _imported_tables(engine, first.materialization_id)
+    async with engine.connect() as conn:
+        materializations = (await conn.execute(select(_materializations.c.id))).scalars().all()
+    assert materializations == [first.materialization_id]
 
 
 async def test_a_segment_listed_twice_is_refused_with_its_line(

@@ -24,6 +24,9 @@ branch_labels = None
 depends_on = None
 
 
+FOREIGN_KEY = 'connection_materialization_id_fkey'
+
+
 def _connection(key: list[str], **options: object) -> None:
     """The table as 0001 made it, with primary key ``key``, its ids drawn from the sequence
     the first one owned."""
@@ -41,7 +44,9 @@ def _connection(key: list[str], **options: object) -> None:
         sa.Column('neuropil', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
         sa.Column('syn_count', sa.Integer(), nullable=False),
         sa.Column('nt_type', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
-        sa.ForeignKeyConstraint(['materialization_id'], ['materialization.id'], ondelete='CASCADE'),
+        sa.ForeignKeyConstraint(
+            ['materialization_id'], ['materialization.id'], ondelete='CASCADE', name=FOREIGN_KEY
+        ),
         sa.PrimaryKeyConstraint(*key, name='connection_pkey'),
         **options,
     )
@@ -52,6 +57,8 @@ def _rebuild_connection(key: list[str], **options: object) -> None:
     keeping its rows and its id sequence."""
     op.rename_table('connection', 'connection_before')
     op.execute('ALTER TABLE connection_before RENAME CONSTRAINT connection_pkey TO connection_before_pkey')
+    # Its rows are checked already, and the new table takes the name.
+    op.drop_constraint(FOREIGN_KEY, 'connection_before', type_='foreignkey')
     _connection(key, **options)
     op.execute('ALTER SEQUENCE connection_id_seq OWNED BY connection.id')
     if options:
