@@ -2,10 +2,12 @@
 
 The import streams each file block by block into the database through the raw driver (ORM
 inserts are far too slow for millions of rows), then derives everything the read path needs
-once: per-pair totals over neuropils (``partnership``, its ranking index built after the load)
+once: per-pair totals over neuropils (``partnership``, its ranking indexes built after the load)
 and per-segment aggregates. The materialization is created invisible (``valid`` false)
-and published by one final statement; if anything fails before that, its rows are removed and
-the previous materialization stays the current one.
+and published by one final transaction (on PostgreSQL, which also attaches the import's
+connection and pair tables as partitions: :mod:`gateway.connectome.bulk_postgres`); if anything
+fails before that, its rows are removed and the previous materialization stays the current
+one.
 
 Aggregates, and what they mean (BrainCircuits' ``link_pre`` / ``link_post``):
 
@@ -107,7 +109,9 @@ class Bulk(Protocol):
         ...
 
     async def derive(self) -> tuple[int, int]:
-        """Partnerships and segment aggregates; returns (segments, partnerships)."""
+        """Partnerships and segment aggregates; returns (segments, partnerships). On
+        PostgreSQL this commits the load (unattached, so unseen) and starts the index builds
+        :meth:`publish` waits for."""
         ...
 
     async def publish(self) -> None: ...
