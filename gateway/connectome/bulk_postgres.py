@@ -10,8 +10,8 @@ key), the last transaction writes the segment rows and the property files and pu
 waits for the index builds, attaches both tables as partitions and marks the materialization
 valid. Run one after another, the index builds and the segment rows leave a core mostly idle
 in their serial phases; and the connections' key, built once after the load, costs less than
-its upkeep row by row during the ``COPY`` (3M rows, alternating runs: 8.3-9.6 s an import,
-median 9.2, against 9.7-10.7 s, median 9.8, for all of it in one transaction).
+its upkeep row by row during the ``COPY`` (3M rows, 8 runs alternating with the former single
+transaction: 8.3-9.7 s an import, median 9.25, against 9.7-10.7 s, median 9.95).
 
 A failure removes what the import wrote: the open transactions roll back, the committed
 tables are dropped and the materialization's rows deleted.
