@@ -33,12 +33,7 @@ from gateway.graphql_view import GraphQLView
 from gateway.http import files
 from gateway.http.errors import DEFAULT, ErrorFormat, domain_error_of, error_response
 from gateway.http.routing import FamilyRoute, error_format
-from gateway.middleware import (
-    AuthenticationMiddleware,
-    BodySizeLimitMiddleware,
-    RateLimitMiddleware,
-    RequestLogMiddleware,
-)
+from gateway.middleware import Front
 from gateway.pages import assets as page_assets
 from gateway.pages import routes as pages
 from gateway.persisted import query_store
@@ -223,11 +218,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 allow_headers=CORS_REQUEST_HEADERS,
                 expose_headers=CORS_EXPOSED_HEADERS,
             ),
-            Middleware(RequestLogMiddleware),
-            Middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes),
-            Middleware(AuthenticationMiddleware),
-            Middleware(RateLimitMiddleware),
+            # The GraphQL view answers a query it knows compiled before the router.
+            Middleware(
+                Front, max_bytes=settings.max_body_bytes, express={"/graphql": graphql.express}
+            ),
         ],
-        # An exception nobody answered is answered (and logged) by RequestLogMiddleware.
+        # An exception nobody answered is answered (and logged) by Front.
         exception_handlers={HTTPException: unrouted_error},
     )

@@ -2,7 +2,7 @@
 
 A route answering a 500 in its family's format, or the GraphQL schema answering a field's
 ``INTERNAL_SERVER_ERROR``, :func:`report` the exception instead of logging it. The request log
-(:class:`gateway.middleware.RequestLogMiddleware`) collects what a request reported and logs it
+(:class:`gateway.middleware.Front`) collects what a request reported and logs it
 once, with the request's id, on the request's own line. A failure outside any HTTP request (a
 subscription's event) has no such line: it is logged at once.
 """

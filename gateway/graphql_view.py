@@ -258,10 +258,7 @@ class GraphQLView(GraphQL[Context, None]):
             staged: list[StagedFile] = []
             state[_STAGED] = staged
             try:
-                replay = await self._answer_compiled(scope, receive, send)
-                if replay is None:
-                    return
-                await super().__call__(scope, replay, send)
+                await super().__call__(scope, receive, send)
             except NeurogateError as error:  # reading the body failed: nothing was sent yet
                 await error_response(ErrorFormat.GRAPHQL, error)(scope, receive, send)
             except ClientDisconnect:
@@ -280,17 +277,21 @@ class GraphQLView(GraphQL[Context, None]):
             return
         await super().__call__(scope, receive, send)
 
-    async def _answer_compiled(self, scope: Scope, receive: Receive, send: Send) -> Receive | None:
+    async def express(self, scope: Scope, receive: Receive, send: Send) -> Receive | None:
         """Answer a JSON POST of a query known compiled (:mod:`schema.operation_cache`) with
-        its statements' answer, as the view would answer it, before Strawberry reads the
-        request; None once answered. Any other request, and any failure, goes the normal
-        way: then the receive returned gives it the body already read again."""
+        its statements' answer, as the view would answer it, before the router and Strawberry
+        see the request (the gateway's :class:`~gateway.middleware.Front` asks first); None
+        once answered. Any other request, and any failure, goes the normal way: then the
+        receive returned gives it the body already read again. (A request naming a portal
+        goes the normal way too, where its operation is still answered compiled.)"""
         operations = self.compiled_operations
         if not len(operations) or scope["method"] != "POST" or self.safelist is not None:
             return receive
         headers = Headers(scope=scope)
         content_type = headers.get("content-type", "").partition(";")[0].strip().lower()
-        if content_type != JSON or self._get_stream_transport_from_headers(headers):
+        if content_type != JSON or PORTAL_HEADER in headers:
+            return receive
+        if self._get_stream_transport_from_headers(headers):
             return receive
         received: list[Message] = []
         body = b""
@@ -324,10 +325,11 @@ class GraphQLView(GraphQL[Context, None]):
         )
         if data is None:
             return replay
+        body = self.encode_json({"data": data})
         media_type = response_media_type(headers.get("accept", ""))
-        await Response(self.encode_json({"data": data}), media_type=media_type)(
-            scope, receive, send
-        )
+        start = [(b"content-type", media_type.encode()), (b"content-length", b"%d" % len(body))]
+        await send({"type": "http.response.start", "status": 200, "headers": start})
+        await send({"type": "http.response.body", "body": body})
         return None
 
     async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:

@@ -1,6 +1,6 @@
-"""What every request goes through before its route: its id and log line (where any failure
-nobody expected is answered and logged, once), a bound on its body, authentication (one
-middleware turns any credential into one principal) and rate limits."""
+"""What every request goes through before its route, in one middleware (:class:`Front`): its id
+and log line (where any failure nobody expected is answered and logged, once), a bound on its
+body, authentication (any credential becomes one principal) and rate limits."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import logging
 import secrets
 import string
 import time
+from collections.abc import Awaitable, Callable, Mapping
 
 from starlette.datastructures import Headers
 from starlette.responses import Response
@@ -16,7 +17,7 @@ from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway import failures, request_facts
-from gateway.auth.principal import ANONYMOUS
+from gateway.auth.principal import ANONYMOUS, Principal
 from gateway.errors import (
     NeurogateError,
     PayloadTooLarge,
@@ -29,8 +30,6 @@ from gateway.http.routing import FamilyRoute, destination, error_format
 from gateway.metrics import Metrics
 from resolvers.auth import authenticate
 from resolvers.context import Context
-
-log = logging.getLogger("neurogate")
 
 # Where credentials are exchanged for tokens, a stale Authorization header must not get in the
 # way of logging in again.
@@ -67,93 +66,6 @@ def credential_from(headers: Headers, path: str = "") -> str | None:
     if scheme.lower() not in {"bearer", "token"} or not token.strip():
         return ""  # present but malformed: refused like an invalid token
     return token.strip()
-
-
-class AuthenticationMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] not in ("http", "websocket"):
-            await self.app(scope, receive, send)
-            return
-        principal = ANONYMOUS
-        path: str = scope["path"]
-        credential = credential_from(Headers(scope=scope), path)
-        if (
-            credential is not None
-            and not path.startswith(CREDENTIAL_EXCHANGE)
-            and path != METRICS_PATH
-        ):
-            state = scope["app"].state
-            ctx = Context.build(state.settings, state.sessionmaker, clock=state.clock)
-            try:
-                if not credential:
-                    raise Unauthenticated("Invalid token header.")
-                principal = await authenticate(ctx, credential)
-            except Unauthenticated as error:
-                if scope["type"] == "websocket":
-                    # Refused before the handshake completes: the client sees HTTP 403.
-                    await send({"type": "websocket.close", "code": 4401})
-                    return
-                await refusal(scope, error)(scope, receive, send)
-                return
-        scope.setdefault("state", {})["principal"] = principal
-        await self.app(scope, receive, send)
-
-
-# Operations endpoints are polled by load balancers and Prometheus: never rate limited.
-UNLIMITED_PATHS = frozenset({"/healthz", "/readyz", METRICS_PATH})
-
-
-class RateLimitMiddleware:
-    """Seed 000's rate limits: per user when authenticated, per client address otherwise,
-    with ``X-RateLimit-*`` headers on every response and a 429 (with ``Retry-After``) in the
-    error format of the route asked once the window is used up. Counters live in the ``limits``
-    storage the app was built with (in memory now; Redis when scaled out)."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] in UNLIMITED_PATHS:
-            await self.app(scope, receive, send)
-            return
-        state = scope["app"].state
-        principal = scope.get("state", {}).get("principal", ANONYMOUS)
-        if principal.is_authenticated:
-            limit, key = state.rate_limits.authenticated, f"user:{principal.user_id}"
-            caller = "user"
-        else:
-            client = scope.get("client")
-            limit, key = state.rate_limits.anonymous, f"ip:{client[0] if client else '-'}"
-            caller = "address"
-        allowed = await state.rate_limiter.hit(limit, key)
-        stats = await state.rate_limiter.get_window_stats(limit, key)
-        reset = int(stats.reset_time)
-        headers = [
-            (b"x-ratelimit-limit", str(limit.amount).encode()),
-            (b"x-ratelimit-remaining", str(stats.remaining).encode()),
-            (b"x-ratelimit-reset", str(reset).encode()),
-        ]
-        if not allowed:
-            retry_after = max(1, reset - int(time.time()))
-            error = RateLimited(
-                f"Request was throttled. Expected available in {retry_after} seconds.",
-                retry_after=retry_after,
-            )
-            state.metrics.rate_limited.labels(surface_of(destination(scope)), caller).inc()
-            response = refusal(scope, error)
-            response.raw_headers.extend(headers)
-            await response(scope, receive, send)
-            return
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), *headers]
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
 
 
 REQUEST_ID = "x-request-id"
@@ -201,85 +113,164 @@ def route_of(scope: Scope) -> BaseRoute | None:
     return route if route is not None else destination(scope)
 
 
-class RequestLogMiddleware:
-    """Every request gets an id, answered in ``X-Request-ID`` (so a web app can match an answer
-    to what it sent, or quote it in a report), one line in the log once answered and its
-    metrics. The line's message says method, path, status, duration and id; its fields (the
-    JSON formatter of ``neurogate serve`` writes them as one JSON object) add the principal's
-    user id (never a credential), surface, route template and the SQL statements it ran.
-    A client's error is that line and nothing more. An exception nobody expected is logged
-    here and nowhere else, with its traceback, on that line: the one a route or the GraphQL
-    schema answered and reported (:mod:`gateway.failures`), or one that reached this far,
-    answered here as a 500 in the format of the route asked. A websocket is not a request:
-    it is counted as a subscription connection for as long as it is open."""
 
-    def __init__(self, app: ASGIApp) -> None:
+# Operations endpoints are polled by load balancers and Prometheus: never rate limited.
+UNLIMITED_PATHS = frozenset({"/healthz", "/readyz", METRICS_PATH})
+UPLOAD_CONTENT_TYPE = "multipart/form-data"
+
+# A route's way of answering a request before the router (and everything else inside this
+# middleware) is involved: None once answered, else the receive to route the request with
+# (the body it read given again).
+Express = Callable[[Scope, Receive, Send], Awaitable[Receive | None]]
+
+
+class Front:
+    """Every request's way in, in one pass, before its route.
+
+    1. **Log.** Every request gets an id, answered in ``X-Request-ID`` (so a web app can match
+       an answer to what it sent, or quote it in a report), one line in the log once answered
+       and its metrics. The line's message says method, path, status, duration and id; its
+       fields (the JSON formatter of ``neurogate serve`` writes them as one JSON object) add
+       the principal's user id (never a credential), surface, route template and the SQL
+       statements it ran. A client's error is that line and nothing more. An exception nobody
+       expected is logged here and nowhere else, with its traceback, on that line: the one a
+       route or the GraphQL schema answered and reported (:mod:`gateway.failures`), or one
+       that reached this far, answered here as a 500 in the format of the route asked.
+    2. **Body bound.** A body over ``max_bytes`` is refused with 413 before it is read: at
+       once when its declared length says so, else as soon as the bytes received pass the
+       limit (a chunked body; the route answers that). Uploads (multipart/form-data) are
+       bounded by their own limit, where they are streamed to storage.
+    3. **Principal.** Any credential becomes one principal (401 when it is not valid).
+    4. **Rate limit.** Seed 000's limits: per user when authenticated, per client address
+       otherwise, with ``X-RateLimit-*`` headers on every response and a 429 (with
+       ``Retry-After``) once the window is used up. Counters live in the ``limits`` storage
+       the app was built with (in memory; Redis when scaled out).
+
+    Each refusal is in the error format of the route the request was going to. A route may
+    also be given an :data:`Express` answer by path (the GraphQL view's compiled operations):
+    tried first, it skips the router and the route's own middleware. A websocket is not a
+    request: it is authenticated (closed with 4401 when refused) and counted as a subscription
+    connection for as long as it is open.
+    """
+
+    def __init__(
+        self, app: ASGIApp, max_bytes: int, express: Mapping[str, Express] | None = None
+    ) -> None:
         self.app = app
+        self.max_bytes = max_bytes
+        self.express = dict(express or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "websocket":
+        if scope["type"] == "http":
+            await self._request(scope, receive, send)
+        elif scope["type"] == "websocket":
             await self._connection(scope, receive, send)
-            return
-        if scope["type"] != "http":
+        else:
             await self.app(scope, receive, send)
-            return
+
+    async def _request(self, scope: Scope, receive: Receive, send: Send) -> None:
+        headers = Headers(scope=scope)
         metrics: Metrics = scope["app"].state.metrics
-        request_id = request_id_of(Headers(scope=scope))
+        request_id = request_id_of(headers)
+        added = [(b"x-request-id", request_id.encode())]
         started = time.perf_counter()
         status = 0
 
-        async def send_with_id(message: Message) -> None:
+        async def answer(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message["headers"] = [
-                    *message.get("headers", []),
-                    (b"x-request-id", request_id.encode()),
-                ]
+                message["headers"] = [*message.get("headers", ()), *added]
             await send(message)
 
         with failures.collecting() as failed, request_facts.observing(metrics) as facts:
             try:
-                await self.app(scope, receive, send_with_id)
-            except Unavailable as exc:  # the database is gone (authenticating, say): no bug
+                await self._admitted(scope, headers, receive, answer, added)
+            except NeurogateError as error:  # refused; or the database is gone: no bug
                 if not status:
-                    await refusal(scope, exc)(scope, receive, send_with_id)
+                    await self._refuse(scope, receive, answer, error)
+                elif not isinstance(error, Unavailable):
+                    failed.append(error)  # the answer is under way: the connection is closed
             except Exception as exc:
                 failed.append(exc)
                 if not status:  # else the answer is under way: the server closes the connection
-                    answer = refusal(scope, NeurogateError(INTERNAL_ERROR))
-                    await answer(scope, receive, send_with_id)
+                    await refusal(scope, NeurogateError(INTERNAL_ERROR))(scope, receive, answer)
         elapsed = time.perf_counter() - started
         route = route_of(scope)
         surface, template = surface_of(route), getattr(route, "path", UNROUTED)
         method = scope["method"]
         metrics.count_request(surface, template, method, status, elapsed, facts.statements)
         level = logging.ERROR if failed or status >= 500 else logging.INFO
-        if not log.isEnabledFor(level):
-            return
-        principal = scope.get("state", {}).get("principal", ANONYMOUS)
-        line = (method, scope["path"], status, elapsed * 1000, request_id)
-        extra = {
-            "request_id": request_id,
-            "method": method,
-            "path": scope["path"],
-            "status": status,
-            "duration_ms": round(elapsed * 1000, 1),
-            "surface": surface,
-            "route": template,
-            "principal": principal.user_id,
-            "statements": facts.statements,
-            "operations": [f"{kind} {name or ''}".strip() for kind, name in facts.operations],
-        }
-        if not failed:
-            log.log(level, "%s %s %d %.0fms [%s]", *line, extra=extra)
-            return
-        first, *others = failed
-        log.error("%s %s %d %.0fms [%s] failed:", *line, exc_info=first, extra=extra)
-        for other in others:  # GraphQL: another field failed in the same request
-            log.error("[%s] failed again:", request_id, exc_info=other, extra=extra)
+        if log.isEnabledFor(level):
+            _log_line(scope, level, status, elapsed, request_id, facts, failed)
+
+    async def _admitted(
+        self,
+        scope: Scope,
+        headers: Headers,
+        receive: Receive,
+        send: Send,
+        added: list[tuple[bytes, bytes]],
+    ) -> None:
+        """The request past its bound, principal and rate limit, to its route."""
+        receive = self._bounded(headers, receive)
+        principal = await _principal(scope, headers)
+        scope.setdefault("state", {})["principal"] = principal
+        if scope["path"] not in UNLIMITED_PATHS:
+            await _rate_limited(scope, principal, added)
+        express = self.express.get(scope["path"])
+        if express is not None:
+            routed = await express(scope, receive, send)
+            if routed is None:
+                return
+            receive = routed
+        await self.app(scope, receive, send)
+
+    def _bounded(self, headers: Headers, receive: Receive) -> Receive:
+        """``receive``, refusing a body over the limit."""
+        content_type = headers.get("content-type", "").split(";", 1)[0].strip().lower()
+        if content_type == UPLOAD_CONTENT_TYPE:
+            return receive
+        declared = headers.get("content-length", "")
+        if declared.isdigit():
+            # The server reads a body of a declared length and no more: only that is checked.
+            if int(declared) > self.max_bytes:
+                raise self._too_large()
+            return receive
+        received = 0
+
+        async def counted_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise self._too_large()  # the route answers it in its format
+            return message
+
+        return counted_receive
+
+    def _too_large(self) -> PayloadTooLarge:
+        return PayloadTooLarge(
+            f"The request body is larger than the limit of {self.max_bytes} bytes."
+        )
+
+    @staticmethod
+    async def _refuse(scope: Scope, receive: Receive, send: Send, error: NeurogateError) -> None:
+        response = refusal(scope, error)
+        if isinstance(error, PayloadTooLarge):
+            # The rest of the body is never read: the connection cannot carry another request.
+            response.headers["connection"] = "close"
+        await response(scope, receive, send)
 
     async def _connection(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            principal = await _principal(scope, Headers(scope=scope))
+        except Unauthenticated:
+            # Refused before the handshake completes: the client sees HTTP 403.
+            await send({"type": "websocket.close", "code": 4401})
+            return
+        scope.setdefault("state", {})["principal"] = principal
         metrics: Metrics = scope["app"].state.metrics
         accepted = False
 
@@ -299,69 +290,79 @@ class RequestLogMiddleware:
                 metrics.subscriptions.dec()
 
 
-UPLOAD_CONTENT_TYPE = "multipart/form-data"
+async def _principal(scope: Scope, headers: Headers) -> Principal:
+    """Who sent the request: anonymous without a credential; :class:`Unauthenticated` for a
+    credential that is not valid."""
+    path: str = scope["path"]
+    credential = credential_from(headers, path)
+    if credential is None or path.startswith(CREDENTIAL_EXCHANGE) or path == METRICS_PATH:
+        return ANONYMOUS
+    if not credential:
+        raise Unauthenticated("Invalid token header.")
+    state = scope["app"].state
+    ctx = Context.build(state.settings, state.sessionmaker, clock=state.clock)
+    return await authenticate(ctx, credential)
 
 
-class BodySizeLimitMiddleware:
-    """Refuses a request body over ``max_bytes`` with 413, in the format of the route it was
-    going to, before it is read: at once when its declared length says so, else as soon as
-    the bytes received pass the limit (a chunked body). Uploads (multipart/form-data) are
-    bounded by their own limit, where they are streamed to storage."""
-
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app = app
-        self.max_bytes = max_bytes
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        headers = Headers(scope=scope)
-        content_type = headers.get("content-type", "").split(";", 1)[0].strip().lower()
-        if content_type == UPLOAD_CONTENT_TYPE:
-            await self.app(scope, receive, send)
-            return
-        declared = headers.get("content-length", "")
-        if declared.isdigit():
-            # The server reads a body of a declared length and no more: only that is checked.
-            if int(declared) > self.max_bytes:
-                await self._refuse(scope, receive, send, self._too_large())
-                return
-            await self.app(scope, receive, send)
-            return
-        too_large = self._too_large()
-        received = 0
-        started = False
-
-        async def counted_receive() -> Message:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise too_large  # the route answers it in its format, as any domain error
-            return message
-
-        async def watched_send(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self.app(scope, counted_receive, watched_send)
-        except PayloadTooLarge as error:
-            if started:
-                raise
-            await self._refuse(scope, receive, send, error)
-
-    def _too_large(self) -> PayloadTooLarge:
-        return PayloadTooLarge(
-            f"The request body is larger than the limit of {self.max_bytes} bytes."
+async def _rate_limited(
+    scope: Scope, principal: Principal, added: list[tuple[bytes, bytes]]
+) -> None:
+    """Counts the request against its caller's window, adding the ``X-RateLimit-*`` headers
+    to its answer; :class:`RateLimited` once the window is used up."""
+    state = scope["app"].state
+    if principal.is_authenticated:
+        limit, key = state.rate_limits.authenticated, f"user:{principal.user_id}"
+        caller = "user"
+    else:
+        client = scope.get("client")
+        limit, key = state.rate_limits.anonymous, f"ip:{client[0] if client else '-'}"
+        caller = "address"
+    allowed = await state.rate_limiter.hit(limit, key)
+    stats = await state.rate_limiter.get_window_stats(limit, key)
+    reset = int(stats.reset_time)
+    added += [
+        (b"x-ratelimit-limit", str(limit.amount).encode()),
+        (b"x-ratelimit-remaining", str(stats.remaining).encode()),
+        (b"x-ratelimit-reset", str(reset).encode()),
+    ]
+    if not allowed:
+        state.metrics.rate_limited.labels(surface_of(destination(scope)), caller).inc()
+        retry_after = max(1, reset - int(time.time()))
+        raise RateLimited(
+            f"Request was throttled. Expected available in {retry_after} seconds.",
+            retry_after=retry_after,
         )
 
-    @staticmethod
-    async def _refuse(scope: Scope, receive: Receive, send: Send, error: PayloadTooLarge) -> None:
-        response = refusal(scope, error)
-        # The rest of the body is never read: the connection cannot carry another request.
-        response.headers["connection"] = "close"
-        await response(scope, receive, send)
+
+def _log_line(
+    scope: Scope,
+    level: int,
+    status: int,
+    elapsed: float,
+    request_id: str,
+    facts: request_facts.RequestFacts,
+    failed: list[BaseException],
+) -> None:
+    route = route_of(scope)
+    principal = scope.get("state", {}).get("principal", ANONYMOUS)
+    method = scope["method"]
+    line = (method, scope["path"], status, elapsed * 1000, request_id)
+    extra = {
+        "request_id": request_id,
+        "method": method,
+        "path": scope["path"],
+        "status": status,
+        "duration_ms": round(elapsed * 1000, 1),
+        "surface": surface_of(route),
+        "route": getattr(route, "path", UNROUTED),
+        "principal": principal.user_id,
+        "statements": facts.statements,
+        "operations": [f"{kind} {name or ''}".strip() for kind, name in facts.operations],
+    }
+    if not failed:
+        log.log(level, "%s %s %d %.0fms [%s]", *line, extra=extra)
+        return
+    first, *others = failed
+    log.error("%s %s %d %.0fms [%s] failed:", *line, exc_info=first, extra=extra)
+    for other in others:  # GraphQL: another field failed in the same request
+        log.error("[%s] failed again:", request_id, exc_info=other, extra=extra)

@@ -1,6 +1,6 @@
 """What one request did, gathered while it runs, for its log line and the metrics.
 
-The request log (:class:`gateway.middleware.RequestLogMiddleware`) opens :func:`observing` around
+The request log (:class:`gateway.middleware.Front`) opens :func:`observing` around
 a request (or a websocket, for as long as it is open); the database engine counts each SQL
 statement into it and the GraphQL schema each operation it executes. Context variables carry
 it into the loaders' tasks and SQLAlchemy's greenlets, which copy the request's context.

@@ -394,7 +394,7 @@ async def test_a_cached_operation_is_answered_as_the_view_answers_it(
                 response = await client.post(
                     "/graphql",
                     json={"query": named, "variables": session, "operationName": "Lookup"},
-                    headers={"accept": accept},
+                    headers={"accept": accept, "origin": "https://app.example"},
                 )
             (line,) = [r for r in caplog.records if r.name == "neurogate.requests"]
             assert line.operations == ["query Lookup"] and line.statements == 1
@@ -404,6 +404,7 @@ async def test_a_cached_operation_is_answered_as_the_view_answers_it(
     first, hit, *others = answers
     assert hit == first  # the first is GraphQL's answer, the second the cached statement's
     assert first[1]["content-type"] == "application/graphql-response+json"
+    assert hit[1]["access-control-allow-origin"] == "*"  # CORS, as every answer
     assert [a[1]["content-type"] for a in others] == ["application/json"] * 2
     assert orjson.loads(first[2])["data"]["session"]["id"] == session["id"]
 

@@ -43,9 +43,10 @@ class FamilyRoute(Route):
     family's subclass declares (``AlyxRoute``, ...) or, for a route no family owns, the one
     it is given.
 
-    ``answers_failures=False`` leaves an unexpected exception to the request log middleware,
-    which answers 500 unless the answer is under way, and logs it: for an endpoint that is an
-    ASGI application answering its own errors, such as the GraphQL view.
+    ``answers_failures=False`` leaves an unexpected exception to the request log
+    (:class:`~gateway.middleware.Front`), which answers 500 unless the answer is under way, and
+    logs it: for an endpoint that is an ASGI application answering its own errors, such as the
+    GraphQL view.
     """
 
     errors: ErrorFormat
