@@ -50,12 +50,11 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.sql.elements import BindParameter
 from sqlalchemy.sql.visitors import replacement_traverse
-from sqlalchemy.util import greenlet_spawn
 from sqlmodel.sql.sqltypes import AutoString
 
 from gateway.auth.principal import Principal
 from gateway.auth.visibility import visible
-from gateway.db.engine import read_connection
+from gateway.db.engine import fetch_value, read_connection
 from gateway.db.models._base import UuidText
 from resolvers.catalog import ENTITIES
 from resolvers.context import Context
@@ -518,9 +517,10 @@ async def read_json(
         return result.scalar()  # type: ignore[no-any-return]
 
 
-# A compiled statement is sent on PostgreSQL as its SQL text straight to the driver's
-# connection (asyncpg prepares it once per connection): SQLAlchemy's connection, execution
-# context and result around one scalar cost as much CPU as the rest of a cached lookup.
+# A compiled statement is sent on PostgreSQL as its SQL text straight to a driver connection
+# lent for it (:mod:`gateway.db.lent`; asyncpg prepares it once per connection): SQLAlchemy's
+# pool, connection, execution context and result around one scalar cost as much CPU as the
+# rest of a cached lookup.
 _PREPARED_SIZE = 1024
 _prepared_texts: OrderedDict[int, tuple[Any, Any]] = OrderedDict()
 
@@ -551,12 +551,4 @@ async def _fetch(engine: Any, compiled: Any, params: dict[str, Any]) -> str | No
     sql_text = compiled.string
     # Counted as every statement is (the request's log line, the tests' counters).
     engine.sync_engine.dispatch.before_cursor_execute(None, None, sql_text, args, None, False)
-    connection = await engine.raw_connection()
-    try:
-        # Prepared once per connection, in the cache SQLAlchemy's own statements use.
-        adapted = connection.dbapi_connection
-        invalidated = engine.dialect._invalidate_schema_cache_asof
-        prepared, _ = await adapted._prepare(sql_text, invalidated)  # type: ignore[union-attr]
-        return await prepared.fetchval(*args)  # type: ignore[no-any-return]
-    finally:
-        await greenlet_spawn(connection.close)  # may close an overflow connection: awaits
+    return await fetch_value(engine, sql_text, args)  # type: ignore[no-any-return]

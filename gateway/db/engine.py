@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from gateway.db.lent import lend_for, lender
 from gateway.errors import Unavailable
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
@@ -138,10 +139,29 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         },
         **common,
     )
+    lend_for(
+        engine,
+        timeout=POSTGRES_CONNECT_TIMEOUT_S,
+        statement_cache_size=POSTGRES_STATEMENT_CACHE_SIZE,
+    )
     event.listen(engine.sync_engine, "do_connect", _connect)
     event.listen(engine.sync_engine, "checkout", _drop_closed)
     event.listen(engine.sync_engine, "handle_error", _outage)
     return engine
+
+
+async def fetch_value(engine: AsyncEngine, sql: str, args: tuple[Any, ...]) -> Any:
+    """The first value ``sql`` answers, on a connection lent for it (:mod:`gateway.db.lent`;
+    PostgreSQL only): :class:`Unavailable` when the server is gone, as on the pool."""
+    lent = lender(engine)
+    if lent is None:
+        raise ValueError(f"{engine.dialect.name} lends no connections")
+    try:
+        return await lent.fetchval(sql, args)
+    except Exception as error:
+        if _is_unreachable(error):
+            raise _unavailable() from error
+        raise
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
