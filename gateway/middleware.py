@@ -317,8 +317,7 @@ async def _rate_limited(
         client = scope.get("client")
         limit, key = state.rate_limits.anonymous, f"ip:{client[0] if client else '-'}"
         caller = "address"
-    allowed = await state.rate_limiter.hit(limit, key)
-    stats = await state.rate_limiter.get_window_stats(limit, key)
+    allowed, stats = await state.rate_limiter.count(limit, key)
     reset = int(stats.reset_time)
     added += [
         (b"x-ratelimit-limit", str(limit.amount).encode()),

@@ -13,17 +13,32 @@ import time
 from typing import Protocol
 
 from limits import RateLimitItem
-from limits.aio.storage import MemoryStorage, RedisStorage
-from limits.aio.strategies import FixedWindowRateLimiter
+from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.util import WindowStats
 
 from gateway.shared_state import UNAVAILABLE, SharedState
 
 
 class RateLimiter(Protocol):
-    async def hit(self, item: RateLimitItem, *identifiers: str) -> bool: ...
+    async def count(self, item: RateLimitItem, key: str) -> tuple[bool, WindowStats]:
+        """One more request in ``key``'s current window of ``item``: whether it is within
+        the limit, and the window's reset time and what remains of it."""
+        ...
 
-    async def get_window_stats(self, item: RateLimitItem, *identifiers: str) -> WindowStats: ...
+
+class WindowCounter:
+    """``limits``' fixed window over its ``storage``, counted and read in two storage
+    operations (its strategy's ``hit`` and ``get_window_stats`` take three: with Redis, a
+    round trip more per request)."""
+
+    def __init__(self, storage: Storage) -> None:
+        self._storage = storage
+
+    async def count(self, item: RateLimitItem, key: str) -> tuple[bool, WindowStats]:
+        window = item.key_for(key)
+        hits = await self._storage.incr(window, item.get_expiry())
+        reset = await self._storage.get_expiry(window)
+        return hits <= item.amount, WindowStats(reset, max(0, item.amount - hits))
 
 
 class SharedRateLimiter:
@@ -40,27 +55,19 @@ class SharedRateLimiter:
             # documents this option but types its options as scalars.)
             connection_pool=shared.redis.connection_pool,  # type: ignore[arg-type]
         )
-        self._limiter = FixedWindowRateLimiter(storage)
+        self._counter = WindowCounter(storage)
 
-    async def hit(self, item: RateLimitItem, *identifiers: str) -> bool:
-        if not self._outage.should_try():
-            return True
-        try:
-            allowed = await self._limiter.hit(item, *identifiers)
-        except UNAVAILABLE as error:
-            await self._shared.failed(error)
-            return True
-        self._outage.succeeded()
-        return allowed
-
-    async def get_window_stats(self, item: RateLimitItem, *identifiers: str) -> WindowStats:
+    async def count(self, item: RateLimitItem, key: str) -> tuple[bool, WindowStats]:
         if self._outage.should_try():
             try:
-                return await self._limiter.get_window_stats(item, *identifiers)
+                counted = await self._counter.count(item, key)
             except UNAVAILABLE as error:
                 await self._shared.failed(error)
-        # Uncounted: the whole window, as if this were its first request.
-        return WindowStats(time.time() + item.get_expiry(), item.amount)
+            else:
+                self._outage.succeeded()
+                return counted
+        # Uncounted: let through, with the whole window, as if this were its first request.
+        return True, WindowStats(time.time() + item.get_expiry(), item.amount)
 
 
 def _limits_uri(shared: SharedState) -> str:
@@ -75,5 +82,5 @@ def _limits_uri(shared: SharedState) -> str:
 def rate_limiter(shared: SharedState | None) -> RateLimiter:
     """Shared counters when there is Redis, else this process's own."""
     if shared is None:
-        return FixedWindowRateLimiter(MemoryStorage())
+        return WindowCounter(MemoryStorage())
     return SharedRateLimiter(shared)
