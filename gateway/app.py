@@ -18,7 +18,6 @@ from sqlmodel import SQLModel
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import WebSocketRoute
@@ -33,7 +32,7 @@ from gateway.graphql_view import GraphQLView
 from gateway.http import files
 from gateway.http.errors import DEFAULT, ErrorFormat, domain_error_of, error_response
 from gateway.http.routing import FamilyRoute, error_format
-from gateway.middleware import Front
+from gateway.middleware import AnyOriginCORS, Front
 from gateway.pages import assets as page_assets
 from gateway.pages import routes as pages
 from gateway.persisted import query_store
@@ -212,8 +211,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         middleware=[
             # Outermost: every answer, errors and 429s included, carries the CORS headers.
             Middleware(
-                CORSMiddleware,
-                allow_origins=["*"],
+                AnyOriginCORS,
                 allow_methods=CORS_METHODS,
                 allow_headers=CORS_REQUEST_HEADERS,
                 expose_headers=CORS_EXPOSED_HEADERS,

@@ -101,6 +101,21 @@ async def test_cors_headers_are_on_answers_and_errors_alike(make_gateway: Any) -
         assert response.headers["Access-Control-Allow-Origin"] == "*"
     assert refused.status_code == 401
     assert "X-RateLimit-Remaining" in ok.headers["Access-Control-Expose-Headers"]
+    # Every answer varies with the Origin, in one Vary header with what else it varies with.
+    assert ok.headers.get_list("vary") == ["Origin"]
+    plain = await gateway.client.post("/graphql", json={"query": "{ species { name } }"})
+    assert plain.headers.get_list("vary") == ["Origin"]
+    assert "Access-Control-Allow-Origin" not in plain.headers
+    get = await gateway.client.get(
+        "/graphql",
+        params={"query": "{ species { name } }"},
+        headers={**origin, "Accept": "application/json"},
+    )
+    (varies,) = get.headers.get_list("vary")
+    assert {name.strip() for name in varies.split(",")} == {
+        "Accept", "Authorization", "X-Neurogate-Portal", "Origin"
+    }
+    assert get.headers["Access-Control-Allow-Origin"] == "*"
 
 
 async def test_a_disallowed_preflight_header_is_refused(make_gateway: Any) -> None:
