@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -49,6 +51,32 @@ def _import(database_url: str, dataset: str, files: ConnectomeFiles, progress: o
     )
 
 
+@asynccontextmanager
+async def held_import(
+    database_url: str, dataset: str, files: ConnectomeFiles
+) -> AsyncIterator[dict[str, Imported | BaseException]]:
+    """An import in a thread of its own, held at its first property file while the block
+    runs; once the block has ended, the dict yielded holds its outcome under ``"done"`` (what
+    it imported, or the error it raised)."""
+    held = HeldAtProperties()
+    outcome: dict[str, Imported | BaseException] = {}
+
+    def run() -> None:
+        try:
+            outcome["done"] = _import(database_url, dataset, files, held)
+        except BaseException as error:  # reported by the caller's assertions
+            outcome["done"] = error
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    try:
+        assert await asyncio.to_thread(held.reached.wait, HOLD_SECONDS)
+        yield outcome
+    finally:
+        held.release.set()
+        await asyncio.to_thread(thread.join)
+
+
 async def test_an_import_runs_to_the_end_while_another_holds_its_transaction(
     database_url: str,
     sessionmaker: async_sessionmaker[AsyncSession],
@@ -56,28 +84,12 @@ async def test_an_import_runs_to_the_end_while_another_holds_its_transaction(
     other_set: ConnectomeFiles,
     expected: Expected,
 ) -> None:
-    held = HeldAtProperties()
-    results: dict[str, Imported | BaseException] = {}
-
-    def first() -> None:
-        try:
-            results["first"] = _import(database_url, "first_fly", small_set, held)
-        except BaseException as error:  # reported by the assertions below
-            results["first"] = error
-
-    thread = threading.Thread(target=first)
-    thread.start()
-    try:
-        assert await asyncio.to_thread(held.reached.wait, HOLD_SECONDS)
+    async with held_import(database_url, "first_fly", small_set) as first:
         # The first import is mid-transaction; the second must not wait for it.
         second = await asyncio.wait_for(
             asyncio.to_thread(_import, database_url, "second_fly", other_set, None), 90
         )
-    finally:
-        held.release.set()
-        await asyncio.to_thread(thread.join)
-
-    first_done = results["first"]
+    first_done = first["done"]
     assert isinstance(first_done, Imported), first_done
     assert first_done.connections == expected.connection_rows
     assert first_done.materialization_id != second.materialization_id

@@ -7,9 +7,6 @@ PostgreSQL only.)"""
 
 from __future__ import annotations
 
-import asyncio
-import threading
-
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -21,7 +18,7 @@ from resolvers.context import Context
 from resolvers.partners import Direction, partners
 from tests.conftest import POSTGRES_URL
 from tests.connectome.conftest import ConnectomeFiles, Expected
-from tests.connectome.test_concurrent_import import HOLD_SECONDS, HeldAtProperties, _import
+from tests.connectome.test_concurrent_import import held_import
 
 
 async def _count(engine: AsyncEngine, statement: str) -> int:
@@ -52,31 +49,15 @@ if POSTGRES_URL:  # the PostgreSQL import only (see above)
         small_set: ConnectomeFiles,
         expected: Expected,
     ) -> None:
-        held = HeldAtProperties()
-        results: dict[str, Imported | BaseException] = {}
-
-        def run() -> None:
-            try:
-                results["done"] = _import(database_url, "held_fly", small_set, held)
-            except BaseException as error:  # reported by the assertions below
-                results["done"] = error
-
         hub = expected.by_degree()[-1]
-        thread = threading.Thread(target=run)
-        thread.start()
-        try:
-            assert await asyncio.to_thread(held.reached.wait, HOLD_SECONDS)
+        async with held_import(database_url, "held_fly", small_set) as outcome:
             m = await _count(engine, "SELECT max(id) FROM materialization")
             # The load is committed, in a table of its own.
             loaded = f"SELECT count(*) FROM {connection_partition(m)}"
             assert await _count(engine, loaded) == expected.connection_rows
             ctx = Context.build(Settings(database_url=database_url), sessionmaker)
             assert await _seen(engine, ctx, m, hub) == (0, 0, 0, 0)
-        finally:
-            held.release.set()
-            await asyncio.to_thread(thread.join)
-
-        done = results["done"]
+        done = outcome["done"]
         assert isinstance(done, Imported), done
         assert done.materialization_id == m
         ctx = Context.build(Settings(database_url=database_url), sessionmaker)
