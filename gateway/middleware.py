@@ -114,7 +114,6 @@ def route_of(scope: Scope) -> BaseRoute | None:
     return route if route is not None else destination(scope)
 
 
-
 # Operations endpoints are polled by load balancers and Prometheus: never rate limited.
 UNLIMITED_PATHS = frozenset({"/healthz", "/readyz", METRICS_PATH})
 UPLOAD_CONTENT_TYPE = "multipart/form-data"
@@ -203,7 +202,8 @@ class Front:
         metrics.count_request(surface, template, method, status, elapsed, facts.statements)
         level = logging.ERROR if failed or status >= 500 else logging.INFO
         if log.isEnabledFor(level):
-            _log_line(scope, level, status, elapsed, request_id, facts, failed)
+            line = (method, scope["path"], status, elapsed * 1000, request_id)
+            _log_line(line, level, scope, surface, template, facts, failed)
 
     async def _admitted(
         self,
@@ -335,26 +335,26 @@ async def _rate_limited(
 
 
 def _log_line(
-    scope: Scope,
+    line: tuple[str, str, int, float, str],
     level: int,
-    status: int,
-    elapsed: float,
-    request_id: str,
+    scope: Scope,
+    surface: str,
+    template: str,
     facts: request_facts.RequestFacts,
     failed: list[BaseException],
 ) -> None:
-    route = route_of(scope)
+    """The request's one line: ``line`` (method, path, status, milliseconds, request id) as
+    its message, and its fields."""
+    method, path, status, milliseconds, request_id = line
     principal = scope.get("state", {}).get("principal", ANONYMOUS)
-    method = scope["method"]
-    line = (method, scope["path"], status, elapsed * 1000, request_id)
     extra = {
         "request_id": request_id,
         "method": method,
-        "path": scope["path"],
+        "path": path,
         "status": status,
-        "duration_ms": round(elapsed * 1000, 1),
-        "surface": surface_of(route),
-        "route": getattr(route, "path", UNROUTED),
+        "duration_ms": round(milliseconds, 1),
+        "surface": surface,
+        "route": template,
         "principal": principal.user_id,
         "statements": facts.statements,
         "operations": [f"{kind} {name or ''}".strip() for kind, name in facts.operations],
