@@ -62,6 +62,7 @@ class Lender:
     async def _lend(self) -> asyncpg.Connection:
         while True:
             if self._closed:
+                self._wake()  # the next waiter learns it too
                 raise asyncpg.InterfaceError("the engine has been disposed")
             while self._idle:
                 connection = self._idle.pop()
@@ -95,9 +96,10 @@ class Lender:
         self._wake()
 
     def _discard(self, connection: asyncpg.Connection) -> None:
-        connection.terminate()
         self._open -= 1
         self._wake()
+        with suppress(Exception):  # its event loop may be gone with it
+            connection.terminate()
 
     def _wake(self) -> None:
         while self._waiting:
@@ -115,7 +117,8 @@ class Lender:
             try:
                 await connection.close(timeout=CLOSE_TIMEOUT_S)
             except Exception:
-                connection.terminate()
+                with suppress(Exception):
+                    connection.terminate()
         self._wake()
 
 

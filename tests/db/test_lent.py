@@ -105,6 +105,19 @@ if POSTGRES_URL:  # what is lent is PostgreSQL's
             await lent.close()
 
     @on_postgres
+    async def test_waiters_are_told_when_the_lender_closes(database_url: str) -> None:
+        lent = _lender(database_url, size=1)
+        busy = asyncio.create_task(lent.fetchval("SELECT pg_sleep(0.2)::text", ()))
+        await asyncio.sleep(0.05)
+        waiters = [asyncio.create_task(lent.fetchval("SELECT 'w'", ())) for _ in range(3)]
+        await asyncio.sleep(0.02)
+        await lent.close()
+        assert await busy == ""  # the statement under way ends; its connection is closed
+        for waiter in waiters:
+            with pytest.raises(asyncpg.InterfaceError, match="disposed"):
+                await asyncio.wait_for(waiter, 5)
+
+    @on_postgres
     async def test_the_engine_closes_what_it_lent_when_disposed(database_url: str) -> None:
         engine = create_engine(database_url)
         pid = await fetch_value(engine, PID, ())
