@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 import weakref
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
 import asyncpg
@@ -110,15 +110,22 @@ def _drop_closed(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
         raise DisconnectionError("the server closed this connection")
 
 
-def _connect(dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
-    """A connection attempt that cannot reach the server is :class:`Unavailable` too (the
-    driver's socket errors never reach ``handle_error``, which sees the DBAPI's own only)."""
+@contextmanager
+def _unreachable_is_unavailable() -> Iterator[None]:
+    """What the driver raises when the server cannot be reached, as :class:`Unavailable`."""
     try:
-        return dialect.connect(*cargs, **cparams)
+        yield
     except Exception as error:
         if _is_unreachable(error):
             raise _unavailable() from error
         raise
+
+
+def _connect(dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
+    """A connection attempt that cannot reach the server is :class:`Unavailable` too (the
+    driver's socket errors never reach ``handle_error``, which sees the DBAPI's own only)."""
+    with _unreachable_is_unavailable():
+        return dialect.connect(*cargs, **cparams)
 
 
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
@@ -156,12 +163,8 @@ async def fetch_value(engine: AsyncEngine, sql: str, args: tuple[Any, ...]) -> A
     lent = lender(engine)
     if lent is None:
         raise ValueError(f"{engine.dialect.name} lends no connections")
-    try:
+    with _unreachable_is_unavailable():
         return await lent.fetchval(sql, args)
-    except Exception as error:
-        if _is_unreachable(error):
-            raise _unavailable() from error
-        raise
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
