@@ -21,7 +21,7 @@ from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.engine import make_url
 
 from gateway.connectome import statements as sql
-from gateway.connectome.files import Block
+from gateway.connectome.files import Block, NotPlain
 from gateway.connectome.importer import Target
 from gateway.connectome.property_files import PropertyBlock
 from gateway.db.engine import SQLITE_BUSY_TIMEOUT_MS
@@ -40,6 +40,8 @@ def _timestamp(value: datetime) -> str:
 
 
 class SqliteBulk:
+    parses_csv = False  # SQLite has no bulk CSV parser: the lines are parsed here
+
     def __init__(self, database_url: str) -> None:
         path = make_url(database_url).database or ":memory:"
         self.conn = sqlite3.connect(
@@ -175,6 +177,9 @@ class SqliteBulk:
         columns = ", ".join(sql.CONNECTION_COLUMNS)
         values = f"(?, {self.materialization}, ?, ?, ?, ?, ?)"
         self._insert(blocks, f"INSERT INTO connection ({columns})", values)
+
+    async def load_connection_lines(self, columns: list[str], chunks: Iterator[bytes]) -> None:
+        raise NotPlain("SQLite parses no CSV")
 
     async def derive(self) -> tuple[int, int]:
         conn, m = self.conn, self.materialization

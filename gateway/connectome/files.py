@@ -85,6 +85,11 @@ CELL_STATS = Layout(
 )
 
 
+class NotPlain(Exception):
+    """Lines that must be parsed here (:meth:`Reader.blocks`), not by a database's CSV
+    parser (:meth:`Reader.numbered_lines`)."""
+
+
 class FormatError(ValueError):
     """A file that does not follow the layout."""
 
@@ -235,7 +240,8 @@ class Reader(CountedFile):
                 self.bytes_read = raw.tell()
                 yield block
 
-    def _header(self, first: bytes) -> tuple[int, list[int]]:
+    def _names(self, first: bytes) -> list[str]:
+        """The header's column names, lower-cased."""
         try:
             text = first.decode("utf-8-sig")
         except UnicodeDecodeError:
@@ -243,10 +249,56 @@ class Reader(CountedFile):
         header = [name.strip().lower() for name in next(csv.reader([text]), [])]
         if not header:
             raise FormatError(self.path, 1, "the file is empty (no header line)")
+        return header
+
+    def _header(self, first: bytes) -> tuple[int, list[int]]:
+        header = self._names(first)
         missing = [name for name in self.layout.names if name not in header]
         if missing:
             raise FormatError(self.path, 1, f"missing column(s): {', '.join(missing)}")
         return len(header), [header.index(name) for name in self.layout.names]
+
+    def csv_columns(self) -> list[str] | None:
+        """The layout's column names in the file's order, when the file has those columns
+        and no others: its lines can then go to a database's own CSV parser
+        (:meth:`numbered_lines`). None otherwise."""
+        with self.opened() as (_, stream):
+            names = self._names(stream.readline())
+        return names if sorted(names) == sorted(self.layout.names) else None
+
+    def numbered_lines(self, numbers: range) -> Iterator[bytes]:
+        """The file's records in chunks of CSV text for a database's CSV parser, each line
+        prefixed with its number from ``numbers`` (a record is a line: see the module).
+        The database checks the values; what a parser that knows no more than CSV could take
+        differently from this module (quotes, blank lines) raises :class:`NotPlain` instead,
+        as does a header :meth:`csv_columns` refuses."""
+        with self.opened() as (raw, stream):
+            names = self._names(stream.readline())
+            if sorted(names) != sorted(self.layout.names):
+                raise NotPlain(
+                    f"{self.path.name}: the header is not {', '.join(self.layout.names)}"
+                )
+            start = numbers.start
+            while data := stream.read(self.block_bytes):
+                if not data.endswith(b"\n"):
+                    data += stream.readline()
+                    if not data.endswith(b"\n"):
+                        data += b"\n"  # the last line, unterminated
+                if b"\r" in data:
+                    data = data.replace(b"\r\n", b"\n")
+                if b'"' in data or b"\r" in data or b"\n\n" in data or data.startswith(b"\n"):
+                    raise NotPlain(f"{self.path.name}: quotes, blank lines or lone CRs")
+                lines = data.split(b"\n")
+                lines.pop()  # after the last line end
+                end = start + len(lines)
+                if end > numbers.stop:
+                    line = 2 + self.rows_read + numbers.stop - start
+                    raise FormatError(self.path, line, f"more than {len(numbers):,} rows")
+                numbered = zip(range(start, end), lines, strict=True)
+                self.rows_read += len(lines)
+                self.bytes_read = raw.tell()
+                yield b"\n".join(map(b"%d,%b".__mod__, numbered)) + b"\n"
+                start = end
 
     def _fast(self, lines: list[bytes], picks: tuple[int, list[int]]) -> tuple[Sequence[Any], ...]:
         width, indexes = picks
@@ -276,7 +328,10 @@ class Reader(CountedFile):
                 raise FormatError(self.path, number, "not UTF-8 text") from None
             if not text.strip():
                 continue  # blank lines carry no record
-            fields = next(csv.reader([text]))
+            try:
+                fields = next(csv.reader([text]))
+            except csv.Error as error:  # a carriage return inside the line
+                raise FormatError(self.path, number, f"not CSV ({error})") from None
             if len(fields) != width:
                 message = f"expected {width} fields, found {len(fields)}"
                 raise FormatError(self.path, number, message)

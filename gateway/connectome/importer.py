@@ -36,6 +36,7 @@ from gateway.connectome.files import (
     NEURONS,
     Block,
     CountedFile,
+    NotPlain,
     Reader,
 )
 from gateway.connectome.parsing_process import ChildParser
@@ -76,6 +77,8 @@ class Imported:
     connections: int
     partnerships: int
     seconds: float
+    # Whether the database parsed the connections file itself (PostgreSQL, a plain file).
+    parsed_by_database: bool = False
 
     @property
     def rows_per_second(self) -> float:
@@ -94,6 +97,14 @@ class Bulk(Protocol):
     async def load_connections(self, blocks: Iterator[Block]) -> None:
         """Blocks of :data:`sql.CONNECTION_COLUMNS` but the materialization's (which is
         this writer's own)."""
+        ...
+
+    parses_csv: bool  # whether the database parses the connections file's lines itself
+
+    async def load_connection_lines(self, columns: list[str], chunks: Iterator[bytes]) -> None:
+        """The connections file's numbered lines (``Reader.numbered_lines``), the table's
+        ``columns`` after the id, parsed by the database; :class:`NotPlain`, with none of
+        them kept, when it refuses them."""
         ...
 
     async def attach(self, dataset: str) -> tuple[int, int]:
@@ -159,6 +170,10 @@ def _unique_ids(blocks: Iterator[Block]) -> Iterator[Block]:
         yield block
 
 
+# The connections file's columns (``files.CONNECTIONS``), by the table's names.
+CONNECTION_FILE_COLUMNS = dict(zip(CONNECTIONS.names, sql.CONNECTION_COLUMNS[2:], strict=True))
+
+
 def _numbered(materialization_id: int, blocks: Iterator[Block]) -> Iterator[Block]:
     """Connection blocks with their ids as a first column (:func:`sql.connection_ids`)."""
     ids = sql.connection_ids(materialization_id)
@@ -166,7 +181,7 @@ def _numbered(materialization_id: int, blocks: Iterator[Block]) -> Iterator[Bloc
     for block in blocks:
         end = start + len(block)
         if end > ids.stop:
-            raise block.error(ids.stop - start, f"more than {len(ids):,} connection rows")
+            raise block.error(ids.stop - start, f"more than {len(ids):,} rows")
         yield replace(block, columns=(range(start, end), *block.columns))
         start = end
 
@@ -194,16 +209,18 @@ async def import_connectome(
     # only writes, and the connections are parsed ahead while it loads the small files.
     parsers: list[ChildParser] = []
 
-    def parsed(reader: Reader) -> Iterator[Block]:
-        parsers.append(ChildParser(reader))
-        return parsers[-1].blocks()
+    def parsed(reader: Reader, numbers: range | None = None) -> ChildParser:
+        parsers.append(ChildParser(reader, numbers=numbers))
+        return parsers[-1]
 
     try:
         materialization_id, version = await bulk.create_materialization(target)
         try:
-            neuron_blocks = parsed(neuron_rows)
-            connection_blocks = parsed(connection_rows)
-            stat_blocks = parsed(stat_rows) if stat_rows is not None else None
+            ids = sql.connection_ids(materialization_id)
+            neuron_blocks = parsed(neuron_rows).blocks()
+            as_csv = connection_rows.csv_columns() if bulk.parses_csv else None
+            connection_parser = parsed(connection_rows, ids if as_csv else None)
+            stat_blocks = parsed(stat_rows).blocks() if stat_rows is not None else None
             await bulk.load_segments(
                 _unique_ids(_tracked("neurons", neuron_rows, progress, neuron_blocks))
             )
@@ -211,12 +228,23 @@ async def import_connectome(
                 await bulk.load_cell_stats(
                     _unique_ids(_tracked("cell_stats", stat_rows, progress, stat_blocks))
                 )
-            await bulk.load_connections(
-                _numbered(
-                    materialization_id,
-                    _tracked("connections", connection_rows, progress, connection_blocks),
+            if as_csv:
+                columns = [CONNECTION_FILE_COLUMNS[name] for name in as_csv]
+                lines = connection_parser.lines()
+                try:
+                    await bulk.load_connection_lines(
+                        columns, _tracked("connections", connection_rows, progress, lines)
+                    )
+                except NotPlain:  # parsed here after all, which names a bad line
+                    connection_parser.close()
+                    connection_rows.bytes_read = connection_rows.rows_read = 0
+                    connection_parser = parsed(connection_rows)
+                    as_csv = None
+            if not as_csv:
+                blocks = _tracked(
+                    "connections", connection_rows, progress, connection_parser.blocks()
                 )
-            )
+                await bulk.load_connections(_numbered(materialization_id, blocks))
             progress.phase("partners and aggregates", 0)
             segments, partnerships = await bulk.derive()
             for name, path in properties:
@@ -238,6 +266,7 @@ async def import_connectome(
         connections=connection_rows.rows_read,
         partnerships=partnerships,
         seconds=time.perf_counter() - started,
+        parsed_by_database=bool(as_csv),
     )
 
 

@@ -145,17 +145,21 @@ def drop_segment_staging() -> str:
     return f"DROP TABLE IF EXISTS {STAGED_NEURONS}, {STAGED_CELL_STATS}"
 
 
-def create_connection_table(materialization_id: int, into: str) -> str:
+def create_connection_table(materialization_id: int, into: str) -> list[str]:
     """A table ``into`` for a materialization's connections, to attach to ``connection`` as
-    its partition (PostgreSQL): no key yet (:func:`connection_key`); the CHECK spares
-    ``ATTACH PARTITION`` a scan proving every row belongs, and the foreign key, the one the
-    parent's partitions share, a scan validating it (it is adopted, being valid on an empty
-    table)."""
+    its partition (PostgreSQL): no key yet (:func:`connection_key`); the CHECK on the
+    materialization spares ``ATTACH PARTITION`` a scan proving every row belongs, and the
+    foreign key, the one the parent's partitions share, a scan validating it (it is adopted,
+    being valid on an empty table). The other CHECK and the default are for lines the
+    database parses itself (``COPY ... (FORMAT csv)``), which carry neither the
+    materialization nor a sign the files' parser would refuse."""
     m = materialization_id
-    return (
+    return [
         f"CREATE TABLE {into} (LIKE connection, CHECK (materialization_id = {m}), "
-        "FOREIGN KEY (materialization_id) REFERENCES materialization (id) ON DELETE CASCADE)"
-    )
+        "CHECK (pre_id >= 0 AND post_id >= 0 AND syn_count >= 0), "
+        "FOREIGN KEY (materialization_id) REFERENCES materialization (id) ON DELETE CASCADE)",
+        f"ALTER TABLE {into} ALTER materialization_id SET DEFAULT {m}",
+    ]
 
 
 def connection_key(table: str) -> list[str]:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway.connectome.files import CONNECTIONS, NEURONS, FormatError, Reader
+from gateway.connectome.files import CONNECTIONS, NEURONS, FormatError, NotPlain, Reader
 
 HEADER = "pre_root_id,post_root_id,neuropil,syn_count,nt_type\n"
 ROWS = [
@@ -101,3 +101,68 @@ def test_neuron_scores_may_be_empty(tmp_path: Path) -> None:
         (7, "AL.AL", "ACH", 0.9, 0.01, 0.02, 0.03, 0.04, 0.9, 0.0),
         (8, "AL.AL", "", None, None, None, None, None, None, None),
     ]
+
+
+def _numbered(path: Path, numbers: range = range(100, 10_000), block_bytes: int = 4096) -> bytes:
+    return b"".join(Reader(path, CONNECTIONS, block_bytes=block_bytes).numbered_lines(numbers))
+
+
+def test_numbered_lines_are_the_records_as_they_are_each_behind_its_number(
+    tmp_path: Path,
+) -> None:
+    rows = [f"{i},{i + 1},AL_L,{i % 7},ACH\n" for i in range(2_000)]
+    path = _write(tmp_path, HEADER + "".join(rows))
+    reader = Reader(path, CONNECTIONS, block_bytes=4096)
+    chunks = list(reader.numbered_lines(range(100, 10_000)))
+    assert len(chunks) > 5
+    assert all(chunk.endswith(b"\n") for chunk in chunks)
+    expected = "".join(f"{100 + i},{row}" for i, row in enumerate(rows))
+    assert b"".join(chunks).decode() == expected
+    assert (reader.rows_read, reader.bytes_read) == (2_000, path.stat().st_size)
+    # CRLF line ends and a missing final newline change nothing.
+    crlf = _write(tmp_path, (HEADER + "".join(rows)).replace("\n", "\r\n")[:-2], "crlf.csv")
+    assert _numbered(crlf).decode() == expected
+
+
+def test_the_columns_for_a_csv_parser_are_the_layouts_in_the_files_order(tmp_path: Path) -> None:
+    reordered = _write(tmp_path, "syn_count,nt_type,post_root_id,pre_root_id,neuropil\n1,A,2,3,B\n")
+    assert Reader(reordered, CONNECTIONS).csv_columns() == [
+        "syn_count", "nt_type", "post_root_id", "pre_root_id", "neuropil",
+    ]  # fmt: skip
+    assert _numbered(reordered) == b"100,1,A,2,3,B\n"
+    extra = _write(tmp_path, HEADER.replace("\n", ",extra\n") + "1,2,AL_L,3,ACH,x\n", "x.csv")
+    assert Reader(extra, CONNECTIONS).csv_columns() is None
+    with pytest.raises(NotPlain):
+        _numbered(extra)
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        ['"1",2,AL_L,3,ACH\n'],  # quotes: a quoted field could hold a line break
+        ["1,2,AL_L,3,ACH\n", "\n", "2,3,AL_L,4,ACH\n"],  # a blank line is no record here
+        ["\n", "2,3,AL_L,4,ACH\n"],
+    ],
+)
+def test_lines_a_csv_parser_could_take_differently_are_not_plain(
+    tmp_path: Path, rows: list[str]
+) -> None:
+    path = _write(tmp_path, HEADER + "".join(rows))
+    with pytest.raises(NotPlain):
+        _numbered(path)
+    assert _read(path)  # which the parser here reads
+
+
+def test_a_lone_carriage_return_is_not_plain_and_is_named_by_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "connections.csv"
+    path.write_bytes((HEADER + ROWS[0] + "1,2,AL_L,3,ACH\r2,3,AL_L,4,ACH\n").encode())
+    with pytest.raises(NotPlain):
+        _numbered(path)
+    with pytest.raises(FormatError, match=r"connections\.csv line 3: not CSV"):
+        _read(path)
+
+
+def test_more_lines_than_numbers_names_the_first_line_without_one(tmp_path: Path) -> None:
+    path = _write(tmp_path, HEADER + "".join(ROWS) + ROWS[0])
+    with pytest.raises(FormatError, match=r"connections\.csv line 4: more than 2 rows"):
+        _numbered(path, range(7, 9))

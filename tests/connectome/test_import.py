@@ -224,3 +224,93 @@ async def test_a_segment_listed_twice_is_refused_with_its_line(
     # The dataset the failed import created went with it: nothing lists that then 404s.
     async with engine.connect() as conn:
         assert (await conn.execute(select(table(ConnectomeDataset).c.name))).all() == []
+
+
+def _reshaped(source: Path, out: Path, shape: str) -> Path:
+    """``source``'s connections written another way that says the same."""
+    header, *rows = list(iter_file(source))
+    if shape == "reordered":  # the same columns, another order
+        order = [3, 4, 1, 0, 2]
+        header, rows = [header[i] for i in order], [[row[i] for i in order] for row in rows]
+    elif shape == "extra column":
+        header, rows = [*header, "confidence"], [[*row, "0.9"] for row in rows]
+    elif shape == "quoted":
+        rows[10] = [f'"{value}"' for value in rows[10]]
+    elif shape == "underscored":  # a number PostgreSQL's parser refuses and Python's takes
+        rows[20][3] = "1_0"
+    lines = [",".join(row) for row in [header, *rows]]
+    if shape == "blank line":
+        lines.insert(30, "")
+    end = "\r\n" if shape == "crlf" else "\n"
+    out.write_bytes(gzip.compress(end.join(lines).encode() + (b"" if shape == "crlf" else b"\n")))
+    return out
+
+
+@pytest.mark.parametrize(
+    ("shape", "plain"),
+    [
+        ("reordered", True),
+        ("crlf", True),  # and no line end after the last line
+        ("extra column", False),
+        ("quoted", False),
+        ("blank line", False),
+        ("underscored", False),
+    ],
+)
+async def test_every_shape_of_the_connections_file_imports_the_same_rows(
+    database_url: str,
+    engine: AsyncEngine,
+    small_set: ConnectomeFiles,
+    tmp_path: Path,
+    shape: str,
+    plain: bool,
+) -> None:
+    """On PostgreSQL a plain file's lines go to the database's CSV parser as they are; the
+    other shapes are parsed here. Both ways give the rows the plain file gives."""
+    reference = await load(database_url, small_set)
+    reshaped = _reshaped(small_set.connections, tmp_path / "connections.csv.gz", shape)
+    done = await load(database_url, small_set, connections=reshaped)
+
+    assert reference.parsed_by_database == (engine.dialect.name == "postgresql")
+    assert done.parsed_by_database == (plain and engine.dialect.name == "postgresql")
+    expected = await connection_rows(engine, reference.materialization_id)
+    if shape == "underscored":
+        expected[20] = (*expected[20][:4], 10)
+    ids = connection_ids(done.materialization_id)
+    assert [row[0] for row in await connection_rows(engine, done.materialization_id)] == list(
+        ids[: len(expected)]
+    )
+    assert [row[1:] for row in await connection_rows(engine, done.materialization_id)] == [
+        row[1:] for row in expected
+    ]
+    assert done.connections == reference.connections
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("1,2,AL_L,lots,ACH", "syn_count is 'lots', expected a count (0 or more)"),
+        ("1,2,AL_L,-3,ACH", "syn_count is '-3', expected a count (0 or more)"),
+        ("-1,2,AL_L,3,ACH", "pre_root_id is '-1', expected a segment id (0 to 2^63-1)"),
+        ("1,9223372036854775808,AL_L,3,ACH", "post_root_id is '9223372036854775808'"),
+        ("1,2,AL_L,,ACH", "syn_count is '', expected a count (0 or more)"),
+        ("1,2,AL_L,3", "expected 5 fields, found 4"),
+        ("1,2,AL_L,3,ACH,more", "expected 5 fields, found 6"),
+        ("1,2," + "N" * 33 + ",3,ACH", "neuropil is longer than 32 characters"),
+        ("1,2,AL_L,3,ACHACHACHACHACHACH", "nt_type is longer than 16 characters"),
+    ],
+)
+async def test_a_bad_line_is_named_the_same_whichever_parser_meets_it_first(
+    database_url: str, engine: AsyncEngine, small_set: ConnectomeFiles, tmp_path: Path,
+    text: str, message: str,
+) -> None:  # fmt: skip
+    """PostgreSQL's CSV parser refuses the lines; they are parsed here then, which names the
+    line as an import on SQLite does, and nothing of the import stays."""
+    bad = _with_bad_line(small_set.connections, tmp_path / "connections.csv.gz", 2345, text)
+
+    with pytest.raises(FormatError) as raised:
+        await load(database_url, small_set, connections=bad)
+
+    assert str(raised.value).startswith(f"connections.csv.gz line 2345: {message}")
+    assert await _rows_per_materialization(engine) == {"segment": {}, "connection": {}, "pair": {}}
+    assert await _import_tables(engine) == set()
