@@ -23,7 +23,7 @@ least 5 synapses), duplicate rows add up, and an autapse (pre = post) counts on 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -186,6 +186,34 @@ def _numbered(materialization_id: int, blocks: Iterator[Block]) -> Iterator[Bloc
         start = end
 
 
+async def _load_connections(
+    bulk: Bulk,
+    parser: ChildParser,
+    csv_columns: list[str] | None,
+    materialization_id: int,
+    progress: Progress,
+    parsed: Callable[[Reader], ChildParser],
+) -> bool:
+    """The connections, from ``parser``: numbered lines for the database to parse when the
+    file has ``csv_columns``, else parsed blocks. When the database refuses the lines, or
+    they turn out not to be plain, the file is parsed here after all, which names a bad line.
+    Returns whether the database parsed them."""
+    reader = parser.reader
+    if csv_columns:
+        columns = [CONNECTION_FILE_COLUMNS[name] for name in csv_columns]
+        try:
+            lines = _tracked("connections", reader, progress, parser.lines())
+            await bulk.load_connection_lines(columns, lines)
+            return True
+        except NotPlain:
+            parser.close()
+            reader.bytes_read = reader.rows_read = 0
+            parser = parsed(reader)
+    blocks = _tracked("connections", reader, progress, parser.blocks())
+    await bulk.load_connections(_numbered(materialization_id, blocks))
+    return False
+
+
 async def import_connectome(
     database_url: str,
     target: Target,
@@ -216,10 +244,10 @@ async def import_connectome(
     try:
         materialization_id, version = await bulk.create_materialization(target)
         try:
-            ids = sql.connection_ids(materialization_id)
             neuron_blocks = parsed(neuron_rows).blocks()
             as_csv = connection_rows.csv_columns() if bulk.parses_csv else None
-            connection_parser = parsed(connection_rows, ids if as_csv else None)
+            ids = sql.connection_ids(materialization_id) if as_csv else None
+            connection_parser = parsed(connection_rows, ids)
             stat_blocks = parsed(stat_rows).blocks() if stat_rows is not None else None
             await bulk.load_segments(
                 _unique_ids(_tracked("neurons", neuron_rows, progress, neuron_blocks))
@@ -228,23 +256,9 @@ async def import_connectome(
                 await bulk.load_cell_stats(
                     _unique_ids(_tracked("cell_stats", stat_rows, progress, stat_blocks))
                 )
-            if as_csv:
-                columns = [CONNECTION_FILE_COLUMNS[name] for name in as_csv]
-                lines = connection_parser.lines()
-                try:
-                    await bulk.load_connection_lines(
-                        columns, _tracked("connections", connection_rows, progress, lines)
-                    )
-                except NotPlain:  # parsed here after all, which names a bad line
-                    connection_parser.close()
-                    connection_rows.bytes_read = connection_rows.rows_read = 0
-                    connection_parser = parsed(connection_rows)
-                    as_csv = None
-            if not as_csv:
-                blocks = _tracked(
-                    "connections", connection_rows, progress, connection_parser.blocks()
-                )
-                await bulk.load_connections(_numbered(materialization_id, blocks))
+            by_database = await _load_connections(
+                bulk, connection_parser, as_csv, materialization_id, progress, parsed
+            )
             progress.phase("partners and aggregates", 0)
             segments, partnerships = await bulk.derive()
             for name, path in properties:
@@ -266,7 +280,7 @@ async def import_connectome(
         connections=connection_rows.rows_read,
         partnerships=partnerships,
         seconds=time.perf_counter() - started,
-        parsed_by_database=bool(as_csv),
+        parsed_by_database=by_database,
     )
 
 
