@@ -443,9 +443,7 @@ async def seed_demo(session: AsyncSession, *, storage: Storage, seed: int = 7) -
                     await session.flush()
                     session.add_all(probes[1:])
                 if number == 1:
-                    session.add(
-                        CollectionSession(collection_id=collection.id, session_id=sess.id)
-                    )
+                    session.add(CollectionSession(collection_id=collection.id, session_id=sess.id))
             if p_index == 0 and s_index == 0:  # README: the demo's water-restricted subject
                 await seed_water_control(
                     session, subject.id, _pk(owner), labs[lab].id, start, recorded, seed=seed

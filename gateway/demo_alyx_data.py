@@ -145,4 +145,3 @@ async def seed_alyx_data(
         if collection == "alf":
             session.add(DatasetTag(dataset_id=dataset.id, tag_id=frozen.id))
     await session.flush()
-

@@ -53,9 +53,7 @@ async def seed_groups(session: AsyncSession) -> None:
     buzsaki.city, buzsaki.country = "New York", "United States"
     session.add(LabPrincipalInvestigator(lab_id=buzsaki.id, user_id=users["nick"]))
     session.add(
-        GroupMembershipInvitation(
-            group_id=group, user_id=users["sonja"], inviter_id=users["nick"]
-        )
+        GroupMembershipInvitation(group_id=group, user_id=users["sonja"], inviter_id=users["nick"])
     )
     # Anne manages this private project; Sonja sees it once she accepts.
     session.add(

@@ -154,8 +154,7 @@ async def seed_holdings(session: AsyncSession, lab: Lab) -> None:
         for subject in (lab.mother_id, lab.father_id)
     )
     session.add_all(
-        LicenseProcedure(license_id=licence.id, procedure_id=implant)
-        for implant in lab.implant_ids
+        LicenseProcedure(license_id=licence.id, procedure_id=implant) for implant in lab.implant_ids
     )
     procedures = table(Procedure)
     await session.execute(

@@ -34,8 +34,11 @@ def volume(shape: tuple[int, int, int], *, voxel_mm: float = 0.5) -> bytes:
     for z in range(nz):  # NIfTI stores x fastest, then y, then z
         for y in range(ny):
             for x in range(nx):
-                r = ((2 * x / (nx - 1) - 1) ** 2 + (2 * y / (ny - 1) - 1) ** 2
-                     + (2 * z / (nz - 1) - 1) ** 2)
+                r = (
+                    (2 * x / (nx - 1) - 1) ** 2
+                    + (2 * y / (ny - 1) - 1) ** 2
+                    + (2 * z / (nz - 1) - 1) ** 2
+                )
                 voxels[index] = 0 if r > 1 else int(120 + 135 * (1 - r))
                 index += 1
     raw = _header(shape, voxel_mm) + bytes(4) + bytes(voxels)

@@ -67,9 +67,7 @@ async def seed_water_control(
     for day in range(DAYS):
         when = start + timedelta(days=day - 2, hours=-1)
         weight = round(weight - (0.35 if day < 6 else -0.1) + rng.uniform(-0.2, 0.2), 1)
-        session.add(
-            Weighing(subject_id=subject_id, user_id=user_id, date_time=when, weight=weight)
-        )
+        session.add(Weighing(subject_id=subject_id, user_id=user_id, date_time=when, weight=weight))
         if day < 2:
             continue
         in_session = sessions[day - 2] if day - 2 < len(sessions) else None

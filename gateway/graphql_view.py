@@ -74,8 +74,10 @@ def response_media_type(accept: str) -> str:
 def is_request_error(result: ExecutionResult) -> bool:
     """The request could not be executed at all (a parse or validation failure, a variable
     that does not coerce): no data, and no error belongs to a field."""
-    return result.data is None and bool(result.errors) and all(
-        error.path is None for error in result.errors or ()
+    return (
+        result.data is None
+        and bool(result.errors)
+        and all(error.path is None for error in result.errors or ())
     )
 
 
@@ -381,7 +383,9 @@ class GraphQLView(GraphQL[Context, None]):
         compiled = self.compiled_operations
         cacheable = request_adapter.method == "POST" or self.allow_queries_via_get
         query, name, variables = (
-            request_data.query, request_data.operation_name, request_data.variables
+            request_data.query,
+            request_data.operation_name,
+            request_data.variables,
         )
         hit = await compiled.answer(context, query, name, variables) if cacheable else None
         if hit is not None:

@@ -275,9 +275,7 @@ class Settings:
             rate_limit_authenticated=(
                 env.get("NEUROGATE_RATE_LIMIT_AUTHENTICATED") or "1000/minute"
             ),
-            subscription_recheck_seconds=_float(
-                env, "NEUROGATE_SUBSCRIPTION_RECHECK_SECONDS", 2.0
-            ),
+            subscription_recheck_seconds=_float(env, "NEUROGATE_SUBSCRIPTION_RECHECK_SECONDS", 2.0),
             redis_url=env.get("NEUROGATE_REDIS_URL") or None,
             redis_prefix=env.get("NEUROGATE_REDIS_PREFIX") or "neurogate",
             metrics_token=env.get("NEUROGATE_METRICS_TOKEN") or None,

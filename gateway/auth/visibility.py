@@ -59,6 +59,7 @@ Rule = Callable[[Any, Principal], Predicate | None]
 class MissingRule(LookupError):
     """A table is read that has no visibility rule: a programming error, never public."""
 
+
 _projects, _members, _brains = table(Project), table(ProjectMember), table(Brain)
 _sessions, _lab_members = table(Session), table(LabMembership)
 _group_members = table(GroupMember)

@@ -146,9 +146,7 @@ def _password(_: click.Context, __: click.Parameter, value: str) -> str:
 
 
 @main.command()
-@click.option(
-    "--email", required=True, callback=_email, help="Login email (BrainMaps, BrainSTEM)."
-)
+@click.option("--email", required=True, callback=_email, help="Login email (BrainMaps, BrainSTEM).")
 @click.option("--username", required=True, help="Login name (Alyx).")
 @click.option(
     "--password",

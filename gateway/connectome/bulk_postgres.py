@@ -248,7 +248,7 @@ class PostgresBulk:
         self._partition = partition
         dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
         indexes = sql.partition_indexes(partition, dialect)
-        up = indexes.pop("ix_partnership_upstream")
+        up = indexes.pop("ix_partnership_by_post")
         self._builds = [
             asyncio.create_task(self._build([up], analyze=partition)),
             asyncio.create_task(self._build([*indexes.values(), *sql.connection_key(connections)])),

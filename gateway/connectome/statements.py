@@ -9,6 +9,7 @@ from sqlalchemy.schema import CreateIndex
 from sqlmodel import SQLModel
 
 from gateway.db.models import Partnership, table
+from gateway.db.models._base import declared_for
 
 # Tables holding a materialization's rows, children first.
 MATERIALIZED_TABLES = ("partnership", "connection", "segment_property", "segment")
@@ -77,9 +78,10 @@ def partition_indexes(partition: str, dialect: Dialect) -> dict[str, str]:
     statements: dict[str, str] = {}
     for index in table(Partnership).indexes:
         assert index.name is not None
-        ddl = create_index(index, dialect)
-        named = f"{partition}_{index.name} ON {partition} "
-        statements[index.name] = ddl.replace(f"{index.name} ON partnership ", named)
+        if declared_for(index, dialect.name):
+            ddl = create_index(index, dialect)
+            named = f"{partition}_{index.name} ON {partition} "
+            statements[index.name] = ddl.replace(f"{index.name} ON partnership ", named)
     return statements
 
 

@@ -228,7 +228,5 @@ def _autocommit(engine: AsyncEngine) -> AsyncEngine:
     """``engine`` in autocommit, sharing its pool (built once per engine)."""
     found = _autocommit_engines.get(engine)
     if found is None:
-        found = _autocommit_engines[engine] = engine.execution_options(
-            isolation_level="AUTOCOMMIT"
-        )
+        found = _autocommit_engines[engine] = engine.execution_options(isolation_level="AUTOCOMMIT")
     return found

@@ -50,6 +50,4 @@ async def serve(request: Request) -> Response:
     )
 
 
-ROUTES: list[BaseRoute] = [
-    FamilyRoute(PREFIX + "{name}", serve, methods=["GET"], errors=DEFAULT)
-]
+ROUTES: list[BaseRoute] = [FamilyRoute(PREFIX + "{name}", serve, methods=["GET"], errors=DEFAULT)]

@@ -52,8 +52,9 @@ class PrivateCluster:
     def start(self) -> None:
         options = f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.folder} -c fsync=off"
         log = str(self.folder / "server.log")
-        self._as_postgres(_binary("pg_ctl"), "-D", str(self.data), "-o", options, "-l", log,
-                          "-w", "start")
+        self._as_postgres(
+            _binary("pg_ctl"), "-D", str(self.data), "-o", options, "-l", log, "-w", "start"
+        )
 
     def stop(self) -> None:
         # Fast: open connections are terminated, as when a server goes down under a gateway.

@@ -17,10 +17,14 @@ CIRCUIT = "/circuit/segment/property/size?project=fruitfly_fafb_flywire"
 # (surface, method, url, request headers, the 503 body its clients expect)
 SURFACES: list[tuple[str, str, str, dict[str, str], Any]] = [
     ("brainstem", "GET", "/api/public/taxonomies/species/", {}, {"detail": ...}),
-    ("brainstem with a token", "GET", "/api/private/taxonomies/species/",
-     {"Authorization": "Bearer some-token"}, {"detail": ...}),
-    ("brainmaps", "GET", "/v1/api/species/", {},
-     {"error": "Service unavailable", "detail": ...}),
+    (
+        "brainstem with a token",
+        "GET",
+        "/api/private/taxonomies/species/",
+        {"Authorization": "Bearer some-token"},
+        {"detail": ...},
+    ),
+    ("brainmaps", "GET", "/v1/api/species/", {}, {"error": "Service unavailable", "detail": ...}),
     ("alyx", "GET", "/subjects", {}, {"detail": ..., "status_code": 503}),
     ("braincircuits", "POST", CIRCUIT, {}, {"detail": ...}),
 ]
@@ -33,6 +37,7 @@ async def _ask(gateway: Gateway, method: str, url: str, headers: dict[str, str])
 
 def _matches(body: Any, shape: Any) -> bool:
     """``body`` has exactly ``shape``'s keys, with its values where they are not ``...``."""
+
     def fits(value: Any, want: Any) -> bool:
         return bool(value) and isinstance(value, str) if want is ... else value == want
 
@@ -63,9 +68,9 @@ async def test_a_database_outage_is_a_503_on_every_surface_and_passes_without_a_
         cluster.stop()
         ready = await gateway.client.get("/readyz")
         assert (ready.status_code, ready.json()) == (
-                503,
-                {"status": "unavailable", "checks": {"database": "unavailable"}},
-            )
+            503,
+            {"status": "unavailable", "checks": {"database": "unavailable"}},
+        )
         for _ in range(2):  # the pooled connections found dead, then no connection at all
             failed = await gateway.client.post("/graphql", json=GRAPHQL)
             assert failed.status_code == 503, failed.text

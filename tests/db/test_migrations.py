@@ -16,6 +16,7 @@ from sqlmodel import SQLModel
 
 from gateway.db.migrate import alembic_config
 from gateway.db.models import Category, table
+from gateway.db.models._base import include_declared_for
 from gateway.db.models.search import (
     CATEGORY_SEARCH,
     SEARCH_INDEXES,
@@ -26,7 +27,11 @@ from gateway.db.models.search import (
 
 def _diff(connection: Any) -> list[Any]:
     # The search tables and indexes are built by migrations and not declared by the models.
-    opts = {"compare_type": True, "include_name": include_in_schema_comparison}
+    opts = {
+        "compare_type": True,
+        "include_name": include_in_schema_comparison,
+        "include_object": include_declared_for(connection.dialect.name),
+    }
     context = MigrationContext.configure(connection, opts=opts)
     return compare_metadata(context, SQLModel.metadata)  # type: ignore[no-any-return]
 

@@ -113,7 +113,11 @@ async def test_a_session_page_in_default_order_reads_the_index_without_sorting(
 # caller sees it (NULL when hidden: a CASE per row, which no index holds); their lists are read
 # per session, through the index of that key.
 UNINDEXED_ORDERS = {
-    "Segment", "SegmentProperty", "Connection", "ProbeInsertion", "TrajectoryEstimate"
+    "Segment",
+    "SegmentProperty",
+    "Connection",
+    "ProbeInsertion",
+    "TrajectoryEstimate",
 }
 
 

@@ -10,6 +10,7 @@ from sqlmodel import SQLModel
 
 import gateway.db.models  # noqa: F401  (fills SQLModel.metadata)
 from gateway.db.engine import create_engine
+from gateway.db.models._base import include_declared_for
 from gateway.db.models.search import include_in_schema_comparison
 
 target_metadata = SQLModel.metadata
@@ -22,6 +23,7 @@ def _run(connection: Connection) -> None:
         render_as_batch=True,  # SQLite alters tables by copying them
         compare_type=True,
         include_name=include_in_schema_comparison,  # search structures are not in the models
+        include_object=include_declared_for(connection.dialect.name),
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -105,6 +105,26 @@ def order_index(model: Any, *fields: str, null_largest: Collection[str] = ()) ->
     return Index(f"ix_{table.name}_order", *terms)
 
 
+def declared_for(element: Any, dialect_name: str) -> bool:
+    """Whether ``element`` (an index, a constraint) exists on ``dialect_name``: everywhere
+    unless its ``ddl_if(dialect=...)`` names other backends."""
+    condition = getattr(element, "_ddl_if", None)
+    dialects = getattr(condition, "dialect", None)
+    if dialects is None:
+        return True
+    return dialect_name in ((dialects,) if isinstance(dialects, str) else dialects)
+
+
+def include_declared_for(dialect_name: str) -> Any:
+    """Alembic's ``include_object`` hook for ``dialect_name``: the models' indexes that
+    exist on another backend only are no difference (Alembic does not read ``ddl_if``)."""
+
+    def include(element: Any, name: Any, type_: str, reflected: bool, compare_to: Any) -> bool:
+        return reflected or declared_for(element, dialect_name)
+
+    return include
+
+
 def seen_by(rule: Seen, *, parent: tuple[str, str] | None = None) -> dict[str, Any]:
     """The table arguments declaring ``rule``; ``WITH_PARENT`` names the parent table and
     the column naming the parent row, e.g. ``("session", "session_id")``."""

@@ -175,19 +175,30 @@ class Partnership(SQLModel, table=True):
 
 
 _pairs = Partnership.__table__.c  # type: ignore[attr-defined]
+# The ranking indexes, by backend. SQLite's one table leads with the materialization. On
+# PostgreSQL each materialization's pairs are a partition of their own (migration 0024), so
+# the key leads with the segment: a constant leading column would cost every import's index
+# sorts their abbreviated keys (the upstream index of 2.2M pairs: 4.1 s against 3.05 s,
+# measured).
 Index(
     "ix_partnership_downstream",
     _pairs.materialization_id,
     _pairs.pre_id,
     _pairs.syn_count.desc(),
     _pairs.post_id,
-)
+).ddl_if(dialect="sqlite")
 Index(
     "ix_partnership_upstream",
     _pairs.materialization_id,
     _pairs.post_id,
     _pairs.syn_count.desc(),
     _pairs.pre_id,
+).ddl_if(dialect="sqlite")
+Index("ix_partnership_by_pre", _pairs.pre_id, _pairs.syn_count.desc(), _pairs.post_id).ddl_if(
+    dialect="postgresql"
+)
+Index("ix_partnership_by_post", _pairs.post_id, _pairs.syn_count.desc(), _pairs.pre_id).ddl_if(
+    dialect="postgresql"
 )
 
 

@@ -67,9 +67,7 @@ class GroupMembershipInvitation(_GroupAsk, table=True):
         seen_by(Seen.INVITATIONS),
     )
 
-    inviter_id: int | None = Field(
-        default=None, foreign_key="user_account.id", ondelete="SET NULL"
-    )
+    inviter_id: int | None = Field(default=None, foreign_key="user_account.id", ondelete="SET NULL")
     new_manager: bool = Field(default=False)
     new_owner: bool = Field(default=False)
 
@@ -90,9 +88,7 @@ class _ProjectInvitation(SQLModel):
 
     id: uuid.UUID = uuid_pk()
     project_id: uuid.UUID = Field(foreign_key="project.id", index=True, ondelete="CASCADE")
-    inviter_id: int | None = Field(
-        default=None, foreign_key="user_account.id", ondelete="SET NULL"
-    )
+    inviter_id: int | None = Field(default=None, foreign_key="user_account.id", ondelete="SET NULL")
     can_change: bool = Field(default=False)
     manage_project: bool = Field(default=False)
     own_project: bool = Field(default=False)

@@ -173,6 +173,8 @@ class ProcedureLog(SQLModel, table=True):
     type_schema_version: str = Field(default="", max_length=20)
     created_at: datetime = created_at()
     updated_at: datetime = updated_at()
+
+
 # The indexes serving each list's default order (resolvers/catalog).
 order_index(Behavior, "order", "id")
 order_index(DataAcquisition, "order", "id")

@@ -71,8 +71,7 @@ def water_control(subject: Any, now: datetime) -> WaterControl:
         timezone=None if subject.lab is None else subject.lab.timezone,
         weighings=((w.date_time, w.weight) for w in subject.weighings),
         administrations=(
-            (a.date_time, a.water_administered, a.session_id)
-            for a in subject.water_administrations
+            (a.date_time, a.water_administered, a.session_id) for a in subject.water_administrations
         ),
         restrictions=(
             (r.start_time, r.end_time, r.reference_weight) for r in subject.water_restrictions
@@ -211,6 +210,8 @@ PROCEDURE_TYPE = Shape(
         "description": Value("description"),
     },
 )
+
+
 @returns({"type": "array", "items": {"type": "string", "format": "uuid"}})
 def _procedure_ids(surgery: Any, env: Env) -> list[str]:
     """The keys of the procedures performed in it (as text: PostgreSQL's are its own type)."""
@@ -263,8 +264,12 @@ WEIGHING_FILTERS = Listing(
         Param("date_time", equals("date_time"), "When it was weighed, exactly."),
         Param("weight", equals("weight"), "Its weight in grams, exactly.", "number"),
     ),
-    django={**_ACTION_DJANGO, "date_time": "date_time", "weight": "weight",
-            "user__username": "username"},
+    django={
+        **_ACTION_DJANGO,
+        "date_time": "date_time",
+        "weight": "weight",
+        "user__username": "username",
+    },
     iexact=frozenset({"subject__nickname"}),
 )
 WATER_ADMINISTRATION_FILTERS = Listing(
@@ -275,9 +280,15 @@ WATER_ADMINISTRATION_FILTERS = Listing(
         Param("session", equals("session_id"), "The session's UUID."),
         Param("adlib", equals("adlib"), "Whether it was ad libitum.", "boolean"),
     ),
-    django={**_ACTION_DJANGO, "date_time": "date_time", "session": "session_id",
-            "session__id": "session_id", "water_administered": "water_administered",
-            "adlib": "adlib", "user__username": "username"},
+    django={
+        **_ACTION_DJANGO,
+        "date_time": "date_time",
+        "session": "session_id",
+        "session__id": "session_id",
+        "water_administered": "water_administered",
+        "adlib": "adlib",
+        "user__username": "username",
+    },
     iexact=frozenset({"subject__nickname"}),
 )
 WATER_RESTRICTION_FILTERS = Listing(
@@ -290,8 +301,12 @@ WATER_RESTRICTION_FILTERS = Listing(
         Param("users", each_of("username"), "Usernames, comma-separated; all must match."),
         *(Param(name, unrecorded(), NOT_RECORDED) for name in ("lab", "location")),
     ),
-    django={**_ACTION_DJANGO, "start_time": "start_time", "end_time": "end_time",
-            "reference_weight": "reference_weight"},
+    django={
+        **_ACTION_DJANGO,
+        "start_time": "start_time",
+        "end_time": "end_time",
+        "reference_weight": "reference_weight",
+    },
     iexact=frozenset({"subject__nickname"}),
 )
 SURGERY_FILTERS = Listing(
@@ -305,13 +320,21 @@ SURGERY_FILTERS = Listing(
         Param("users", each_of("username"), "Usernames, comma-separated; all must match."),
         Param("location", unrecorded(), NOT_RECORDED),
     ),
-    django={**_ACTION_DJANGO, "start_time": "start_time", "end_time": "end_time",
-            "outcome_type": "outcome_type", "implant_weight": "implant_weight"},
+    django={
+        **_ACTION_DJANGO,
+        "start_time": "start_time",
+        "end_time": "end_time",
+        "outcome_type": "outcome_type",
+        "implant_weight": "implant_weight",
+    },
     iexact=frozenset({"subject__nickname"}),
 )
 NAME_FILTERS = {
-    entity: Listing(ENTITIES[entity], (Param("name", equals("name"), "Its name."),),
-                    django={"pk": "id", "id": "id", "name": "name"})
+    entity: Listing(
+        ENTITIES[entity],
+        (Param("name", equals("name"), "Its name."),),
+        django={"pk": "id", "id": "id", "name": "name"},
+    )
     for entity in ("WaterType", "ProcedureType")
 }
 NO_FILTERS = Listing(_SUBJECT, (), django={"pk": "id", "id": "id", "nickname": "nickname"})

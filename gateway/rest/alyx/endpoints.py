@@ -292,7 +292,16 @@ def _action(
 ) -> Endpoint:
     entity = shape.entity
     return Endpoint(
-        name, entity, "id", "id", "uuid", description, filters, shape, shape, record=record,
+        name,
+        entity,
+        "id",
+        "id",
+        "uuid",
+        description,
+        filters,
+        shape,
+        shape,
+        record=record,
         **more,
     )
 
@@ -345,15 +354,29 @@ SURGERIES = _action(
     actions.SURGERY,
 )
 WATER_TYPES = Endpoint(
-    "water-type", ENTITIES["WaterType"], "name", "name", None, "Water types, by name.",
-    actions.NAME_FILTERS["WaterType"], actions.WATER_TYPE, actions.WATER_TYPE,
+    "water-type",
+    ENTITIES["WaterType"],
+    "name",
+    "name",
+    None,
+    "Water types, by name.",
+    actions.NAME_FILTERS["WaterType"],
+    actions.WATER_TYPE,
+    actions.WATER_TYPE,
     record="WaterType",
 )
 PROCEDURES = Endpoint(
-    "procedures", ENTITIES["ProcedureType"], "name", "name", None,
+    "procedures",
+    ENTITIES["ProcedureType"],
+    "name",
+    "name",
+    None,
     "Procedure types (a list only, as Alyx serves it).",
-    actions.NAME_FILTERS["ProcedureType"], actions.PROCEDURE_TYPE, actions.PROCEDURE_TYPE,
-    items=False, record="ProcedureType",
+    actions.NAME_FILTERS["ProcedureType"],
+    actions.PROCEDURE_TYPE,
+    actions.PROCEDURE_TYPE,
+    items=False,
+    record="ProcedureType",
 )
 
 BRAIN_REGIONS = Endpoint(
@@ -377,9 +400,7 @@ INSERTIONS = Endpoint(
     filters=atlas.INSERTION_FILTERS,
     summary=atlas.INSERTION,
     detail=atlas.INSERTION_DETAIL,
-    writes=_graph_writes(
-        ENTITIES["ProbeInsertion"], atlas.INSERTION_WRITES, update=True
-    ),
+    writes=_graph_writes(ENTITIES["ProbeInsertion"], atlas.INSERTION_WRITES, update=True),
 )
 TRAJECTORIES = Endpoint(
     name="trajectories",
@@ -391,9 +412,7 @@ TRAJECTORIES = Endpoint(
     filters=atlas.TRAJECTORY_FILTERS,
     summary=atlas.TRAJECTORY,
     detail=atlas.TRAJECTORY,
-    writes=_graph_writes(
-        ENTITIES["TrajectoryEstimate"], atlas.TRAJECTORY_WRITES, update=True
-    ),
+    writes=_graph_writes(ENTITIES["TrajectoryEstimate"], atlas.TRAJECTORY_WRITES, update=True),
 )
 
 # --- Alyx's data app: what datasets are and where they are kept (read-only here; datasets and
@@ -462,6 +481,7 @@ ENDPOINTS = (
     TAGS,
     FILE_RECORDS,
 )
+
 
 @dataclass(frozen=True)
 class UserActions:

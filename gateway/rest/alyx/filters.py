@@ -37,7 +37,6 @@ from resolvers.query import AllOf, AnyOf, Condition, Entity, Filter
 NOT_RECORDED = "Not recorded by neurogate: a value matches no record."
 
 
-
 def _datasets_of_qc_at_most(entity: Entity, param: str, raw: str) -> Condition:
     """Sessions with a dataset whose QC is at most the one given (a name or its number).
     Every dataset here is NOT_SET (0), the lowest QC, so that is any session with one."""

@@ -271,8 +271,13 @@ _DAY = {"type": "string", "format": "date"}
 _FIGURE = {"type": "number"}
 WATER_REQUIREMENT: Schema = {
     "type": "object",
-    "required": ["subject", "implant_weight", "reference_weight_pct", "zscore_weight_pct",
-                 "records"],
+    "required": [
+        "subject",
+        "implant_weight",
+        "reference_weight_pct",
+        "zscore_weight_pct",
+        "records",
+    ],
     "description": "A subject's water requirement, one record a day (Alyx's figures).",
     "properties": {
         "subject": {"type": "string"},
@@ -316,8 +321,12 @@ def _water_requirement() -> dict[str, Schema]:
                 "operationId": "water-requirement_read",
                 "description": "A subject's water requirement day by day.",
                 "parameters": [
-                    {"name": "nickname", "in": "path", "required": True,
-                     "schema": {"type": "string"}},
+                    {
+                        "name": "nickname",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "string"},
+                    },
                     *days,
                 ],
                 "responses": {

@@ -308,9 +308,9 @@ class Listing:
         if on_date and op != "isnull":
             if spec.kind is not Kind.DATETIME:
                 raise QueryError(f"'{path}__date': '{path}' is not a date and time.")
-            days = [_day(path, item) for item in (
-                _literal_list(path, raw) if op == "in" else [raw]
-            )]
+            days = [
+                _day(path, item) for item in (_literal_list(path, raw) if op == "in" else [raw])
+            ]
             condition = on_days(column, op, days)
             return Not(condition) if negated else condition
         if op == "isnull" or (op == "eq" and raw == "None"):
@@ -392,7 +392,9 @@ ATLAS_PARAMS = (
     Param("atlas_name", _in_brain_region(), f"Part of a brain region's name. {_NO_CHANNELS}"),
     Param("atlas_acronym", _in_brain_region(), f"A brain region's acronym. {_NO_CHANNELS}"),
     Param(
-        "atlas_id", _in_brain_region(number=True), f"A brain region's id. {_NO_CHANNELS}",
+        "atlas_id",
+        _in_brain_region(number=True),
+        f"A brain region's id. {_NO_CHANNELS}",
         "integer",
     ),
 )

@@ -66,9 +66,7 @@ def _paginated(request: Request, page: Page | Read, results: list[Any]) -> Respo
     )
 
 
-async def _list(
-    request: Request, entity: Entity, accepted: ListParams, include: Include
-) -> Read:
+async def _list(request: Request, entity: Entity, accepted: ListParams, include: Include) -> Read:
     ctx = context_of(request)
     spec = list_spec(request.query_params, accepted, max_page_size=ctx.settings.max_page_size)
     return await read(ctx, entity, spec, include, with_total=True)
