@@ -7,7 +7,9 @@ ignored). Parsing is the import's hot path, so a block is first split and conver
 calls only (``bytes.split``, ``map(int, ...)``); a block that does not pass that way (quotes,
 CRLF, blank lines, a bad value) is parsed again line by line, which either accepts it or names
 the first bad line (the header is line 1) in a :class:`FormatError`. The download has no quoted
-line breaks, so a record is a line.
+line breaks, so a record is a line. For a database that parses CSV itself (PostgreSQL's
+``COPY``), a plain file's lines are handed on as they are, numbered
+(:meth:`Reader.numbered_lines`).
 """
 
 from __future__ import annotations
