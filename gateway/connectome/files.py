@@ -205,12 +205,18 @@ class CountedFile:
 
     @contextmanager
     def opened(self) -> Iterator[tuple[IO[bytes], IO[bytes]]]:
-        """The file on disk, and its content (decompressed when it is gzipped)."""
+        """The file on disk, and its content (decompressed when it is gzipped). A file that
+        cannot be read to its end is a :class:`FormatError` at the line after the last
+        record read."""
         with self.path.open("rb") as raw:
             gzipped = raw.read(2) == b"\x1f\x8b"
             raw.seek(0)
             stream: Any = gzip.GzipFile(fileobj=raw, mode="rb") if gzipped else raw
-            yield raw, stream
+            try:
+                yield raw, stream
+            except (OSError, EOFError) as error:  # a truncated or corrupt gzip stream
+                line = self.rows_read + 2  # the header is line 1
+                raise FormatError(self.path, line, f"unreadable: {error}") from None
 
 
 class Reader(CountedFile):

@@ -83,8 +83,6 @@ class PropertyReader(CountedFile):
                 yield from self._records(text, raw)
             except UnicodeDecodeError:
                 raise FormatError(self.path, self.rows_read + 2, "not UTF-8 text") from None
-            except (OSError, EOFError) as error:  # a truncated or corrupt gzip stream
-                raise FormatError(self.path, self.rows_read + 2, f"unreadable: {error}") from None
 
     def _records(self, text: IO[str], raw: IO[bytes]) -> Iterator[PropertyBlock]:
         rows = csv.reader(text)

@@ -314,3 +314,19 @@ async def test_a_bad_line_is_named_the_same_whichever_parser_meets_it_first(
     assert str(raised.value).startswith(f"connections.csv.gz line 2345: {message}")
     assert await _rows_per_materialization(engine) == {"segment": {}, "connection": {}, "pair": {}}
     assert await _import_tables(engine) == set()
+
+
+async def test_a_cut_short_gzip_is_named_as_unreadable_and_nothing_stays(
+    database_url: str, engine: AsyncEngine, small_set: ConnectomeFiles, tmp_path: Path
+) -> None:
+    """A download that stopped halfway: on PostgreSQL the reading fails in the middle of the
+    ``COPY`` of its lines, which stops the ``COPY``."""
+    whole = small_set.connections.read_bytes()
+    cut = tmp_path / "connections.csv.gz"
+    cut.write_bytes(whole[: len(whole) // 2])
+
+    with pytest.raises(FormatError, match=r"connections\.csv\.gz line \d+: unreadable: "):
+        await load(database_url, small_set, connections=cut)
+
+    assert await _rows_per_materialization(engine) == {"segment": {}, "connection": {}, "pair": {}}
+    assert await _import_tables(engine) == set()
