@@ -6,8 +6,8 @@ on separate cores an import takes the time of the slower one instead of their su
 each block to its stdout as a length-prefixed pickle; or, given the numbers ``START`` to
 ``STOP``, the file's numbered lines for the database's own CSV parser
 (:meth:`~gateway.connectome.files.Reader.numbered_lines`), as they are. A thread here drains the
-pipe into a bounded queue, so the child can run ahead by ``ahead`` blocks (the parent loads the
-small files meanwhile) and memory stays bounded whatever the file size. Every child runs at the
+pipe into a bounded queue, so the child can run ahead by ``ahead`` blocks (the parent loads
+another file meanwhile) and memory stays bounded whatever the file size. Every child runs at the
 parent's priority: the connections' child feeds the ``COPY``, the import's critical path, and at
 a lower one (``nice 5``) the other work of a shared machine starves it while the server waits
 (ten alternating 3-million-row imports at load average 1 to 4: median 22.3 s instead of 25.0 s).

@@ -170,7 +170,7 @@ async def test_a_malformed_row_stops_the_import_and_the_previous_materialization
         materializations = (await conn.execute(select(_materializations.c.id))).scalars().all()
     assert materializations == [first.materialization_id]
     counts = await _rows_per_materialization(engine)
-    # The failed import had loaded its neurons before it met the bad row: all gone again.
+    # Whatever the failed import had written before it met the bad row is gone again.
     assert all(
         set(by_materialization) == {first.materialization_id}
         for by_materialization in counts.values()
