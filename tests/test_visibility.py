@@ -3,10 +3,11 @@ brains; nothing private leaks through a relation, a lookup, a filter or a count.
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import pytest
-from sqlalchemy import Column, Integer, MetaData, Table
+from sqlalchemy import Column, Integer, MetaData, Table, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import SQLModel
 
@@ -139,3 +140,43 @@ def test_reading_a_table_without_a_rule_is_refused_not_public() -> None:
     for principal in (ANONYMOUS, admin):
         with pytest.raises(MissingRule):
             visible(unruled, principal)
+
+
+def test_a_callers_rule_is_built_once_whatever_credential_they_present() -> None:
+    sessions = SQLModel.metadata.tables["session"]
+    first = Principal(user_id=7, portal=Portal.PRIVATE, token_id=uuid.uuid4())
+    second = Principal(user_id=7, portal=Portal.PRIVATE, token_id=uuid.uuid4())
+    assert visible(sessions, first) is visible(sessions, second)
+    assert visible(sessions, first) is not visible(sessions, Principal(7, portal=Portal.PUBLIC))
+    assert visible(sessions, first) is not visible(sessions, Principal(8, portal=Portal.PRIVATE))
+
+
+async def test_a_shared_rule_sees_a_membership_granted_after_it_was_built(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    """The rule's subqueries read memberships when it runs: sharing it across requests
+    never keeps an old answer."""
+
+    async def recipe(world: Any) -> tuple[Any, Any]:
+        user = await world.user(username="newcomer")
+        project = await world.project(name="closed_project", is_public=False)
+        await world.session_row(project, name="closed_session")
+        return user.id, project.id
+
+    user_id, project_id = await build(sessionmaker, recipe)
+    sessions = SQLModel.metadata.tables["session"]
+    caller = Principal(user_id=user_id, portal=Portal.PRIVATE)
+
+    async def seen() -> list[str]:
+        async with sessionmaker() as db:
+            rows = await db.execute(select(sessions.c.name).where(visible(sessions, caller)))
+            return list(rows.scalars())
+
+    assert await seen() == []
+    async with sessionmaker() as db:
+        await db.execute(
+            insert(SQLModel.metadata.tables["project_member"]),
+            {"project_id": project_id, "user_id": user_id, "role": "viewer", "is_owner": False},
+        )
+        await db.commit()
+    assert await seen() == ["closed_session"]
