@@ -173,20 +173,30 @@ def connection_key(table: str) -> list[str]:
     ]
 
 
-def create_pairs_table(materialization_id: int, into: str, connections: str) -> list[str]:
-    """:func:`insert_partnerships` into a new table ``into`` (PostgreSQL), from the table
-    ``connections`` holding the materialization's connections and nothing else, as ``CREATE
-    TABLE AS``, which may run its GROUP BY on parallel workers (an ``INSERT ... SELECT`` may
-    not); then the NOT NULLs and the CHECK that ``ATTACH PARTITION`` wants (one scan for
-    all)."""
-    m = materialization_id
-    return [
-        f"CREATE TABLE {into} AS SELECT {m} AS materialization_id, pre_id, post_id, "
-        f"SUM(syn_count)::integer AS syn_count FROM {connections} GROUP BY pre_id, post_id",
-        f"ALTER TABLE {into} ALTER materialization_id SET NOT NULL, "
-        "ALTER pre_id SET NOT NULL, ALTER post_id SET NOT NULL, ALTER syn_count SET NOT NULL, "
-        f"ADD CHECK (materialization_id = {m})",  # spares ATTACH a scan proving every row belongs
-    ]
+def create_pairs_table(materialization_id: int, into: str) -> str:
+    """An empty table ``into`` for a materialization's pairs (PostgreSQL), to attach to
+    ``partnership`` as its partition: its columns and NOT NULLs, and the CHECK that spares
+    ``ATTACH PARTITION`` a scan proving every row belongs."""
+    return (
+        f"CREATE TABLE {into} (LIKE partnership, CHECK (materialization_id = {materialization_id}))"
+    )
+
+
+# The pairs are written by this many statements at once, each grouping the pairs of its share
+# of presynaptic segments, on a connection of its own (PostgreSQL): one ``CREATE TABLE AS``
+# runs its GROUP BY on parallel workers, but writes every row (and its WAL) on one core.
+PAIR_SHARES = 2
+
+
+def insert_pair_share(materialization_id: int, into: str, connections: str, share: int) -> str:
+    """:func:`insert_partnerships` for the presynaptic segments of one share (``pre_id %
+    PAIR_SHARES``), from the table ``connections`` holding the materialization's connections
+    and nothing else."""
+    return (
+        f"INSERT INTO {into} (materialization_id, pre_id, post_id, syn_count) "
+        f"SELECT {materialization_id}, pre_id, post_id, SUM(syn_count) FROM {connections} "
+        f"WHERE pre_id % {PAIR_SHARES} = {share} GROUP BY pre_id, post_id"
+    )
 
 
 def insert_segments_once(materialization_id: int, pairs: str) -> str:
