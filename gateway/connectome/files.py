@@ -271,7 +271,10 @@ class Reader(CountedFile):
         and no others: its lines can then go to a database's own CSV parser
         (:meth:`numbered_lines`). None otherwise."""
         with self.opened() as (_, stream):
-            names = self._names(stream.readline())
+            return self._plain_header(stream.readline())
+
+    def _plain_header(self, header: bytes) -> list[str] | None:
+        names = self._names(header)
         return names if sorted(names) == sorted(self.layout.names) else None
 
     def numbered_lines(self, numbers: range) -> Iterator[bytes]:
@@ -281,8 +284,7 @@ class Reader(CountedFile):
         differently from this module (quotes, blank lines) raises :class:`NotPlain` instead,
         as does a header :meth:`csv_columns` refuses."""
         with self.opened() as (raw, stream):
-            names = self._names(stream.readline())
-            if sorted(names) != sorted(self.layout.names):
+            if self._plain_header(stream.readline()) is None:
                 raise NotPlain(
                     f"{self.path.name}: the header is not {', '.join(self.layout.names)}"
                 )
