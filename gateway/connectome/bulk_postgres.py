@@ -30,7 +30,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import make_url
 
 from gateway.connectome import statements as sql
-from gateway.connectome.files import Block, NotPlain
+from gateway.connectome.files import Block, NotPlain, TotalTooLarge
 from gateway.connectome.importer import Target
 from gateway.connectome.property_files import PropertyBlock
 from gateway.db.models._base import utcnow
@@ -254,7 +254,10 @@ class PostgresBulk:
             asyncio.create_task(self._apart([sql.insert_pair_share(m, partition, connections, n)]))
             for n in range(sql.PAIR_SHARES)
         ]
-        written = await asyncio.gather(*self._builds)
+        try:
+            written = await asyncio.gather(*self._builds)
+        except asyncpg.NumericValueOutOfRangeError:  # a pair's total, for its integer column
+            raise TotalTooLarge from None
         partnerships = sum(_rows(status) for status in written)
         dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
         indexes = sql.partition_indexes(partition, dialect)
@@ -264,7 +267,10 @@ class PostgresBulk:
             asyncio.create_task(self._apart([*indexes.values(), *sql.connection_key(connections)])),
         ]
         await self._begin()
-        status = await conn.execute(sql.insert_segments_once(m, partition))
+        try:
+            status = await conn.execute(sql.insert_segments_once(m, partition))
+        except asyncpg.NumericValueOutOfRangeError:  # a segment's total
+            raise TotalTooLarge from None
         return _rows(status), partnerships
 
     async def _apart(self, statements: list[str], analyze: str | None = None) -> str:

@@ -21,7 +21,7 @@ from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.engine import make_url
 
 from gateway.connectome import statements as sql
-from gateway.connectome.files import Block, NotPlain
+from gateway.connectome.files import MAX_COUNT, Block, NotPlain, TotalTooLarge
 from gateway.connectome.importer import Target
 from gateway.connectome.property_files import PropertyBlock
 from gateway.db.engine import SQLITE_BUSY_TIMEOUT_MS
@@ -201,6 +201,8 @@ class SqliteBulk:
                     conn.execute(sql.create_index(index, dialect))
             for statement in sql.aggregate_segments(m):
                 conn.execute(statement)
+            if conn.execute(sql.too_large_totals(m, MAX_COUNT)).fetchone() is not None:
+                raise TotalTooLarge
             (segments,) = conn.execute(sql.count_segments(m)).fetchone()
             conn.execute("COMMIT")
         except BaseException:

@@ -27,16 +27,18 @@ from typing import IO, Any
 
 # SQLite and PostgreSQL both store 64-bit *signed* integers.
 MAX_ID = 2**63 - 1
+# Synapse counts go to 32-bit columns (PostgreSQL's ``integer``), each row's and each total.
+MAX_COUNT = 2**31 - 1
 NEUROTRANSMITTERS = ("da", "ser", "gaba", "glut", "ach", "oct")
 BLOCK_BYTES = 1 << 20
 
 
 class Kind(Enum):
     ID = "a segment id (0 to 2^63-1)"
-    COUNT = "a count (0 or more)"
+    COUNT = "a count (0 to 2^31-1)"
     TEXT = "text"
     FLOAT = "a number or empty"
-    SIZE = "an integer or empty"
+    SIZE = "an integer (up to 2^63-1 either way) or empty"
 
 
 @dataclass(frozen=True)
@@ -92,11 +94,16 @@ class NotPlain(Exception):
     parser (:meth:`Reader.numbered_lines`)."""
 
 
-class FormatError(ValueError):
-    """A file that does not follow the layout."""
+class TotalTooLarge(Exception):
+    """A segment's synapses (and so possibly a pair's), summed by the import, exceed
+    :data:`MAX_COUNT`, though each row's count is within it."""
 
-    def __init__(self, path: Path, line: int, message: str) -> None:
-        super().__init__(f"{path.name} line {line}: {message}")
+
+class FormatError(ValueError):
+    """A file that does not follow the layout: at ``line``, or as a whole (None)."""
+
+    def __init__(self, path: Path, line: int | None, message: str) -> None:
+        super().__init__(f"{path.name}{'' if line is None else f' line {line}'}: {message}")
         self.path = path
         self.line = line
         self.message = message
@@ -137,7 +144,7 @@ def _id(text: str) -> int:
 
 def _count(text: str) -> int:
     value = int(text)
-    if value < 0:
+    if not 0 <= value <= MAX_COUNT:
         raise ValueError
     return value
 
@@ -151,9 +158,12 @@ def _size(text: str) -> int | None:
     if not text.strip():
         return None
     try:
-        return int(text)
+        value = int(text)
     except ValueError:
-        return round(float(text))
+        value = round(float(text))
+    if not -MAX_ID - 1 <= value <= MAX_ID:
+        raise ValueError
+    return value
 
 
 PARSE: dict[Kind, Callable[[str], Any]] = {
@@ -178,7 +188,7 @@ def _fast_column(column: Column, values: list[bytes]) -> Sequence[Any]:
         # A machine-integer array (OverflowError past 2^63-1): compact, and about ten times
         # cheaper to pickle across to the writing process than a list of ints.
         ints = array("q", map(int, values))
-        if ints and min(ints) < 0:
+        if ints and (min(ints) < 0 or (kind is Kind.COUNT and max(ints) > MAX_COUNT)):
             raise _NeedsCare
         return ints
     if kind is Kind.TEXT:
@@ -190,7 +200,8 @@ def _fast_column(column: Column, values: list[bytes]) -> Sequence[Any]:
         return list(map(decoded.__getitem__, values))
     if kind is Kind.FLOAT:
         return [float(v) if v else None for v in values]
-    return [int(v) if v else None for v in values]
+    sizes = array("q", (int(v) if v else 0 for v in values))  # OverflowError past 64 bits
+    return [size if v else None for size, v in zip(sizes, values, strict=True)]
 
 
 class CountedFile:

@@ -33,11 +33,14 @@ from gateway.connectome import statements as sql
 from gateway.connectome.files import (
     CELL_STATS,
     CONNECTIONS,
+    MAX_COUNT,
     NEURONS,
     Block,
     CountedFile,
+    FormatError,
     NotPlain,
     Reader,
+    TotalTooLarge,
 )
 from gateway.connectome.parsing_process import ChildParser
 from gateway.connectome.property_files import PropertyBlock, PropertyReader
@@ -120,9 +123,9 @@ class Bulk(Protocol):
         ...
 
     async def derive(self) -> tuple[int, int]:
-        """Partnerships and segment aggregates; returns (segments, partnerships). On
-        PostgreSQL this commits the load (unattached, so unseen) and starts the index builds
-        :meth:`publish` waits for."""
+        """Partnerships and segment aggregates; returns (segments, partnerships), or raises
+        :class:`TotalTooLarge`. On PostgreSQL this commits the load (unattached, so unseen)
+        and starts the index builds :meth:`publish` waits for."""
         ...
 
     async def publish(self) -> None: ...
@@ -262,7 +265,12 @@ async def import_connectome(
                     _unique_ids(_tracked("cell_stats", stat_rows, progress, stat_blocks))
                 )
             progress.phase("partners and aggregates", 0)
-            segments, partnerships = await bulk.derive()
+            try:
+                segments, partnerships = await bulk.derive()
+            except TotalTooLarge:
+                raise FormatError(
+                    connections, None, f"a segment's synapses add up to more than {MAX_COUNT:,}"
+                ) from None
             for name, path in properties:
                 await load_property_file(bulk, name, path, progress)
             await bulk.publish()

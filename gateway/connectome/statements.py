@@ -222,6 +222,16 @@ def insert_segments_once(materialization_id: int, pairs: str) -> str:
     )
 
 
+def too_large_totals(materialization_id: int, largest: int) -> str:
+    """A segment whose synapses, made or received, add up to more than ``largest``: no pair's
+    total is larger than its segments' (SQLite, whose integers have 64 bits whatever the
+    column)."""
+    return (
+        f"SELECT 1 FROM segment WHERE materialization_id = {materialization_id} "
+        f"AND (nr_pre > {largest} OR nr_post > {largest}) LIMIT 1"
+    )
+
+
 def count_segments(materialization_id: int) -> str:
     return f"SELECT COUNT(*) FROM segment WHERE materialization_id = {materialization_id}"
 

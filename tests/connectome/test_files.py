@@ -7,7 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from gateway.connectome.files import CONNECTIONS, NEURONS, FormatError, NotPlain, Reader
+from gateway.connectome.files import (
+    CELL_STATS,
+    CONNECTIONS,
+    NEURONS,
+    FormatError,
+    NotPlain,
+    Reader,
+)
 
 HEADER = "pre_root_id,post_root_id,neuropil,syn_count,nt_type\n"
 ROWS = [
@@ -67,6 +74,7 @@ def test_blocks_split_a_large_file_without_losing_or_repeating_rows(tmp_path: Pa
     [
         ("720575940600000001,oops,AL_L,1,ACH", "post_root_id is 'oops', expected a segment id"),
         ("1,2,AL_L,-4,ACH", "syn_count is '-4', expected a count"),
+        ("1,2,AL_L,2147483648,ACH", "syn_count is '2147483648', expected a count (0 to 2^31-1)"),
         ("1,-2,AL_L,4,ACH", "post_root_id is '-2'"),
         ("9223372036854775808,2,AL_L,4,ACH", "pre_root_id is '9223372036854775808'"),
         ("1,2,AL_L,4", "expected 5 fields, found 4"),
@@ -90,6 +98,24 @@ def test_a_missing_column_or_an_empty_file_fails_on_line_one(tmp_path: Path) -> 
         _read(_write(tmp_path, "pre_root_id,post_root_id,neuropil,nt_type\n1,2,AL_L,ACH\n"))
     with pytest.raises(FormatError, match="line 1: the file is empty"):
         _read(_write(tmp_path, ""))
+
+
+@pytest.mark.parametrize("size", ["9223372036854775808", "-9223372036854775809", "1e19", "inf"])
+def test_a_size_past_64_bits_is_named_by_its_line(tmp_path: Path, size: str) -> None:
+    """Sizes go to 64-bit columns: a larger one is the file's error, not the database's."""
+    rows = "".join(f"{i},{i * 10},{i * 20},{i * 30}\n" for i in range(1, 100))
+    path = _write(
+        tmp_path, f"root_id,length_nm,area_nm,size_nm\n{rows}100,1,2,{size}\n", "cell_stats.csv"
+    )
+    with pytest.raises(FormatError) as raised:
+        _read(path, CELL_STATS)
+    assert str(raised.value) == (
+        f"cell_stats.csv line 101: size_nm is '{size}', "
+        "expected an integer (up to 2^63-1 either way) or empty"
+    )
+    largest = "9223372036854775807"
+    path = _write(tmp_path, f"root_id,length_nm,area_nm,size_nm\n1,,-{largest},{largest}\n")
+    assert _read(path, CELL_STATS) == [(1, None, -int(largest), int(largest))]
 
 
 def test_neuron_scores_may_be_empty(tmp_path: Path) -> None:

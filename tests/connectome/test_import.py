@@ -161,7 +161,7 @@ async def test_a_malformed_row_stops_the_import_and_the_previous_materialization
     assert raised.value.line == 4321
     assert (
         str(raised.value)
-        == "connections.csv.gz line 4321: syn_count is 'lots', expected a count (0 or more)"
+        == "connections.csv.gz line 4321: syn_count is 'lots', expected a count (0 to 2^31-1)"
     )
     ctx = Context.build(Settings(database_url=database_url), sessionmaker)
     current = await resolve_materialization(ctx, DATASET)
@@ -289,11 +289,12 @@ async def test_every_shape_of_the_connections_file_imports_the_same_rows(
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("1,2,AL_L,lots,ACH", "syn_count is 'lots', expected a count (0 or more)"),
-        ("1,2,AL_L,-3,ACH", "syn_count is '-3', expected a count (0 or more)"),
+        ("1,2,AL_L,lots,ACH", "syn_count is 'lots', expected a count (0 to 2^31-1)"),
+        ("1,2,AL_L,-3,ACH", "syn_count is '-3', expected a count (0 to 2^31-1)"),
         ("-1,2,AL_L,3,ACH", "pre_root_id is '-1', expected a segment id (0 to 2^63-1)"),
         ("1,9223372036854775808,AL_L,3,ACH", "post_root_id is '9223372036854775808'"),
-        ("1,2,AL_L,,ACH", "syn_count is '', expected a count (0 or more)"),
+        ("1,2,AL_L,,ACH", "syn_count is '', expected a count (0 to 2^31-1)"),
+        ("1,2,AL_L,2147483648,ACH", "syn_count is '2147483648', expected a count (0 to 2^31-1)"),
         ("1,2,AL_L,3", "expected 5 fields, found 4"),
         ("1,2,AL_L,3,ACH,more", "expected 5 fields, found 6"),
         ("1,2," + "N" * 33 + ",3,ACH", "neuropil is longer than 32 characters"),
@@ -328,5 +329,35 @@ async def test_a_cut_short_gzip_is_named_as_unreadable_and_nothing_stays(
     with pytest.raises(FormatError, match=r"connections\.csv\.gz line \d+: unreadable: "):
         await load(database_url, small_set, connections=cut)
 
+    assert await _rows_per_materialization(engine) == {"segment": {}, "connection": {}, "pair": {}}
+    assert await _import_tables(engine) == set()
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        ["7,8,AL_L,2000000000,ACH", "7,8,LO_R,2000000000,ACH"],  # one pair's total
+        ["7,8,AL_L,2000000000,ACH", "7,9,AL_L,2000000000,ACH"],  # a segment's only
+        ["8,7,AL_L,2000000000,ACH", "9,7,AL_L,2000000000,ACH"],  # received
+    ],
+)
+async def test_synapses_adding_up_past_32_bits_are_refused_and_nothing_stays(
+    database_url: str, engine: AsyncEngine, small_set: ConnectomeFiles, tmp_path: Path,
+    rows: list[str],
+) -> None:  # fmt: skip
+    """Each row's count fits the column, their sum does not: on PostgreSQL the database
+    refuses it, on SQLite (64-bit whatever the column) the import looks; the same message."""
+    file_rows = list(iter_file(small_set.connections))
+    file_rows[100:102] = [row.split(",") for row in rows]
+    bad = tmp_path / "connections.csv.gz"
+    with gzip.open(bad, "wt", newline="", encoding="utf-8") as handle:
+        handle.writelines(",".join(row) + "\n" for row in file_rows)
+
+    with pytest.raises(FormatError) as raised:
+        await load(database_url, small_set, connections=bad)
+
+    assert str(raised.value) == (
+        "connections.csv.gz: a segment's synapses add up to more than 2,147,483,647"
+    )
     assert await _rows_per_materialization(engine) == {"segment": {}, "connection": {}, "pair": {}}
     assert await _import_tables(engine) == set()
