@@ -18,6 +18,10 @@
   on another core: an upload receives and hashes at once, and on a machine whose cores share
   a physical core or their caches, each slows the other (seen here: the floor's CPU per GiB
   0.39 s alone, 0.70 s beside the hashing).
+* the disk, for information: the upload's size written as the storage writes an upload
+  (``O_DIRECT`` from page-aligned buffers, one write at a time) and fsynced. The issue's bound
+  leaves it out; on a machine whose disk is slower than the HTTP floor and sha256 (seen here:
+  300-500 MB/s), the upload waits for it whatever the gateway spends.
 * the server's peak resident memory during the uploads (``VmHWM`` of the uvicorn process, reset
   through ``/proc/<pid>/clear_refs`` once the app has started), and while it started; and the
   CPU seconds (user + system, all threads) each server spends per upload, and the hashing its
@@ -64,6 +68,7 @@ from gateway.db.engine import create_engine, session_factory
 from gateway.db.migrate import upgrade
 from gateway.db.models import Token, User
 from gateway.db.models._base import utcnow
+from gateway.staging import CHUNK_BYTES, open_direct
 
 SIZE_MIB = int(os.environ.get("NEUROGATE_BENCH_UPLOAD_MIB", "1024"))
 REPS = 5
@@ -256,6 +261,28 @@ def _post(base: str, token: str, source: Path) -> tuple[float, bytes]:
     return post(base, token, source)
 
 
+def _time_disk(workdir: Path, size: int) -> float:
+    """Seconds to write ``size`` bytes to a new file in ``workdir`` as the gateway's storage
+    writes an upload (``gateway.staging``: ``O_DIRECT`` where the file system allows, from
+    page-aligned buffers of ``CHUNK_BYTES``, one write at a time) and fsync it: what the disk
+    alone allows, since the gateway answers only once the content is durable."""
+    target = workdir / "disk.bin"
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        open_direct(fd)
+        with mmap.mmap(-1, CHUNK_BYTES) as buffer, memoryview(buffer) as view:
+            buffer.write(os.urandom(CHUNK_BYTES))
+            start = time.perf_counter()
+            left = size  # whole MiBs: every write stays aligned
+            while left:
+                left -= os.write(fd, view[: min(left, CHUNK_BYTES)])
+            os.fsync(fd)
+            return time.perf_counter() - start
+    finally:
+        os.close(fd)
+        target.unlink()
+
+
 def _time_raw_sink(source: Path) -> float:
     with _raw_sink() as (base, _):
         return statistics.median(_post(base, "-", source)[0] for _ in range(REPS))
@@ -343,6 +370,7 @@ def run(workdir: Path) -> None:
         gateway = _Server(base, pid, token)
         hashing: list[float] = []
         hashing_cpu: list[float] = []
+        disk: list[float] = []
         idle_mb = _memory_mb(pid, "VmRSS")
         startup_peak_mb = _memory_mb(pid, "VmHWM")
         # Start the peak afresh: what the uploads need, not what building the app needed.
@@ -354,6 +382,7 @@ def run(workdir: Path) -> None:
                 beside.upload(source)
             result = orjson.loads(gateway.upload(source))["data"]["uploadFile"]
             seconds, cpu, digest = _sha256_of(source)
+            disk.append(_time_disk(workdir, size))
             hashing.append(seconds)
             hashing_cpu.append(cpu)
             # The size is a BigInt: a string in the JSON.
@@ -402,8 +431,14 @@ def run(workdir: Path) -> None:
     # What receiving costs while the hashing runs beside it, as an upload must: on a machine
     # whose cores share their caches or a physical core, one slows the other (information;
     # the target stays the issue's).
+    print(f"throughput / (HTTP floor, sha256 beside) {floor_beside / upload:5.2f}")
+    # The disk, which the issue's bound leaves out: where it is the slowest, the upload waits
+    # for it whatever the gateway's CPU (information; the target stays the issue's).
+    disk_write = statistics.median(disk)
+    print(row("disk: O_DIRECT writes + fsync, as the storage", disk_write))
     print(
-        f"throughput / (HTTP floor, sha256 beside) {floor_beside / upload:5.2f}"
+        f"throughput / (slower of HTTP floor, sha256 and the disk) "
+        f"{max(bound, disk_write) / upload:5.2f}"
     )
     verdict = "ok" if peak_mb < TARGET_PEAK_MB else "MISSED"
     print(
