@@ -9,7 +9,8 @@ NeurogateError
 ├── Conflict              409  the state changed underneath the request
 ├── PayloadTooLarge       413
 ├── RateLimited           429
-└── Unavailable           503  the database cannot be reached (for now)
+├── Unavailable           503  the database cannot be reached (for now)
+└── InsufficientStorage   507  the storage has no room for an upload
 """
 
 from __future__ import annotations
@@ -75,3 +76,8 @@ class RateLimited(NeurogateError):
 class Unavailable(NeurogateError):
     status = 503
     code = "SERVICE_UNAVAILABLE"
+
+
+class InsufficientStorage(NeurogateError):
+    status = 507
+    code = "INSUFFICIENT_STORAGE"

@@ -20,15 +20,18 @@ import errno
 import fcntl
 import functools
 import hashlib
+import logging
 import mmap
 import os
 import threading
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from gateway.errors import PayloadTooLarge
+from gateway.errors import InsufficientStorage, PayloadTooLarge
+
+log = logging.getLogger("neurogate.storage")
 
 # One buffer: what is handed to the threads, hashed with one update and written with one write.
 # Large enough that the hand-offs cost little next to the work, small enough to stay in the
@@ -50,6 +53,32 @@ _DIRECT_ALIGNMENT = 4096
 _WRITEBACK_BYTES = 8 << 20
 
 Piece = bytes | bytearray | memoryview
+# A full disk or quota, or a file past the size the file system (or the process) allows.
+_NO_ROOM = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
+
+
+def no_room(error: OSError) -> InsufficientStorage | None:
+    """The client's answer (507) where ``error`` says the storage has no room for an upload,
+    logged once for the operator, without a traceback; None for any other error."""
+    if error.errno not in _NO_ROOM:
+        return None
+    log.error("The storage has no room for an upload: %s", error)
+    answer = InsufficientStorage("The server has no room to store this upload; try again later.")
+    answer.__cause__ = error
+    return answer
+
+
+@contextlib.contextmanager
+def room_checked() -> Iterator[None]:
+    """Within the block, an error saying the storage has no room is the client's 507
+    (:func:`no_room`)."""
+    try:
+        yield
+    except OSError as exc:
+        answer = no_room(exc)
+        if answer is None:
+            raise
+        raise answer from exc
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,7 +285,9 @@ class Writer:
                         _settle(future, None)
                 if batch.last:
                     return
-        except BaseException as exc:  # a failed write or fsync: the upload fails with it
+        except OSError as exc:  # a failed write or fsync: the upload fails with it
+            self._fail(no_room(exc) or exc)
+        except BaseException as exc:
             self._fail(exc)
         finally:
             with self._lock:

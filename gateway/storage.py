@@ -35,7 +35,7 @@ from typing import BinaryIO, TypeVar
 
 from gateway.errors import BadRequest
 from gateway.settings import Settings
-from gateway.staging import StagedFile, Writer, open_direct
+from gateway.staging import StagedFile, Writer, open_direct, room_checked
 
 T = TypeVar("T")
 log = logging.getLogger("neurogate.storage")
@@ -75,8 +75,9 @@ class Storage:
 
     def writer(self, *, filename: str = "", content_type: str = "") -> Writer:
         tmp = self.root / "tmp"
-        tmp.mkdir(parents=True, exist_ok=True)
-        fd, path = tempfile.mkstemp(dir=tmp, suffix=".part")
+        with room_checked():
+            tmp.mkdir(parents=True, exist_ok=True)
+            fd, path = tempfile.mkstemp(dir=tmp, suffix=".part")
         return Writer(
             fd,
             Path(path),
@@ -145,9 +146,10 @@ class Storage:
             return
         if not staged.path.exists():
             raise BadRequest("The uploaded file is no longer available.", field="file")
-        final.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(staged.path, final)
-        _fsync_directory(final.parent)  # the rename itself must survive a crash
+        with room_checked():
+            final.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(staged.path, final)
+            _fsync_directory(final.parent)  # the rename itself must survive a crash
 
     async def _release_despite_cancellation(self, sha256: str, referenced: Referenced) -> None:
         task = asyncio.ensure_future(self.release(sha256, referenced))

@@ -41,6 +41,7 @@ BRAINMAPS_TITLES = {
     413: "Payload too large",
     429: "Rate limit exceeded",
     503: "Service unavailable",
+    507: "Insufficient storage",
 }
 # An OAuth error code for an error that names none (a grant error names its own).
 OAUTH_CODES = {429: "slow_down", 500: "server_error"}

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway.errors import PayloadTooLarge
+from gateway.errors import InsufficientStorage, PayloadTooLarge
 from gateway.settings import Settings
 from gateway.staging import BATCHES, CHUNK_BYTES, Writer
 from gateway.storage import ABANDONED_AFTER_SECONDS, Referenced, Storage
@@ -210,10 +210,11 @@ async def test_a_write_failing_in_the_writer_thread_fails_the_stage_and_leaves_n
             sent += 1
             yield b"f" * (CHUNK_BYTES // 2)
 
-    with pytest.raises(OSError) as failure:
+    with pytest.raises(InsufficientStorage) as failure:
         await storage.stage(chunks())
 
-    assert failure.value.errno == errno.ENOSPC
+    assert isinstance(failure.value.__cause__, OSError)
+    assert failure.value.__cause__.errno == errno.ENOSPC
     assert sent < 40  # the failure stopped the upload being read, not only its end
     await eventually(lambda: temporaries(tmp_path) == [])
     assert stored_files(tmp_path) == []

@@ -117,6 +117,35 @@ async def test_an_upload_cut_off_mid_body_leaves_no_row_and_no_file(
     await _nothing_left(sessionmaker, settings.storage_dir)
 
 
+async def _upload_to_a_failing_disk(
+    gateway: Gateway,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    monkeypatch: pytest.MonkeyPatch,
+    error: int,
+) -> tuple[int, Any]:
+    """An upload whose writes fail with ``error`` once the first buffer is on disk, in the
+    writer thread with more of the body to come: the answer's status and body."""
+    who = await people(gateway, sessionmaker)
+    real_write = Writer._write
+
+    def write_until_the_disk_fails(self: Writer, data: memoryview) -> None:
+        if self._written >= CHUNK_BYTES:
+            raise OSError(error, os.strerror(error))
+        real_write(self, data)
+
+    monkeypatch.setattr(Writer, "_write", write_until_the_disk_fails)
+    headers, body = _encoded(who.alice, os.urandom(8 * CHUNK_BYTES))
+    messages: list[dict[str, Any]] = [
+        {"type": "http.request", "body": body[i : i + MiB], "more_body": i + MiB < len(body)}
+        for i in range(0, len(body), MiB)
+    ]
+    sent, _ = await _call_asgi(gateway, headers, messages)
+    [status] = [m["status"] for m in sent if m["type"] == "http.response.start"]
+    return status, orjson.loads(
+        b"".join(m["body"] for m in sent if m["type"] == "http.response.body")
+    )
+
+
 async def test_a_disk_failing_mid_upload_fails_the_request_and_leaves_no_row_and_no_file(
     gateway: Gateway,
     sessionmaker: async_sessionmaker[AsyncSession],
@@ -124,34 +153,44 @@ async def test_a_disk_failing_mid_upload_fails_the_request_and_leaves_no_row_and
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    who = await people(gateway, sessionmaker)
-    real_write = Writer._write
-    written = 0
-
-    def write_until_the_disk_is_full(self: Writer, data: memoryview) -> None:
-        nonlocal written
-        if written >= CHUNK_BYTES:  # in the writer thread, with more of the body to come
-            raise OSError(errno.ENOSPC, "No space left on device")
-        written += len(data)
-        real_write(self, data)
-
-    monkeypatch.setattr(Writer, "_write", write_until_the_disk_is_full)
-    headers, body = _encoded(who.alice, os.urandom(8 * CHUNK_BYTES))
-    messages: list[dict[str, Any]] = [
-        {"type": "http.request", "body": body[i : i + MiB], "more_body": i + MiB < len(body)}
-        for i in range(0, len(body), MiB)
-    ]
-
     # An internal error: answered 500 in GraphQL's format (not re-raised to the server, which
     # would drop the connection), its traceback logged once.
     with caplog.at_level(logging.ERROR):
-        sent, _ = await _call_asgi(gateway, headers, messages)
+        status, answer = await _upload_to_a_failing_disk(
+            gateway, sessionmaker, monkeypatch, errno.EIO
+        )
 
-    assert [m["status"] for m in sent if m["type"] == "http.response.start"] == [500]
-    answer = b"".join(m["body"] for m in sent if m["type"] == "http.response.body")
-    assert orjson.loads(answer)["errors"][0]["message"] == "Internal server error."
+    assert status == 500
+    assert answer["errors"][0]["message"] == "Internal server error."
     [logged] = [record for record in caplog.records if record.exc_info]
-    assert isinstance(logged.exc_info[1], OSError) and logged.exc_info[1].errno == errno.ENOSPC  # type: ignore[index]
+    assert isinstance(logged.exc_info[1], OSError) and logged.exc_info[1].errno == errno.EIO  # type: ignore[index]
+    await _nothing_left(sessionmaker, settings.storage_dir)
+
+
+NO_ROOM = "The server has no room to store this upload; try again later."
+
+
+@pytest.mark.parametrize("error", [errno.ENOSPC, errno.EDQUOT])
+async def test_a_full_disk_mid_upload_answers_507_and_leaves_no_row_and_no_file(
+    gateway: Gateway,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    error: int,
+) -> None:
+    """A full disk or quota is the server's, not the client's fault, and not an internal error
+    either: 507 Insufficient Storage, and one line (no traceback) for the operator."""
+    with caplog.at_level(logging.INFO):
+        status, answer = await _upload_to_a_failing_disk(gateway, sessionmaker, monkeypatch, error)
+
+    assert status == 507
+    assert answer == {
+        "errors": [{"message": NO_ROOM, "extensions": {"code": "INSUFFICIENT_STORAGE"}}]
+    }
+    assert not [record for record in caplog.records if record.exc_info]
+    [logged] = [r for r in caplog.records if r.name == "neurogate.storage"]
+    assert logged.levelno == logging.ERROR and os.strerror(error) in logged.getMessage()
     await _nothing_left(sessionmaker, settings.storage_dir)
 
 

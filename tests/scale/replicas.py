@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,14 +57,17 @@ class Replica:
 
 
 @contextmanager
-def serving(name: str, folder: Path, env: dict[str, str], *args: str) -> Iterator[Replica]:
-    """``neurogate serve`` on a free port, until the block ends; its output goes to a log."""
+def serving(
+    name: str, folder: Path, env: dict[str, str], *args: str, under: Sequence[str] = ()
+) -> Iterator[Replica]:
+    """``neurogate serve`` on a free port, until the block ends; its output goes to a log.
+    ``under``: a command it runs under (``["prlimit", "--fsize=N"]``)."""
     port = free_port()
     log_path = folder / f"{name}.log"
     storage = folder / f"{name}-storage"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [NEUROGATE, "serve", "--port", str(port), *args],
+            [*under, NEUROGATE, "serve", "--port", str(port), *args],
             env={**env, "NEUROGATE_STORAGE_DIR": str(storage)},
             stdout=log,
             stderr=subprocess.STDOUT,
