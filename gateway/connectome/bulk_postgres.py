@@ -276,7 +276,8 @@ class PostgresBulk:
     async def _apart(self, statements: list[str], analyze: str | None = None) -> str:
         """``statements`` in a transaction of a connection of their own, then ``analyze``
         (fresh statistics, so the planner sees the new rows at once, not after autovacuum);
-        the last statement's status."""
+        the last statement's status ("" for none)."""
+        status = ""
         conn = await asyncpg.connect(self._dsn)
         try:
             async with conn.transaction():
