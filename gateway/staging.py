@@ -57,7 +57,7 @@ Piece = bytes | bytearray | memoryview
 _NO_ROOM = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
 
 
-def no_room(error: OSError) -> InsufficientStorage | None:
+def _no_room(error: OSError) -> InsufficientStorage | None:
     """The client's answer (507) where ``error`` says the storage has no room for an upload,
     logged once for the operator, without a traceback; None for any other error."""
     if error.errno not in _NO_ROOM:
@@ -71,11 +71,11 @@ def no_room(error: OSError) -> InsufficientStorage | None:
 @contextlib.contextmanager
 def room_checked() -> Iterator[None]:
     """Within the block, an error saying the storage has no room is the client's 507
-    (:func:`no_room`)."""
+    (:func:`_no_room`)."""
     try:
         yield
     except OSError as exc:
-        answer = no_room(exc)
+        answer = _no_room(exc)
         if answer is None:
             raise
         raise answer from exc
@@ -286,7 +286,7 @@ class Writer:
                 if batch.last:
                     return
         except OSError as exc:  # a failed write or fsync: the upload fails with it
-            self._fail(no_room(exc) or exc)
+            self._fail(_no_room(exc) or exc)
         except BaseException as exc:
             self._fail(exc)
         finally:

@@ -22,6 +22,8 @@ from tests.factories import build
 
 PREFLIGHT = {"Apollo-Require-Preflight": "true"}
 SCIENTIFIC_NAME = "Mus musculus"
+# What an upload answers when the storage has no room for it (507).
+NO_ROOM = "The server has no room to store this upload; try again later."
 
 BRAIN_FIELDS = """
   __typename

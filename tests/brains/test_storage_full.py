@@ -15,8 +15,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gateway.db.models._base import utcnow
 from tests.auth.support import bearer, make_user, personal_token
-from tests.brains.support import PREFLIGHT, UPLOAD_FILE, eventually, multipart, temporaries
-from tests.brains.test_upload_failures import NO_ROOM
+from tests.brains.support import (
+    NO_ROOM,
+    PREFLIGHT,
+    UPLOAD_FILE,
+    eventually,
+    multipart,
+    temporaries,
+)
 from tests.scale.replicas import base_environment, serving
 
 MiB = 1024 * 1024

@@ -28,6 +28,7 @@ from resolvers import brains
 from resolvers.context import Context
 from tests.auth.support import T0, bearer, make_user, personal_token
 from tests.brains.support import (
+    NO_ROOM,
     PREFLIGHT,
     UPLOAD_FILE,
     count_rows,
@@ -165,9 +166,6 @@ async def test_a_disk_failing_mid_upload_fails_the_request_and_leaves_no_row_and
     [logged] = [record for record in caplog.records if record.exc_info]
     assert isinstance(logged.exc_info[1], OSError) and logged.exc_info[1].errno == errno.EIO  # type: ignore[index]
     await _nothing_left(sessionmaker, settings.storage_dir)
-
-
-NO_ROOM = "The server has no room to store this upload; try again later."
 
 
 @pytest.mark.parametrize("error", [errno.ENOSPC, errno.EDQUOT])
