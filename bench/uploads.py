@@ -18,6 +18,10 @@
   on another core: an upload receives and hashes at once, and on a machine whose cores share
   a physical core or their caches, each slows the other (seen here: the floor's CPU per GiB
   0.39 s alone, 0.70 s beside the hashing).
+* a peer, for information: the simplest upload there is, a bare ASGI app under the same
+  uvicorn that hashes each piece of the body on the event loop as it arrives and drops it
+  (nothing parsed or written). It does the two tasks no upload can
+  skip, one after the other on one core, where the gateway overlaps them on two.
 * the disk, for information: the upload's size written as the storage writes an upload
   (``O_DIRECT`` from page-aligned buffers, one write at a time) and fsynced. The issue's bound
   leaves it out; on a machine whose disk is slower than the HTTP floor and sha256 (seen here:
@@ -106,20 +110,34 @@ def _time_cp(source: Path, workdir: Path, *, fsync: bool) -> float:
 
 async def discard_body(scope: dict, receive: Callable, send: Callable) -> None:  # type: ignore[type-arg]
     """The HTTP floor: a bare ASGI app that reads the request body and drops it."""
+    await _bare_app(scope, receive, send, hashing=False)
+
+
+async def hash_body(scope: dict, receive: Callable, send: Callable) -> None:  # type: ignore[type-arg]
+    """The simplest upload there is: a bare ASGI app that hashes the body as it arrives, on
+    the event loop, and drops it (nothing parsed, nothing written); it answers the digest."""
+    await _bare_app(scope, receive, send, hashing=True)
+
+
+async def _bare_app(scope: dict, receive: Callable, send: Callable, *, hashing: bool) -> None:  # type: ignore[type-arg]
     if scope["type"] == "lifespan":
         while (await receive())["type"] != "lifespan.shutdown":
             await send({"type": "lifespan.startup.complete"})
         await send({"type": "lifespan.shutdown.complete"})
         return
+    digest = hashlib.sha256()
     received = 0
     more = True
     while more:
         message = await receive()
-        received += len(message.get("body", b""))
+        chunk = message.get("body", b"")
+        received += len(chunk)
+        if hashing:
+            digest.update(chunk)
         more = message.get("more_body", False)
-    body = orjson.dumps({"received": received})
+    answer = {"received": received, "sha256": digest.hexdigest() if hashing else None}
     await send({"type": "http.response.start", "status": 200, "headers": []})
-    await send({"type": "http.response.body", "body": body})
+    await send({"type": "http.response.body", "body": orjson.dumps(answer)})
 
 
 def raw_sink(port: int) -> None:
@@ -364,9 +382,11 @@ def run(workdir: Path) -> None:
     }
     with (
         _uvicorn(["bench.uploads:discard_body"], {}) as (floor_base, floor_pid),
+        _uvicorn(["bench.uploads:hash_body"], {}) as (simplest_base, simplest_pid),
         _uvicorn(["gateway.app:create_app", "--factory"], env) as (base, pid),
     ):
         floor = _Server(floor_base, floor_pid, "-")
+        simplest = _Server(simplest_base, simplest_pid, "-")
         gateway = _Server(base, pid, token)
         hashing: list[float] = []
         hashing_cpu: list[float] = []
@@ -380,8 +400,10 @@ def run(workdir: Path) -> None:
             floor.upload(source)
             with _hashing_beside():
                 beside.upload(source)
+            simplest_received = orjson.loads(simplest.upload(source))["received"]
             result = orjson.loads(gateway.upload(source))["data"]["uploadFile"]
             seconds, cpu, digest = _sha256_of(source)
+            assert simplest_received == sum(map(len, _multipart(source))) + size
             disk.append(_time_disk(workdir, size))
             hashing.append(seconds)
             hashing_cpu.append(cpu)
@@ -404,6 +426,8 @@ def run(workdir: Path) -> None:
     print(row(f"HTTP floor (uvicorn, body dropped; {client})", http_floor, floor.cpu))
     floor_beside = statistics.median(beside.seconds)
     print(row("HTTP floor, sha256 busy on another core", floor_beside, beside.cpu))
+    simplest_upload = statistics.median(simplest.seconds)
+    print(row("simplest upload (sha256 on uvicorn's loop)", simplest_upload, simplest.cpu))
     print(row(f"gateway uploadFile ({client})", upload, gateway.cpu))
     extra_cpu = statistics.median(gateway.cpu) - statistics.median(floor.cpu)
     print(
@@ -432,6 +456,9 @@ def run(workdir: Path) -> None:
     # whose cores share their caches or a physical core, one slows the other (information;
     # the target stays the issue's).
     print(f"throughput / (HTTP floor, sha256 beside) {floor_beside / upload:5.2f}")
+    # A peer rather than a floor: the least code that receives and hashes an upload, which
+    # does both on one core, one after the other (information; the target stays the issue's).
+    print(f"throughput / simplest upload     {simplest_upload / upload:5.2f}")
     # The disk, which the issue's bound leaves out: where it is the slowest, the upload waits
     # for it whatever the gateway's CPU (information; the target stays the issue's).
     disk_write = statistics.median(disk)
