@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from gateway.db.lent import lend_for, lender
-from gateway.errors import Unavailable
+from gateway.errors import BadRequest, NeurogateError, Unavailable
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 # A PostgreSQL server that does not answer is an outage to report, not a request to hold open.
@@ -55,6 +55,56 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # endswith mean the same on both (icontains lowers both sides anyway).
     cursor.execute("PRAGMA case_sensitive_like=ON")
     cursor.close()
+
+
+NUL_REFUSED = "Text may not contain the NUL character (U+0000)."
+_SEQUENCES = (list, tuple)
+_CONTAINERS = (list, tuple, dict)
+
+
+def _holds_nul(value: Any) -> bool:
+    """Whether ``value`` (a statement's parameter: text, a list of them, a JSON document) has
+    a string with U+0000 in it."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        value = [*value, *value.values()]
+    if isinstance(value, _SEQUENCES):
+        for item in value:  # most often a statement's few parameters: a loop, no calls
+            if isinstance(item, str):
+                if "\x00" in item:
+                    return True
+            elif isinstance(item, _CONTAINERS) and _holds_nul(item):
+                return True
+    return False
+
+
+def _refuse_nul(parameters: Any) -> None:
+    """Text bound for the database never holds U+0000: PostgreSQL refuses it in any text,
+    SQLite would keep it, and the clients' own services (Django REST framework's fields and
+    filters) answer 400 "Null characters are not allowed." So every surface answers a 400 in
+    its format, on both databases, for a filter, a lookup or a write alike (rolled back whole,
+    as any failed write)."""
+    if _holds_nul(parameters):
+        raise BadRequest(NUL_REFUSED)
+
+
+def _before_statement(
+    _conn: Any, _cursor: Any, _statement: str, parameters: Any, _context: Any, _many: bool
+) -> None:
+    """Every statement's parameters (``before_cursor_execute``): see :func:`_refuse_nul`."""
+    _refuse_nul(parameters)
+
+
+def _json_dumps(value: Any) -> str:
+    """JSON columns as SQLAlchemy writes them (``json.dumps``), refusing U+0000 in their
+    strings too: written as an escape, it would pass the statement's check, and PostgreSQL
+    could not turn it back into text (``->>``). (SQLAlchemy wraps what this raises:
+    :func:`_own_error` unwraps it.)"""
+    text = json.dumps(value)
+    if "\\u0000" in text:
+        _refuse_nul(value)
+    return text
 
 
 def _json_loads(text: str) -> Any:
@@ -93,13 +143,21 @@ def _unavailable() -> Unavailable:
     return Unavailable("The database is unavailable; try again shortly.")
 
 
+def _own_error(context: ExceptionContext) -> BaseException | None:
+    """The gateway's own error raised while a statement was prepared (:func:`_json_dumps`)
+    as itself, not wrapped in SQLAlchemy's ``StatementError``."""
+    if isinstance(context.original_exception, NeurogateError):
+        return context.original_exception
+    return None
+
+
 def _outage(context: ExceptionContext) -> BaseException | None:
     """A statement that found the database gone is :class:`Unavailable` (503 on every
     surface). SQLAlchemy has already invalidated the pool on a disconnect, so the next
     checkout connects afresh: recovery needs no restart, and no ping before every checkout."""
     if context.is_disconnect or _is_unreachable(context.original_exception):
         return _unavailable()
-    return None
+    return _own_error(context)
 
 
 def _drop_closed(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
@@ -129,12 +187,18 @@ def _connect(dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
 
 
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
-    common: dict[str, Any] = {"echo": echo, "json_deserializer": _json_loads}
+    common: dict[str, Any] = {
+        "echo": echo,
+        "json_serializer": _json_dumps,
+        "json_deserializer": _json_loads,
+    }
     if is_sqlite(url):
         engine = create_async_engine(
             url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **common
         )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "before_cursor_execute", _before_statement)
+        event.listen(engine.sync_engine, "handle_error", _own_error)
         return engine
     engine = create_async_engine(
         url,
@@ -154,6 +218,7 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     event.listen(engine.sync_engine, "do_connect", _connect)
     event.listen(engine.sync_engine, "checkout", _drop_closed)
     event.listen(engine.sync_engine, "handle_error", _outage)
+    event.listen(engine.sync_engine, "before_cursor_execute", _before_statement)
     return engine
 
 
@@ -163,6 +228,7 @@ async def fetch_value(engine: AsyncEngine, sql: str, args: tuple[Any, ...]) -> A
     lent = lender(engine)
     if lent is None:
         raise ValueError(f"{engine.dialect.name} lends no connections")
+    _refuse_nul(args)
     with _unreachable_is_unavailable():
         return await lent.fetchval(sql, args)
 
