@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from gateway.auth.passwords import hash_password
 from gateway.auth.tokens import TokenKind, hash_secret, new_secret
 from gateway.db.models import Token, User
+from gateway.db.models._base import utcnow
 from tests.conftest import Gateway
 
 PASSWORD = "correct horse battery staple"
@@ -88,6 +89,12 @@ async def personal_token(
         )
         await session.commit()
     return secret
+
+
+async def admin_token(sessionmaker: async_sessionmaker[AsyncSession]) -> str:
+    """A personal token of a new administrator, ada@lab.org, valid from now."""
+    admin = await make_user(sessionmaker, "ada@lab.org", is_admin=True)
+    return await personal_token(sessionmaker, admin, now=utcnow())
 
 
 def bearer(token: str, scheme: str = "Bearer") -> dict[str, str]:

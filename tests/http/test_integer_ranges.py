@@ -14,10 +14,9 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gateway.app import create_app
-from gateway.db.models._base import utcnow
 from gateway.graphql_view import GraphQLView
 from gateway.settings import Settings
-from tests.auth.support import bearer, make_user, personal_token
+from tests.auth.support import admin_token, bearer
 from tests.conftest import Gateway
 from tests.factories import build
 from tests.live import serve
@@ -45,11 +44,6 @@ REQUESTS = [
 ]  # fmt: skip
 
 
-async def _admin_token(sessionmaker: async_sessionmaker[AsyncSession]) -> str:
-    admin = await make_user(sessionmaker, "ada@lab.org", is_admin=True)
-    return await personal_token(sessionmaker, admin, now=utcnow())
-
-
 def _assert_format(body: Any, errors: str) -> None:
     if errors == "brainmaps":
         assert set(body) == {"error", "detail"}, body
@@ -74,7 +68,7 @@ async def test_a_number_out_of_range_is_a_400_in_the_surface_format(
     signed_in: bool,
     errors: str,
 ) -> None:
-    headers = bearer(await _admin_token(sessionmaker)) if signed_in else {}
+    headers = bearer(await admin_token(sessionmaker)) if signed_in else {}
     response = await gateway.client.request(method, path, json=body, headers=headers)
     assert response.status_code == 400, response.text
     _assert_format(response.json(), errors)
@@ -84,7 +78,7 @@ async def test_the_last_page_any_table_could_have_is_still_answered(
     gateway: Gateway, sessionmaker: async_sessionmaker[AsyncSession]
 ) -> None:
     """The bound is the window's, not a guess: the furthest offset allowed is a plain page."""
-    headers = bearer(await _admin_token(sessionmaker), "Token")  # Alyx reads need sign-in
+    headers = bearer(await admin_token(sessionmaker), "Token")  # Alyx reads need sign-in
     for path in ("/api/public/stem/session/?offset=2147483647", "/sessions?offset=2147483647"):
         response = await gateway.client.get(path, headers=headers)
         assert response.status_code == 200, response.text
@@ -106,7 +100,7 @@ async def test_graphql_bigint_past_64_bits_is_refused_before_execution(gateway: 
 async def test_numbers_written_past_their_column_are_field_errors(
     gateway: Gateway, sessionmaker: async_sessionmaker[AsyncSession]
 ) -> None:
-    token = await _admin_token(sessionmaker)
+    token = await admin_token(sessionmaker)
 
     async def recipe(world: Any) -> str:
         return str((await world.project(name="open_project")).id)
@@ -140,7 +134,7 @@ async def test_numbers_written_past_their_column_are_field_errors(
 async def test_a_list_of_names_refuses_items_that_are_not_names(
     gateway: Gateway, sessionmaker: async_sessionmaker[AsyncSession]
 ) -> None:
-    token = await _admin_token(sessionmaker)
+    token = await admin_token(sessionmaker)
     for field in ("projects", "users"):
         for items in ([None], [5], [""], ["open_project", None]):
             response = await gateway.client.post(
@@ -153,7 +147,7 @@ async def test_a_list_of_names_refuses_items_that_are_not_names(
 async def test_a_null_project_id_is_a_field_error_on_every_surface(
     gateway: Gateway, sessionmaker: async_sessionmaker[AsyncSession]
 ) -> None:
-    token = await _admin_token(sessionmaker)
+    token = await admin_token(sessionmaker)
     response = await gateway.client.post(
         "/api/private/stem/session/",
         json={"name": "x", "projects": [None]},

@@ -13,8 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gateway.db.engine import NUL_REFUSED
 from gateway.db.models import Project, Session, User
-from gateway.db.models._base import utcnow
-from tests.auth.support import bearer, make_user, personal_token
+from tests.auth.support import admin_token, bearer
 from tests.conftest import Gateway
 from tests.factories import build
 
@@ -33,11 +32,6 @@ REQUESTS = [
     ("POST", "/api/auth/login/", {"email": "ada\x00@lab.org", "password": "x" * 12}, None,
      "brainmaps"),
 ]  # fmt: skip
-
-
-async def _admin_token(sessionmaker: async_sessionmaker[AsyncSession]) -> str:
-    admin = await make_user(sessionmaker, "ada@lab.org", is_admin=True)
-    return await personal_token(sessionmaker, admin, now=utcnow())
 
 
 async def _rows(sessionmaker: async_sessionmaker[AsyncSession], model: Any) -> int:
@@ -67,7 +61,7 @@ async def test_rest_text_with_nul_is_a_400_in_the_family_format(
     errors: str,
 ) -> None:
     await _open_project(sessionmaker)
-    headers = bearer(await _admin_token(sessionmaker), scheme) if scheme else {}
+    headers = bearer(await admin_token(sessionmaker), scheme) if scheme else {}
     counts = [await _rows(sessionmaker, model) for model in (Project, Session, User)]
     response = await gateway.client.request(method, path, json=body, headers=headers)
     assert response.status_code == 400, response.text
@@ -92,7 +86,7 @@ async def test_graphql_text_with_nul_is_bad_user_input_and_writes_nothing(
     gateway: Gateway, sessionmaker: async_sessionmaker[AsyncSession]
 ) -> None:
     project = await _open_project(sessionmaker)
-    headers = bearer(await _admin_token(sessionmaker))
+    headers = bearer(await admin_token(sessionmaker))
     reads = [
         ("query ($n: String!) { projects(where: {name: {eq: $n}}) { name } }", {"n": NUL}),
         ('{ projects(where: {name: {eq: "open\\u0000project"}}) { name } }', None),
