@@ -46,6 +46,7 @@ from gateway.rest.brainstem import routes as brainstem
 from gateway.safelist import load_safelist
 from gateway.settings import Settings
 from gateway.shared_state import open_shared_state
+from gateway.staging import BufferBudget
 from gateway.storage import Storage
 from schema import schema_for
 
@@ -165,6 +166,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         )
         app.state.rate_limiter = rate_limiter(shared)
         app.state.alyx_cache_tables = CacheTables()  # ONE's tables, per caller, per process
+        app.state.upload_buffers = BufferBudget.of_bytes(settings.upload_buffer_bytes)
         if settings.graphiql_enabled and page_assets.missing():
             log.warning(
                 "the browser pages' assets are not installed (%s): run `make install`",

@@ -87,6 +87,8 @@ class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     storage_dir: Path = Path("./storage")
     max_upload_bytes: int = 5 * 1024**3
+    # The buffers of every upload in flight together, per process (see gateway.staging).
+    upload_buffer_bytes: int = 96 * 1024**2
     host: str = "127.0.0.1"
     port: int = 8000
     max_page_size: int = 100
@@ -188,6 +190,7 @@ class Settings:
             )
         bounds = (
             ("NEUROGATE_MAX_UPLOAD_BYTES", self.max_upload_bytes),
+            ("NEUROGATE_UPLOAD_BUFFER_BYTES", self.upload_buffer_bytes),
             ("NEUROGATE_MAX_QUERY_FIELDS", self.max_query_fields),
             ("NEUROGATE_MAX_QUERY_COST", self.query_cost_limit),
             ("NEUROGATE_MAX_BODY_BYTES", self.max_body_bytes),
@@ -244,6 +247,7 @@ class Settings:
             database_url=env.get("NEUROGATE_DATABASE_URL") or DEFAULT_DATABASE_URL,
             storage_dir=Path(env.get("NEUROGATE_STORAGE_DIR") or "./storage"),
             max_upload_bytes=_int(env, "NEUROGATE_MAX_UPLOAD_BYTES", 5 * 1024**3),
+            upload_buffer_bytes=_int(env, "NEUROGATE_UPLOAD_BUFFER_BYTES", 96 * 1024**2),
             host=env.get("NEUROGATE_HOST") or "127.0.0.1",
             port=_int(env, "NEUROGATE_PORT", 8000),
             max_page_size=_int(env, "NEUROGATE_MAX_PAGE_SIZE", 100),

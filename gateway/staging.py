@@ -43,7 +43,7 @@ CHUNK_BYTES = 4 << 20
 # Buffers per upload: one filling, one hashing, one writing. When all are full and waiting for
 # the threads, the receiving side waits (and so stops reading the socket) until one is written:
 # memory stays flat, and short stalls on either side (a slow write, a burst from the network)
-# don't stop the other.
+# don't stop the other. At most: the process's BufferBudget may leave an upload fewer.
 BATCHES = 3
 # O_DIRECT offsets and lengths are multiples of the logical block size, 4096 at most on Linux;
 # buffers from mmap are page-aligned.
@@ -111,6 +111,54 @@ class _Batch:
     last: bool
 
 
+class BufferBudget:
+    """How many upload buffers (``CHUNK_BYTES`` each) the process holds at most, all uploads
+    together, so that many uploads at once cannot exhaust its memory. An upload waits only
+    for its first buffer, in turn; past it, it takes more while nobody waits and the budget
+    has them, and otherwise goes on with those it has (slower, never stuck). Used on the
+    event loop only."""
+
+    def __init__(self, limit: int):
+        self.limit = max(1, limit)
+        self.in_use = 0
+        self._waiting: deque[asyncio.Future[None]] = deque()
+
+    @classmethod
+    def of_bytes(cls, total: int) -> BufferBudget:
+        return cls(total // CHUNK_BYTES)
+
+    def try_take(self) -> bool:
+        """One more buffer for an upload that has one already, if nobody waits for a first."""
+        if self.in_use >= self.limit or self._waiting:
+            return False
+        self.in_use += 1
+        return True
+
+    async def take(self) -> None:
+        """An upload's first buffer, once its turn comes."""
+        if self.try_take():
+            return
+        waiter = asyncio.get_running_loop().create_future()
+        self._waiting.append(waiter)
+        try:
+            await waiter  # give_back hands the buffer over: it is counted already
+        except BaseException:
+            if waiter.done() and not waiter.cancelled():
+                self.give_back(1)  # handed over as the request was cancelled: pass it on
+            else:
+                with contextlib.suppress(ValueError):
+                    self._waiting.remove(waiter)
+            raise
+
+    def give_back(self, count: int) -> None:
+        self.in_use -= count
+        while self._waiting and self.in_use < self.limit:
+            waiter = self._waiting.popleft()
+            if not waiter.done():  # else its request was cancelled
+                self.in_use += 1
+                waiter.set_result(None)
+
+
 class Writer:
     """The event loop copies the received pieces into the upload's buffers; each full buffer
     goes to the upload's hashing thread, then to its writing thread, which gives it back. Both
@@ -129,6 +177,7 @@ class Writer:
         filename: str,
         content_type: str,
         direct: bool,
+        budget: BufferBudget | None = None,
     ):
         self.path = path
         self.filename = filename
@@ -139,6 +188,7 @@ class Writer:
         self._filling: mmap.mmap | None = None  # the event loop's
         self._filled = 0
         self._buffers = 0  # made so far, at most BATCHES
+        self._budget = budget  # where they come from (None: no limit); None once given back
         self._started = False
         # Shared with the threads, under _lock (held for a few instructions, never during I/O):
         self._lock = threading.Lock()
@@ -184,6 +234,7 @@ class Writer:
         finished = self._send(last=True)
         assert finished is not None
         await finished
+        self._give_back_buffers()
         return StagedFile(
             self.path, self._hash.hexdigest(), self._size, self.filename, self.content_type
         )
@@ -202,18 +253,36 @@ class Writer:
         self.path.unlink(missing_ok=True)
         if not self._started:  # else the descriptor is the writing thread's to close
             self._close()
+        self._give_back_buffers()
+
+    def _give_back_buffers(self) -> None:
+        """The upload's buffers, back to the budget (once), as it ends. (A thread of an
+        aborted upload may still be writing one for a few milliseconds.)"""
+        if self._budget is not None:
+            self._budget.give_back(self._buffers)
+            self._budget = None
 
     async def _empty_buffer(self) -> mmap.mmap:
+        if self._buffers == 0:  # the first: worth waiting for its turn
+            with self._lock:
+                self._raise_if_stopped()
+            if self._budget is not None:
+                await self._budget.take()
+            self._buffers = 1  # given back with the others, however the upload ends
+            return mmap.mmap(-1, CHUNK_BYTES)
         while True:
             with self._lock:
                 self._raise_if_stopped()
                 if self._free:
                     return self._free.pop()
-                if self._buffers < BATCHES:
+                if self._buffers < BATCHES and self._more_allowed():
                     self._buffers += 1
                     return mmap.mmap(-1, CHUNK_BYTES)
                 waiter = self._waiter = asyncio.get_running_loop().create_future()
             await waiter
+
+    def _more_allowed(self) -> bool:
+        return self._budget is None or self._budget.try_take()
 
     def _send(self, *, last: bool) -> asyncio.Future[None] | None:
         """Queue the buffer being filled; when ``last``, the future the writing thread settles

@@ -35,7 +35,7 @@ from typing import BinaryIO, TypeVar
 
 from gateway.errors import BadRequest
 from gateway.settings import Settings
-from gateway.staging import StagedFile, Writer, open_direct, room_checked
+from gateway.staging import BufferBudget, StagedFile, Writer, open_direct, room_checked
 
 T = TypeVar("T")
 log = logging.getLogger("neurogate.storage")
@@ -59,10 +59,12 @@ class Storage:
     # Uploads written around the page cache where the file system allows (gateway.staging);
     # False writes them through it, as on a file system without O_DIRECT.
     direct_io: bool = True
+    # The process's upload buffers, shared by every upload in flight (None: no limit).
+    buffers: BufferBudget | None = None
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> Storage:
-        return cls(settings.storage_dir, settings.max_upload_bytes)
+    def from_settings(cls, settings: Settings, buffers: BufferBudget | None = None) -> Storage:
+        return cls(settings.storage_dir, settings.max_upload_bytes, buffers=buffers)
 
     def content_path(self, sha256: str) -> Path:
         if not _SHA256.fullmatch(sha256):
@@ -85,6 +87,7 @@ class Storage:
             filename=filename,
             content_type=content_type,
             direct=self.direct_io and open_direct(fd),
+            budget=self.buffers,
         )
 
     def sweep_abandoned(self, *, now: float | None = None) -> int:

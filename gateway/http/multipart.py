@@ -327,10 +327,15 @@ def _place(operations: Any, path: str, file: StagedFile) -> None:
         raise BadRequest(f"The map path '{path}' does not point into the operations.") from exc
 
 
+def request_storage(request: Request) -> Storage:
+    """The app's storage directory, its uploads sharing the process's buffers."""
+    return Storage.from_settings(request.app.state.settings, request.app.state.upload_buffers)
+
+
 async def read_graphql_multipart(request: Request, staged: list[StagedFile]) -> Any:
     """The operations of a GraphQL multipart request, with every mapped variable holding
     its :class:`StagedFile` (files go to the app's storage directory)."""
-    storage = Storage.from_settings(request.app.state.settings)
+    storage = request_storage(request)
 
     def check_file(name: str, fields: Mapping[str, str]) -> None:
         if name not in _file_map(fields):

@@ -23,7 +23,7 @@ from starlette.routing import BaseRoute
 
 from gateway.errors import BadRequest, NotFound
 from gateway.http.errors import json_response
-from gateway.http.multipart import UploadForm, read_multipart
+from gateway.http.multipart import UploadForm, read_multipart, request_storage
 from gateway.http.pagination import page_links
 from gateway.http.requests import context_of, json_body, require_user
 from gateway.rest.brainmaps import BrainMapsRoute, auth, records
@@ -34,7 +34,7 @@ from gateway.rest.brainmaps.query import (
     ListParams,
     list_spec,
 )
-from gateway.storage import StagedFile, Storage
+from gateway.storage import StagedFile
 from resolvers import brains, catalog
 from resolvers.context import Context
 from resolvers.listing import Page, get_row
@@ -143,8 +143,7 @@ async def _read_upload(
         if name not in parts:
             raise BadRequest(f"Unexpected file part '{name}'; send the file as '{parts[0]}'.")
 
-    storage = Storage.from_settings(request.app.state.settings)
-    return await read_multipart(request, storage, staged, check_file=check_file)
+    return await read_multipart(request, request_storage(request), staged, check_file=check_file)
 
 
 def _one_file(form: UploadForm, parts: tuple[str, ...]) -> StagedFile:
