@@ -166,7 +166,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         )
         app.state.rate_limiter = rate_limiter(shared)
         app.state.alyx_cache_tables = CacheTables()  # ONE's tables, per caller, per process
-        app.state.upload_buffers = BufferBudget.of_bytes(settings.upload_buffer_bytes)
+        budget = BufferBudget.of_bytes(settings.upload_buffer_bytes, counted.upload_buffers)
+        counted.upload_buffer_limit.set(budget.limit_bytes)
+        app.state.upload_buffers = budget
         if settings.graphiql_enabled and page_assets.missing():
             log.warning(
                 "the browser pages' assets are not installed (%s): run `make install`",

@@ -5,7 +5,8 @@ process the metrics live in the app's own registry. Under ``neurogate serve`` ev
 writes its values to files in ``PROMETHEUS_MULTIPROC_DIR`` (prometheus-client's multiprocess
 mode, chosen when prometheus-client is first imported, so the command sets it before that) and
 a scrape, answered by whichever worker, adds up the files of all of them: counters of a worker
-that died are kept (they happened), its share of the open-connections gauge is dropped.
+that died are kept (they happened), its share of the gauges of what is open or held now
+(connections, upload buffers) is dropped.
 """
 
 from __future__ import annotations
@@ -30,6 +31,11 @@ ANONYMOUS_OPERATION = "anonymous"
 STATEMENT_BUCKETS = (0, 1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 64, 128)
 # A live gauge file is named after the kind of gauge and the process that wrote it.
 _LIVE_GAUGE_FILE = re.compile(r"gauge_live\w*_(\d+)\.db")
+
+
+def _live_gauge(name: str, documentation: str, registry: CollectorRegistry | None) -> Gauge:
+    """A gauge of what is open or held now: across workers, the live ones' values added up."""
+    return Gauge(name, documentation, registry=registry, multiprocess_mode="livesum")
 
 
 def multiprocess_dir() -> Path | None:
@@ -76,16 +82,31 @@ class Metrics:
             ["surface", "caller"],
             registry=registry,
         )
-        self.subscriptions = Gauge(
+        self.subscriptions = _live_gauge(
             "neurogate_subscription_connections",
             "GraphQL subscription (websocket) connections open now.",
-            registry=registry,
-            multiprocess_mode="livesum",
+            registry,
         )
         self.subscriptions_opened = Counter(
             "neurogate_subscription_connections_opened",
             "GraphQL subscription (websocket) connections accepted.",
             registry=registry,
+        )
+        self.upload_buffer_bytes = _live_gauge(
+            "neurogate_upload_buffer_bytes",
+            "Memory the uploads in flight hold for their buffers now.",
+            registry,
+        )
+        self.upload_buffer_limit = _live_gauge(
+            "neurogate_upload_buffer_limit_bytes",
+            "Memory the uploads in flight may hold for their buffers at most "
+            "(NEUROGATE_UPLOAD_BUFFER_BYTES, every worker's added up).",
+            registry,
+        )
+        self.uploads_waiting = _live_gauge(
+            "neurogate_uploads_waiting_for_buffer",
+            "Uploads waiting for their first buffer, all buffers being in use.",
+            registry,
         )
         self._operation_names: set[str] = set()
         # Labelled series looked up once each, as finding a child by its labels costs more
@@ -124,6 +145,11 @@ class Metrics:
             if name != OTHER_OPERATION:
                 self._operation_series[(kind, name)] = series
         series.inc()
+
+    def upload_buffers(self, held: int, waiting: int) -> None:
+        """The uploads' buffers now (a ``BudgetWatch``): bytes held, uploads waiting."""
+        self.upload_buffer_bytes.set(held)
+        self.uploads_waiting.set(waiting)
 
     def exposition(self, accept: str) -> tuple[bytes, str]:
         """Every metric, added up over all workers, and its media type: the format the

@@ -53,6 +53,8 @@ _DIRECT_ALIGNMENT = 4096
 _WRITEBACK_BYTES = 8 << 20
 
 Piece = bytes | bytearray | memoryview
+# Told of every change to a BufferBudget: the bytes its buffers hold, the uploads waiting.
+BudgetWatch = Callable[[int, int], None]
 # A full disk or quota, or a file past the size the file system (or the process) allows.
 _NO_ROOM = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
 
@@ -118,20 +120,26 @@ class BufferBudget:
     has them, and otherwise goes on with those it has (slower, never stuck). Used on the
     event loop only."""
 
-    def __init__(self, limit: int):
+    def __init__(self, limit: int, watch: BudgetWatch | None = None):
         self.limit = max(1, limit)
         self.in_use = 0
         self._waiting: deque[asyncio.Future[None]] = deque()
+        self._watch = watch
 
     @classmethod
-    def of_bytes(cls, total: int) -> BufferBudget:
-        return cls(total // CHUNK_BYTES)
+    def of_bytes(cls, total: int, watch: BudgetWatch | None = None) -> BufferBudget:
+        return cls(total // CHUNK_BYTES, watch)
+
+    @property
+    def limit_bytes(self) -> int:
+        return self.limit * CHUNK_BYTES
 
     def try_take(self) -> bool:
         """One more buffer for an upload that has one already, if nobody waits for a first."""
         if self.in_use >= self.limit or self._waiting:
             return False
         self.in_use += 1
+        self._changed()
         return True
 
     async def take(self) -> None:
@@ -140,6 +148,7 @@ class BufferBudget:
             return
         waiter = asyncio.get_running_loop().create_future()
         self._waiting.append(waiter)
+        self._changed()
         try:
             await waiter  # give_back hands the buffer over: it is counted already
         except BaseException:
@@ -148,6 +157,7 @@ class BufferBudget:
             else:
                 with contextlib.suppress(ValueError):
                     self._waiting.remove(waiter)
+                self._changed()
             raise
 
     def give_back(self, count: int) -> None:
@@ -157,6 +167,11 @@ class BufferBudget:
             if not waiter.done():  # else its request was cancelled
                 self.in_use += 1
                 waiter.set_result(None)
+        self._changed()
+
+    def _changed(self) -> None:
+        if self._watch is not None:
+            self._watch(self.in_use * CHUNK_BYTES, len(self._waiting))
 
 
 class Writer:

@@ -8,18 +8,21 @@ import asyncio
 import dataclasses
 import hashlib
 import os
-from collections.abc import Awaitable
+from collections.abc import AsyncIterator, Awaitable
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gateway.settings import Settings
 from gateway.staging import BATCHES, CHUNK_BYTES, BufferBudget, Writer
 from gateway.storage import Storage
-from tests.brains.support import UPLOAD_FILE, people, post_multipart
+from tests.auth.support import bearer
+from tests.brains.support import PREFLIGHT, UPLOAD_FILE, multipart, people, post_multipart
 from tests.conftest import Gateway
+from tests.shell.test_metrics import Samples, scrape, value
 
 PIECE = 1 << 20
 
@@ -148,3 +151,55 @@ async def test_the_served_gateway_holds_its_uploads_to_the_setting(
         hashlib.sha256(c).hexdigest() for c in contents
     ]
     assert budget.in_use == 0
+
+
+async def test_metrics_show_the_buffers_held_and_the_uploads_waiting(
+    gateway: Gateway, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    who = await people(gateway, sessionmaker)
+    go_on = asyncio.Event()
+
+    async def upload(content: bytes, held_after: int) -> httpx.Response:
+        """An upload whose body stops ``held_after`` bytes into its file until ``go_on``."""
+        files = {"file": ("f.bin", content, "application/x")}
+        request = gateway.client.build_request(
+            "POST", "/graphql", files=multipart(UPLOAD_FILE, {}, files), headers=bearer(who.alice)
+        )
+        body = request.read()
+        cut = body.index(content) + held_after
+
+        async def stream() -> AsyncIterator[bytes]:
+            for start in range(0, cut, PIECE):
+                yield body[start : min(start + PIECE, cut)]
+            await go_on.wait()
+            yield body[cut:]
+
+        headers = {**request.headers, **PREFLIGHT}
+        del headers["content-length"]
+        return await gateway.client.post("/graphql", content=stream(), headers=headers)
+
+    async def gauges_become(held: int, waiting: int) -> Samples:
+        for _ in range(200):
+            samples = await scrape(gateway.client)
+            now = (
+                value(samples, "neurogate_upload_buffer_bytes"),
+                value(samples, "neurogate_uploads_waiting_for_buffer"),
+            )
+            if now == (held, waiting):
+                return samples
+            await asyncio.sleep(0.02)
+        raise AssertionError(f"the gauges stayed at {now}, not {(held, waiting)}")
+
+    contents = [os.urandom(3 * CHUNK_BYTES + 7) for _ in range(2)]
+    first = asyncio.create_task(upload(contents[0], CHUNK_BYTES + PIECE))  # fills one, then two
+    samples = await gauges_become(2 * CHUNK_BYTES, 0)
+    assert value(samples, "neurogate_upload_buffer_limit_bytes") == 2 * CHUNK_BYTES
+    second = asyncio.create_task(upload(contents[1], PIECE))  # no buffer left for it
+    await gauges_become(2 * CHUNK_BYTES, 1)
+
+    go_on.set()
+    answers = await asyncio.gather(first, second)
+    assert [a.json()["data"]["uploadFile"]["sha256"] for a in answers] == [
+        hashlib.sha256(c).hexdigest() for c in contents
+    ]
+    await gauges_become(0, 0)
