@@ -9,6 +9,7 @@ import shutil
 import uuid
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -100,12 +101,30 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
         await _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+@contextmanager
+def postgres_copy(template: str) -> Iterator[str]:
+    """A PostgreSQL database of its own, copied from the migrated ``template`` (for a module's
+    or a session's fixture; a test's own comes from ``database_url``), dropped after."""
+    name = f"ng_test_{uuid.uuid4().hex[:12]}"
+    _run_sync(lambda: _pg_admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    try:
+        yield _pg_url(name)
+    finally:
+        _run_sync(lambda: _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
 def settings_on_a_copy(template: Path, folder: Path) -> Settings:
     """Settings for a gateway of its own on a copy of the migrated ``template`` database in
     ``folder`` (a live server's, a browser's, a fuzzer's), without rate limits in the way."""
     shutil.copyfile(template, folder / "neurogate.db")
+    return unlimited_settings(f"sqlite+aiosqlite:///{folder / 'neurogate.db'}", folder)
+
+
+def unlimited_settings(database_url: str, folder: Path) -> Settings:
+    """Settings for a gateway of its own on ``database_url``, its storage in ``folder``,
+    without rate limits in the way."""
     return Settings(
-        database_url=f"sqlite+aiosqlite:///{folder / 'neurogate.db'}",
+        database_url=database_url,
         storage_dir=folder / "storage",
         rate_limit_anonymous="1000000/minute",
         rate_limit_authenticated="1000000/minute",
