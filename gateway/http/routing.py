@@ -17,9 +17,11 @@ no route serves answers in the format of the route nearest to it (:func:`error_f
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Collection
 from typing import Any
 
+from starlette.convertors import CONVERTOR_TYPES
 from starlette.exceptions import HTTPException
 from starlette.middleware.exceptions import ExceptionMiddleware
 from starlette.requests import Request
@@ -94,8 +96,9 @@ class FamilyRoute(Route):
 def error_format(scope: Scope, route: BaseRoute | None) -> ErrorFormat:
     """The format a request handed to ``route`` answers errors in. For a URL no route serves,
     it is the format of the route nearest to it in the tree of URLs: the one sharing the most
-    leading segments with it (``/sessions/<id>/notes`` as ``/sessions/{id}``, ``/v1/nothing/``
-    as BrainMaps' ``/v1/brains/``), the first in routing order among equals. A URL sharing
+    leading segments with it, a parameter sharing any segment its convertor takes
+    (``/sessions/<id>/notes`` as ``/sessions/{id}``, ``/v1/nothing/`` as BrainMaps'
+    ``/v1/brains/``), the first in routing order among equals. A URL sharing
     no segment with any route (the root route, ``/``, shares none) answers in
     :data:`~.errors.DEFAULT`."""
     if route is None:
@@ -132,13 +135,21 @@ def _nearest_route(scope: Scope) -> BaseRoute | None:
 
 
 def _shared_segments(route_path: str, segments: list[str]) -> int:
-    """How many leading segments a route's path shares with a URL's, a parameter sharing any."""
+    """How many leading segments a route's path shares with a URL's, a parameter sharing any
+    its convertor takes (``{name}`` any, ``{id:int}`` digits)."""
     shared = 0
     for part, segment in zip((p for p in route_path.split("/") if p), segments, strict=False):
-        if part != segment and not part.startswith("{"):
+        if not _shares(part, segment):
             break
         shared += 1
     return shared
+
+
+def _shares(part: str, segment: str) -> bool:
+    if not part.startswith("{"):
+        return part == segment
+    convertor = CONVERTOR_TYPES[part.strip("{}").partition(":")[2] or "str"]
+    return re.fullmatch(convertor.regex, segment) is not None
 
 
 def _served(scope: Scope, path: str) -> BaseRoute | None:

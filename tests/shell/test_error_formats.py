@@ -87,7 +87,20 @@ async def test_a_url_near_no_route_answers_in_the_default_format(
             "/api/public/taxonomies/unicorns/",
             {"detail": "No model 'unicorns' under 'taxonomies'."},
         ),
+        # A portal that does not exist, in URLs sharing their first segments with BrainMaps'
+        # and with none: BrainSTEM's 404 either way.
+        (
+            "PATCH",
+            "/api/categories/stem/session/743208e3-0c02-2488-a76d-994bb2d9e2e1/",
+            {"detail": "No portal 'categories' (the portals: public, private, super)."},
+        ),
+        (
+            "GET",
+            "/api/publik/taxonomies/species/",
+            {"detail": "No portal 'publik' (the portals: public, private, super)."},
+        ),
         ("GET", "/api/brains/999999/", BRAINMAPS_404),
+        ("GET", "/api/brains/999999/more/", BRAINMAPS_404),
         ("GET", "/v1/nothing/here/", BRAINMAPS_404),
         (
             "GET",

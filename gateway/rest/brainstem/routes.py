@@ -12,9 +12,11 @@ Visibility, permissions and approvals are decided in the resolvers.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from starlette.convertors import Convertor, register_url_convertor
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -25,7 +27,7 @@ from gateway.http.errors import json_response
 from gateway.http.pagination import offset_links
 from gateway.http.requests import context_of, json_body, principal_of
 from gateway.rest.brainstem import BrainstemRoute, auth, device, schemas, writes
-from gateway.rest.brainstem.models import BY_URL_NAME, Model
+from gateway.rest.brainstem.models import BY_URL_NAME, MODELS, Model
 from gateway.rest.brainstem.query import parse_include, parse_list
 from gateway.rest.brainstem.records import read_record, read_records, scope
 from resolvers.context import Context
@@ -147,15 +149,45 @@ def _portal_endpoint(portal: Portal) -> Callable[[Request], Awaitable[Response]]
     return endpoint
 
 
+class _AppSegment(Convertor[str]):
+    """A URL segment naming one of BrainSTEM's apps (``stem``, ``taxonomies``, ...)."""
+
+    regex = "|".join(sorted(re.escape(app) for model in MODELS.values() for app in model.apps))
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("brainstem_app", _AppSegment())
+
+
+async def _no_such_portal(request: Request) -> Response:
+    portals = ", ".join(portal.value for portal in Portal)
+    raise NotFound(f"No portal '{request.path_params['portal']}' (the portals: {portals}).")
+
+
+METHODS = ["GET", "POST", "PATCH", "PUT", "DELETE"]
 # One route per portal, so nothing else under /api/ (auth, tokens, BrainMaps) can collide.
 PORTAL_ROUTES = [
     BrainstemRoute(
         f"/api/{portal.value}/{{path:path}}",
         _portal_endpoint(portal),
-        methods=["GET", "POST", "PATCH", "PUT", "DELETE"],
+        methods=METHODS,
         name=f"brainstem_{portal.value}",
     )
     for portal in Portal
 ]
+# A BrainSTEM URL (an app, then a model) under a portal that does not exist: BrainSTEM's 404,
+# not that of the family whose URLs share its first segments (BrainMaps' /api/categories/...).
+# No other family has URLs this deep under /api/.
+UNKNOWN_PORTAL = BrainstemRoute(
+    "/api/{portal}/{app:brainstem_app}/{model}/{rest:path}",
+    _no_such_portal,
+    methods=METHODS,
+    name="brainstem_unknown_portal",
+)
 # The family's whole route table, as the app mounts it.
-ROUTES = [*auth.ROUTES, *device.ROUTES, *schemas.ROUTES, *PORTAL_ROUTES]
+ROUTES = [*auth.ROUTES, *device.ROUTES, *schemas.ROUTES, *PORTAL_ROUTES, UNKNOWN_PORTAL]
