@@ -152,7 +152,9 @@ def _portal_endpoint(portal: Portal) -> Callable[[Request], Awaitable[Response]]
 class _AppSegment(Convertor[str]):
     """A URL segment naming one of BrainSTEM's apps (``stem``, ``taxonomies``, ...)."""
 
-    regex = "|".join(sorted(re.escape(app) for model in MODELS.values() for app in model.apps))
+    regex = "|".join(
+        map(re.escape, sorted({app for model in MODELS.values() for app in model.apps}))
+    )
 
     def convert(self, value: str) -> str:
         return value
