@@ -26,6 +26,10 @@
   (``O_DIRECT`` from page-aligned buffers, one write at a time) and fsynced. The issue's bound
   leaves it out; on a machine whose disk is slower than the HTTP floor and sha256 (seen here:
   300-500 MB/s), the upload waits for it whatever the gateway spends.
+* the three at once, for information: the HTTP floor receiving the upload, sha256 of the file
+  and the disk's writes, started together in three processes; the time until all are done.
+  What the machine allows for the three tasks no stored upload skips when they share its CPUs,
+  caches and disk but nothing else (no process, no GIL, no hand-offs between them).
 * the server's peak resident memory during the uploads (``VmHWM`` of the uvicorn process, reset
   through ``/proc/<pid>/clear_refs`` once the app has started), and while it started; and the
   CPU seconds (user + system, all threads) each server spends per upload, and the hashing its
@@ -72,7 +76,7 @@ from pathlib import Path
 import httpx
 import orjson
 
-from bench._serve import cpu_seconds, serving, uvicorn
+from bench._serve import ROOT, cpu_seconds, serving, uvicorn
 from gateway.auth.passwords import hash_password
 from gateway.auth.tokens import TokenKind, display_prefix, hash_secret, new_secret
 from gateway.db.engine import create_engine, session_factory
@@ -286,7 +290,7 @@ def _post(base: str, token: str, source: Path) -> tuple[float, bytes]:
     return post(base, token, source)
 
 
-def _time_disk(workdir: Path, size: int) -> float:
+def _time_disk(workdir: Path, size: int, ready: Callable[[], None] = lambda: None) -> float:
     """Seconds to write ``size`` bytes to a new file in ``workdir`` as the gateway's storage
     writes an upload (``gateway.staging``: ``O_DIRECT`` where the file system allows, from
     page-aligned buffers of ``CHUNK_BYTES``, one write at a time) and fsync it: what the disk
@@ -297,6 +301,7 @@ def _time_disk(workdir: Path, size: int) -> float:
         open_direct(fd)
         with mmap.mmap(-1, CHUNK_BYTES) as buffer, memoryview(buffer) as view:
             buffer.write(os.urandom(CHUNK_BYTES))
+            ready()
             start = time.perf_counter()
             left = size  # whole MiBs: every write stays aligned
             while left:
@@ -313,7 +318,7 @@ def _time_raw_sink(source: Path) -> float:
         return statistics.median(_post(base, "-", source)[0] for _ in range(REPS))
 
 
-def _sha256_of(source: Path) -> tuple[float, float, str]:
+def _sha256_of(source: Path, ready: Callable[[], None] = lambda: None) -> tuple[float, float, str]:
     """Seconds (wall, then CPU) hashlib takes over the file's bytes, and the digest: the gateway
     hashes every byte it receives once, so no upload beats this. The bytes are mapped from the
     page cache and faulted in before the clock starts, so the time is the hashing's alone."""
@@ -323,9 +328,59 @@ def _sha256_of(source: Path) -> tuple[float, float, str]:
         mmap.mmap(f.fileno(), 0, flags, mmap.PROT_READ) as mapped,
         memoryview(mapped) as view,
     ):
+        ready()
         start, cpu = time.perf_counter(), time.thread_time()
         digest = hashlib.sha256(view).hexdigest()
         return time.perf_counter() - start, time.thread_time() - cpu, digest
+
+
+def at_once_task(task: str, path: str, size: int) -> None:
+    """sha256 of the file at ``path`` (task "hash") or the disk's writes in the directory
+    ``path`` ("write"), for :func:`_time_at_once` in a process of its own: made ready, then run
+    once the parent sends a line; prints the monotonic time it ended."""
+
+    def go() -> None:
+        print("ready", flush=True)
+        sys.stdin.readline()
+
+    if task == "hash":
+        _sha256_of(Path(path), ready=go)
+    else:
+        _time_disk(Path(path), size, ready=go)
+    print(time.monotonic(), flush=True)
+
+
+_AT_ONCE = (
+    "import sys; from bench.uploads import at_once_task; "
+    "at_once_task(*sys.argv[1:3], int(sys.argv[3]))"
+)
+
+
+def _time_at_once(floor_base: str, source: Path, workdir: Path) -> float:
+    """Seconds until the HTTP floor has received ``source``, another process has hashed it and
+    a third has written as many bytes to disk as the storage does, all three started at once."""
+    size = source.stat().st_size
+    tasks = [
+        subprocess.Popen(
+            [sys.executable, "-c", _AT_ONCE, task, str(path), str(size)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+        )
+        for task, path in (("hash", source), ("write", workdir))
+    ]
+    for task in tasks:
+        assert task.stdout is not None and task.stdout.readline().strip() == "ready"
+    start = time.monotonic()
+    for task in tasks:
+        assert task.stdin is not None
+        task.stdin.write("go\n")
+        task.stdin.flush()
+    _post(floor_base, "-", source)
+    received = time.monotonic()
+    ended = [float(task.communicate()[0]) for task in tasks]
+    return max(received, *ended) - start
 
 
 @dataclass
@@ -410,6 +465,7 @@ def run(workdir: Path) -> None:
         hashing: list[float] = []
         hashing_cpu: list[float] = []
         disk: list[float] = []
+        at_once: list[float] = []
         idle_mb = _memory_mb(pid, "VmRSS")
         startup_peak_mb = _memory_mb(pid, "VmHWM")
         # Start the peak afresh: what the uploads need, not what building the app needed.
@@ -424,6 +480,7 @@ def run(workdir: Path) -> None:
             seconds, cpu, digest = _sha256_of(source)
             assert simplest_received == sum(map(len, _multipart(source))) + size
             disk.append(_time_disk(workdir, size))
+            at_once.append(_time_at_once(floor_base, source, workdir))
             hashing.append(seconds)
             hashing_cpu.append(cpu)
             # The size is a BigInt: a string in the JSON.
@@ -504,6 +561,12 @@ def run(workdir: Path) -> None:
         f"throughput / (slower of HTTP floor, sha256 and the disk) "
         f"{max(bound, disk_write) / upload:5.2f}"
     )
+    # The three tasks at once, sharing the machine but no process: where the gateway is far
+    # from this, what it loses is in how it runs them together, not in the machine
+    # (information; the target stays the issue's).
+    all_three = statistics.median(at_once)
+    print(row("receive + sha256 + disk at once, 3 processes", all_three))
+    print(f"throughput / (the three at once) {all_three / upload:5.2f}")
     verdict = "ok" if peak_mb < TARGET_PEAK_MB else "MISSED"
     print(
         f"server peak RSS during the uploads (VmHWM)  {peak_mb:7.1f} MB   "
