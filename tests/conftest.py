@@ -85,26 +85,21 @@ def postgres_template() -> Iterator[str]:
 
 
 @pytest.fixture(params=BACKENDS)
-async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A freshly migrated, empty database of each backend, private to one test."""
     if request.param == "sqlite":
         path = tmp_path / "neurogate.db"
         shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
         yield f"sqlite+aiosqlite:///{path}"
         return
-    template = request.getfixturevalue("postgres_template")
-    name = f"ng_test_{uuid.uuid4().hex[:12]}"
-    await _pg_admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
-    try:
-        yield _pg_url(name)
-    finally:
-        await _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with postgres_copy(request.getfixturevalue("postgres_template")) as url:
+        yield url
 
 
 @contextmanager
 def postgres_copy(template: str) -> Iterator[str]:
-    """A PostgreSQL database of its own, copied from the migrated ``template`` (for a module's
-    or a session's fixture; a test's own comes from ``database_url``), dropped after."""
+    """A PostgreSQL database of its own, copied from the migrated ``template`` (a test's, from
+    ``database_url``, or a module's), dropped after."""
     name = f"ng_test_{uuid.uuid4().hex[:12]}"
     _run_sync(lambda: _pg_admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
     try:
