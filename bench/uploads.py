@@ -1,8 +1,10 @@
 """A 1 GiB upload over HTTP to a live uvicorn, against ``cp`` of the same file on the same disk.
 
 * gateway: GraphQL multipart ``uploadFile`` to ``python -m uvicorn gateway.app:create_app
-  --factory`` on 127.0.0.1; the server streams the file into its storage directory (in
-  ``bench/data/``) with sha256 and fsync. Between runs the file's first bytes change, so every
+  --factory --http gateway.http.protocol:HttpProtocol`` on 127.0.0.1, as ``neurogate serve``
+  serves it (the file's bytes are received straight into the storage writer's buffers); the
+  server streams the file into its storage directory (in ``bench/data/``) with sha256 and
+  fsync. Between runs the file's first bytes change, so every
   upload is new content, not deduplicated.
 * floors, measured in the same run: ``cp`` of the file within ``bench/data/`` (the issue's
   yardstick; GNU cp copies in the kernel, page cache to page cache, without fsync), ``cp``
@@ -42,8 +44,11 @@
   sending (the client's CPU beside the floor), receiving (the floor's) and hashing (sha256's)
   spread over every CPU.
 
-Both uvicorns use the fastest implementations uvicorn has (``--loop uvloop --http httptools``,
-which ``uvicorn[standard]`` installs; uvicorn's ``auto`` picks them too) and run side by side,
+The other uvicorns use the fastest implementations uvicorn has (``--loop uvloop --http
+httptools``, which ``uvicorn[standard]`` installs; uvicorn's ``auto`` picks them too); the
+gateway uses uvloop and its own protocol, which builds on uvicorn's httptools one
+(``NEUROGATE_BENCH_HTTP=httptools`` serves it with uvicorn's own instead, for a before and
+after). All run side by side,
 the floor's upload, the gateway's and the hashing taking turns, so all meet the same load. The
 client streams the body from disk with ``sendfile`` (it never holds the file, and spends next to
 no CPU, which matters when client and server share a small machine); every timing is the median
@@ -90,6 +95,10 @@ REPS = 5
 READ_BYTES = 1 << 20
 # Both servers: the fastest event loop and HTTP parser uvicorn offers.
 UVICORN_SPEED = ["--loop", "uvloop", "--http", "httptools"]
+# As `neurogate serve` serves (gateway.http.protocol: uploads received in place), or with
+# NEUROGATE_BENCH_HTTP=httptools as plain uvicorn serves, for a before and after.
+GATEWAY_HTTP = os.environ.get("NEUROGATE_BENCH_HTTP", "gateway.http.protocol:HttpProtocol")
+GATEWAY_SPEED = ["--loop", "uvloop", "--http", GATEWAY_HTTP]
 TARGET_RATIO = 0.7
 TARGET_PEAK_MB = 150.0
 UPLOAD = """mutation($file: Upload!) {
@@ -457,7 +466,7 @@ def run(workdir: Path) -> None:
     with (
         _uvicorn(["bench.uploads:discard_body"], {}) as (floor_base, floor_pid),
         _uvicorn(["bench.uploads:hash_body"], {}) as (simplest_base, simplest_pid),
-        _uvicorn(["gateway.app:create_app", "--factory"], env) as (base, pid),
+        uvicorn(["gateway.app:create_app", "--factory"], env, *GATEWAY_SPEED) as (base, pid),
     ):
         floor = _Server(floor_base, floor_pid, "-")
         simplest = _Server(simplest_base, simplest_pid, "-")

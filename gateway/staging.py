@@ -230,9 +230,7 @@ class Writer:
 
     async def write(self, data: Piece) -> None:
         """Add ``data`` (copied before this returns: the caller may reuse it)."""
-        if self._size + len(data) > self._max_bytes:
-            raise PayloadTooLarge(f"The upload exceeds the limit of {self._max_bytes} bytes.")
-        self._size += len(data)
+        self._grow(len(data))
         view = memoryview(data)
         while view:
             if self._filling is None:
@@ -243,6 +241,26 @@ class Writer:
             view = view[taken:]
             if self._filled == CHUNK_BYTES:
                 self._send(last=False)
+
+    async def space(self) -> memoryview:
+        """The free end of the buffer being filled, for the next bytes to be received into
+        where they stay (no copy); :meth:`commit` then says how many of them are the file's.
+        Release the view before the next call."""
+        if self._filling is None:
+            self._filling = await self._empty_buffer()
+        return memoryview(self._filling)[self._filled :]
+
+    def commit(self, count: int) -> None:
+        """The first ``count`` bytes of the last :meth:`space` are the file's next bytes."""
+        self._grow(count)
+        self._filled += count
+        if self._filled == CHUNK_BYTES:
+            self._send(last=False)
+
+    def _grow(self, count: int) -> None:
+        if self._size + count > self._max_bytes:
+            raise PayloadTooLarge(f"The upload exceeds the limit of {self._max_bytes} bytes.")
+        self._size += count
 
     async def finish(self) -> StagedFile:
         """Write what is left, fsync, close: the content is complete on disk."""

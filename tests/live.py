@@ -11,6 +11,9 @@ from contextlib import contextmanager
 
 import uvicorn
 from starlette.applications import Starlette
+from starlette.types import ASGIApp
+
+from gateway.http.protocol import HttpProtocol
 
 
 def free_port() -> int:
@@ -21,9 +24,19 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve(app: Starlette, *, ws: str = "websockets-sansio") -> Iterator[str]:
+def serve(
+    app: Starlette | ASGIApp, *, ws: str = "websockets-sansio", loop: str = "auto"
+) -> Iterator[str]:
     """Serve ``app`` in a background thread; yields its base URL."""
-    config = uvicorn.Config(app, log_config=None, access_log=False, ws=ws, lifespan="on")  # type: ignore[arg-type]
+    config = uvicorn.Config(
+        app,  # type: ignore[arg-type]
+        http=HttpProtocol,  # as `neurogate serve` serves
+        loop=loop,  # type: ignore[arg-type]
+        log_config=None,
+        access_log=False,
+        ws=ws,
+        lifespan="on",
+    )
     server = uvicorn.Server(config)
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

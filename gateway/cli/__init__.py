@@ -47,6 +47,8 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
     """Serve the gateway with uvicorn (GraphiQL at /graphql)."""
     import uvicorn
 
+    from gateway.http.protocol import HttpProtocol
+
     settings = settings_from_env()
     if workers > 1 and settings.redis_url is None:
         # Each worker would keep its own rate-limit counters and its own subscribers: one
@@ -71,6 +73,9 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
             host=host or settings.host,
             port=port or settings.port,
             workers=workers,
+            # uvicorn's httptools protocol, uploads received in place (an asyncio
+            # BufferedProtocol, which uvicorn's annotation leaves out)
+            http=HttpProtocol,  # type: ignore[arg-type]
             ws="websockets-sansio",  # subscriptions; uvicorn's default backend is deprecated
             log_level="info",
             log_config=log_config(),

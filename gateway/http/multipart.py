@@ -35,6 +35,7 @@ from starlette.types import Scope
 
 from gateway.auth.principal import ANONYMOUS
 from gateway.errors import BadRequest, PayloadTooLarge, Unauthenticated
+from gateway.http.protocol import EXTENSION as BODY_INTO
 from gateway.staging import StagedFile, Writer
 from gateway.storage import Storage
 
@@ -223,20 +224,40 @@ async def read_multipart(
     except ValueError as exc:  # an over-long boundary
         raise BadRequest("Malformed multipart boundary.") from exc
     reader = _Reader(storage, staged, check_file)
+    read_into = request.scope.get("extensions", {}).get(BODY_INTO, {}).get("read_into")
+    chunks = request.stream()
     limit = storage.max_bytes + FORM_OVERHEAD_BYTES
     received = 0
     try:
-        async for chunk in request.stream():
-            received += len(chunk)
+        while True:
+            writer = reader.writer if _in_part_data(parser) else None
+            if writer is not None and read_into is not None:
+                # Inside a file: its next bytes straight into the storage writer's buffer.
+                with await writer.space() as space:
+                    count = await read_into(space)
+                    file_bytes = _part_data_end(parser, space[:count])
+                    chunk = bytes(space[file_bytes:count])  # a delimiter, or perhaps one
+                    writer.commit(file_bytes)  # where they are
+                if not count:
+                    break  # the body ended inside the file
+            else:
+                chunk = await anext(chunks, b"")
+                count = len(chunk)
+                if not count:
+                    break
+                if writer is not None:  # what the parser would only search and hand over
+                    file_bytes = _part_data_end(parser, chunk)
+                    if file_bytes:
+                        await writer.write(memoryview(chunk)[:file_bytes])
+                        chunk = chunk[file_bytes:]
+            received += count
             if received > limit:
                 raise PayloadTooLarge(f"The upload exceeds the limit of {storage.max_bytes} bytes.")
-            if reader.writer is not None and _only_part_data(parser, chunk):
-                await reader.writer.write(chunk)  # most of a large file: the parser need not see it
-                continue
-            parser.write(chunk)
-            for kind, payload in events.queue:
-                await reader.handle(kind, payload)
-            events.queue.clear()
+            if chunk:
+                parser.write(chunk)
+                for kind, payload in events.queue:
+                    await reader.handle(kind, payload)
+                events.queue.clear()
         parser.finalize()
     except MultipartParseError as exc:
         raise BadRequest("Malformed multipart body.") from exc
@@ -247,30 +268,47 @@ async def read_multipart(
     return reader.form
 
 
-def _only_part_data(parser: MultipartParser, chunk: bytes) -> bool:
-    """Whether all of ``chunk`` is data of the part being read: the parser is inside a part's
-    data with no partial delimiter carried over, and the chunk holds no delimiter and does not
-    end in the start of one. Given such a chunk, the parser would only search it and hand all
-    of it to ``on_part_data``, its state unchanged; so it need not see it."""
-    if parser.state != MultipartState.PART_DATA or parser.index != 0:
-        return False
+def _in_part_data(parser: MultipartParser) -> bool:
+    """Whether the parser is inside a part's data with no partial delimiter carried over."""
+    return parser.state == MultipartState.PART_DATA and parser.index == 0
+
+
+def _part_data_end(parser: MultipartParser, data: bytes | memoryview) -> int:
+    """How many of the first bytes of ``data`` are data of the part being read
+    (:func:`_in_part_data`): those before a delimiter, or before the start of one at its end.
+    The parser would only search them and hand them to ``on_part_data``, its state unchanged;
+    so it need not see them."""
     delimiter = parser.boundary  # CRLF "--" boundary
-    if _contains(chunk, delimiter):
-        return False
-    # A delimiter has a CR at its start and nowhere else: only the chunk's last CR can start one.
-    last_cr = chunk.rfind(b"\r", max(0, len(chunk) - len(delimiter) + 1))
-    return last_cr < 0 or not delimiter.startswith(chunk[last_cr:])
+    found = _find(data, delimiter)
+    if found >= 0:
+        return found
+    # A delimiter has a CR at its start and nowhere else: only one of the last few bytes can
+    # start one that the next bytes complete.
+    tail = bytes(data[max(0, len(data) - len(delimiter) + 1) :])
+    last_cr = tail.rfind(b"\r")
+    if last_cr >= 0 and delimiter.startswith(tail[last_cr:]):
+        return len(data) - len(tail) + last_cr
+    return len(data)
 
 
-def _contains(data: bytes, needle: bytes) -> bool:
+def _find(data: bytes | memoryview, needle: bytes) -> int:
+    """Where ``needle`` first is in ``data`` (bytes, or a writable view), or -1."""
     memmem = _memmem()
-    if memmem is None or not isinstance(data, bytes):
-        return needle in data
-    return memmem(data, len(data), needle, len(needle)) is not None
+    if memmem is None:
+        return bytes(data).find(needle)
+    start: int | None
+    if isinstance(data, bytes):
+        start = ctypes.cast(ctypes.c_char_p(data), ctypes.c_void_p).value
+    elif len(data):
+        start = ctypes.addressof(ctypes.c_char.from_buffer(data))
+    else:
+        return -1
+    found = memmem(start, len(data), needle, len(needle))
+    return -1 if found is None or start is None else found - start
 
 
 @functools.cache
-def _memmem() -> Callable[[bytes, int, bytes, int], int | None] | None:
+def _memmem() -> Callable[[int | None, int, bytes, int], int | None] | None:
     """glibc's ``memmem``, or None where the C library has none. On binary data it skips ahead
     by most of the needle's length at each step (a table of the needle's byte pairs), where
     CPython's ``bytes.find`` with the same needle ends up in its two-way search."""
@@ -278,7 +316,7 @@ def _memmem() -> Callable[[bytes, int, bytes, int], int | None] | None:
         function = ctypes.CDLL(None).memmem
     except (AttributeError, OSError):
         return None
-    function.argtypes = [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p, ctypes.c_size_t]
+    function.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_char_p, ctypes.c_size_t]
     function.restype = ctypes.c_void_p
     return function  # type: ignore[no-any-return]
 
