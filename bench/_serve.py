@@ -82,6 +82,11 @@ def serving(
             proc.wait()
 
 
+# The gateway's app arguments for :func:`uvicorn`, as `neurogate serve` serves it: with its own
+# HTTP protocol (uvicorn's httptools one, uploads received in place).
+GATEWAY = ["gateway.app:create_app", "--factory", "--http", "gateway.http.protocol:HttpProtocol"]
+
+
 def uvicorn(
     app: Sequence[str], env: Mapping[str, str], *options: str
 ) -> AbstractContextManager[tuple[str, int]]:

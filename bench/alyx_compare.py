@@ -44,7 +44,7 @@ from typing import Any
 
 import httpx
 
-from bench._serve import uvicorn
+from bench._serve import GATEWAY, uvicorn
 
 
 @dataclass(frozen=True)
@@ -458,7 +458,7 @@ def main(argv: list[str] | None = None) -> None:
         _cli(env, "migrate")
         _cli(env, "createuser", "--username", args.user, "--email", f"{args.user}@example.org",
              "--password", args.password, "--admin")
-        with uvicorn(["gateway.app:create_app", "--factory"], env) as (base, _):
+        with uvicorn(GATEWAY, env) as (base, _):
             compare(args.reference, base, args.user, args.password, args.tag,
                     args.reference_shell)
 

@@ -47,7 +47,7 @@ from sqlmodel import SQLModel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from bench import _postgres as postgres
-from bench._serve import uvicorn
+from bench._serve import GATEWAY, uvicorn
 from bench._timing import Timing, measure_async, measure_interleaved
 from gateway.app import create_app
 from gateway.db.engine import create_engine, session_factory
@@ -312,7 +312,7 @@ def uvicorn_server(url: str) -> Iterator[str]:
         "NEUROGATE_MAX_PAGE_SIZE": str(PAGE),
         "NEUROGATE_GRAPHIQL": "false",
     }
-    with uvicorn(["gateway.app:create_app", "--factory"], env) as (base, _):
+    with uvicorn(GATEWAY, env) as (base, _):
         yield base
 
 

@@ -36,7 +36,7 @@ import orjson
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench._postgres import dsn, scratch_database
-from bench._serve import ROOT, free_port, start_seconds, uvicorn
+from bench._serve import GATEWAY, ROOT, free_port, start_seconds, uvicorn
 from bench._timing import Timing, measure_interleaved
 from bench.graphql_sessions import build_database
 
@@ -271,7 +271,7 @@ def _neurogate(url: str, workers: int) -> Any:
         "NEUROGATE_RATE_LIMIT_AUTHENTICATED": "100000000/minute",
     }
     options = ["--workers", str(workers)] if workers > 1 else []
-    return uvicorn(["gateway.app:create_app", "--factory"], env, *options)
+    return uvicorn(GATEWAY, env, *options)
 
 
 async def _run() -> None:

@@ -81,7 +81,7 @@ from pathlib import Path
 import httpx
 import orjson
 
-from bench._serve import ROOT, cpu_seconds, serving, uvicorn
+from bench._serve import GATEWAY, ROOT, cpu_seconds, serving, uvicorn
 from gateway.auth.passwords import hash_password
 from gateway.auth.tokens import TokenKind, display_prefix, hash_secret, new_secret
 from gateway.db.engine import create_engine, session_factory
@@ -95,10 +95,9 @@ REPS = 5
 READ_BYTES = 1 << 20
 # Both servers: the fastest event loop and HTTP parser uvicorn offers.
 UVICORN_SPEED = ["--loop", "uvloop", "--http", "httptools"]
-# As `neurogate serve` serves (gateway.http.protocol: uploads received in place), or with
-# NEUROGATE_BENCH_HTTP=httptools as plain uvicorn serves, for a before and after.
-GATEWAY_HTTP = os.environ.get("NEUROGATE_BENCH_HTTP", "gateway.http.protocol:HttpProtocol")
-GATEWAY_SPEED = ["--loop", "uvloop", "--http", GATEWAY_HTTP]
+# NEUROGATE_BENCH_HTTP=httptools serves the gateway with uvicorn's own protocol instead of its
+# (uploads then read through plain ASGI), for a before and after.
+GATEWAY_APP = [*GATEWAY[:2], "--http", os.environ.get("NEUROGATE_BENCH_HTTP", GATEWAY[-1])]
 TARGET_RATIO = 0.7
 TARGET_PEAK_MB = 150.0
 UPLOAD = """mutation($file: Upload!) {
@@ -466,7 +465,7 @@ def run(workdir: Path) -> None:
     with (
         _uvicorn(["bench.uploads:discard_body"], {}) as (floor_base, floor_pid),
         _uvicorn(["bench.uploads:hash_body"], {}) as (simplest_base, simplest_pid),
-        uvicorn(["gateway.app:create_app", "--factory"], env, *GATEWAY_SPEED) as (base, pid),
+        uvicorn(GATEWAY_APP, env, "--loop", "uvloop") as (base, pid),
     ):
         floor = _Server(floor_base, floor_pid, "-")
         simplest = _Server(simplest_base, simplest_pid, "-")

@@ -3,15 +3,17 @@ straight into the storage directory's temporary files, hashed on the way.
 
 Starlette's own form parser would first spool every file into an anonymous temporary file,
 which the storage would then read and write once more; here each byte is written once.
-Memory stays flat whatever the file size: the storage writer copies the network chunks into a
-few buffers of its own (4 MiB each) and stops taking more until its thread has written one.
+Memory stays flat whatever the file size: the storage writer keeps a few buffers of its own
+(4 MiB each) and stops taking more until its thread has written one. Served by the gateway's
+own protocol (:mod:`gateway.http.protocol`), a file's bytes are read from the socket straight
+into those buffers; otherwise the writer copies the network chunks into them.
 
 The part boundaries are found by python-multipart, which looks for them with ``bytes.find``
-over each whole network chunk, not byte by byte. Inside a file, though, a network chunk that
-holds no delimiter goes straight to the storage writer, the parser skipped: glibc's ``memmem``
-tells, about twice as fast as ``bytes.find`` on binary data (``perf`` on ``bench/uploads.py``'s
-1 GiB upload counts 0.09-0.10 s of CPU in ``memmem`` where the parser's ``bytes.find`` took
-0.16-0.18 s).
+over each whole network chunk, not byte by byte. Inside a file, though, the bytes before a
+delimiter (or the start of one) go straight to the storage writer, the parser skipped: glibc's
+``memmem`` finds it, about twice as fast as ``bytes.find`` on binary data (``perf`` on
+``bench/uploads.py``'s 1 GiB upload counts 0.09-0.10 s of CPU in ``memmem`` where the parser's
+``bytes.find`` took 0.16-0.18 s).
 
 :func:`read_graphql_multipart` reads a request of the GraphQL multipart request spec
 (https://github.com/jaydenseric/graphql-multipart-request-spec): ``operations`` (JSON), then

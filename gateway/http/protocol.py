@@ -110,6 +110,7 @@ class _Connection(HttpToolsProtocol):
         ]
 
     def buffer_updated(self, nbytes: int) -> None:
+        self._unset_keepalive_if_required()  # as uvicorn's data_received
         if self._target is not None:
             self._filled += nbytes
             self._counted(nbytes)
