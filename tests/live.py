@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import uvicorn
-from starlette.applications import Starlette
 from starlette.types import ASGIApp
 
 from gateway.http.protocol import HttpProtocol
@@ -25,12 +24,12 @@ def free_port() -> int:
 
 @contextmanager
 def serve(
-    app: Starlette | ASGIApp, *, ws: str = "websockets-sansio", loop: str = "auto"
+    app: ASGIApp, *, ws: str = "websockets-sansio", loop: str = "auto"
 ) -> Iterator[str]:
     """Serve ``app`` in a background thread; yields its base URL."""
     config = uvicorn.Config(
-        app,  # type: ignore[arg-type]
-        http=HttpProtocol,  # as `neurogate serve` serves
+        app,
+        http=HttpProtocol,  # type: ignore[arg-type]  # as `neurogate serve` serves
         loop=loop,  # type: ignore[arg-type]
         log_config=None,
         access_log=False,

@@ -17,6 +17,7 @@ from typing import Any
 import orjson
 import pytest
 from starlette.requests import ClientDisconnect
+from starlette.types import Receive, Scope, Send
 
 from gateway.http.protocol import EXTENSION
 from tests.live import serve
@@ -27,7 +28,7 @@ BODY = os.urandom(3 * 1024 * 1024 + 12345)
 disconnects: list[str] = []
 
 
-async def _app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+async def _app(scope: Scope, receive: Receive, send: Send) -> None:
     """Reads the body as the path says: ``/into/<view size>`` by ``read_into`` alone,
     ``/mixed/<view size>`` alternating with ``receive()``; answers what it read."""
     if scope["type"] == "lifespan":
@@ -80,7 +81,7 @@ def loop(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def server(loop: str) -> Iterator[tuple[str, int]]:
-    with serve(_app, loop=loop) as base:  # type: ignore[arg-type]
+    with serve(_app, loop=loop) as base:
         host, port = base.removeprefix("http://").split(":")
         yield host, int(port)
 
