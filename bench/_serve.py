@@ -84,7 +84,8 @@ def serving(
 
 # The gateway's app arguments for :func:`uvicorn`, as `neurogate serve` serves it: with its own
 # HTTP protocol (uvicorn's httptools one, uploads received in place).
-GATEWAY = ["gateway.app:create_app", "--factory", "--http", "gateway.http.protocol:HttpProtocol"]
+GATEWAY_HTTP = "gateway.http.protocol:HttpProtocol"
+GATEWAY = ["gateway.app:create_app", "--factory", "--http", GATEWAY_HTTP]
 
 
 def uvicorn(

@@ -68,7 +68,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from bench._serve import GATEWAY, uvicorn
+from bench._serve import GATEWAY_HTTP, uvicorn
 from bench._timing import Timing
 from bench.connectome import DATASET, import_command
 from gateway.auth.permissions import EDITING_ROLES
@@ -689,7 +689,7 @@ def pick_segments(db: Path) -> list[int]:
 def serve(factory: str, env: dict[str, str]) -> Iterator[str]:
     """``factory`` served by a live uvicorn on 127.0.0.1, with the same options for any app
     (the gateway's: its own HTTP protocol)."""
-    with uvicorn([factory, *GATEWAY[1:]], env) as (base, _):
+    with uvicorn([factory, "--factory", "--http", GATEWAY_HTTP], env) as (base, _):
         yield base
 
 

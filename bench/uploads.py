@@ -81,7 +81,7 @@ from pathlib import Path
 import httpx
 import orjson
 
-from bench._serve import GATEWAY, ROOT, cpu_seconds, serving, uvicorn
+from bench._serve import GATEWAY_HTTP, ROOT, cpu_seconds, serving, uvicorn
 from gateway.auth.passwords import hash_password
 from gateway.auth.tokens import TokenKind, display_prefix, hash_secret, new_secret
 from gateway.db.engine import create_engine, session_factory
@@ -97,7 +97,12 @@ READ_BYTES = 1 << 20
 UVICORN_SPEED = ["--loop", "uvloop", "--http", "httptools"]
 # NEUROGATE_BENCH_HTTP=httptools serves the gateway with uvicorn's own protocol instead of its
 # (uploads then read through plain ASGI), for a before and after.
-GATEWAY_APP = [*GATEWAY[:2], "--http", os.environ.get("NEUROGATE_BENCH_HTTP", GATEWAY[-1])]
+GATEWAY_APP = [
+    "gateway.app:create_app",
+    "--factory",
+    "--http",
+    os.environ.get("NEUROGATE_BENCH_HTTP", GATEWAY_HTTP),
+]
 TARGET_RATIO = 0.7
 TARGET_PEAK_MB = 150.0
 UPLOAD = """mutation($file: Upload!) {
